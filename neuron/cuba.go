@@ -161,6 +161,12 @@ type FixedCUBAState struct {
 	Ref       []int32
 }
 
+// DefaultCUBAPrecision is the declared format of FixedCUBA: Q15.16 mV for
+// v, ge, gi and inputs (LSB 1.5e-5 mV, range ±32768 mV) and 24 fractional
+// bits for the decay factors. em ≈ 0.995 needs the longer constants: a 16-bit
+// em would change τm enough to move v by ~0.1 mV.
+var DefaultCUBAPrecision = Precision{FracBits: 16, CoefBits: 24}
+
 // Fixed returns the bit-accurate model at precision p.
 func (m *CUBA) Fixed(p Precision) (*FixedCUBA, error) {
 	if err := p.validate(); err != nil {

@@ -334,19 +334,16 @@ func inferFlatten(c *nodeCheck) Shape {
 }
 
 // inferElementwise handles Scale, Threshold, Delay and the NIR neurons: every tensor
-// parameter is per element (numel of the input), per channel ([C] for a rank ≥ 2
-// input), or a scalar ([1] or []).
+// parameter either broadcasts to the input shape by NumPy rules (so [] or [1] is a
+// scalar, [C,1,1] is per channel of [C,H,W], [F] is per feature of [N,F]) or has as
+// many elements as the input (NIR's flattened per-neuron arrays).
 func inferElementwise(c *nodeCheck) Shape {
 	in := c.input()
 	ok := true
 	for _, name := range sortedKeys(c.n.Tensors) {
 		t := c.n.Tensors[name]
-		n := t.Shape.Numel()
-		switch {
-		case n == in.Numel(), n == 1:
-		case len(in) >= 2 && len(t.Shape) == 1 && t.Shape[0] == in[0]:
-		default:
-			c.errf("tensor %s has shape %v, want %v, [%d] or [1] for input %v", name, t.Shape, in, in[0], in)
+		if t.Shape.Numel() != in.Numel() && !Broadcasts(t.Shape, in) {
+			c.errf("tensor %s has shape %v, which neither broadcasts to the input %v nor has %d elements", name, t.Shape, in, in.Numel())
 			ok = false
 		}
 	}
@@ -354,6 +351,22 @@ func inferElementwise(c *nodeCheck) Shape {
 		return nil
 	}
 	return slices.Clone(in)
+}
+
+// Broadcasts reports whether a tensor of shape p broadcasts to shape to by NumPy rules
+// without growing to: aligned from the last dimension, each dimension of p equals the
+// one of to or is 1, and p has no more dimensions than to.
+func Broadcasts(p, to Shape) bool {
+	if len(p) > len(to) {
+		return false
+	}
+	for i := 1; i <= len(p); i++ {
+		d := p[len(p)-i]
+		if d != 1 && d != to[len(to)-i] {
+			return false
+		}
+	}
+	return true
 }
 
 func inferMultiSpike(c *nodeCheck) Shape {

@@ -198,8 +198,11 @@ func TestOpShapes(t *testing.T) {
 		{"concat", []Shape{{2, 5, 5}, {3, 5, 5}, {1, 5, 5}}, func() *Node { return NewNode("x", OpConcat) }, Shape{6, 5, 5}},
 		{"add", []Shape{{2, 5}, {2, 5}}, func() *Node { return NewNode("x", OpAdd) }, Shape{2, 5}},
 		{"neuron per channel", []Shape{{3, 2, 2}}, func() *Node {
-			return NewNode("x", OpIF).SetF32("r", Shape{3}, ones(3)).SetF32("v_threshold", Shape{3, 2, 2}, ones(12))
+			return NewNode("x", OpIF).SetF32("r", Shape{3, 1, 1}, ones(3)).SetF32("v_threshold", Shape{3, 2, 2}, ones(12)).SetF32("v_reset", Shape{12}, ones(12))
 		}, Shape{3, 2, 2}},
+		{"neuron bad param", []Shape{{3, 2, 2}}, func() *Node {
+			return NewNode("x", OpIF).SetF32("r", Shape{3}, ones(3)).SetF32("v_threshold", Shape{1}, ones(1))
+		}, nil},
 		{"spike attention", []Shape{{16, 14, 14}, {16, 14, 14}, {64, 14, 14}}, func() *Node {
 			return NewNode("x", OpSpikeAttention).SetInt("heads", 8)
 		}, Shape{64, 14, 14}},

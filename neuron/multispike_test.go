@@ -141,6 +141,24 @@ func TestIFEquivalence(t *testing.T) {
 	}
 }
 
+func TestIFEquivalenceNeedsAtOrAbove(t *testing.T) {
+	// With the strict firing condition a tie H = k + ½ loses one spike, so
+	// the equivalence above depends on Compare = AtOrAbove.
+	m, _ := NewIF(IFParams{R: 1, DT: 1, VThreshold: 0.5, Subtract: 1, Reset: ResetSubtract, Compare: Above})
+	s := m.NewState(1)
+	s.V[0] = 2.5
+	out, n := []bool{false}, 0
+	for k := 0; k < 4; k++ {
+		m.Step(s, []float64{0}, out)
+		if out[0] {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("strict IF fired %d times for H = 2.5, want 2 (round_half_up gives 3)", n)
+	}
+}
+
 func TestQIFFixedBitExact(t *testing.T) {
 	// Q_IFNode with Vth = 1: inputs in Q.16 are dyadic, so float sums and the
 	// fixed model agree exactly.

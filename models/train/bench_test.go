@@ -1,0 +1,48 @@
+package train
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchStep measures one training step (forward, backward, Adam) of an
+// architecture on MNIST-sized synthetic input with ~80 % zero pixels.
+func benchStep(b *testing.B, arch string, batch int) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	net, err := Build(arch, Shape{28, 28, 1}, 10, ArchConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := net.Init(rng); err != nil {
+		b.Fatal(err)
+	}
+	x := make([]float32, batch*784)
+	for i := range x {
+		if rng.Float64() < 0.2 {
+			x[i] = float32(rng.Float64())
+		}
+	}
+	y := randLabels(rng, batch, 10)
+	c := &ctx{pool: newPool(0), train: true}
+	defer c.pool.close()
+	ps := net.Params()
+	opt := newOptimizer(OptimConfig{Kind: OptAdam, LR: 2e-3, Beta1: .9, Beta2: .999, Eps: 1e-8}, ps)
+	grad := make([]float32, batch*10)
+	step := func() {
+		net.zeroGrad()
+		out := net.forward(c, x, batch)
+		softmaxCE(out, y, 10, grad)
+		net.backward(c, grad)
+		opt.update(ps, 2e-3)
+	}
+	step()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N)*60000/float64(batch), "s/epoch")
+}
+
+func BenchmarkStepTorchBench(b *testing.B) { benchStep(b, ArchTorchBench, 64) }
+func BenchmarkStepSFAConvNet(b *testing.B) { benchStep(b, ArchSFAConvNet, 64) }

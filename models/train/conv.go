@@ -1,0 +1,295 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Conv2d is a 2-D convolution computed per sample as im2col followed by a
+// matrix product on gonum's blas32 kernels. Activations are channels-first
+// (CHW) within a sample. Weight layout is PyTorch's and NIR's OIHW:
+// W[co][(ci·KH+ky)·KW+kx]; bias B[co] (optional).
+type Conv2d struct {
+	Cout, KH, KW, Stride, Pad int
+	Bias                      bool
+
+	in, out Shape
+	k       int // Cin·KH·KW
+	p       int // OH·OW
+	w, b    *Param
+
+	weff, eps []float32 // noisy weights and their N(0,1) draws (noise-aware)
+	wt        []float32 // weffᵀ, K×Cout, for the input gradient
+	col       []float32 // im2col of the whole batch: per sample K×P
+	y, dx     []float32
+	dcol      [][]float32 // per-worker scratch, K×P
+	tmp       []float32
+
+	// arguments of the current pass, read by the chunk functions
+	x, dy  []float32
+	n      int
+	needDX bool
+	fwdFn  func(w, c int)
+	bwdFn  func(w, c int)
+}
+
+// NewConv2d returns a square-kernel convolution.
+func NewConv2d(cout, k, stride, pad int, bias bool) *Conv2d {
+	return &Conv2d{Cout: cout, KH: k, KW: k, Stride: stride, Pad: pad, Bias: bias}
+}
+
+func (l *Conv2d) Init(in Shape, rng *rand.Rand) (Shape, error) {
+	if l.Cout <= 0 || l.KH <= 0 || l.KW <= 0 || l.Stride <= 0 || l.Pad < 0 {
+		return Shape{}, fmt.Errorf("conv2d: bad geometry cout=%d k=%dx%d stride=%d pad=%d", l.Cout, l.KH, l.KW, l.Stride, l.Pad)
+	}
+	oh := (in.H+2*l.Pad-l.KH)/l.Stride + 1
+	ow := (in.W+2*l.Pad-l.KW)/l.Stride + 1
+	if in.H+2*l.Pad < l.KH || in.W+2*l.Pad < l.KW {
+		return Shape{}, fmt.Errorf("conv2d: kernel %dx%d does not fit input %v", l.KH, l.KW, in)
+	}
+	l.in, l.out = in, Shape{oh, ow, l.Cout}
+	l.k = l.KH * l.KW * in.C
+	l.p = oh * ow
+	l.w = newParam("weight", true, l.Cout, in.C, l.KH, l.KW)
+	kaimingUniform(l.w.W, l.k, rng)
+	if l.Bias {
+		l.b = newParam("bias", false, l.Cout)
+		kaimingUniform(l.b.W, l.k, rng)
+	}
+	l.fwdFn, l.bwdFn = l.forwardChunk, l.backwardChunk
+	return l.out, nil
+}
+
+func (l *Conv2d) Params() []*Param {
+	if l.b != nil {
+		return []*Param{l.w, l.b}
+	}
+	return []*Param{l.w}
+}
+
+// effWeights returns the weights used by this forward pass: W itself, or
+// W·(1+σ·ε) with fresh ε when training noise-aware.
+func effWeights(c *ctx, w []float32, weff, eps *[]float32) []float32 {
+	if !c.train || c.noise == 0 {
+		return w
+	}
+	*weff = grow(*weff, len(w))
+	*eps = grow(*eps, len(w))
+	s := float32(c.noise)
+	for i, v := range w {
+		e := float32(c.noiseRNG.NormFloat64())
+		(*eps)[i] = e
+		(*weff)[i] = v * (1 + s*e)
+	}
+	return *weff
+}
+
+// addNoisyGrad adds g·(1+σ·ε) (or g without noise) to dst.
+func addNoisyGrad(c *ctx, dst, g, eps []float32) {
+	if !c.train || c.noise == 0 {
+		for i, v := range g {
+			dst[i] += v
+		}
+		return
+	}
+	s := float32(c.noise)
+	for i, v := range g {
+		dst[i] += v * (1 + s*eps[i])
+	}
+}
+
+func (l *Conv2d) Forward(c *ctx, x []float32, n int) []float32 {
+	l.col = grow(l.col, n*l.p*l.k)
+	l.y = grow(l.y, n*l.out.Size())
+	l.weff = effWeights(c, l.w.W, &l.weff, &l.eps)
+	l.x, l.n = x, n
+	c.pool.run(numChunks(n), l.fwdFn)
+	l.x = nil
+	return l.y
+}
+
+func (l *Conv2d) forwardChunk(_, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	is, os := l.in.Size(), l.out.Size()
+	for s := lo; s < hi; s++ {
+		col := l.col[s*l.p*l.k : (s+1)*l.p*l.k]
+		im2col(col, l.x[s*is:(s+1)*is], l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
+		y := l.y[s*os : (s+1)*os]
+		for co := 0; co < l.Cout; co++ {
+			yr := y[co*l.p : (co+1)*l.p]
+			b := float32(0)
+			if l.b != nil {
+				b = l.b.W[co]
+			}
+			for i := range yr {
+				yr[i] = b
+			}
+			for k, a := range l.weff[co*l.k : (co+1)*l.k] {
+				axpy(a, col[k*l.p:(k+1)*l.p], yr)
+			}
+		}
+	}
+}
+
+func (l *Conv2d) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+	nc := numChunks(n)
+	l.w.partials(nc)
+	if l.b != nil {
+		l.b.partials(nc)
+	}
+	if needDX {
+		l.dx = grow(l.dx, n*l.in.Size())
+		l.wt = grow(l.wt, len(l.weff))
+		for co := 0; co < l.Cout; co++ {
+			for k := 0; k < l.k; k++ {
+				l.wt[k*l.Cout+co] = l.weff[co*l.k+k]
+			}
+		}
+		for len(l.dcol) < c.pool.workers {
+			l.dcol = append(l.dcol, nil)
+		}
+	}
+	l.dy, l.n, l.needDX = dy, n, needDX
+	c.pool.run(nc, l.bwdFn)
+	l.dy = nil
+	// Reduce in chunk order, then apply the noise factor.
+	l.tmp = grow(l.tmp, len(l.w.W))
+	clear32(l.tmp)
+	for ch := 0; ch < nc; ch++ {
+		for i, v := range l.w.part[ch] {
+			l.tmp[i] += v
+		}
+	}
+	addNoisyGrad(c, l.w.G, l.tmp, l.eps)
+	if l.b != nil {
+		l.b.reduce(nc)
+	}
+	if !needDX {
+		return nil
+	}
+	return l.dx
+}
+
+func (l *Conv2d) backwardChunk(w, ch int) {
+	lo, hi := chunkRange(ch, l.n)
+	is, os := l.in.Size(), l.out.Size()
+	gw := l.w.part[ch]
+	clear32(gw)
+	var gb []float32
+	if l.b != nil {
+		gb = l.b.part[ch]
+		clear32(gb)
+	}
+	if l.needDX {
+		l.dcol[w] = grow(l.dcol[w], l.p*l.k)
+	}
+	for s := lo; s < hi; s++ {
+		col := l.col[s*l.p*l.k : (s+1)*l.p*l.k]
+		dy := l.dy[s*os : (s+1)*os]
+		for co := 0; co < l.Cout; co++ {
+			dyr := dy[co*l.p : (co+1)*l.p]
+			g := gw[co*l.k : (co+1)*l.k]
+			for k := range g {
+				g[k] += dot(dyr, col[k*l.p:(k+1)*l.p])
+			}
+			if gb != nil {
+				sum := float32(0)
+				for _, v := range dyr {
+					sum += v
+				}
+				gb[co] += sum
+			}
+		}
+		if !l.needDX {
+			continue
+		}
+		dcol := l.dcol[w]
+		for k := 0; k < l.k; k++ {
+			d := dcol[k*l.p : (k+1)*l.p]
+			clear32(d)
+			for co, a := range l.wt[k*l.Cout : (k+1)*l.Cout] {
+				axpy(a, dy[co*l.p:(co+1)*l.p], d)
+			}
+		}
+		dx := l.dx[s*is : (s+1)*is]
+		clear32(dx)
+		col2im(dx, dcol, l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
+	}
+}
+
+// im2col writes the K×P matrix of one CHW sample: row (ci, ky, kx) holds, for
+// every output pixel, the input tap it multiplies; padding taps are zero.
+func im2col(col, x []float32, in, out Shape, kh, kw, stride, pad int) {
+	p := out.H * out.W
+	r := 0
+	for ci := 0; ci < in.C; ci++ {
+		plane := x[ci*in.H*in.W : (ci+1)*in.H*in.W]
+		for ky := 0; ky < kh; ky++ {
+			for kx := 0; kx < kw; kx++ {
+				row := col[r*p : (r+1)*p]
+				r++
+				for oy := 0; oy < out.H; oy++ {
+					dst := row[oy*out.W : (oy+1)*out.W]
+					iy := oy*stride - pad + ky
+					if iy < 0 || iy >= in.H {
+						clear32(dst)
+						continue
+					}
+					src := plane[iy*in.W : (iy+1)*in.W]
+					if stride == 1 {
+						// ix = ox - pad + kx: one shifted copy with zero edges.
+						off := kx - pad
+						lo := max(0, -off)
+						hi := min(out.W, in.W-off)
+						clear32(dst[:lo])
+						if hi > lo {
+							copy(dst[lo:hi], src[lo+off:hi+off])
+						} else {
+							hi = lo
+						}
+						clear32(dst[hi:])
+						continue
+					}
+					for ox := range dst {
+						ix := ox*stride - pad + kx
+						if ix < 0 || ix >= in.W {
+							dst[ox] = 0
+						} else {
+							dst[ox] = src[ix]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the K×P matrix back into the CHW input positions its entries
+// came from (dx must be zeroed by the caller).
+func col2im(dx, col []float32, in, out Shape, kh, kw, stride, pad int) {
+	p := out.H * out.W
+	r := 0
+	for ci := 0; ci < in.C; ci++ {
+		plane := dx[ci*in.H*in.W : (ci+1)*in.H*in.W]
+		for ky := 0; ky < kh; ky++ {
+			for kx := 0; kx < kw; kx++ {
+				row := col[r*p : (r+1)*p]
+				r++
+				for oy := 0; oy < out.H; oy++ {
+					iy := oy*stride - pad + ky
+					if iy < 0 || iy >= in.H {
+						continue
+					}
+					src := row[oy*out.W : (oy+1)*out.W]
+					dst := plane[iy*in.W : (iy+1)*in.W]
+					for ox, v := range src {
+						ix := ox*stride - pad + kx
+						if ix >= 0 && ix < in.W {
+							dst[ix] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package models_test
 import (
 	"bytes"
 	"fmt"
+	"os"
 
 	"github.com/neurosim/neurosim/models"
 )
@@ -63,4 +64,63 @@ func ExampleVerify() {
 	// node lif: LIF needs tensor v_leak (F32)
 	// node lif: LIF needs tensor v_threshold (F32)
 	// node lif: edge lif → out: unknown target node "out"
+}
+
+// WriteDOT and WriteJSON dump a graph for inspection (the compiler's --dump-after).
+func ExampleWriteDOT() {
+	g := models.NewGraph()
+	g.Add("in", models.OpInput).SetInts("shape", 2)
+	g.Add("lif", models.OpLIF)
+	g.Add("rec", models.OpLinear)
+	g.Chain("in", "lif", "rec")
+	g.ConnectRecurrent("rec", "lif")
+	models.WriteDOT(os.Stdout, g)
+	models.WriteJSON(os.Stdout, g)
+	// Output:
+	// digraph model {
+	//   rankdir=TB;
+	//   node [shape=box, fontname="Helvetica"];
+	//   "in" [label="in\nInput"];
+	//   "lif" [label="lif\nLIF"];
+	//   "rec" [label="rec\nLinear"];
+	//   "in" -> "lif";
+	//   "lif" -> "rec";
+	//   "rec" -> "lif" [style=dashed, constraint=false];
+	// }
+	// {
+	//   "nodes": [
+	//     {
+	//       "id": "in",
+	//       "op": "Input",
+	//       "attrs": {
+	//         "shape": [
+	//           2
+	//         ]
+	//       }
+	//     },
+	//     {
+	//       "id": "lif",
+	//       "op": "LIF"
+	//     },
+	//     {
+	//       "id": "rec",
+	//       "op": "Linear"
+	//     }
+	//   ],
+	//   "edges": [
+	//     {
+	//       "from": "in",
+	//       "to": "lif"
+	//     },
+	//     {
+	//       "from": "lif",
+	//       "to": "rec"
+	//     },
+	//     {
+	//       "from": "rec",
+	//       "to": "lif",
+	//       "recurrent": true
+	//     }
+	//   ]
+	// }
 }

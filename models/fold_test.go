@@ -18,8 +18,8 @@ func addBN(g *Graph, id string, c int) *Node {
 	for i := range vr {
 		vr[i] = 0.5 + float32(i)/4
 	}
-	return g.Add(id, OpBatchNorm).SetF32("weight", Shape{c}, seq(c)).SetF32("bias", Shape{c}, seq(c+3)[3:]).
-		SetF32("running_mean", Shape{c}, seq(c+7)[7:]).SetF32("running_var", Shape{c}, vr).SetFloat("eps", 1e-3)
+	return g.Add(id, OpBatchNorm).SetF32("weight", Shape{c}, seq(c)).SetF32("bias", Shape{c}, seq(c + 3)[3:]).
+		SetF32("running_mean", Shape{c}, seq(c + 7)[7:]).SetF32("running_var", Shape{c}, vr).SetFloat("eps", 1e-3)
 }
 
 func TestFoldBatchNormDense(t *testing.T) {

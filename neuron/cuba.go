@@ -148,7 +148,8 @@ func (m *CUBA) Step(s *CUBAState, inE, inI []float32, out []bool) int {
 // saturating to int32, with the same ordering, threshold (v > Vt),
 // reset and refractory rule as CUBA.
 type FixedCUBA struct {
-	prec               Precision
+	prec Precision
+	// The quantised em, ee, ei, ke, ki (CoefBits fractional bits).
 	EM, EE, EI, KE, KI int64
 	elC, vt, vr        int32
 	refSteps           int32

@@ -122,7 +122,8 @@ func (m *CubaLIF) Step(s *CubaState, in []float64, out []bool) {
 //	I ← sat32((AII·I + BI·x + 2^(K−1)) >> K)
 //	v ← sat32((AVV·v + AVI·I_old + BV·x + 2^(K−1)) >> K + CV)
 type FixedCubaLIF struct {
-	prec                  Precision
+	prec Precision
+	// The quantised coefficients (CoefBits fractional bits; CV with FracBits).
 	AII, BI, AVV, AVI, BV int64
 	CV                    int32
 	th, vr, v0            int32

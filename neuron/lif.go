@@ -201,7 +201,9 @@ func (m *LIF) Step(s *State, in []float64, out []bool) {
 //
 // where K = CoefBits, F = FracBits and Θ, V_reset, Θ_sub are quantised to F bits.
 type FixedLIF struct {
-	prec       Precision
+	prec Precision
+	// A and B are a and b with CoefBits fractional bits, C is c with
+	// FracBits; exported for compilers that program hardware registers.
 	A, B       int64
 	C          int32
 	th, vr, sb int32

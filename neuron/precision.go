@@ -125,3 +125,18 @@ func positive(name string, x float64) error {
 	}
 	return nil
 }
+
+// Precision returns the declared fixed-point format.
+func (m *FixedLIF) Precision() Precision { return m.prec }
+
+// Precision returns the declared fixed-point format.
+func (m *FixedCubaLIF) Precision() Precision { return m.prec }
+
+// Precision returns the declared fixed-point format.
+func (m *FixedQIF) Precision() Precision { return m.prec }
+
+// Precision returns the declared fixed-point format.
+func (m *FixedILIF) Precision() Precision { return m.prec }
+
+// Precision returns the declared fixed-point format.
+func (m *FixedPrimeLIF) Precision() Precision { return m.prec }

@@ -542,3 +542,19 @@ func (g *Graph) Clone() *Graph {
 	}
 	return c
 }
+
+// Inputs returns the IDs of the Input nodes in insertion order.
+func (g *Graph) Inputs() []string { return g.idsOf(OpInput) }
+
+// Outputs returns the IDs of the Output nodes in insertion order.
+func (g *Graph) Outputs() []string { return g.idsOf(OpOutput) }
+
+func (g *Graph) idsOf(op Op) []string {
+	var ids []string
+	for _, n := range g.nodes {
+		if n.Op == op {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}

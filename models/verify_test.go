@@ -288,6 +288,9 @@ func TestTopoOrderAndTraversal(t *testing.T) {
 	if want := []string{"in", "b", "a", "sum", "out"}; !slices.Equal(ids, want) {
 		t.Errorf("order %v, want %v", ids, want)
 	}
+	if !slices.Equal(g.Inputs(), []string{"in"}) || !slices.Equal(g.Outputs(), []string{"out"}) {
+		t.Errorf("inputs %v outputs %v", g.Inputs(), g.Outputs())
+	}
 	if p := g.Predecessors("sum"); !slices.Equal(p, []string{"b", "a"}) {
 		t.Errorf("predecessors %v", p)
 	}

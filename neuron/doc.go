@@ -31,7 +31,12 @@
 // Exact is the zero-order-hold solution of NIR's ODE sampled at step ends
 // (the threshold is tested only at step ends); Euler reproduces Norse's
 // LIFBoxCell and snnTorch's Leaky (β = 1 − dt/τ; snnTorch's membrane is
-// scaled by τ/(r·dt)). Both are checked against the NIR paper's traces.
+// scaled by τ/(r·dt)). Both are checked against the NIR paper's traces
+// (NIR paper/01_lif: τ = 0.0025, r = 1, v_threshold = 0.1, dt = 1e-4). That
+// paper's event-driven exact simulation resets at the crossing time inside a
+// step and keeps integrating; Exact resets at the step end, so spike steps
+// agree and the voltage after a spike differs by at most one step of input
+// charge.
 //
 // IF (NIR): dv/dt = r·I, so v ← v + r·dt·x under either integration.
 // IFParams.Subtract sets the charge removed by a subtractive reset (default

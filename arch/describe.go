@@ -51,6 +51,14 @@ func walkFields(v reflect.Value, prefix, source string, out *[]Field) {
 		f := v.Field(i)
 		switch f.Kind() {
 		case reflect.Struct:
+			if f.Type() == reflect.TypeOf(Entry{}) || f.Type() == reflect.TypeOf(Power{}) {
+				inner := f.Type().Field(0)
+				*out = append(*out, Field{
+					Path: join(path, inner.Tag.Get("toml")), Unit: inner.Tag.Get("unit"), Value: tomlValue(f.Field(0)),
+					Doc: sf.Tag.Get("doc"), Source: f.Field(1).String(),
+				})
+				continue
+			}
 			walkFields(f, path, source, out)
 		case reflect.Map:
 			keys := f.MapKeys()

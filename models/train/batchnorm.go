@@ -69,7 +69,7 @@ func (l *BatchNorm) partials(nc int) {
 	}
 }
 
-func (l *BatchNorm) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *BatchNorm) Forward(c *pass, x []float32, n int) []float32 {
 	C := l.in.C
 	l.y = grow(l.y, n*l.in.Size())
 	l.x, l.n, l.training = x, n, c.train
@@ -176,7 +176,7 @@ func (l *BatchNorm) normChunk(_, ch int) {
 	}
 }
 
-func (l *BatchNorm) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *BatchNorm) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	C := l.in.C
 	nc := numChunks(n)
 	l.dy, l.n = dy, n

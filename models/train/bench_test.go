@@ -23,7 +23,7 @@ func benchStep(b *testing.B, arch string, batch int) {
 		}
 	}
 	y := randLabels(rng, batch, 10)
-	c := &ctx{pool: newPool(0), train: true}
+	c := &pass{pool: newPool(0), train: true}
 	defer c.pool.close()
 	ps := net.Params()
 	opt := newOptimizer(OptimConfig{Kind: OptAdam, LR: 2e-3, Beta1: .9, Beta2: .999, Eps: 1e-8}, ps)

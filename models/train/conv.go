@@ -69,7 +69,7 @@ func (l *Conv2d) Params() []*Param {
 
 // effWeights returns the weights used by this forward pass: W itself, or
 // W·(1+σ·ε) with fresh ε when training noise-aware.
-func effWeights(c *ctx, w []float32, weff, eps *[]float32) []float32 {
+func effWeights(c *pass, w []float32, weff, eps *[]float32) []float32 {
 	if !c.train || c.noise == 0 {
 		return w
 	}
@@ -85,7 +85,7 @@ func effWeights(c *ctx, w []float32, weff, eps *[]float32) []float32 {
 }
 
 // addNoisyGrad adds g·(1+σ·ε) (or g without noise) to dst.
-func addNoisyGrad(c *ctx, dst, g, eps []float32) {
+func addNoisyGrad(c *pass, dst, g, eps []float32) {
 	if !c.train || c.noise == 0 {
 		for i, v := range g {
 			dst[i] += v
@@ -98,7 +98,7 @@ func addNoisyGrad(c *ctx, dst, g, eps []float32) {
 	}
 }
 
-func (l *Conv2d) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *Conv2d) Forward(c *pass, x []float32, n int) []float32 {
 	l.col = grow(l.col, n*l.p*l.k)
 	l.y = grow(l.y, n*l.out.Size())
 	l.weff = effWeights(c, l.w.W, &l.weff, &l.eps)
@@ -131,7 +131,7 @@ func (l *Conv2d) forwardChunk(_, ch int) {
 	}
 }
 
-func (l *Conv2d) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *Conv2d) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	nc := numChunks(n)
 	l.w.partials(nc)
 	if l.b != nil {

@@ -6,18 +6,18 @@ import (
 	"testing"
 )
 
-func newTestCtx(workers int) *ctx {
-	return &ctx{pool: newPool(workers), train: true}
+func newTestCtx(workers int) *pass {
+	return &pass{pool: newPool(workers), train: true}
 }
 
 // checkGrads compares every parameter gradient of net against central finite
 // differences of the loss. Layers are float32, so the tolerance is relative
 // with an absolute floor; eps is chosen large enough to beat rounding.
-func checkGrads(t *testing.T, net *Net, c *ctx, x []float32, labels []int, reseed func()) {
+func checkGrads(t *testing.T, net *Net, c *pass, x []float32, labels []int, reseed func()) {
 	checkGradsEps(t, net, c, x, labels, reseed, 1e-2)
 }
 
-func checkGradsEps(t *testing.T, net *Net, c *ctx, x []float32, labels []int, reseed func(), eps float64) {
+func checkGradsEps(t *testing.T, net *Net, c *pass, x []float32, labels []int, reseed func(), eps float64) {
 	t.Helper()
 	k := net.Out.Size()
 	b := len(labels)

@@ -54,8 +54,8 @@ func (p *Param) reduce(nChunks int) {
 	}
 }
 
-// ctx carries what a pass needs besides activations.
-type ctx struct {
+// pass carries what a pass needs besides activations.
+type pass struct {
 	pool  *pool
 	train bool
 	// noise is σ of the multiplicative weight noise w·(1+σ·N(0,1)) applied to
@@ -74,10 +74,10 @@ type Layer interface {
 	Init(in Shape, rng *rand.Rand) (Shape, error)
 	// Forward computes the output for n samples. The returned slice is owned
 	// by the layer and valid until the next Forward.
-	Forward(c *ctx, x []float32, n int) []float32
+	Forward(c *pass, x []float32, n int) []float32
 	// Backward takes dL/dy for the last Forward, adds parameter gradients to
 	// each Param.G, and returns dL/dx (nil when needDX is false).
-	Backward(c *ctx, dy []float32, n int, needDX bool) []float32
+	Backward(c *pass, dy []float32, n int, needDX bool) []float32
 	Params() []*Param
 }
 

@@ -84,7 +84,7 @@ func (l *LIF) spike(h float64) (o, do float64) {
 	return o, do
 }
 
-func (l *LIF) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *LIF) Forward(c *pass, x []float32, n int) []float32 {
 	if n%l.steps != 0 {
 		panic(fmt.Sprintf("lif: batch %d is not a multiple of T=%d", n, l.steps))
 	}
@@ -117,7 +117,7 @@ func (l *LIF) forwardChunk(_, ch int) {
 	}
 }
 
-func (l *LIF) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *LIF) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	if !needDX {
 		return nil
 	}
@@ -174,7 +174,7 @@ func (l *TimeMean) Init(in Shape, _ *rand.Rand) (Shape, error) {
 
 func (l *TimeMean) Params() []*Param { return nil }
 
-func (l *TimeMean) Forward(_ *ctx, x []float32, n int) []float32 {
+func (l *TimeMean) Forward(_ *pass, x []float32, n int) []float32 {
 	b, F := n/l.steps, l.in.Size()
 	l.y = grow(l.y, b*F)
 	clear32(l.y)
@@ -190,7 +190,7 @@ func (l *TimeMean) Forward(_ *ctx, x []float32, n int) []float32 {
 	return l.y
 }
 
-func (l *TimeMean) Backward(_ *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *TimeMean) Backward(_ *pass, dy []float32, n int, needDX bool) []float32 {
 	if !needDX {
 		return nil
 	}

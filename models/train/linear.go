@@ -51,7 +51,7 @@ func (l *Linear) Params() []*Param {
 	return []*Param{l.w}
 }
 
-func (l *Linear) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *Linear) Forward(c *pass, x []float32, n int) []float32 {
 	l.y = grow(l.y, n*l.Out)
 	l.weff = effWeights(c, l.w.W, &l.weff, &l.eps)
 	l.x, l.n = x, n
@@ -74,7 +74,7 @@ func (l *Linear) forwardChunk(_, ch int) {
 	}
 }
 
-func (l *Linear) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *Linear) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	nc := numChunks(n)
 	l.w.partials(nc)
 	if l.b != nil {

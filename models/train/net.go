@@ -14,8 +14,8 @@ func (l *Flatten) Init(in Shape, _ *rand.Rand) (Shape, error) {
 	return Shape{1, 1, in.Size()}, nil
 }
 func (l *Flatten) Params() []*Param                             { return nil }
-func (l *Flatten) Forward(_ *ctx, x []float32, _ int) []float32 { return x }
-func (l *Flatten) Backward(_ *ctx, dy []float32, _ int, needDX bool) []float32 {
+func (l *Flatten) Forward(_ *pass, x []float32, _ int) []float32 { return x }
+func (l *Flatten) Backward(_ *pass, dy []float32, _ int, needDX bool) []float32 {
 	if !needDX {
 		return nil
 	}
@@ -54,7 +54,7 @@ func (l *Residual) Params() []*Param {
 	return ps
 }
 
-func (l *Residual) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *Residual) Forward(c *pass, x []float32, n int) []float32 {
 	h := x
 	for _, b := range l.Body {
 		h = b.Forward(c, h, n)
@@ -66,7 +66,7 @@ func (l *Residual) Forward(c *ctx, x []float32, n int) []float32 {
 	return l.y
 }
 
-func (l *Residual) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *Residual) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	g := dy
 	for i := len(l.Body) - 1; i >= 0; i-- {
 		g = l.Body[i].Backward(c, g, n, true)
@@ -134,7 +134,7 @@ func (n *Net) Params() []*Param {
 }
 
 // forward runs m samples (m = Steps·B) and returns the B outputs.
-func (n *Net) forward(c *ctx, x []float32, m int) []float32 {
+func (n *Net) forward(c *pass, x []float32, m int) []float32 {
 	h := x
 	for i, l := range n.Layers {
 		n.counts[i] = m
@@ -149,7 +149,7 @@ func (n *Net) forward(c *ctx, x []float32, m int) []float32 {
 
 // backward propagates dL/dout through the net, accumulating parameter
 // gradients. The first layer's input gradient is not computed.
-func (n *Net) backward(c *ctx, dout []float32) {
+func (n *Net) backward(c *pass, dout []float32) {
 	g := dout
 	for i := len(n.Layers) - 1; i >= 0; i-- {
 		g = n.Layers[i].Backward(c, g, n.counts[i], i > 0)

@@ -58,7 +58,7 @@ func (l *Pool2d) Init(in Shape, _ *rand.Rand) (Shape, error) {
 
 func (l *Pool2d) Params() []*Param { return nil }
 
-func (l *Pool2d) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *Pool2d) Forward(c *pass, x []float32, n int) []float32 {
 	l.y = grow(l.y, n*l.out.Size())
 	if l.Kind == MaxPool && cap(l.arg) < len(l.y) {
 		l.arg = make([]int32, len(l.y))
@@ -108,7 +108,7 @@ func (l *Pool2d) forwardChunk(_, ch int) {
 	}
 }
 
-func (l *Pool2d) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *Pool2d) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	if !needDX {
 		return nil
 	}

@@ -101,7 +101,7 @@ func (l *MultiSpike) Init(in Shape, _ *rand.Rand) (Shape, error) {
 
 func (l *MultiSpike) Params() []*Param { return nil }
 
-func (l *MultiSpike) Forward(c *ctx, x []float32, n int) []float32 {
+func (l *MultiSpike) Forward(c *pass, x []float32, n int) []float32 {
 	l.y = grow(l.y, n*l.in.Size())
 	if cap(l.mask) < len(l.y) {
 		l.mask = make([]bool, len(l.y))
@@ -124,7 +124,7 @@ func (l *MultiSpike) forwardChunk(_, ch int) {
 	}
 }
 
-func (l *MultiSpike) Backward(c *ctx, dy []float32, n int, needDX bool) []float32 {
+func (l *MultiSpike) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	if !needDX {
 		return nil
 	}

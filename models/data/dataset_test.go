@@ -118,3 +118,15 @@ func TestModCache(t *testing.T) {
 		t.Errorf("escape = %s", got)
 	}
 }
+
+func BenchmarkLoadMNIST(b *testing.B) {
+	if _, err := MNISTDir(); err != nil {
+		b.Skipf("MNIST absent: %v", err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MNIST(""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

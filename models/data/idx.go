@@ -2,13 +2,13 @@ package data
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // IDX is a decoded IDX file of unsigned bytes (element type 0x08, the type of every
@@ -26,7 +26,11 @@ const MaxIDXElements = 1 << 32
 // count and sizes, and that the data is exactly as long as the dimensions say
 // (a truncated file or trailing bytes are errors). Memory grows only as data arrives,
 // so a corrupted header cannot force a huge allocation.
-func ReadIDX(r io.Reader) (*IDX, error) {
+func ReadIDX(r io.Reader) (*IDX, error) { return readIDX(r, 0) }
+
+// readIDX is ReadIDX with a hint of the decompressed size (0 if unknown), used only
+// to size the first allocation; the data still has to arrive to be kept.
+func readIDX(r io.Reader, sizeHint int64) (*IDX, error) {
 	br := bufio.NewReader(r)
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -65,21 +69,28 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 			return nil, fmt.Errorf("idx: dimensions %v exceed %d elements", dims[:i+1], uint64(MaxIDXElements))
 		}
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(min(n, 1<<20)))
-	got, err := io.CopyN(&buf, br, int64(n))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("idx: reading data: %w", err)
-	}
-	if uint64(got) != n {
-		return nil, fmt.Errorf("idx: truncated data: dimensions %v need %d bytes, file has %d", dims, n, got)
+	// Grow as data arrives: start at the hint (or 1 MiB), then double.
+	data := make([]byte, 0, min(n, uint64(max(sizeHint, 1<<20))))
+	for uint64(len(data)) < n {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, int(min(n-uint64(len(data)), uint64(len(data)))))
+		}
+		end := int(min(uint64(cap(data)), n))
+		m, err := io.ReadFull(br, data[len(data):end])
+		data = data[:len(data)+m]
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("idx: truncated data: dimensions %v need %d bytes, file has %d", dims, n, len(data))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("idx: reading data: %w", err)
+		}
 	}
 	if _, err := br.ReadByte(); err == nil {
 		return nil, fmt.Errorf("idx: trailing data after %d bytes for dimensions %v", n, dims)
 	} else if !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("idx: reading data: %w", err)
 	}
-	return &IDX{Dims: dims, Data: buf.Bytes()}, nil
+	return &IDX{Dims: dims, Data: data}, nil
 }
 
 // ReadIDXFile reads the IDX file at path (gzip or plain).
@@ -89,9 +100,31 @@ func ReadIDXFile(path string) (*IDX, error) {
 		return nil, err
 	}
 	defer f.Close()
-	x, err := ReadIDX(f)
+	x, err := readIDX(f, sizeHint(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return x, nil
+}
+
+// sizeHint guesses the decompressed size of an IDX file: its size if plain; for gzip
+// the ISIZE trailer, capped at 1032× the compressed size (deflate's maximum ratio) so
+// a corrupted trailer cannot cause a large allocation. 0 if unknown.
+func sizeHint(f *os.File) int64 {
+	st, err := f.Stat()
+	if err != nil || st.Size() < 18 {
+		return 0
+	}
+	var head [2]byte
+	if _, err := f.ReadAt(head[:], 0); err != nil {
+		return 0
+	}
+	if head[0] != 0x1f || head[1] != 0x8b {
+		return st.Size()
+	}
+	var tail [4]byte
+	if _, err := f.ReadAt(tail[:], st.Size()-4); err != nil {
+		return 0
+	}
+	return min(int64(binary.LittleEndian.Uint32(tail[:])), 1032*st.Size())
 }

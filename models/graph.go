@@ -313,6 +313,9 @@ func NewGraph() *Graph {
 // AddNode appends n and returns it. A duplicate or malformed ID is not rejected here;
 // Verify reports it.
 func (g *Graph) AddNode(n *Node) *Node {
+	if g.index == nil {
+		g.index = map[string]int{}
+	}
 	if _, ok := g.index[n.ID]; !ok {
 		g.index[n.ID] = len(g.nodes)
 	}

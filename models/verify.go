@@ -212,7 +212,12 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 			continue
 		}
 		a.in[n.ID] = in
-		a.out[n.ID] = spec.infer(&nodeCheck{n: n, in: in, probs: &probs})
+		out := spec.infer(&nodeCheck{n: n, in: in, probs: &probs})
+		if out != nil && slices.ContainsFunc(out, func(d int) bool { return d <= 0 }) {
+			probs.add(n.ID, fmt.Sprintf("output shape %v has an empty dimension", out))
+			out = nil
+		}
+		a.out[n.ID] = out
 	}
 
 	// Recurrent edges deliver into the same summed input.

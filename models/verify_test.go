@@ -224,6 +224,8 @@ func TestOpShapes(t *testing.T) {
 		{"conv too small", []Shape{{1, 2, 2}}, func() *Node { return NewNode("x", OpConv2d).SetF32("weight", Shape{1, 1, 3, 3}, seq(9)) }, nil},
 		{"conv channel mismatch", []Shape{{2, 8, 8}}, func() *Node { return NewNode("x", OpConv2d).SetF32("weight", Shape{1, 1, 3, 3}, seq(9)) }, nil},
 		{"attention heads", []Shape{{6, 4}, {6, 4}, {6, 4}}, func() *Node { return NewNode("x", OpSpikeAttention).SetInt("heads", 4) }, nil},
+		{"conv empty output", []Shape{{1, 4, 4}}, func() *Node { return NewNode("x", OpConv2d).SetF32("weight", Shape{0, 1, 3, 3}, nil) }, nil},
+		{"attention empty channels", []Shape{{0, 4}, {0, 4}, {0, 4}}, func() *Node { return NewNode("x", OpSpikeAttention).SetInt("heads", 1) }, nil},
 		{"poisson", []Shape{{1, 28, 28}}, func() *Node { return NewNode("x", OpPoisson).SetInt("steps", 8).SetFloat("gain", 0.5) }, Shape{1, 28, 28}},
 		{"poisson bad gain", []Shape{{1, 28, 28}}, func() *Node { return NewNode("x", OpPoisson).SetInt("steps", 8).SetFloat("gain", 2) }, nil},
 	}

@@ -191,6 +191,9 @@ func Save(path string, g *Graph) (err error) {
 	if _, err = f.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("nsm: save %s: %w", path, err)
 	}
+	if err = f.Chmod(0o644); err != nil { // CreateTemp makes 0600; a model is not secret
+		return fmt.Errorf("nsm: save %s: %w", path, err)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("nsm: save %s: %w", path, err)
 	}

@@ -94,6 +94,9 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, err %v; want 0644", st.Mode(), err)
+	}
 	if !reflect.DeepEqual(g.nodes, g2.nodes) {
 		t.Error("nodes differ")
 	}

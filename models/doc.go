@@ -5,7 +5,39 @@
 // extended with what the seed models need: MultiSpike (SFA / I-LIF integer neuron),
 // BatchNorm, Add, Concat, Upsample, MaxPool2d, Mean, SpikeAttention, LinearAttention,
 // GraphConv and the input encoders Direct, Rate, Poisson and Events. The table in
-// ops.go (see OpSpecs) lists every op with its tensors, attributes and arity.
+// ops.go (Spec, Ops) lists every op with its tensors, attributes and arity.
+//
+// # Ops and parameters
+//
+// Tensors are float32 unless marked (i32); "?" marks optional parameters, defaults in
+// parentheses. Weights are [out, in, kernel…] as in PyTorch and NIR.
+//
+//	Input            shape ints
+//	Output           —
+//	Affine, Linear   weight [out,in], bias [out] (Affine only); act on the last dim
+//	Conv1d           weight [Cout,Cin/groups,k], bias? [Cout]; stride? padding? dilation? groups? (1,0,1,1)
+//	Conv2d           weight [Cout,Cin/groups,kH,kW], bias?; stride? padding? dilation? (1 or 2 ints), groups?
+//	SumPool2d AvgPool2d MaxPool2d  kernel_size, stride? (= kernel_size), padding? (0)
+//	Flatten          start_dim? (0), end_dim? (-1), over the shape without batch
+//	Scale Threshold Delay  scale | threshold | delay (≥ 0)
+//	I IF LI LIF CubaLI CubaLIF  NIR names: r, tau, tau_syn, tau_mem (> 0), v_leak, v_threshold, v_reset?, w_in?
+//	MultiSpike       D int ≥ 1, rounding? (half-even | half-up), decay? (0: stateless; I-LIF 0.25),
+//	                 norm? (D; output = spikes/norm), ste? (inclusive | exclusive; training only)
+//	BatchNorm        weight, bias, running_mean, running_var [C]; eps? (1e-5); C is the first dim
+//	Add              ≥ 2 inputs of equal shape (membrane shortcut)
+//	Concat           axis? (0)
+//	Upsample         scale_factor int, mode? (nearest)
+//	Mean             dims? (all but the first), removed from the shape
+//	SpikeAttention   inputs q, k [C,tokens…], v [Cv,tokens…]; heads, scale? ((C/heads)^-½), order? (qk_v | q_kv)
+//	LinearAttention  inputs q, k [N,dk], v [N,dv], gate? [N,dk]; heads, scale?, decay? (constant decay without gate)
+//	GraphConv        input [nodes,Fin]; weight [Fout,Fin], bias?, Â as adj_row, adj_col (i32) and adj_val [E]
+//	Direct           steps? (1)
+//	Rate Poisson     steps; Poisson gain? (1; spike probability gain·x)
+//	Events           bin_us?
+//
+// Element-wise parameters of Scale, Threshold, Delay and the neurons broadcast to the
+// input shape by NumPy rules ([] or [1] scalar, [C,1,1] per channel of [C,H,W], [F]
+// per feature of [N,F]) or have one value per element (NIR's flattened arrays).
 //
 // # Model
 //

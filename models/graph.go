@@ -311,7 +311,7 @@ func NewGraph() *Graph {
 }
 
 // AddNode appends n and returns it. A duplicate or malformed ID is not rejected here;
-// Verify reports it.
+// Verify reports it. A node's ID must not change after it is added.
 func (g *Graph) AddNode(n *Node) *Node {
 	if g.index == nil {
 		g.index = map[string]int{}

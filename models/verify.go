@@ -123,7 +123,9 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 
 	// Edges.
 	nIn := map[string]int{}
+	inEdges := map[string][]Edge{}
 	for _, e := range g.edges {
+		inEdges[e.To] = append(inEdges[e.To], e)
 		from, to := g.Node(e.From), g.Node(e.To)
 		if from == nil {
 			probs.add(e.To, fmt.Sprintf("edge %s → %s: unknown source node %q", e.From, e.To, e.From))
@@ -172,8 +174,8 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 		}
 		var in []Shape
 		known := true
-		for _, e := range g.edges {
-			if e.To != n.ID || e.Recurrent || g.Node(e.From) == nil {
+		for _, e := range inEdges[n.ID] {
+			if e.Recurrent || g.Node(e.From) == nil {
 				continue
 			}
 			s, ok := a.out[e.From]

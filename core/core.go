@@ -1,0 +1,274 @@
+package core
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// Hook positions of cores and the barrier.
+var (
+	// HookPosSpikeOut: a spike leaves a core (Item *SpikeOut).
+	HookPosSpikeOut = &sim.HookPos{Name: "core.SpikeOut"}
+	// HookPosPacketIn: a core processes a delivered packet (Item *PacketIn).
+	HookPosPacketIn = &sim.HookPos{Name: "core.PacketIn"}
+	// HookPosStep: the barrier releases a step (Item *StepInfo).
+	HookPosStep = &sim.HookPos{Name: "core.Step"}
+)
+
+// SpikeOut describes a spike leaving a core.
+type SpikeOut struct {
+	Core   int32
+	Neuron int32 // index within the core
+	Step   int64
+	Routes []Route // destinations (do not modify)
+}
+
+// PacketIn describes a packet processed by a core.
+type PacketIn struct {
+	Core     int32
+	Axon     int32
+	Step     int64
+	Synapses int
+	Start    sim.Time // when processing starts (≥ arrival)
+	End      sim.Time
+}
+
+// StepInfo describes a step released by the barrier.
+type StepInfo struct {
+	Step   int64
+	Active int
+}
+
+// Route is one destination of a neuron's spikes: a core and the input axon
+// there.
+type Route struct {
+	Core int32
+	Axon int32
+}
+
+// Sender carries a core's spikes into the interconnect. Send is called at
+// the time the spike leaves core src; routes lists one destination per core,
+// sorted by core. The sender must eventually call Receive on each
+// destination core once with the route's axon. It returns the number of
+// packets it injected (one per route, or one for a multicast tree).
+type Sender interface {
+	Send(now sim.Time, src, neuron int32, routes []Route) int
+}
+
+// Counters are a core's event counts.
+type Counters struct {
+	SynOps        uint64 // synaptic operations (weight read + accumulate)
+	NeuronUpdates uint64
+	SpikesOut     uint64
+	PacketsOut    uint64
+	PacketsIn     uint64
+	Barriers      uint64   // barrier participations
+	BusyCycles    uint64   // cycles spent updating, emitting spikes and processing packets
+	BusyTime      sim.Time // the same in time
+}
+
+// Add adds o to c.
+func (c *Counters) Add(o Counters) {
+	c.SynOps += o.SynOps
+	c.NeuronUpdates += o.NeuronUpdates
+	c.SpikesOut += o.SpikesOut
+	c.PacketsOut += o.PacketsOut
+	c.PacketsIn += o.PacketsIn
+	c.Barriers += o.Barriers
+	c.BusyCycles += o.BusyCycles
+	c.BusyTime += o.BusyTime
+}
+
+// Config places a core: its index on the chip, its kind and its clock.
+type Config struct {
+	ID    int32
+	Kind  arch.CoreKind
+	Clock sim.Freq
+}
+
+// Core is one timed digital core. It is a sim.Handler for its own spike
+// emission events.
+type Core struct {
+	sim.Hookable
+	id     int32
+	kind   arch.CoreKind
+	period sim.Time
+	sched  sim.Scheduler
+	out    Sender
+	bar    *Barrier
+
+	nrn        Neurons
+	syn        *Synapses
+	routeStart []int32
+	routes     []Route
+
+	exc, inh []float32
+	fired    []bool
+	spikes   []int32 // neurons that fired this step, in order
+	next     int     // next spike to emit
+	stepT    sim.Time
+	emitT    sim.Time // time the previous spike left
+	busy     sim.Time // end of the current update/packet work
+	step     int64
+
+	cnt      Counters
+	spikeOut SpikeOut
+	pktIn    PacketIn
+}
+
+// New builds a core with neurons nrn, synapse table syn and, for each neuron,
+// its routes (sorted by destination core, at most one per core). It checks
+// the population against the core kind.
+func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Scheduler, out Sender) (*Core, error) {
+	n := nrn.Len()
+	switch {
+	case n < 1 || n > cfg.Kind.Neurons:
+		return nil, fmt.Errorf("core %d: %d neurons on a core of %d", cfg.ID, n, cfg.Kind.Neurons)
+	case syn == nil:
+		return nil, fmt.Errorf("core %d: no synapse table", cfg.ID)
+	case syn.neurons != n:
+		return nil, fmt.Errorf("core %d: synapse table built for %d neurons, population has %d", cfg.ID, syn.neurons, n)
+	case len(routes) != n:
+		return nil, fmt.Errorf("core %d: %d route lists for %d neurons", cfg.ID, len(routes), n)
+	case cfg.Clock == 0:
+		return nil, fmt.Errorf("core %d: zero clock", cfg.ID)
+	case sched == nil || out == nil:
+		return nil, fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
+	}
+	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
+		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n), spikes: make([]int32, 0, n)}
+	c.routeStart = make([]int32, 1, n+1)
+	for i, rs := range routes {
+		for k, r := range rs {
+			if r.Core < 0 || r.Axon < 0 {
+				return nil, fmt.Errorf("core %d: neuron %d: negative route %+v", cfg.ID, i, r)
+			}
+			if k > 0 && rs[k-1].Core >= r.Core {
+				return nil, fmt.Errorf("core %d: neuron %d: routes not sorted by core or two routes to core %d", cfg.ID, i, r.Core)
+			}
+		}
+		c.routes = append(c.routes, rs...)
+		c.routeStart = append(c.routeStart, int32(len(c.routes)))
+	}
+	c.spikeOut.Core, c.pktIn.Core = c.id, c.id
+	return c, nil
+}
+
+// ID returns the core's index on the chip.
+func (c *Core) ID() int32 { return c.id }
+
+// Len returns the number of neurons.
+func (c *Core) Len() int { return c.nrn.Len() }
+
+// Synapses returns the synapse table.
+func (c *Core) Synapses() *Synapses { return c.syn }
+
+// Routes returns neuron i's routes (do not modify).
+func (c *Core) Routes(i int) []Route { return c.routes[c.routeStart[i]:c.routeStart[i+1]] }
+
+// AxonAt returns the axon that neuron i's spikes reach on core dst.
+func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
+	rs := c.Routes(i)
+	k := sort.Search(len(rs), func(k int) bool { return rs[k].Core >= dst })
+	if k < len(rs) && rs[k].Core == dst {
+		return rs[k].Axon, true
+	}
+	return 0, false
+}
+
+// Counters returns the core's event counts so far.
+func (c *Core) Counters() Counters { return c.cnt }
+
+// Input returns the input accumulated for the next step on each channel
+// (read only; for tests and probes).
+func (c *Core) Input() (exc, inh []float32) { return c.exc, c.inh }
+
+func (c *Core) cycles(n uint64) sim.Time {
+	c.cnt.BusyCycles += n
+	d := sim.Time(n) * c.period
+	c.cnt.BusyTime += d
+	return d
+}
+
+// begin starts step t at time now: the functional update, then the timing
+// of the update and of the spikes it produced.
+func (c *Core) begin(now sim.Time, t int64) {
+	n := c.nrn.Len()
+	c.step = t
+	c.nrn.Step(c.exc, c.inh, c.fired)
+	clear(c.exc)
+	clear(c.inh)
+	c.spikes = c.spikes[:0]
+	for i, f := range c.fired {
+		if f {
+			c.spikes = append(c.spikes, int32(i))
+		}
+	}
+	c.cnt.NeuronUpdates += uint64(n)
+	c.cnt.Barriers++
+	c.stepT = now
+	c.busy = now + c.cycles(uint64(n)*uint64(c.kind.CyclesPerNeuronUpdate))
+	c.bar.note(c.busy)
+	c.next = 0
+	c.emitT = now
+	if len(c.spikes) == 0 {
+		c.bar.coreDone()
+		return
+	}
+	c.scheduleSpike()
+}
+
+func (c *Core) scheduleSpike() {
+	i := c.spikes[c.next]
+	ready := c.stepT + sim.Time(uint64(i)+1)*sim.Time(c.kind.CyclesPerNeuronUpdate)*c.period
+	c.emitT = max(ready, c.emitT) + c.cycles(uint64(c.kind.CyclesPerSpikeOut))
+	c.sched.Schedule(sim.Event{Time: c.emitT, Handler: c})
+}
+
+// Handle sends the next spike of the step (the core's only event).
+func (c *Core) Handle(e sim.Event) {
+	i := c.spikes[c.next]
+	rs := c.routes[c.routeStart[i]:c.routeStart[i+1]]
+	c.cnt.SpikesOut++
+	c.bar.note(e.Time)
+	if len(rs) > 0 {
+		c.bar.inflight += len(rs)
+		c.cnt.PacketsOut += uint64(c.out.Send(e.Time, c.id, i, rs))
+	}
+	if c.NumHooks() > 0 {
+		c.spikeOut.Neuron, c.spikeOut.Step, c.spikeOut.Routes = i, c.step, rs
+		c.InvokeHook(sim.HookCtx{Domain: c, Pos: HookPosSpikeOut, Now: e.Time, Item: &c.spikeOut})
+	}
+	c.next++
+	if c.next < len(c.spikes) {
+		c.scheduleSpike()
+		return
+	}
+	c.bar.coreDone()
+}
+
+// Receive processes a packet for axon delivered at time now: its synapses
+// add into the next step's input, and the core is busy for
+// synapses·CyclesPerSynOp cycles from max(now, end of its previous work).
+func (c *Core) Receive(now sim.Time, axon int32) {
+	if c.bar == nil || !c.bar.running {
+		panic(fmt.Sprintf("core %d: packet for axon %d delivered at %v while no step runs", c.id, axon, now))
+	}
+	if axon < 0 || int(axon) >= len(c.syn.channel) {
+		panic(fmt.Sprintf("core %d: packet for axon %d, core has %d axons", c.id, axon, len(c.syn.channel)))
+	}
+	k := c.syn.deliver(axon, c.exc, c.inh)
+	c.cnt.SynOps += uint64(k)
+	c.cnt.PacketsIn++
+	start := max(now, c.busy)
+	c.busy = start + c.cycles(uint64(k)*uint64(c.kind.CyclesPerSynOp))
+	if c.NumHooks() > 0 {
+		c.pktIn.Axon, c.pktIn.Step, c.pktIn.Synapses, c.pktIn.Start, c.pktIn.End = axon, c.step, k, start, c.busy
+		c.InvokeHook(sim.HookCtx{Domain: c, Pos: HookPosPacketIn, Now: now, Item: &c.pktIn})
+	}
+	c.bar.note(c.busy)
+	c.bar.delivered()
+}

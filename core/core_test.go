@@ -1,0 +1,360 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// scriptNeurons fires the listed neurons at the listed steps and records the
+// input it was given at each step.
+type scriptNeurons struct {
+	n    int
+	fire map[int][]int // step → neurons
+	step int
+	seen []string
+}
+
+func (s *scriptNeurons) Len() int { return s.n }
+
+func (s *scriptNeurons) Step(exc, inh []float32, out []bool) int {
+	clear(out)
+	var b strings.Builder
+	for i := range exc {
+		if exc[i] != 0 || inh[i] != 0 {
+			fmt.Fprintf(&b, " n%d=%+g/%+g", i, exc[i], inh[i])
+		}
+	}
+	if b.Len() > 0 {
+		s.seen = append(s.seen, fmt.Sprintf("step %d in:%s", s.step, b.String()))
+	}
+	k := 0
+	for _, i := range s.fire[s.step] {
+		out[i] = true
+		k++
+	}
+	s.step++
+	return k
+}
+
+// fixedNet delivers every packet Latency after it is sent, one per route.
+type fixedNet struct {
+	sched   sim.Scheduler
+	cores   []*Core
+	latency sim.Time
+}
+
+func (f *fixedNet) Send(now sim.Time, src, neuron int32, routes []Route) int {
+	for _, r := range routes {
+		f.sched.Schedule(sim.Event{Time: now + f.latency, Handler: f, A: int64(r.Core), B: int64(r.Axon)})
+	}
+	return len(routes)
+}
+
+func (f *fixedNet) Handle(e sim.Event) { f.cores[e.A].Receive(e.Time, int32(e.B)) }
+
+type synSpec struct {
+	ch      Channel
+	targets []int
+	weights []float64
+}
+
+type coreSpec struct {
+	n      int
+	fire   map[int][]int
+	routes map[int][]Route // neuron → routes
+	axons  []synSpec
+}
+
+// testKind: 1 GHz clock so cycles read as nanoseconds.
+var testKind = arch.CoreKind{Type: arch.Digital, Neurons: 8, Axons: 4, SynapseMemoryBytes: 64, WeightBits: 8,
+	CyclesPerSynOp: 1, CyclesPerNeuronUpdate: 2, CyclesPerSpikeOut: 4}
+
+var testChip = arch.Chip{BarrierBaseNS: 100, BarrierPerDoublingNS: 50, BarrierMaxNS: 1000}
+
+func runScenario(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64) (string, []*Core, []*scriptNeurons) {
+	t.Helper()
+	eng := sim.NewEngine()
+	net := &fixedNet{sched: eng, latency: latency}
+	bar := NewBarrier(eng, chip)
+	var log strings.Builder
+	var pops []*scriptNeurons
+	for id, cs := range specs {
+		b, err := NewSynapseBuilder(testKind, cs.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range cs.axons {
+			b.AddAxon(a.ch, 1.0/64)
+			for k, tg := range a.targets {
+				b.AddSynapse(tg, a.weights[k])
+			}
+		}
+		syn, err := b.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes := make([][]Route, cs.n)
+		for i, r := range cs.routes {
+			routes[i] = r
+		}
+		pop := &scriptNeurons{n: cs.n, fire: cs.fire}
+		pops = append(pops, pop)
+		c, err := New(Config{ID: int32(id), Kind: testKind, Clock: sim.GHz}, pop, syn, routes, eng, net)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.AcceptHook(sim.HookFunc(func(ctx sim.HookCtx) {
+			switch it := ctx.Item.(type) {
+			case *SpikeOut:
+				fmt.Fprintf(&log, "%v spike core=%d neuron=%d step=%d routes=%v\n", ctx.Now, it.Core, it.Neuron, it.Step, it.Routes)
+			case *PacketIn:
+				fmt.Fprintf(&log, "%v packet core=%d axon=%d step=%d syn=%d busy=%v..%v\n", ctx.Now, it.Core, it.Axon, it.Step, it.Synapses, it.Start, it.End)
+			}
+		}))
+		net.cores = append(net.cores, c)
+		if err := bar.Add(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bar.AcceptHook(sim.HookFunc(func(ctx sim.HookCtx) {
+		it := ctx.Item.(*StepInfo)
+		fmt.Fprintf(&log, "%v step %d active=%d\n", ctx.Now, it.Step, it.Active)
+	}))
+	if err := bar.Start(steps); err != nil {
+		t.Fatal(err)
+	}
+	eng.Run()
+	if bar.Running() {
+		t.Fatalf("barrier still running after the engine drained")
+	}
+	fmt.Fprintf(&log, "end %v barrier=%v\n", bar.End(), bar.BarrierTime())
+	return log.String(), net.cores, pops
+}
+
+func TestScenarios(t *testing.T) {
+	twoCores := func(fire map[int][]int, routes map[int][]Route) []coreSpec {
+		return []coreSpec{
+			{n: 4, fire: fire, routes: routes, axons: []synSpec{{Exc, []int{0}, []float64{1}}}},
+			{n: 4, axons: []synSpec{
+				{Exc, []int{0, 1, 2}, []float64{1, 0.5, -0.25}},
+				{Inh, []int{3}, []float64{-1.5}},
+			}},
+		}
+	}
+	tests := []struct {
+		name    string
+		chip    arch.Chip
+		specs   []coreSpec
+		latency sim.Time
+		steps   int64
+		want    string
+		inputs  [2][]string
+	}{{
+		// Neuron 1 of core 0 is ready at 2·2 = 4 ns, leaves at 4+4 = 8 ns,
+		// arrives at 18 ns, core 1 processes 3 synapses until 21 ns; the
+		// barrier for 2 cores is 100+50 = 150 ns, so step 1 starts at 171 ns.
+		// Step 1 has no spikes: both cores end at 171+8 ns, step 2 would
+		// start at 179+150 = 329 ns.
+		name:    "one spike",
+		chip:    testChip,
+		specs:   twoCores(map[int][]int{0: {1}}, map[int][]Route{1: {{Core: 1, Axon: 0}}}),
+		latency: 10 * sim.Nanosecond,
+		steps:   2,
+		want: `0s step 0 active=2
+8ns spike core=0 neuron=1 step=0 routes=[{1 0}]
+18ns packet core=1 axon=0 step=0 syn=3 busy=18ns..21ns
+171ns step 1 active=2
+end 329ns barrier=300ns
+`,
+		inputs: [2][]string{nil, {"step 1 in: n0=+1/+0 n1=+0.5/+0 n2=-0.25/+0"}},
+	}, {
+		// Neurons 0 and 3 fire: 0 is ready at 2 ns and leaves at 6 ns; 3 is
+		// ready at 8 ns and leaves at 12 ns. Both packets reach core 1 while
+		// its own update runs (until 8 ns): the first waits until 8 ns, the
+		// second queues behind it. Both spikes of step 0 are in step 1's input.
+		name: "contention and two channels",
+		chip: testChip,
+		specs: twoCores(map[int][]int{0: {0, 3}},
+			map[int][]Route{0: {{Core: 1, Axon: 0}}, 3: {{Core: 0, Axon: 0}, {Core: 1, Axon: 1}}}),
+		latency: 1 * sim.Nanosecond,
+		steps:   2,
+		want: `0s step 0 active=2
+6ns spike core=0 neuron=0 step=0 routes=[{1 0}]
+7ns packet core=1 axon=0 step=0 syn=3 busy=8ns..11ns
+12ns spike core=0 neuron=3 step=0 routes=[{0 0} {1 1}]
+13ns packet core=0 axon=0 step=0 syn=1 busy=13ns..14ns
+13ns packet core=1 axon=1 step=0 syn=1 busy=13ns..14ns
+164ns step 1 active=2
+end 322ns barrier=300ns
+`,
+		inputs: [2][]string{{"step 1 in: n0=+1/+0"}, {"step 1 in: n0=+1/+0 n1=+0.5/+0 n2=-0.25/+0 n3=+0/-1.5"}},
+	}, {
+		// A fixed 1 µs tick (TrueNorth-style MinStepNS) dominates the step.
+		name:    "min step",
+		chip:    arch.Chip{BarrierBaseNS: 100, BarrierPerDoublingNS: 50, BarrierMaxNS: 1000, MinStepNS: 1000},
+		specs:   twoCores(map[int][]int{1: {2}}, map[int][]Route{2: {{Core: 1, Axon: 1}}}),
+		latency: 10 * sim.Nanosecond,
+		steps:   3,
+		want: `0s step 0 active=2
+1µs step 1 active=2
+1.01µs spike core=0 neuron=2 step=1 routes=[{1 1}]
+1.02µs packet core=1 axon=1 step=1 syn=1 busy=1.02µs..1.021µs
+2µs step 2 active=2
+end 3µs barrier=450ns
+`,
+		inputs: [2][]string{nil, {"step 2 in: n3=+0/-1.5"}},
+	}, {
+		// A spike with no routes costs emission time but sends nothing.
+		name:    "no routes",
+		chip:    testChip,
+		specs:   twoCores(map[int][]int{0: {3}}, nil),
+		latency: 10 * sim.Nanosecond,
+		steps:   1,
+		want: `0s step 0 active=2
+12ns spike core=0 neuron=3 step=0 routes=[]
+end 162ns barrier=150ns
+`,
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, cores, pops := runScenario(t, tc.chip, tc.specs, tc.latency, tc.steps)
+			if got != tc.want {
+				t.Errorf("event log:\n%s\nwant:\n%s", got, tc.want)
+			}
+			for i, p := range pops {
+				if fmt.Sprint(p.seen) != fmt.Sprint(tc.inputs[i]) {
+					t.Errorf("core %d inputs %q, want %q", i, p.seen, tc.inputs[i])
+				}
+			}
+			var sent, recv uint64
+			for _, c := range cores {
+				cnt := c.Counters()
+				sent += cnt.PacketsOut
+				recv += cnt.PacketsIn
+				if cnt.Barriers != uint64(tc.steps) || cnt.NeuronUpdates != uint64(tc.steps)*4 {
+					t.Errorf("core %d counters %+v, want %d barriers and %d updates", c.ID(), cnt, tc.steps, tc.steps*4)
+				}
+			}
+			if sent != recv {
+				t.Errorf("%d packets out, %d in", sent, recv)
+			}
+		})
+	}
+}
+
+func TestCountersAndCycles(t *testing.T) {
+	_, cores, _ := runScenario(t, testChip, []coreSpec{
+		{n: 4, fire: map[int][]int{0: {0, 1}}, routes: map[int][]Route{0: {{Core: 1, Axon: 0}}, 1: {{Core: 1, Axon: 0}}},
+			axons: []synSpec{{Exc, []int{0}, []float64{1}}}},
+		{n: 2, axons: []synSpec{{Exc, []int{0, 1}, []float64{1, 1}}}},
+	}, sim.Nanosecond, 1)
+	c0, c1 := cores[0].Counters(), cores[1].Counters()
+	// core 0: 4 updates · 2 cycles + 2 spikes · 4 cycles; core 1: 2·2 + 2 packets · 2 synapses.
+	if c0.BusyCycles != 16 || c0.SpikesOut != 2 || c0.PacketsOut != 2 || c0.SynOps != 0 {
+		t.Errorf("core 0 counters %+v", c0)
+	}
+	if c1.BusyCycles != 8 || c1.PacketsIn != 2 || c1.SynOps != 4 || c1.BusyTime != 8*sim.Nanosecond {
+		t.Errorf("core 1 counters %+v", c1)
+	}
+}
+
+func TestSynapseTableLimits(t *testing.T) {
+	// 8 neurons: 3 index bits + 8 weight bits = 11 bits per synapse.
+	if got := SynapseBits(testKind); got != 11 {
+		t.Fatalf("SynapseBits = %d, want 11", got)
+	}
+	if got := MemoryBytes(testKind, 2, 8); got != 11+8 {
+		t.Fatalf("MemoryBytes = %d, want 19", got)
+	}
+	build := func(axons, perAxon int) error {
+		b, err := NewSynapseBuilder(testKind, 8)
+		if err != nil {
+			return err
+		}
+		for a := 0; a < axons; a++ {
+			b.AddAxon(Exc, 1)
+			for k := 0; k < perAxon; k++ {
+				b.AddSynapse(k%8, 1)
+			}
+		}
+		_, err = b.Build()
+		return err
+	}
+	// 4 axons · 8 synapses: ceil(32·11/8) + 16 = 60 bytes ≤ 64.
+	if err := build(4, 8); err != nil {
+		t.Errorf("table that fits: %v", err)
+	}
+	for _, c := range []struct {
+		axons, per int
+		want       string
+	}{{5, 1, "more than 4 input axons"}, {4, 9, "needs 66 bytes > synapse_memory_bytes 64"}} {
+		err := build(c.axons, c.per)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%d axons × %d synapses: error %v, want %q", c.axons, c.per, err, c.want)
+		}
+	}
+	b, _ := NewSynapseBuilder(testKind, 8)
+	b.AddAxon(Exc, 1)
+	b.AddSynapse(8, 1)
+	if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), "out of range") {
+		t.Errorf("target out of range: %v", err)
+	}
+	if _, err := NewSynapseBuilder(testKind, 9); err == nil {
+		t.Errorf("9 neurons on an 8-neuron core: no error")
+	}
+	b, _ = NewSynapseBuilder(testKind, 8)
+	b.AddAxon(Exc, 0)
+	if _, err := b.Build(); err == nil {
+		t.Errorf("zero scale: no error")
+	}
+}
+
+func TestWeightQuantisation(t *testing.T) {
+	b, _ := NewSynapseBuilder(testKind, 8) // 8 bits: mantissa in [-127, 127]
+	b.AddAxon(Inh, 0.5)
+	for k, w := range []float64{1.2, -0.74, 100, -100} {
+		b.AddSynapse(k, w)
+	}
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{1, -0.5, 63.5, -63.5}
+	for k, w := range want {
+		if _, got := s.Synapse(0, k); got != w {
+			t.Errorf("synapse %d weight %g, want %g", k, got, w)
+		}
+	}
+}
+
+func TestNewRejectsBadRoutes(t *testing.T) {
+	eng := sim.NewEngine()
+	b, _ := NewSynapseBuilder(testKind, 2)
+	syn, _ := b.Build()
+	net := &fixedNet{sched: eng}
+	pop := &scriptNeurons{n: 2}
+	for _, rs := range [][][]Route{
+		{{{Core: 2, Axon: 0}, {Core: 1, Axon: 0}}, nil},
+		{{{Core: 1, Axon: 0}, {Core: 1, Axon: 1}}, nil},
+		{{{Core: -1, Axon: 0}}, nil},
+		{nil},
+	} {
+		if _, err := New(Config{Kind: testKind, Clock: sim.GHz}, pop, syn, rs, eng, net); err == nil {
+			t.Errorf("routes %v accepted", rs)
+		}
+	}
+}
+
+func TestReceiveOutsideStepPanics(t *testing.T) {
+	_, cores, _ := runScenario(t, testChip, []coreSpec{{n: 1, axons: []synSpec{{Exc, []int{0}, []float64{1}}}}}, 0, 1)
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Receive after the run did not panic")
+		}
+	}()
+	cores[0].Receive(0, 0)
+}

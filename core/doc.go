@@ -1,0 +1,68 @@
+// Package core models the timed digital neuromorphic core: synapses in SRAM,
+// a population of neurons updated once per algorithmic step, and spikes sent
+// as packets to destination cores. The package does not know the
+// network-on-chip: a core hands its packets to a [Sender] that the chip wires
+// to the NoC, and the chip calls [Core.Receive] when the NoC delivers one.
+//
+// # Functional model (what spikes)
+//
+// A core owns a [Synapses] table: the input axon table (one entry per
+// distinct presynaptic source; an entry names the input channel, excitatory
+// or inhibitory, and a range of synapses) and a compact CSR of (target
+// neuron, weight). Weights are quantised to the core kind's WeightBits as a
+// signed mantissa times a per-axon scale, so m·scale is exactly what the core
+// accumulates. The SRAM the table would take is accounted as
+//
+//	bytes = ceil(synapses · (ceil(log2 neurons) + WeightBits) / 8) + 4 · axons
+//
+// and checked against SynapseMemoryBytes, as axons are against Axons and
+// neurons against Neurons: a table that does not fit is an error.
+//
+// A spike packet arriving for axon a adds the weights of a's synapses to the
+// per-neuron input of a's channel. At the start of step t the core steps its
+// [Neurons] once with the input accumulated during step t−1, clears the
+// input, and sends one packet per spike to each destination core in the
+// spiking neuron's route list ([Route]: destination core and the axon there).
+// The inputs of step t therefore hold exactly the spikes of step t−1, as in
+// neuron.CUBA's step order, whatever the NoC timing.
+//
+// # Timing model (when)
+//
+// Steps are barrier-synchronised as on Loihi: a [Barrier] releases every
+// active core at the same time T; no core starts step t+1 before every
+// packet of step t has been delivered and processed. With P the clock period:
+//
+//   - the neuron update takes N·CyclesPerNeuronUpdate·P from T;
+//   - spike k of the step (from neuron i, in neuron order) leaves at
+//     e_k = max(T + (i+1)·CyclesPerNeuronUpdate·P, e_{k−1}) + CyclesPerSpikeOut·P;
+//   - a packet arriving at time a is processed from max(a, busy) for
+//     synapses·CyclesPerSynOp·P, where busy is when the core's previous
+//     work (update or packet) ends;
+//   - the step ends when every core has sent its spikes and every packet is
+//     delivered; the next step starts at max(latest busy end, last delivery)
+//   - Chip.BarrierNS(active cores), and no earlier than MinStepNS after
+//     the previous start.
+//
+// Cores without neurons take no part; a core with no spikes and no packets
+// schedules nothing: the barrier's one release event per step updates every
+// core in a loop, and only spikes create further events.
+//
+// # Counters and hooks
+//
+// Each core counts synaptic ops, neuron updates, spikes out, packets out,
+// packets in, barrier participations and busy cycles ([Counters]); the chip
+// prices them with the spec's energy table. Hooks: [HookPosSpikeOut] (Item
+// *SpikeOut) when a spike leaves, [HookPosPacketIn] (Item *PacketIn) when
+// a packet is processed, and [HookPosStep] on the barrier (Item *StepInfo)
+// when a step is released. Items point into reused storage and are valid only
+// during the hook call.
+//
+// # Invariants
+//
+//   - Functional results (which neuron spikes at which step) do not depend on
+//     clock, cycle counts, NoC latency or barrier time.
+//   - Receive, the step release and spike emission allocate nothing.
+//   - Bad configuration (a table that does not fit, a target out of range)
+//     returns an error; misuse by the chip (a delivery for an unknown axon,
+//     receiving while no step runs) panics with a precise message.
+package core

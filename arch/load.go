@@ -109,13 +109,14 @@ func parse(data []byte, name string, depth int) (*Spec, error) {
 	}
 	d := decoder{file: name, lines: indexLines(data)}
 	d.decodeStruct(raw, reflect.ValueOf(spec).Elem(), "")
-	var probs Problems
-	probs = append(probs, d.probs...)
-	if len(probs) == 0 {
-		probs = append(probs, spec.Validate()...)
-		for i := range probs {
-			probs[i].File = name
-		}
+	// Validate even when decoding found problems: a key that failed to
+	// decode keeps its (valid) default, so every validation problem is a
+	// real one, and the user sees all of them at once.
+	probs := d.probs
+	for _, p := range spec.Validate() {
+		p.File = name
+		p.Line = d.line(p.Path)
+		probs = append(probs, p)
 	}
 	if len(probs) > 0 {
 		probs.sort()

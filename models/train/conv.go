@@ -124,9 +124,7 @@ func (l *Conv2d) forwardChunk(_, ch int) {
 			for i := range yr {
 				yr[i] = b
 			}
-			for k, a := range l.weff[co*l.k : (co+1)*l.k] {
-				axpy(a, col[k*l.p:(k+1)*l.p], yr)
-			}
+			accumRows(yr, l.weff[co*l.k:(co+1)*l.k], col, l.p)
 		}
 	}
 }
@@ -188,10 +186,7 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 		dy := l.dy[s*os : (s+1)*os]
 		for co := 0; co < l.Cout; co++ {
 			dyr := dy[co*l.p : (co+1)*l.p]
-			g := gw[co*l.k : (co+1)*l.k]
-			for k := range g {
-				g[k] += dot(dyr, col[k*l.p:(k+1)*l.p])
-			}
+			dotRows(gw[co*l.k:(co+1)*l.k], dyr, col, l.p)
 			if gb != nil {
 				sum := float32(0)
 				for _, v := range dyr {
@@ -207,9 +202,7 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 		for k := 0; k < l.k; k++ {
 			d := dcol[k*l.p : (k+1)*l.p]
 			clear32(d)
-			for co, a := range l.wt[k*l.Cout : (k+1)*l.Cout] {
-				axpy(a, dy[co*l.p:(co+1)*l.p], d)
-			}
+			accumRows(d, l.wt[k*l.Cout:(k+1)*l.Cout], dy, l.p)
 		}
 		dx := l.dx[s*is : (s+1)*is]
 		clear32(dx)

@@ -17,7 +17,7 @@ import (
 // Arithmetic: activations are float32. A Conv2d or Affine output is
 // bias + Σ_k w_k·x_k with each product rounded to float32 and added in
 // increasing k order (k = (ci, ky, kx) for a convolution, the input index for
-// a dense layer); terms with x_k = 0 are skipped, which changes nothing. A
+// a dense layer), no fused multiply-add (see accumRows). A
 // MultiSpike computes round(clamp(x, 0, D)) exactly (see SpikeCount) and
 // divides by its norm. Over T steps the Output values are summed and the
 // prediction is their arg-max (the first on ties).
@@ -363,18 +363,11 @@ func (r *runner) exec(i int, nd *inode, x []float32) {
 			for j := range o {
 				o[j] = nd.b[co]
 			}
-			for k, a := range nd.w[co*kk : (co+1)*kk] {
-				axpy(a, r.col[k*p:(k+1)*p], o)
-			}
+			accumRows(o, nd.w[co*kk:(co+1)*kk], r.col, p)
 		}
 	case models.OpAffine, models.OpLinear:
 		copy(out, nd.b)
-		no := len(out)
-		for k, v := range in {
-			if v != 0 {
-				axpy(v, nd.wt[k*no:(k+1)*no], out)
-			}
-		}
+		accumRows(out, in, nd.wt, len(out))
 	case models.OpMultiSpike:
 		for j, v := range in {
 			out[j] = SpikeCount(v, nd.d, nd.round) * nd.inv

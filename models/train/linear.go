@@ -64,12 +64,12 @@ func (l *Linear) forwardChunk(_, ch int) {
 	for s := lo; s < hi; s++ {
 		x := l.x[s*l.nin : (s+1)*l.nin]
 		y := l.y[s*l.Out : (s+1)*l.Out]
-		for o := range y {
-			v := dot(l.weff[o*l.nin:(o+1)*l.nin], x)
-			if l.b != nil {
-				v += l.b.W[o]
+		clear32(y)
+		dotRows(y, x, l.weff, l.nin)
+		if l.b != nil {
+			for o := range y {
+				y[o] += l.b.W[o]
 			}
-			y[o] = v
 		}
 	}
 }
@@ -124,9 +124,7 @@ func (l *Linear) backwardChunk(_, ch int) {
 		if l.needDX {
 			dx := l.dx[s*l.nin : (s+1)*l.nin]
 			clear32(dx)
-			for o, g := range dy {
-				axpy(g, l.weff[o*l.nin:(o+1)*l.nin], dx)
-			}
+			accumRows(dx, dy, l.weff, l.nin)
 		}
 	}
 }

@@ -13,7 +13,7 @@ func (l *Flatten) Init(in Shape, _ *rand.Rand) (Shape, error) {
 	l.in = in
 	return Shape{1, 1, in.Size()}, nil
 }
-func (l *Flatten) Params() []*Param                             { return nil }
+func (l *Flatten) Params() []*Param                              { return nil }
 func (l *Flatten) Forward(_ *pass, x []float32, _ int) []float32 { return x }
 func (l *Flatten) Backward(_ *pass, dy []float32, _ int, needDX bool) []float32 {
 	if !needDX {

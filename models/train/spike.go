@@ -59,7 +59,6 @@ type MultiSpike struct {
 	STEScale float32
 
 	in    Shape
-	mask  []bool
 	y, dx []float32
 	x, dy []float32
 	n     int
@@ -103,27 +102,37 @@ func (l *MultiSpike) Params() []*Param { return nil }
 
 func (l *MultiSpike) Forward(c *pass, x []float32, n int) []float32 {
 	l.y = grow(l.y, n*l.in.Size())
-	if cap(l.mask) < len(l.y) {
-		l.mask = make([]bool, len(l.y))
-	}
-	l.mask = l.mask[:len(l.y)]
 	l.x, l.n = x, n
 	c.pool.run(numChunks(n), l.fwdFn)
-	l.x = nil
 	return l.y
 }
 
+// forwardChunk is the hot loop of SpikeCount, branch-free: clamp with
+// min/max, round with the float64 magic-number trick (exact, see
+// SpikeCount). NaN propagates instead of mapping to 0; the training loop
+// stops on a NaN loss anyway.
 func (l *MultiSpike) forwardChunk(_, ch int) {
 	lo, hi := chunkRange(ch, l.n)
 	lo, hi = lo*l.in.Size(), hi*l.in.Size()
 	inv := 1 / l.norm()
-	d := float32(l.D)
+	d := float64(l.D)
+	y := l.y[lo:hi]
+	if l.Round == HalfUp {
+		for i, v := range l.x[lo:hi] {
+			w := min(max(float64(v), 0), d)
+			y[i] = float32(math.Floor(w+0.5)) * inv
+		}
+		return
+	}
+	const magic = 6755399441055744.0
 	for i, v := range l.x[lo:hi] {
-		l.y[lo+i] = SpikeCount(v, l.D, l.Round) * inv
-		l.mask[lo+i] = v >= 0 && v <= d
+		w := min(max(float64(v), 0), d)
+		y[i] = float32((w+magic)-magic) * inv
 	}
 }
 
+// Backward reads the input of the last Forward, which the layer before
+// keeps unchanged until its own next Forward.
 func (l *MultiSpike) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 	if !needDX {
 		return nil
@@ -139,11 +148,22 @@ func (l *MultiSpike) backwardChunk(_, ch int) {
 	lo, hi := chunkRange(ch, l.n)
 	lo, hi = lo*l.in.Size(), hi*l.in.Size()
 	g := l.ste()
+	x := l.x[lo:hi]
+	dx := l.dx[lo:hi]
+	// 0 ≤ x ≤ D on the bit patterns: non-negative floats order like their
+	// bits; negatives (sign bit set) compare above D's bits; −0 is mapped to
+	// +0 first. Written with integer selects so that it compiles without
+	// branches (the window test is unpredictable).
+	bd := math.Float32bits(float32(l.D))
 	for i, v := range l.dy[lo:hi] {
-		if l.mask[lo+i] {
-			l.dx[lo+i] = v * g
-		} else {
-			l.dx[lo+i] = 0
+		u := math.Float32bits(x[i])
+		if u == 0x80000000 {
+			u = 0
 		}
+		keep := uint32(0)
+		if u <= bd {
+			keep = 0xFFFFFFFF
+		}
+		dx[i] = math.Float32frombits(math.Float32bits(v*g) & keep)
 	}
 }

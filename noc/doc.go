@@ -1,0 +1,103 @@
+// Package noc models a network-on-chip: one router per tile on a 2-D mesh or
+// torus, with dimension-order routing, multicast trees, input buffers with
+// credit flow control, round-robin arbitration, pipelined routers and links
+// with latency. It is timed, event-driven and runs on one sim.Scheduler.
+//
+// # Use
+//
+//	n, err := noc.New(spec.NoC, spec.Chip.Width, spec.Chip.Height, engine, sim.Freq(spec.NoCClockHz()))
+//	n.Attach(noc.Tile{X: 3, Y: 1}, core)  // core implements Deliver(*noc.Packet)
+//	p := n.NewPacket()
+//	p.Dst, p.A = noc.Tile{X: 0, Y: 2}, axon
+//	ok := n.Inject(noc.Tile{X: 3, Y: 1}, p) // false: the source queue is full
+//
+// A packet with two or more Dests is a multicast packet. Delivered packets
+// (and multicast copies) come from a pool: an endpoint may read a packet only
+// during Deliver.
+//
+// # Timing model
+//
+// Everything happens on edges of the router clock (cycle c is time
+// c·Period). Let P be RouterPipelineCycles and L LinkLatencyCycles.
+//
+//   - Injection: Inject puts the packet in the tile's source queue at the
+//     first clock edge at or after the call. The injection channel moves one
+//     flit per cycle from the source queue into the local input buffer
+//     (BufferFlits deep) while it has room; no extra cycles.
+//   - A router: a flit that entered an input buffer at cycle a may leave at
+//     cycle a+P at the earliest (routing, allocation and crossbar are folded
+//     into P). Each output sends at most one flit per cycle.
+//   - A link: a flit that leaves a router at cycle d enters the next router's
+//     input buffer at d+L. Credits travel back with the same latency L: the
+//     credit for a buffer slot freed at cycle d is usable upstream at d+L.
+//   - Ejection: the flit leaving the destination router by its local port at
+//     cycle d is delivered at d (Endpoint.Deliver runs when the tail leaves).
+//
+// Hence the per-hop delay is P+L cycles and, with no contention, a packet of
+// F flits crossing h links has latency h·(P+L) + P + (F−1) cycles from the
+// clock edge of its injection to the delivery of its tail: P for the
+// ejection through the destination router, F−1 for serialisation.
+//
+// # Routers
+//
+// Each router has five input ports (E, W, N, S, Local) with one input
+// buffer of BufferFlits flits per virtual channel (one VC on a mesh, two on a
+// torus) and five outputs. Upstream outputs keep one credit per free
+// downstream slot; a flit leaves only with a credit, so a buffer never
+// overflows. Packets are switched wormhole: a unicast packet's head
+// acquires the output VC and holds it until its tail leaves. Each output
+// grants one flit per cycle to the requesting input VCs in round-robin order
+// (starting after the last winner). An input VC may feed several outputs in
+// one cycle (the branches of a multicast packet; on a torus its two VCs).
+//
+// Routing is dimension-order (xy: x first, yx: y first), minimal, and
+// deterministic. On a torus each dimension goes the shorter way round (ties:
+// the positive way). Deadlock freedom: on a mesh, dimension-order routing
+// has an acyclic channel dependency graph. On a torus each ring is cut by a
+// dateline (its wraparound link): a packet enters a ring on VC 0 and moves
+// to VC 1 when it crosses the dateline; shortest-way routing crosses it at
+// most once per dimension, so neither VC's dependencies close a cycle
+// (Dally & Seitz).
+//
+// Multicast: a packet with a destination set follows the dimension-order
+// tree. At a router its destinations are split by output port; with more
+// than one port, each branch forwards a copy that carries its share of the
+// set, and the input buffer frees a flit only when every branch has sent it
+// (asynchronous replication). Each link of the tree carries the packet once,
+// which is fewer link traversals than one unicast per destination. Multicast
+// packets are switched virtual cut-through (a branch starts only with
+// credits for the whole packet, and a multicast packet must fit in a
+// buffer): a granted branch can never stall mid-packet, so a branch blocked
+// downstream cannot hold its siblings' channels in a cycle. With Multicast
+// off in the spec, Inject splits such a packet into unicasts at the source.
+//
+// # Events
+//
+// A router schedules an evaluation only for cycles in which something may
+// happen: a flit becomes ready, a credit arrives while it holds flits, a
+// request lost arbitration, an output VC it waits for was released. Idle
+// routers schedule nothing; at most one event per router and cycle exists.
+// A flit crossing a link costs no event of its own: the sender writes it
+// into the receiver's buffer with its ready cycle and wakes the receiver
+// then. Each evaluation is two-phase (collect requests from the state at the
+// start of the cycle, then move the winners), and everything a router does
+// reaches another router at least one cycle later, so the order in which
+// routers evaluate within a cycle never changes a result.
+//
+// # Statistics and hooks
+//
+// Stats gives packets and flits injected and delivered, per-link flits and
+// stall cycles, a latency histogram, hop counts and the x/y flit-hop counts
+// arch.Energy prices. HookPosInject, HookPosFlit and HookPosDeliver let
+// tracers observe without the package printing anything.
+//
+// # Invariants
+//
+//   - For every output VC: credits + credits in flight + flits in the
+//     downstream buffer = BufferFlits (checked by the tests; a push into a
+//     full buffer panics).
+//   - Zero-load latency is h·(P+L) + P + F−1 cycles exactly.
+//   - The same injections in the same order give the same statistics.
+//   - In steady state (pool and queues warmed up) injecting, routing and
+//     delivering allocate nothing unless hooks are attached.
+package noc

@@ -1,0 +1,387 @@
+package noc
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// Tile is the position of a router (and of the core attached to it): X grows
+// eastwards, Y grows northwards, both from zero.
+type Tile struct{ X, Y int }
+
+func (t Tile) String() string { return fmt.Sprintf("(%d,%d)", t.X, t.Y) }
+
+// Port names a router port. East, West, North and South lead to the
+// neighbouring routers (+x, −x, +y, −y); Local leads to the tile's core.
+type Port uint8
+
+// Router ports.
+const (
+	East Port = iota
+	West
+	North
+	South
+	Local
+	numPorts = 5
+)
+
+var portNames = [numPorts]string{"E", "W", "N", "S", "L"}
+
+func (p Port) String() string {
+	if int(p) < numPorts {
+		return portNames[p]
+	}
+	return fmt.Sprintf("Port(%d)", int(p))
+}
+
+// opposite returns the port on the far side of the link that leaves by p.
+func opposite(p Port) Port { return p ^ 1 }
+
+// Packet is a message crossing the network. Get one from Network.NewPacket,
+// fill Dst (or Dests), Flits and the payload fields, and hand it to Inject.
+//
+// Ownership: after a successful Inject the network owns the packet (and may
+// replicate it at multicast branches); an endpoint sees a delivered packet
+// only during its Deliver call and must copy what it needs, because the
+// packet returns to the network's pool afterwards.
+type Packet struct {
+	// Src is the injecting tile (set by Inject).
+	Src Tile
+	// Dst is the destination of a unicast packet. In a delivered packet it is
+	// the delivering tile, for unicast and multicast alike.
+	Dst Tile
+	// Dests, when it holds two or more tiles, makes the packet a multicast:
+	// routers replicate it along the dimension-order tree. Dst is then
+	// ignored on injection. Reuse its storage: p.Dests = append(p.Dests[:0], ...).
+	Dests []Tile
+	// Flits is the packet length in flits (0: one spike packet,
+	// arch.NoC.SpikeFlits).
+	Flits int
+	// Kind, A, B and Ptr are the payload; the network never reads them.
+	Kind uint32
+	A, B int64
+	Ptr  any
+	// ID is set by Inject: the network's injection sequence number. Copies of
+	// a multicast packet share it.
+	ID uint64
+	// InjectTime is the simulated time of Inject.
+	InjectTime sim.Time
+	// Hops counts the router-to-router links the head flit has crossed.
+	Hops int
+
+	injCycle uint64
+}
+
+// reset clears p for reuse, keeping the Dests storage.
+func (p *Packet) reset() {
+	d := p.Dests[:0]
+	*p = Packet{Dests: d}
+}
+
+// Endpoint receives the packets delivered to a tile; the core of the tile
+// implements it. Deliver runs at the time the tail flit leaves the router's
+// local port; p is valid only during the call.
+type Endpoint interface {
+	Deliver(p *Packet)
+}
+
+// InjectWaker is implemented by endpoints that want to hear when a tile's
+// source queue, after refusing an Inject, has room again.
+type InjectWaker interface {
+	InjectReady(t Tile)
+}
+
+// Hook positions. The hook context's Domain is the *Network, Item the
+// *Packet (valid only during the call), Now the simulated time.
+var (
+	// HookPosInject: a packet entered a tile's source queue (Detail: nil).
+	HookPosInject = &sim.HookPos{Name: "noc.inject"}
+	// HookPosFlit: a flit left a router by a link to a neighbour
+	// (Detail: FlitHop).
+	HookPosFlit = &sim.HookPos{Name: "noc.flit"}
+	// HookPosDeliver: a packet's tail left a router by its local port
+	// (Detail: the latency in cycles, uint64).
+	HookPosDeliver = &sim.HookPos{Name: "noc.deliver"}
+)
+
+// FlitHop is the Detail of a HookPosFlit invocation.
+type FlitHop struct {
+	From Tile
+	Out  Port
+	VC   int
+	Flit int // index within the packet; 0 is the head
+}
+
+// Option configures a Network.
+type Option func(*Network)
+
+// WithSourceQueue bounds each tile's source queue to packets packets
+// (default 0: unbounded). A full queue makes Inject return false.
+func WithSourceQueue(packets int) Option {
+	return func(n *Network) { n.srcCap = packets }
+}
+
+// Network is the network-on-chip: one router per tile on a width×height mesh
+// or torus, all on one scheduler.
+type Network struct {
+	sim.Hookable
+
+	spec          arch.NoC
+	w, h          int
+	torus         bool
+	yx            bool
+	vcs           int
+	pipe, link    uint64
+	bufFlits      int
+	spikeFlits    int
+	srcCap        int
+	sched         sim.Scheduler
+	period        sim.Time
+	routers       []router
+	pool          []*Packet
+	nextID        uint64
+	stats         counters
+	wakeMask      uint64
+	inFlight      int
+	overflowCheck bool
+}
+
+// New builds the network for spec on a width×height array of tiles, clocked
+// at clock, scheduling on sched. It returns an error if the spec or the size
+// is invalid.
+func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, opts ...Option) (*Network, error) {
+	var errs []error
+	if width < 1 || height < 1 || width > 1<<12 || height > 1<<12 {
+		errs = append(errs, fmt.Errorf("noc: size %d×%d: width and height must be in [1, 4096]", width, height))
+	}
+	if spec.Topology != "mesh" && spec.Topology != "torus" {
+		errs = append(errs, fmt.Errorf("noc: topology %q: want mesh or torus", spec.Topology))
+	}
+	if spec.Routing != "xy" && spec.Routing != "yx" {
+		errs = append(errs, fmt.Errorf("noc: routing %q: want xy or yx", spec.Routing))
+	}
+	if spec.RouterPipelineCycles < 1 || spec.RouterPipelineCycles > 64 {
+		errs = append(errs, fmt.Errorf("noc: router_pipeline_cycles %d: want 1..64", spec.RouterPipelineCycles))
+	}
+	if spec.LinkLatencyCycles < 1 || spec.LinkLatencyCycles > 1024 {
+		errs = append(errs, fmt.Errorf("noc: link_latency_cycles %d: want 1..1024", spec.LinkLatencyCycles))
+	}
+	if spec.BufferFlits < 1 || spec.BufferFlits > 1024 {
+		errs = append(errs, fmt.Errorf("noc: buffer_flits %d: want 1..1024", spec.BufferFlits))
+	}
+	if spec.FlitBits < 1 || spec.SpikePacketBits < 1 {
+		errs = append(errs, fmt.Errorf("noc: flit_bits %d and spike_packet_bits %d must be positive", spec.FlitBits, spec.SpikePacketBits))
+	} else if spec.Multicast && spec.SpikeFlits() > spec.BufferFlits {
+		errs = append(errs, fmt.Errorf("noc: a spike packet takes %d flits but buffers hold %d: multicast packets must fit in one buffer (virtual cut-through)", spec.SpikeFlits(), spec.BufferFlits))
+	}
+	if clock == 0 {
+		errs = append(errs, errors.New("noc: zero clock frequency"))
+	}
+	if sched == nil {
+		errs = append(errs, errors.New("noc: nil scheduler"))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	n := &Network{
+		spec:       spec,
+		w:          width,
+		h:          height,
+		torus:      spec.Topology == "torus",
+		yx:         spec.Routing == "yx",
+		vcs:        1,
+		pipe:       uint64(spec.RouterPipelineCycles),
+		link:       uint64(spec.LinkLatencyCycles),
+		bufFlits:   spec.BufferFlits,
+		spikeFlits: spec.SpikeFlits(),
+		sched:      sched,
+		period:     clock.Period(),
+	}
+	for _, o := range opts {
+		o(n)
+	}
+	if n.srcCap < 0 {
+		return nil, fmt.Errorf("noc: source queue of %d packets", n.srcCap)
+	}
+	if n.torus {
+		n.vcs = 2
+	}
+	// Wake requests reach at most link+pipe cycles ahead; the dedup ring
+	// must be longer than that.
+	ring := 1 << bits.Len64(n.link+n.pipe+1)
+	n.wakeMask = uint64(ring - 1)
+	n.routers = make([]router, width*height)
+	for i := range n.routers {
+		n.routers[i].init(n, i, ring)
+	}
+	for i := range n.routers {
+		n.routers[i].connect()
+	}
+	return n, nil
+}
+
+// Width returns the number of tile columns.
+func (n *Network) Width() int { return n.w }
+
+// Height returns the number of tile rows.
+func (n *Network) Height() int { return n.h }
+
+// Period returns the router clock period.
+func (n *Network) Period() sim.Time { return n.period }
+
+// Spec returns the NoC description the network was built from.
+func (n *Network) Spec() arch.NoC { return n.spec }
+
+// Contains reports whether t is a tile of the network.
+func (n *Network) Contains(t Tile) bool { return t.X >= 0 && t.Y >= 0 && t.X < n.w && t.Y < n.h }
+
+func (n *Network) index(t Tile) int { return t.Y*n.w + t.X }
+
+// Attach connects ep to tile t's local port; delivered packets go to it.
+// Attaching nil detaches. Packets delivered to a tile without an endpoint are
+// counted and dropped.
+func (n *Network) Attach(t Tile, ep Endpoint) error {
+	if !n.Contains(t) {
+		return fmt.Errorf("noc: attach to tile %v outside the %d×%d network", t, n.w, n.h)
+	}
+	n.routers[n.index(t)].ep = ep
+	return nil
+}
+
+// NewPacket returns a zeroed packet from the network's pool.
+func (n *Network) NewPacket() *Packet {
+	if k := len(n.pool); k > 0 {
+		p := n.pool[k-1]
+		n.pool = n.pool[:k-1]
+		return p
+	}
+	return &Packet{}
+}
+
+func (n *Network) free(p *Packet) {
+	p.reset()
+	n.pool = append(n.pool, p)
+}
+
+// InFlight returns the number of packets injected and not yet delivered
+// (multicast copies count separately once replicated).
+func (n *Network) InFlight() int { return n.inFlight }
+
+// cycleNow returns the first clock edge at or after now, as a cycle number,
+// and whether now lies on that edge.
+func (n *Network) cycleNow() (uint64, bool) {
+	now := n.sched.Now()
+	c := uint64(now / n.period)
+	if now%n.period == 0 {
+		return c, true
+	}
+	return c + 1, false
+}
+
+// Inject puts p in the source queue of tile src at the current time and
+// reports whether it was accepted. It refuses (returns false, and keeps no
+// reference to p) when a bounded source queue lacks room; an endpoint that
+// implements InjectWaker is told when room frees. A packet with several
+// Dests is one multicast packet when the spec enables multicast, else it is
+// split at the source into one unicast packet per destination.
+//
+// Inject panics on a programming error: a tile outside the network, or a
+// multicast packet longer than a buffer.
+func (n *Network) Inject(src Tile, p *Packet) bool {
+	if !n.Contains(src) {
+		panic(fmt.Sprintf("noc: inject at tile %v outside the %d×%d network", src, n.w, n.h))
+	}
+	if p.Flits <= 0 {
+		p.Flits = n.spikeFlits
+	}
+	if len(p.Dests) == 1 {
+		p.Dst = p.Dests[0]
+		p.Dests = p.Dests[:0]
+	}
+	for _, d := range p.Dests {
+		if !n.Contains(d) {
+			panic(fmt.Sprintf("noc: packet from %v to tile %v outside the %d×%d network", src, d, n.w, n.h))
+		}
+	}
+	if len(p.Dests) == 0 && !n.Contains(p.Dst) {
+		panic(fmt.Sprintf("noc: packet from %v to tile %v outside the %d×%d network", src, p.Dst, n.w, n.h))
+	}
+	if len(p.Dests) > 1 && n.spec.Multicast && p.Flits > n.bufFlits {
+		panic(fmt.Sprintf("noc: multicast packet of %d flits exceeds the %d-flit buffers", p.Flits, n.bufFlits))
+	}
+	r := &n.routers[n.index(src)]
+	split := len(p.Dests) > 1 && !n.spec.Multicast
+	need := 1
+	if split {
+		need = len(p.Dests)
+	}
+	if n.srcCap > 0 && r.src.len()+need > n.srcCap {
+		r.refused = true
+		return false
+	}
+	c, onEdge := n.cycleNow()
+	now := n.sched.Now()
+	if split {
+		for i, d := range p.Dests {
+			q := p
+			if i < len(p.Dests)-1 {
+				q = n.NewPacket()
+				n.copyPacket(q, p)
+			}
+			q.Dst = d
+			q.Dests = q.Dests[:0]
+			n.enqueue(r, src, q, now, c)
+		}
+	} else {
+		n.enqueue(r, src, p, now, c)
+	}
+	if onEdge {
+		r.feed(c)
+	}
+	r.wake(c)
+	return true
+}
+
+func (n *Network) enqueue(r *router, src Tile, p *Packet, now sim.Time, c uint64) {
+	n.nextID++
+	p.ID = n.nextID
+	p.Src = src
+	p.InjectTime = now
+	p.injCycle = c
+	p.Hops = 0
+	n.inFlight++
+	n.stats.packetsInjected++
+	n.stats.flitsInjected += uint64(p.Flits)
+	r.src.push(p)
+	if n.NumHooks() > 0 {
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosInject, Now: now, Item: p})
+	}
+}
+
+// copyPacket copies everything of src into dst except the destination set.
+func (n *Network) copyPacket(dst, src *Packet) {
+	d := dst.Dests[:0]
+	*dst = *src
+	dst.Dests = d
+}
+
+// Hops returns the number of router-to-router links a packet crosses from
+// src to dst under the network's topology (the torus takes the shorter way).
+func (n *Network) Hops(src, dst Tile) int {
+	return n.dist(src.X, dst.X, n.w) + n.dist(src.Y, dst.Y, n.h)
+}
+
+func (n *Network) dist(a, b, k int) int {
+	d := b - a
+	if d < 0 {
+		d = -d
+	}
+	if n.torus && k-d < d {
+		d = k - d
+	}
+	return d
+}

@@ -1,0 +1,120 @@
+package noc
+
+// nextPort returns the output port a packet at tile here takes towards dst
+// under dimension-order routing: it corrects the first dimension (x for xy,
+// y for yx) completely, then the second. On a torus each dimension goes the
+// shorter way round; on a tie (distance exactly k/2) it goes the positive way.
+func (n *Network) nextPort(here, dst Tile) Port {
+	if n.yx {
+		if dst.Y != here.Y {
+			return n.dir(here.Y, dst.Y, n.h, North, South)
+		}
+		if dst.X != here.X {
+			return n.dir(here.X, dst.X, n.w, East, West)
+		}
+		return Local
+	}
+	if dst.X != here.X {
+		return n.dir(here.X, dst.X, n.w, East, West)
+	}
+	if dst.Y != here.Y {
+		return n.dir(here.Y, dst.Y, n.h, North, South)
+	}
+	return Local
+}
+
+func (n *Network) dir(a, b, k int, pos, neg Port) Port {
+	if !n.torus {
+		if b > a {
+			return pos
+		}
+		return neg
+	}
+	d := b - a
+	if d < 0 {
+		d += k
+	}
+	if d <= k-d {
+		return pos
+	}
+	return neg
+}
+
+// outVC returns the virtual channel a packet uses on output out after
+// arriving on (in, inVC). On a mesh it is always 0. On a torus a packet
+// enters each ring (from the local port or by turning) on VC 0 and moves to
+// VC 1 when it crosses the ring's dateline, the wraparound link; it keeps its
+// VC while it goes straight on. Shortest-way routing crosses a dateline at
+// most once per dimension, so neither VC's channels form a cycle.
+func (n *Network) outVC(here Tile, in Port, inVC int, out Port) uint8 {
+	if !n.torus || out == Local {
+		return 0
+	}
+	vc := 0
+	if in == opposite(out) {
+		vc = inVC
+	}
+	switch {
+	case out == East && here.X == n.w-1,
+		out == West && here.X == 0,
+		out == North && here.Y == n.h-1,
+		out == South && here.Y == 0:
+		vc = 1
+	}
+	return uint8(vc)
+}
+
+// route computes the branches of the packet at the head of input VC i.
+// A unicast packet has one branch. A multicast packet's destinations are
+// split by output port; with more than one port each branch gets a copy of
+// the packet holding its share of the destinations, and the original is
+// freed once every branch has forwarded its tail.
+func (r *router) route(i int, v *inVC) {
+	n := r.n
+	p := v.at(0).pkt
+	in := Port(i / maxVC)
+	inVC := i % maxVC
+	v.cur, v.popped, v.routed, v.copied, v.nb = p, 0, true, false, 0
+	if len(p.Dests) == 0 {
+		o := n.nextPort(r.tile, p.Dst)
+		v.br[0] = branch{pkt: p, out: o, vc: n.outVC(r.tile, in, inVC, o)}
+		v.brOf[o] = 0
+		v.nb = 1
+		return
+	}
+	// Multicast: which ports does the destination set leave by?
+	var count [numPorts]int
+	for _, d := range p.Dests {
+		count[n.nextPort(r.tile, d)]++
+	}
+	ports := 0
+	for _, c := range count {
+		if c > 0 {
+			ports++
+		}
+	}
+	for o := range Port(numPorts) {
+		if count[o] == 0 {
+			continue
+		}
+		q := p
+		if ports > 1 {
+			q = n.NewPacket()
+			n.copyPacket(q, p)
+			for _, d := range p.Dests {
+				if n.nextPort(r.tile, d) == o {
+					q.Dests = append(q.Dests, d)
+				}
+			}
+			if len(q.Dests) == 1 {
+				q.Dst = q.Dests[0]
+				q.Dests = q.Dests[:0]
+			}
+			n.inFlight++
+		}
+		v.br[v.nb] = branch{pkt: q, out: o, vc: n.outVC(r.tile, in, inVC, o), vct: true}
+		v.brOf[o] = int8(v.nb)
+		v.nb++
+	}
+	v.copied = ports > 1
+}

@@ -300,8 +300,10 @@ func (f *File) readAbsCursor(what string, off int64, n uint64) (*cursor, error) 
 
 // symEntry is a symbol table entry (superblock root entry and SNOD entries).
 type symEntry struct {
-	nameOff uint64
-	header  uint64
+	nameOff  uint64
+	header   uint64
+	cache    uint32
+	softLink uint32 // cache type 2: local-heap offset of the soft link's value
 }
 
 func (f *File) entrySize() int { return 2*f.offSize + 4 + 4 + 16 }
@@ -310,6 +312,13 @@ func (f *File) symbolEntry(c *cursor) symEntry {
 	var e symEntry
 	e.nameOff = c.uvar(f.offSize)
 	e.header = c.addr()
-	c.skip(4 + 4 + 16) // cache type, reserved, scratch pad (ignored: the object header is authoritative)
+	e.cache = c.u32()
+	c.skip(4)
+	// The scratch pad caches B-tree and heap addresses for groups (type 1),
+	// which the object header also holds; only soft links (type 2) need it.
+	scratch := c.bytes(16)
+	if c.err == nil && e.cache == 2 {
+		e.softLink = uint32(scratch[0]) | uint32(scratch[1])<<8 | uint32(scratch[2])<<16 | uint32(scratch[3])<<24
+	}
 	return e
 }

@@ -391,7 +391,16 @@ func (f *File) readSymbolTable(g *Group, btree, heapAddr uint64) error {
 			if err != nil {
 				return err
 			}
-			if err := g.add(link{name: name, addr: e.header}, at); err != nil {
+			l := link{name: name, addr: e.header}
+			if e.cache == 2 {
+				if l.soft, err = heap.name(uint64(e.softLink)); err != nil {
+					return err
+				}
+				if l.soft == "" {
+					return errAt(what, at, "empty soft link %q", name)
+				}
+			}
+			if err := g.add(l, at); err != nil {
 				return err
 			}
 		}

@@ -47,8 +47,9 @@ func (f *File) msgCursor(what string, m *message) *cursor {
 // objHeader is a parsed object header: all messages of all its chunks.
 type objHeader struct {
 	addr uint64
-	off  int64
-	msgs []message
+	off    int64
+	msgs   []message
+	chunks int // header chunks read: 1 + continuations followed
 }
 
 func (h *objHeader) first(typ uint16) *message {
@@ -149,6 +150,7 @@ func (f *File) readHeaderBlocks(h *objHeader, todo []block, kind int) error {
 			return errAt("object header continuation", h.off, "chunk at %#x visited twice (cycle)", b.addr)
 		}
 		seen[b.addr] = true
+		h.chunks++
 		if len(seen) > maxHeaderBlocks {
 			return errAt("object header", h.off, "more than %d chunks", maxHeaderBlocks)
 		}

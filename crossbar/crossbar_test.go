@@ -225,49 +225,57 @@ func TestMulVecAgainstFloatLoop(t *testing.T) {
 
 // TestReadNoiseStatistics draws many reads and checks the mean and σ of each
 // output against the per-cell model: Var = (σ_m²·Σ G² + σ_a²·n)/ΔG² summed
-// over the two cells of every active row.
+// over the two cells of every active row, for multiplicative noise alone,
+// additive alone and both.
 func TestReadNoiseStatistics(t *testing.T) {
-	m := ideal(64, 16)
-	m.ReadNoise = 0.2
-	m.ReadNoiseAddUS = 0.5
-	x := mustNew(t, m)
-	prng := newRNG(3)
-	w := randWeights(prng, 64, 8, -15, 15)
-	if err := x.Program(w, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	active := randActive(prng, 64, 0.5)
-	want := naive(w, 8, active)
-	const n = 4000
-	sum := make([]float64, 8)
-	sum2 := make([]float64, 8)
-	dst := make([]float32, 8)
-	rrng := newRNG(4)
-	for range n {
-		x.MulSpikes(dst, active, 0, rrng)
-		for j, v := range dst {
-			sum[j] += float64(v)
-			sum2[j] += float64(v) * float64(v)
-		}
-	}
-	dG := x.LevelStepUS()
-	for j := range 8 {
-		var v float64
-		for _, r := range active {
-			for c := 2 * j; c < 2*j+2; c++ {
-				g := x.Conductance(int(r), c)
-				v += m.ReadNoise*m.ReadNoise*g*g + m.ReadNoiseAddUS*m.ReadNoiseAddUS
+	for _, tc := range []struct {
+		name      string
+		mult, add float64
+	}{{"multiplicative", 0.2, 0}, {"additive", 0, 3}, {"both", 0.1, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := ideal(64, 16)
+			m.ReadNoise = tc.mult
+			m.ReadNoiseAddUS = tc.add
+			x := mustNew(t, m)
+			prng := newRNG(3)
+			w := randWeights(prng, 64, 8, -15, 15)
+			if err := x.Program(w, 1, nil); err != nil {
+				t.Fatal(err)
 			}
-		}
-		sd := math.Sqrt(v) / dG
-		mean := sum[j] / n
-		got := math.Sqrt(sum2[j]/n - mean*mean)
-		if d := math.Abs(mean - float64(want[j])); d > 5*sd/math.Sqrt(n) {
-			t.Errorf("out %d: mean %.3f, want %d ± %.3f", j, mean, want[j], 5*sd/math.Sqrt(n))
-		}
-		if d := math.Abs(got/sd - 1); d > 5/math.Sqrt(2*n) {
-			t.Errorf("out %d: σ %.4f, want %.4f (relative error %.3f)", j, got, sd, d)
-		}
+			active := randActive(prng, 64, 0.5)
+			want := naive(w, 8, active)
+			const n = 4000
+			sum := make([]float64, 8)
+			sum2 := make([]float64, 8)
+			dst := make([]float32, 8)
+			rrng := newRNG(4)
+			for range n {
+				x.MulSpikes(dst, active, 0, rrng)
+				for j, v := range dst {
+					sum[j] += float64(v)
+					sum2[j] += float64(v) * float64(v)
+				}
+			}
+			dG := x.LevelStepUS()
+			for j := range 8 {
+				var v float64
+				for _, r := range active {
+					for c := 2 * j; c < 2*j+2; c++ {
+						g := x.Conductance(int(r), c)
+						v += tc.mult*tc.mult*g*g + tc.add*tc.add
+					}
+				}
+				sd := math.Sqrt(v) / dG
+				mean := sum[j] / n
+				got := math.Sqrt(sum2[j]/n - mean*mean)
+				if d := math.Abs(mean - float64(want[j])); d > 5*sd/math.Sqrt(n) {
+					t.Errorf("out %d: mean %.3f, want %d ± %.3f", j, mean, want[j], 5*sd/math.Sqrt(n))
+				}
+				if d := math.Abs(got/sd - 1); d > 5/math.Sqrt(2*n) {
+					t.Errorf("out %d: σ %.4f, want %.4f (relative error %.3f)", j, got, sd, d)
+				}
+			}
+		})
 	}
 }
 
@@ -308,8 +316,12 @@ func TestStuckAtRates(t *testing.T) {
 			}
 		}
 	}
-	// Reprogramming with the same stream seed gives the same fault map.
+	// Reprogramming other weights with the same stream seed gives the same
+	// fault map: a cell's draws depend on its position only.
 	y := mustNew(t, m)
+	for i := range w {
+		w[i] = -w[i] / 2
+	}
 	if err := y.Program(w, 1, newRNG(5)); err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +374,31 @@ func TestIRDrop(t *testing.T) {
 		want := 5 * math.Pow(0.95, float64(r))
 		if math.Abs(float64(dst[0])-want) > 1e-6 {
 			t.Errorf("row %d: %v, want 5·0.95^%d = %v", r, dst[0], r, want)
+		}
+	}
+	// One cell per weight: the baseline g_off·n subtracted after the ADC is
+	// nominal, so IR drop also shrinks the g_off currents:
+	// y = Σ a_r·G_r/ΔG − n·g_off/ΔG. Checked with an ideal and a 20-bit ADC.
+	for _, bits := range []int{0, 20} {
+		m := ideal(16, 3)
+		m.CellsPerWeight, m.IRDrop, m.GOffUS, m.ADCBits = 1, 0.02, 10, bits
+		x := mustNew(t, m)
+		w := randWeights(newRNG(30), 16, 3, 0, 15)
+		if err := x.Program(w, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		active := []int32{0, 3, 7, 15}
+		dst := make([]float32, 3)
+		x.MulSpikes(dst, active, 0, nil)
+		for j := range 3 {
+			want := 0.0
+			for _, r := range active {
+				want += math.Pow(0.98, float64(r)) * x.Conductance(int(r), j)
+			}
+			want = (want - float64(len(active))*m.GOffUS) / x.LevelStepUS()
+			if math.Abs(float64(dst[j])-want) > 1e-3 {
+				t.Errorf("%d-bit ADC, out %d: %v, want %v", bits, j, dst[j], want)
+			}
 		}
 	}
 }
@@ -460,6 +497,31 @@ func TestADCErrorBound(t *testing.T) {
 	}
 }
 
+// TestRoundingRecoversExactSums: with no noise and b bits, a pair's error is
+// at most one LSB = n·g_on/ΔG/(2^b − 1), so rounding recovers the integer
+// sum whenever that is below 1/2: 512 active rows, 16 levels and
+// g_on/g_off = 100/1 need 14 bits (LSB 0.47 levels).
+func TestRoundingRecoversExactSums(t *testing.T) {
+	m := ideal(512, 512)
+	m.ADCBits = 14
+	x := mustNew(t, m)
+	rng := newRNG(33)
+	for range 5 {
+		w := randWeights(rng, 512, 256, -15, 15)
+		if err := x.Program(w, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		active := randActive(rng, 512, 1)
+		dst := make([]float32, 256)
+		x.MulSpikes(dst, active, 0, nil)
+		for j, want := range naive(w, 256, active) {
+			if got := math.Round(float64(dst[j])); got != float64(want) {
+				t.Fatalf("out %d: round(%v) = %v, exact %d", j, dst[j], got, want)
+			}
+		}
+	}
+}
+
 func TestADCFullScale(t *testing.T) {
 	m := ideal(16, 2)
 	m.CellsPerWeight, m.ADCBits = 1, 4
@@ -484,6 +546,81 @@ func TestADCFullScale(t *testing.T) {
 	want := (0.5*4*m.GOnUS - 4*m.GOffUS) / dG
 	if math.Abs(float64(dst[0])-want) > 1e-4 {
 		t.Errorf("clipped read = %v, want %v", dst[0], want)
+	}
+}
+
+// TestADCCodes pins the converter on a hand-computed read: g_off = 0,
+// ΔG = 10 µS (g_on = 70 µS, 8 levels), every cell at g_on, IR drop 10 %,
+// a 3-bit ADC. Four active rows carry 7·(1 + 0.9 + 0.81 + 0.729) = 24.073
+// levels; the full scale is nominal, 4·7 = 28 levels, so the LSB is 28/7 = 4
+// and the code round(24.073/4) = 6 reads back as 24.
+func TestADCCodes(t *testing.T) {
+	m := ideal(4, 1)
+	m.CellsPerWeight, m.GOffUS, m.GOnUS, m.Levels, m.ADCBits, m.IRDrop = 1, 0, 70, 8, 3, 0.1
+	x := mustNew(t, m)
+	if err := x.Program([]int32{7, 7, 7, 7}, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]float32, 1)
+	x.MulSpikes(dst, []int32{0, 1, 2, 3}, 0, nil)
+	if math.Abs(float64(dst[0])-24) > 1e-9 {
+		t.Errorf("4 rows: %v, want code 6 × LSB 4 = 24", dst[0])
+	}
+	// Two rows (1, 3): 7·(0.9 + 0.729) = 11.403, LSB 2, code 6 → 12.
+	x.MulSpikes(dst, []int32{3, 1}, 0, nil)
+	if math.Abs(float64(dst[0])-12) > 1e-9 {
+		t.Errorf("2 rows: %v, want code 6 × LSB 2 = 12", dst[0])
+	}
+}
+
+// TestReadNoiseWithDrives checks the noise variance when rows are driven
+// with real amplitudes through MulVec and IR drop is on: each cell's
+// current, noise included, scales with v_r·a_r.
+func TestReadNoiseWithDrives(t *testing.T) {
+	// A high g_off and small weights make the g_off cells and the additive
+	// noise count as much as the programmed cells.
+	m := ideal(32, 8)
+	m.ReadNoise, m.ReadNoiseAddUS, m.IRDrop, m.GOffUS = 0.2, 5, 0.01, 20
+	x := mustNew(t, m)
+	w := randWeights(newRNG(31), 32, 4, -2, 2)
+	if err := x.Program(w, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float32, 32)
+	for r := range v {
+		v[r] = []float32{0, 0.5, 1, 2.5}[r%4]
+	}
+	const n = 4000
+	dst := make([]float32, 4)
+	sum, sum2 := make([]float64, 4), make([]float64, 4)
+	rrng := newRNG(32)
+	for range n {
+		x.MulVec(dst, v, 0, rrng)
+		for j, y := range dst {
+			sum[j] += float64(y)
+			sum2[j] += float64(y) * float64(y)
+		}
+	}
+	dG := x.LevelStepUS()
+	for j := range 4 {
+		var mean, vr float64
+		for r := range 32 {
+			s := float64(v[r]) * math.Pow(0.99, float64(r))
+			mean += s * float64(w[r*4+j])
+			for c := 2 * j; c < 2*j+2; c++ {
+				g := x.Conductance(r, c)
+				vr += s * s * (0.04*g*g + 25)
+			}
+		}
+		sd := math.Sqrt(vr) / dG
+		gm := sum[j] / n
+		gs := math.Sqrt(sum2[j]/n - gm*gm)
+		if math.Abs(gm-mean) > 5*sd/math.Sqrt(n) {
+			t.Errorf("out %d: mean %.3f, want %.3f", j, gm, mean)
+		}
+		if d := math.Abs(gs/sd - 1); d > 5/math.Sqrt(2*n) {
+			t.Errorf("out %d: σ %.4f, want %.4f", j, gs, sd)
+		}
 	}
 }
 

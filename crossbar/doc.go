@@ -75,6 +75,11 @@
 // g_off baselines cancel analytically, so the result equals the digital
 // integer model bit for bit while |Σ| < 2^24 (float32 output).
 //
+// With a real b-bit ADC and no noise, each column errs by at most LSB/2, so
+// a pair errs by at most one LSB = n·g_on/ΔG/(2^b − 1) levels for n active
+// rows; rounding the output to an integer recovers the exact sum whenever
+// that LSB is below 1/2 (512 rows, 16 levels, g_on/g_off = 100/1: 14 bits).
+//
 // # Energy and latency
 //
 // Each read returns Counts: one row drive per driven row, one ADC

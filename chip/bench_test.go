@@ -1,0 +1,36 @@
+package chip
+
+import (
+	"testing"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/sim"
+)
+
+func benchCUBA(b *testing.B, n int, steps int64) {
+	spec, err := arch.Preset("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st := sim.NewStreams(1)
+		net, err := CUBANetwork(n, st.For("cuba"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := Build(spec, net, Options{AutoSize: true}, st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Run(steps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCUBA4000 is the end-to-end CUBA benchmark: build and 1 s (10 000 steps).
+func BenchmarkCUBA4000(b *testing.B) { benchCUBA(b, 4000, 10000) }
+
+// BenchmarkCUBA40000 is the 40 000-neuron CUBA run, 0.1 s simulated.
+func BenchmarkCUBA40000(b *testing.B) { benchCUBA(b, 40000, 1000) }

@@ -1,0 +1,300 @@
+package chip
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/core"
+	"github.com/neurosim/neurosim/noc"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// Chip is a network mapped onto a simulated chip: cores and NoC routers on
+// one sim.Engine. Build it with Build, run it once with Run.
+type Chip struct {
+	spec    arch.Spec // with the mesh actually used
+	net     *Network
+	mapping *Mapping
+	eng     *sim.Engine
+	noc     *noc.Network
+	bar     *core.Barrier
+	cores   []*core.Core
+	tiles   []noc.Tile // per core
+	popBase []int      // global index of each population's first neuron
+	coreOff []int32    // global index of each core's first neuron
+	raster  []uint64   // step<<32 | global neuron, in emission order
+	ran     bool
+}
+
+// Build maps net onto spec's chip and assembles cores and NoC on a new
+// engine. Streams seed any randomness of the chip's components (the digital
+// cores and the NoC draw none today; the network itself is already drawn).
+func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Chip, error) {
+	_ = streams
+	if spec == nil || net == nil {
+		return nil, errors.New("chip: nil spec or network")
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if err := net.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := mapNetwork(spec, net, opt)
+	if err != nil {
+		return nil, err
+	}
+	c := &Chip{spec: *spec, net: net, mapping: m, eng: sim.NewEngine()}
+	c.spec.Chip.Width, c.spec.Chip.Height = m.Width, m.Height
+	kind := spec.Cores[m.Kind]
+	clock := sim.Freq(spec.Chip.ClockHz())
+	if clock == 0 {
+		return nil, fmt.Errorf("chip: zero clock")
+	}
+	c.noc, err = noc.New(spec.NoC, m.Width, m.Height, c.eng, sim.Freq(spec.NoCClockHz()))
+	if err != nil {
+		return nil, err
+	}
+	c.popBase = make([]int, len(net.Populations))
+	for i := 1; i < len(net.Populations); i++ {
+		c.popBase[i] = c.popBase[i-1] + net.Populations[i-1].N
+	}
+
+	// Synapse tables and routes: walk every projection's pre neurons in
+	// order; the targets of one pre neuron that land on one core form one
+	// axon there (targets are sorted and cores hold contiguous ranges).
+	builders := make([]*core.SynapseBuilder, len(m.Cores))
+	for i, cm := range m.Cores {
+		if builders[i], err = core.NewSynapseBuilder(kind, cm.N); err != nil {
+			return nil, fmt.Errorf("chip: core %d: %w", i, err)
+		}
+	}
+	routes := make([][][]core.Route, len(net.Populations))
+	for pi, p := range net.Populations {
+		routes[pi] = make([][]core.Route, p.N)
+	}
+	for _, pr := range net.Projections {
+		scale := pr.maxAbs() / builders[0].MaxMantissa()
+		if scale == 0 {
+			scale = 1
+		}
+		cores := m.popCores[pr.Post]
+		rs := routes[pr.Pre]
+		for i := range rs {
+			tg := pr.Targets[pr.Start[i]:pr.Start[i+1]]
+			ci := 0
+			for k := 0; k < len(tg); {
+				for t := int(tg[k]); t >= m.Cores[cores[ci]].First+m.Cores[cores[ci]].N; {
+					ci++
+				}
+				cid := cores[ci]
+				cm := &m.Cores[cid]
+				b := builders[cid]
+				axon := b.AddAxon(pr.Channel, scale)
+				for ; k < len(tg) && int(tg[k]) < cm.First+cm.N; k++ {
+					b.AddSynapse(int(tg[k])-cm.First, pr.weight(pr.Start[i]+int32(k)))
+				}
+				rs[i] = append(rs[i], core.Route{Core: int32(cid), Axon: axon})
+			}
+		}
+	}
+	for pi, rs := range routes {
+		for i, r := range rs {
+			slices.SortFunc(r, func(a, b core.Route) int { return int(a.Core) - int(b.Core) })
+			for k := 1; k < len(r); k++ {
+				if r[k].Core == r[k-1].Core {
+					return nil, fmt.Errorf("chip: neuron %d of population %s reaches core %d through two projections; this mapping gives a neuron one axon per core",
+						i, net.Populations[pi].Name, r[k].Core)
+				}
+			}
+		}
+	}
+
+	c.bar = core.NewBarrier(c.eng, c.spec.Chip)
+	c.cores = make([]*core.Core, len(m.Cores))
+	c.tiles = make([]noc.Tile, len(m.Cores))
+	c.coreOff = make([]int32, len(m.Cores))
+	rec := sim.HookFunc(c.record)
+	for i, cm := range m.Cores {
+		syn, err := builders[i].Build()
+		if err != nil {
+			return nil, fmt.Errorf("chip: core %d (%d,%d): %w", i, cm.X, cm.Y, err)
+		}
+		pop := &net.Populations[cm.Pop]
+		var nrn core.Neurons
+		switch pop.Model {
+		case ModelCUBA:
+			var v0 []float32
+			if pop.V0 != nil {
+				v0 = pop.V0[cm.First : cm.First+cm.N]
+			}
+			if nrn, err = core.NewCUBANeurons(pop.CUBA, cm.N, v0); err != nil {
+				return nil, err
+			}
+		case ModelInput:
+			nrn = newInputNeurons(pop.Input, cm.First, cm.N)
+		}
+		cc, err := core.New(core.Config{ID: int32(i), Kind: kind, Clock: clock}, nrn, syn,
+			routes[cm.Pop][cm.First:cm.First+cm.N], c.eng, c)
+		if err != nil {
+			return nil, err
+		}
+		cc.AcceptHook(rec)
+		c.cores[i] = cc
+		c.tiles[i] = noc.Tile{X: cm.X, Y: cm.Y}
+		c.coreOff[i] = int32(c.popBase[cm.Pop] + cm.First)
+		if err := c.noc.Attach(c.tiles[i], endpoint{c, int32(i)}); err != nil {
+			return nil, err
+		}
+		if err := c.bar.Add(cc); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Mapping returns how the network was placed.
+func (c *Chip) Mapping() *Mapping { return c.mapping }
+
+// Spec returns the spec the chip runs (the mesh resized if auto-sized).
+func (c *Chip) Spec() *arch.Spec { return &c.spec }
+
+// Cores returns the cores in mapping order.
+func (c *Chip) Cores() []*core.Core { return c.cores }
+
+// NoC returns the network-on-chip.
+func (c *Chip) NoC() *noc.Network { return c.noc }
+
+// Barrier returns the step barrier (to attach hooks).
+func (c *Chip) Barrier() *core.Barrier { return c.bar }
+
+// Send injects a spike of core src's neuron into the NoC: one packet to the
+// destination tiles (a multicast tree, or one unicast per destination when
+// the spec has no multicast). It implements core.Sender.
+func (c *Chip) Send(now sim.Time, src, neuron int32, routes []core.Route) int {
+	p := c.noc.NewPacket()
+	p.Dests = p.Dests[:0]
+	for _, r := range routes {
+		p.Dests = append(p.Dests, c.tiles[r.Core])
+	}
+	p.A, p.B = int64(src), int64(neuron)
+	if !c.noc.Inject(c.tiles[src], p) {
+		panic(fmt.Sprintf("chip: source queue of tile %v refused a spike packet (the chip uses unbounded queues)", c.tiles[src]))
+	}
+	if len(routes) > 1 && !c.spec.NoC.Multicast {
+		return len(routes)
+	}
+	return 1
+}
+
+// endpoint is a tile's local port: it turns a delivered packet into the
+// destination core's axon and hands it to the core.
+type endpoint struct {
+	c    *Chip
+	core int32
+}
+
+func (e endpoint) Deliver(p *noc.Packet) {
+	axon, ok := e.c.cores[p.A].AxonAt(int(p.B), e.core)
+	if !ok {
+		panic(fmt.Sprintf("chip: packet from core %d neuron %d delivered to core %d, which it does not target", p.A, p.B, e.core))
+	}
+	e.c.cores[e.core].Receive(e.c.eng.Now(), axon)
+}
+
+func (c *Chip) record(ctx sim.HookCtx) {
+	if s, ok := ctx.Item.(*core.SpikeOut); ok {
+		c.raster = append(c.raster, uint64(s.Step)<<32|uint64(uint32(c.coreOff[s.Core]+s.Neuron)))
+	}
+}
+
+// Run simulates steps algorithmic steps and returns the statistics. A chip
+// runs once.
+func (c *Chip) Run(steps int64) (*Stats, error) {
+	if c.ran {
+		return nil, errors.New("chip: Run called twice")
+	}
+	if steps < 1 || steps >= 1<<31 {
+		return nil, fmt.Errorf("chip: %d steps (want 1 … 2^31−1)", steps)
+	}
+	c.ran = true
+	if err := c.bar.Start(steps); err != nil {
+		return nil, err
+	}
+	c.eng.Run()
+	if c.bar.Running() {
+		return nil, fmt.Errorf("chip: the simulation stopped at step %d of %d with %d packets in the NoC", c.bar.Step(), steps, c.noc.InFlight())
+	}
+	return c.stats(steps), nil
+}
+
+// Spike is one entry of the raster: a global neuron index (populations in
+// order) and the step it fired in.
+type Spike struct {
+	Step   int32
+	Neuron int32
+}
+
+// Raster returns the spikes of the run sorted by (step, neuron).
+func (c *Chip) Raster() []Spike {
+	r := c.sortedRaster()
+	out := make([]Spike, len(r))
+	for i, v := range r {
+		out[i] = Spike{Step: int32(v >> 32), Neuron: int32(uint32(v))}
+	}
+	return out
+}
+
+func (c *Chip) sortedRaster() []uint64 {
+	slices.Sort(c.raster) // (step, neuron): the functional raster, whatever the timing
+	return c.raster
+}
+
+// rasterHash is FNV-1a (64) over the sorted raster as little-endian
+// (step, neuron) uint32 pairs.
+func rasterHash(r []uint64) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, v := range r {
+		s, n := uint32(v>>32), uint32(v)
+		b[0], b[1], b[2], b[3] = byte(s), byte(s>>8), byte(s>>16), byte(s>>24)
+		b[4], b[5], b[6], b[7] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+// inputNeurons replays a spike schedule for neurons [first, first+n) of an
+// input population.
+type inputNeurons struct {
+	input     [][]int32
+	first, n  int
+	step      int
+	lastFired []int32
+}
+
+func newInputNeurons(input [][]int32, first, n int) *inputNeurons {
+	return &inputNeurons{input: input, first: first, n: n}
+}
+
+func (s *inputNeurons) Len() int { return s.n }
+
+func (s *inputNeurons) Step(exc, inh []float32, out []bool) int {
+	for _, i := range s.lastFired {
+		out[i] = false
+	}
+	s.lastFired = s.lastFired[:0]
+	if s.step < len(s.input) {
+		for _, j := range s.input[s.step] {
+			if i := int(j) - s.first; i >= 0 && i < s.n && !out[i] {
+				out[i] = true
+				s.lastFired = append(s.lastFired, int32(i))
+			}
+		}
+	}
+	s.step++
+	return len(s.lastFired)
+}

@@ -1,0 +1,218 @@
+package chip
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/core"
+)
+
+// Options control how a network is mapped onto the chip.
+type Options struct {
+	// NeuronsPerCore caps the neurons on one core (0: as many as the core
+	// kind's neuron, axon and synapse-memory limits allow).
+	NeuronsPerCore int
+	// AutoSize grows the mesh to the smallest square that holds every core
+	// when the spec's mesh is too small (the result says so).
+	AutoSize bool
+}
+
+// CoreMap is one used core: where it sits and what it holds.
+type CoreMap struct {
+	X, Y     int
+	Pop      int // population index
+	First, N int // neurons [First, First+N) of the population
+	Axons    int
+	Synapses int
+	Bytes    int // synapse memory used
+}
+
+// Mapping places populations on cores and cores on tiles. Each core holds a
+// contiguous range of one population; cores are filled greedily in
+// population order, each with as many neurons as its neuron, axon (fan-in)
+// and synapse-memory limits allow, and placed on the tiles of the spec's
+// default core kind in row-major order. (The compiler generalises this.)
+type Mapping struct {
+	Kind          string // core kind used
+	Width, Height int    // mesh actually used
+	SpecW, SpecH  int    // mesh of the spec
+	AutoSized     bool
+	Cores         []CoreMap
+	popCores      [][]int // per population, its cores in order
+}
+
+// MaxNeuronsPerCore returns the largest number of neurons on one core.
+func (m *Mapping) MaxNeuronsPerCore() int {
+	k := 0
+	for _, c := range m.Cores {
+		k = max(k, c.N)
+	}
+	return k
+}
+
+// String summarises the mapping in one line.
+func (m *Mapping) String() string {
+	s := fmt.Sprintf("%d cores (%s, ≤ %d neurons each) on a %d×%d mesh", len(m.Cores), m.Kind, m.MaxNeuronsPerCore(), m.Width, m.Height)
+	if m.AutoSized {
+		s += fmt.Sprintf(" (auto-sized from %d×%d)", m.SpecW, m.SpecH)
+	}
+	return s
+}
+
+// mapNetwork packs the network's populations onto cores of the spec's
+// default kind and places the cores on tiles.
+func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
+	kname := spec.Chip.DefaultCore
+	kind, ok := spec.Cores[kname]
+	if !ok {
+		return nil, fmt.Errorf("chip: default core kind %q is not declared", kname)
+	}
+	if kind.Type != arch.Digital {
+		return nil, fmt.Errorf("chip: default core kind %q is %s; this mapping needs digital cores", kname, kind.Type)
+	}
+	if kind.Neurons < 1 || kind.Axons < 1 {
+		return nil, fmt.Errorf("chip: core kind %q holds %d neurons and %d axons", kname, kind.Neurons, kind.Axons)
+	}
+	limit := kind.Neurons
+	if opt.NeuronsPerCore > 0 {
+		limit = min(limit, opt.NeuronsPerCore)
+	}
+	m := &Mapping{Kind: kname, SpecW: spec.Chip.Width, SpecH: spec.Chip.Height, popCores: make([][]int, len(net.Populations))}
+
+	// Axon keys: projection p's pre neuron i is key base[p]+i.
+	base := make([]int, len(net.Projections)+1)
+	for p := range net.Projections {
+		base[p+1] = base[p] + net.Populations[net.Projections[p].Pre].N
+	}
+	stamp := make([]int32, base[len(base)-1])
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	var fresh []int
+	for pi, pop := range net.Populations {
+		inStart, inKey := transpose(net, pi, base)
+		c := CoreMap{Pop: pi}
+		open := func(first int) {
+			c = CoreMap{Pop: pi, First: first}
+		}
+		closeCore := func() {
+			c.Bytes = core.MemoryBytes(kind, c.Axons, c.Synapses)
+			m.popCores[pi] = append(m.popCores[pi], len(m.Cores))
+			m.Cores = append(m.Cores, c)
+		}
+		open(0)
+		for j := 0; j < pop.N; j++ {
+			id := int32(len(m.Cores))
+			fresh = fresh[:0]
+			for _, k := range inKey[inStart[j]:inStart[j+1]] {
+				if stamp[k] != id {
+					stamp[k] = id
+					fresh = append(fresh, int(k))
+				}
+			}
+			indeg := int(inStart[j+1] - inStart[j])
+			ax, syn := c.Axons+len(fresh), c.Synapses+indeg
+			if c.N+1 <= limit && ax <= kind.Axons && core.MemoryBytes(kind, ax, syn) <= kind.SynapseMemoryBytes {
+				c.N, c.Axons, c.Synapses = c.N+1, ax, syn
+				continue
+			}
+			if c.N == 0 {
+				return nil, fmt.Errorf("chip: neuron %d of population %s alone needs %d axons and %d bytes of synapse memory; core kind %q has %d axons and %d bytes",
+					j, pop.Name, ax, core.MemoryBytes(kind, ax, syn), kname, kind.Axons, kind.SynapseMemoryBytes)
+			}
+			for _, k := range fresh { // undo: j starts the next core
+				stamp[k] = -1
+			}
+			closeCore()
+			open(j)
+			j--
+		}
+		closeCore()
+	}
+
+	// Placement: the cores fill a near-square block of tiles of the default
+	// kind (row-major inside it), which keeps multicast trees short.
+	w, h := spec.Chip.Width, spec.Chip.Height
+	tiles := placeTiles(spec.Chip, w, h, len(m.Cores))
+	if tiles == nil {
+		if !opt.AutoSize {
+			return nil, fmt.Errorf("chip: the network needs %d cores of kind %q (≤ %d neurons each), the %d×%d mesh has %d; use a larger chip or AutoSize",
+				len(m.Cores), kname, m.MaxNeuronsPerCore(), w, h, len(freeTiles(spec.Chip, w, h, w)))
+		}
+		k := max(w, h)
+		for ; tiles == nil; k++ {
+			tiles = placeTiles(spec.Chip, k, k, len(m.Cores))
+		}
+		w, h, m.AutoSized = k-1, k-1, true
+	}
+	m.Width, m.Height = w, h
+	for i := range m.Cores {
+		m.Cores[i].X, m.Cores[i].Y = tiles[i][0], tiles[i][1]
+	}
+	return m, nil
+}
+
+// placeTiles picks n tiles of the default core kind on a w×h mesh: those of
+// the smallest block of b columns (b from ceil(sqrt(n)) up to w) that holds
+// n of them, in row-major order; nil if the mesh has fewer than n.
+func placeTiles(c arch.Chip, w, h, n int) [][2]int {
+	for b := min(w, max(1, int(math.Ceil(math.Sqrt(float64(n)))))); b <= w; b++ {
+		if t := freeTiles(c, w, h, b); len(t) >= n {
+			return t[:n]
+		}
+	}
+	return nil
+}
+
+// freeTiles lists the tiles of the default core kind in columns [0, b) of a
+// w×h mesh, row-major.
+func freeTiles(c arch.Chip, w, h, b int) [][2]int {
+	var t [][2]int
+	for y := 0; y < h; y++ {
+		for x := 0; x < min(b, w); x++ {
+			if c.CoreAt(x, y) == c.DefaultCore {
+				t = append(t, [2]int{x, y})
+			}
+		}
+	}
+	return t
+}
+
+// transpose lists, for each neuron of population post, the axon keys of its
+// incoming synapses (CSR by post neuron).
+func transpose(net *Network, post int, base []int) (start []int32, key []int32) {
+	n := net.Populations[post].N
+	start = make([]int32, n+1)
+	total := 0
+	for p := range net.Projections {
+		pr := &net.Projections[p]
+		if pr.Post != post {
+			continue
+		}
+		for _, t := range pr.Targets {
+			start[t+1]++
+		}
+		total += len(pr.Targets)
+	}
+	for j := 0; j < n; j++ {
+		start[j+1] += start[j]
+	}
+	key = make([]int32, total)
+	fill := make([]int32, n)
+	copy(fill, start[:n])
+	for p := range net.Projections {
+		pr := &net.Projections[p]
+		if pr.Post != post {
+			continue
+		}
+		pre := net.Populations[pr.Pre].N
+		for i := 0; i < pre; i++ {
+			for _, t := range pr.Targets[pr.Start[i]:pr.Start[i+1]] {
+				key[fill[t]] = int32(base[p] + i)
+				fill[t]++
+			}
+		}
+	}
+	return start, key
+}

@@ -46,7 +46,7 @@ func (f *File) msgCursor(what string, m *message) *cursor {
 
 // objHeader is a parsed object header: all messages of all its chunks.
 type objHeader struct {
-	addr uint64
+	addr   uint64
 	off    int64
 	msgs   []message
 	chunks int // header chunks read: 1 + continuations followed

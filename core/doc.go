@@ -39,9 +39,9 @@
 //     synapses·CyclesPerSynOp·P, where busy is when the core's previous
 //     work (update or packet) ends;
 //   - the step ends when every core has sent its spikes and every packet is
-//     delivered; the next step starts at max(latest busy end, last delivery)
-//   - Chip.BarrierNS(active cores), and no earlier than MinStepNS after
-//     the previous start.
+//     delivered; the next step starts Chip.BarrierNS(active cores) after
+//     the later of the latest busy end and the last delivery, and no
+//     earlier than MinStepNS after the previous start.
 //
 // Cores without neurons take no part; a core with no spikes and no packets
 // schedules nothing: the barrier's one release event per step updates every

@@ -1,0 +1,40 @@
+// Package chip assembles a simulated neuromorphic chip from an arch.Spec and
+// a network of neuron populations and projections, runs it, and returns
+// Stats.
+//
+// # Model
+//
+// A [Network] is plain data: populations (a neuron model and its size; an
+// input population replays a spike schedule, which is how input is
+// injected) and projections (a CSR of synapses from a pre to a post
+// population onto the excitatory or inhibitory channel). [Build] maps it
+// (see [Mapping]: each core holds a contiguous range of one population, as
+// many neurons as the core kind's neuron, fan-in and synapse-memory limits
+// allow; cores sit in a near-square block of tiles; with Options.AutoSize the
+// mesh grows to a square that holds them) and puts one core.Core and one
+// noc router per tile on a single sim.Engine, with a core.Barrier for the
+// algorithmic steps.
+//
+// A spike leaves its core as one NoC packet addressed to every destination
+// core of the neuron (routers replicate it along the dimension-order tree
+// when the spec enables multicast, else the source splits it into
+// unicasts). When the NoC delivers it, the tile's endpoint looks up the axon
+// the neuron reaches on that core and calls core.Receive. Every spike goes
+// through the NoC, including spikes to the sending core's own tile.
+//
+// [Chip.Run] returns [Stats]: spikes, synaptic events, the core counters,
+// NoC statistics, simulated time, per-core figures, and energy as count ×
+// pJ per component from the spec's energy table. [CUBANetwork] builds the
+// Vogels–Abbott CUBA benchmark as ../shared/bench/brian2_cuba.py does, and
+// [Firing] measures rate and ISI irregularity from a raster.
+//
+// # Invariants
+//
+//   - Deterministic: the same spec, network and seed give the same Stats
+//     and raster; the raster (sorted by step, neuron) and its hash do not
+//     depend on NoC or core timing at all (the barrier makes step t's inputs
+//     exactly step t−1's spikes).
+//   - Bad networks, specs and mappings return errors naming the problem;
+//     nothing panics on user input.
+//   - The step loop allocates nothing once queues and pools are warm.
+package chip

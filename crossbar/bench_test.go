@@ -2,6 +2,7 @@ package crossbar_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -14,8 +15,11 @@ import (
 
 var benchSizes = []int{256, 512}
 
+// benchActive returns the active rows in ascending order, as a core that
+// collects its input spikes by index hands them over.
 func benchActive(n int, frac float64) []int32 {
 	a := randActive(newRNG(21), n, frac)
+	slices.Sort(a)
 	return a
 }
 

@@ -80,3 +80,45 @@ func ExampleNew() {
 	// 512×512 cells, 256 outputs, 535 stuck cells
 	// RMS error over 20 reads: about 15 levels
 }
+
+// Real, signed row drives: the positive rows are read first, the negative
+// rows in a second read with inverted polarity, and the two results are
+// subtracted, so the counts show two reads.
+func ExampleCrossbar_MulVec() {
+	m := arch.Macro{
+		Rows: 3, Cols: 2, CellsPerWeight: 2, GOnUS: 100, GOffUS: 1, Levels: 16,
+		ColsPerADC: 2, ReadLatencyNS: 10, VariationMode: "proportional", DriftT0S: 1,
+	}
+	x, _ := crossbar.New(m)
+	if err := x.ProgramFloat([]float32{0.6, -0.32, 0.16}, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	dst := make([]float32, 1)
+	c := x.MulVec(dst, []float32{1, 0.5, -2}, 0, nil)
+	fmt.Printf("scale %.2f, y = %.2f (0.6·1 − 0.32·0.5 + 0.16·(−2)), %d reads, %.0f ns\n", x.Scale(), dst[0], c.Reads, x.LatencyNS(c))
+	// Output:
+	// scale 0.04, y = 0.12 (0.6·1 − 0.32·0.5 + 0.16·(−2)), 2 reads, 20 ns
+}
+
+// Drift shrinks every conductance as (t/t0)^−ν after t0; the ideal read
+// shows it directly in the output.
+func ExampleCrossbar_DriftFactor() {
+	m := arch.Macro{
+		Rows: 1, Cols: 2, CellsPerWeight: 2, GOnUS: 25, GOffUS: 0.1, Levels: 11,
+		ColsPerADC: 1, ReadLatencyNS: 250, VariationMode: "proportional",
+		DriftNu: 0.05, DriftT0S: 20, // PCM-like, after aihwkit's t0 = 20 s
+	}
+	x, _ := crossbar.New(m)
+	_ = x.Program([]int32{10}, 1, nil)
+	dst := make([]float32, 1)
+	for _, t := range []float64{1, 20, 3600, 86400} {
+		x.MulSpikes(dst, []int32{0}, t, nil)
+		fmt.Printf("t = %6.0f s: factor %.3f, y = %.2f\n", t, x.DriftFactor(t), dst[0])
+	}
+	// Output:
+	// t =      1 s: factor 1.000, y = 10.00
+	// t =     20 s: factor 1.000, y = 10.00
+	// t =   3600 s: factor 0.771, y = 7.71
+	// t =  86400 s: factor 0.658, y = 6.58
+}

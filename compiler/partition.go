@@ -1,0 +1,411 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/neurosim/neurosim/arch"
+)
+
+// axonBytes is the synapse-memory entry every input axon takes on a digital core:
+// the axon's source coordinates (projection, channel, row, column, or dense row),
+// from which the core finds its synapses.
+const axonBytes = 4
+
+// capacity is what one core of a kind can hold.
+type capacity struct {
+	name    string
+	cim     bool
+	neurons int
+	axons   int
+	mem     int // bytes; 0 for cim (one crossbar cell pair per synapse)
+	wbits   int
+	models  []string
+	tiles   int // tiles of this kind on the board
+}
+
+func capacities(spec *arch.Spec, wbits int) []capacity {
+	var caps []capacity
+	names := make([]string, 0, len(spec.Cores))
+	for n := range spec.Cores {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	chips := spec.Board.ChipsX * spec.Board.ChipsY
+	for _, n := range names {
+		k := spec.Cores[n]
+		c := capacity{name: n, neurons: k.Neurons, axons: k.Axons, models: k.NeuronModels, wbits: wbits}
+		if k.Type == arch.CIM {
+			c.cim = true
+			c.neurons = min(c.neurons, k.Macro.Cols/max(k.Macro.CellsPerWeight, 1))
+			c.axons = min(c.axons, k.Macro.Rows)
+		} else {
+			c.mem = k.SynapseMemoryBytes
+		}
+		for y := 0; y < spec.Chip.Height; y++ {
+			for x := 0; x < spec.Chip.Width; x++ {
+				if spec.Chip.CoreAt(x, y) == n {
+					c.tiles += chips
+				}
+			}
+		}
+		caps = append(caps, c)
+	}
+	return caps
+}
+
+// neuronFor returns the neuron model a layer runs as on a core kind, or "".
+func neuronFor(l *Layer, c capacity) string {
+	if l.Kind == LayerReadout {
+		return "readout"
+	}
+	if slices.Contains(c.models, "multispike") {
+		return "multispike"
+	}
+	if slices.Contains(c.models, "if") {
+		return "if"
+	}
+	return ""
+}
+
+// tiling is a regular split of a layer's [C,H,W] into boxes of cT×tH×tW.
+type tiling struct {
+	kind       int // index into capacities
+	cT, tH, tW int
+	nc, ny, nx int
+	axons      int // worst-case axons of one box
+	mem        int
+}
+
+func (t tiling) cores() int { return t.nc * t.ny * t.nx }
+
+type layerPart struct {
+	t     tiling
+	first int // first core id
+}
+
+// span returns the input range [lo, hi) a conv box [o0, o1) reads along one axis.
+func span(o0, o1, stride, pad, k, size int) (int, int) {
+	lo := o0*stride - pad
+	hi := (o1-1)*stride - pad + k
+	return max(lo, 0), min(hi, size)
+}
+
+// boxNeeds returns the axons (distinct source neurons, as a bounding box per
+// source) and the digital synapse memory of a box of layer l.
+func boxNeeds(l *Layer, r Region, wbits int) (axons int, mem int, syn int64) {
+	type box struct{ c0, c1, y0, y1, x0, x1 int }
+	bySrc := map[int]*box{}
+	var srcs []int
+	n := r.Len()
+	for i := range l.Inputs {
+		pr := &l.Inputs[i]
+		var b box
+		if pr.Kind == ProjDense {
+			b = box{0, pr.InShape[0], 0, pr.InShape[1], 0, pr.InShape[2]}
+			fan := numel(pr.InShape)
+			mem += (fan*n*wbits + 7) / 8
+			syn += int64(fan) * int64(n)
+		} else {
+			cin := pr.InShape[0]
+			cinG, coutG := cin/pr.Groups, pr.Cout/pr.Groups
+			g0, g1 := r.C0/coutG, (r.C1-1)/coutG
+			b.c0, b.c1 = g0*cinG, (g1+1)*cinG
+			if pr.Groups == 1 {
+				b.c0, b.c1 = 0, cin
+			}
+			b.y0, b.y1 = span(r.Y0, r.Y1, pr.Stride, pr.Pad, pr.KH, pr.InShape[1])
+			b.x0, b.x1 = span(r.X0, r.X1, pr.Stride, pr.Pad, pr.KW, pr.InShape[2])
+			if l.Kind != LayerPool { // pool weights are implicit ones
+				mem += ((r.C1-r.C0)*cinG*pr.KH*pr.KW*wbits + 7) / 8
+			}
+			syn += int64(r.C1-r.C0) * int64(cinG) * validTaps(r.Y0, r.Y1, pr.Stride, pr.Pad, pr.KH, pr.InShape[1]) *
+				validTaps(r.X0, r.X1, pr.Stride, pr.Pad, pr.KW, pr.InShape[2])
+		}
+		if o := bySrc[pr.Source]; o != nil {
+			o.c0, o.c1 = min(o.c0, b.c0), max(o.c1, b.c1)
+			o.y0, o.y1 = min(o.y0, b.y0), max(o.y1, b.y1)
+			o.x0, o.x1 = min(o.x0, b.x0), max(o.x1, b.x1)
+		} else {
+			bb := b
+			bySrc[pr.Source] = &bb
+			srcs = append(srcs, pr.Source)
+		}
+	}
+	for _, s := range srcs {
+		b := bySrc[s]
+		axons += max(b.c1-b.c0, 0) * max(b.y1-b.y0, 0) * max(b.x1-b.x0, 0)
+	}
+	mem += axons * axonBytes
+	return axons, mem, syn
+}
+
+// validTaps counts Σ over outputs o in [o0,o1) of the kernel taps that land inside
+// the input (padding excluded).
+func validTaps(o0, o1, stride, pad, k, size int) int64 {
+	var t int64
+	for o := o0; o < o1; o++ {
+		lo, hi := span(o, o+1, stride, pad, k, size)
+		t += int64(max(hi-lo, 0))
+	}
+	return t
+}
+
+// candidates returns the distinct values ceil(n/k), k = 1..n, largest first.
+func candidates(n int) []int {
+	var out []int
+	last := -1
+	for k := 1; k <= n; k++ {
+		v := (n + k - 1) / k
+		if v != last {
+			out = append(out, v)
+			last = v
+		}
+	}
+	return out
+}
+
+// bestTiling searches box sizes for layer l on core kind c: fewest cores, then the
+// fewest axons in total (less replicated traffic), then the first found.
+func bestTiling(l *Layer, c capacity, kind int) (tiling, bool) {
+	s := chw(l.Shape)
+	best := tiling{}
+	found := false
+	bestAx := 0
+	for _, cT := range candidates(s[0]) {
+		for _, tH := range candidates(s[1]) {
+			if cT*tH > c.neurons {
+				continue
+			}
+			for _, tW := range candidates(s[2]) {
+				if cT*tH*tW > c.neurons {
+					continue
+				}
+				t := tiling{kind: kind, cT: cT, tH: tH, tW: tW, nc: ceilDiv(s[0], cT), ny: ceilDiv(s[1], tH), nx: ceilDiv(s[2], tW)}
+				if found && t.cores() > best.cores() {
+					continue
+				}
+				ax, mem, _ := boxNeeds(l, worstBox(s, cT, tH, tW), c.wbits)
+				if ax > c.axons || (!c.cim && mem > c.mem) {
+					continue
+				}
+				t.axons, t.mem = ax, mem
+				if !found || t.cores() < best.cores() || (t.cores() == best.cores() && ax*t.cores() < bestAx) {
+					best, found, bestAx = t, true, ax*t.cores()
+				}
+			}
+		}
+	}
+	return best, found
+}
+
+// worstBox is a box of the given size placed away from the borders (the most
+// axons), clipped to the layer.
+func worstBox(s []int, cT, tH, tW int) Region {
+	y0 := min(max(s[1]/2-tH/2, 0), s[1]-tH)
+	x0 := min(max(s[2]/2-tW/2, 0), s[2]-tW)
+	c0 := min(max(s[0]/2-cT/2, 0), s[0]-cT)
+	return Region{C0: c0, C1: c0 + cT, Y0: y0, Y1: y0 + tH, X0: x0, X1: x0 + tW}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// partitionPass chooses a core kind and a box tiling for every layer, checks that
+// the cores fit the board, and builds the cores with their exact axon lists.
+func partitionPass(s *State) error {
+	p := s.prog
+	caps := capacities(s.Spec, p.WeightBits)
+	type option struct {
+		t  tiling
+		ok bool
+	}
+	opts := make([][]option, len(p.Layers))
+	for li := range p.Layers {
+		l := &p.Layers[li]
+		opts[li] = make([]option, len(caps))
+		any := false
+		for ci, c := range caps {
+			if c.tiles == 0 || neuronFor(l, c) == "" {
+				continue
+			}
+			t, ok := bestTiling(l, c, ci)
+			opts[li][ci] = option{t, ok}
+			any = any || ok
+		}
+		if !any {
+			s.explainNoFit(l, caps)
+		}
+	}
+	if len(s.diags) > 0 {
+		return nil
+	}
+	// Assign kinds: the layers needing the most cores choose first, each the kind
+	// with the fewest cores among those with enough tiles left.
+	left := make([]int, len(caps))
+	for i, c := range caps {
+		left[i] = c.tiles
+	}
+	order := make([]int, len(p.Layers))
+	minCores := make([]int, len(p.Layers))
+	for li := range order {
+		order[li] = li
+		minCores[li] = math.MaxInt
+		for _, o := range opts[li] {
+			if o.ok {
+				minCores[li] = min(minCores[li], o.t.cores())
+			}
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return minCores[order[a]] > minCores[order[b]] })
+	chosen := make([]tiling, len(p.Layers))
+	overflow := false
+	for _, li := range order {
+		bi := -1
+		for ci, o := range opts[li] {
+			if !o.ok {
+				continue
+			}
+			fits := o.t.cores() <= left[ci]
+			if bi < 0 {
+				bi = ci
+				continue
+			}
+			bfits := opts[li][bi].t.cores() <= left[bi]
+			if (fits && !bfits) || (fits == bfits && o.t.cores() < opts[li][bi].t.cores()) {
+				bi = ci
+			}
+		}
+		t := opts[li][bi].t
+		if t.cores() > left[bi] {
+			overflow = true
+		}
+		left[bi] -= t.cores()
+		chosen[li] = t
+	}
+	if overflow {
+		var need []string
+		total := 0
+		for li, t := range chosen {
+			need = append(need, fmt.Sprintf("%s %d %s", p.Layers[li].Name, t.cores(), caps[t.kind].name))
+			total += t.cores()
+		}
+		var have []string
+		tiles := 0
+		for i, c := range caps {
+			have = append(have, fmt.Sprintf("%d %s", c.tiles, c.name))
+			tiles += c.tiles
+			if left[i] < 0 {
+				s.errorf("", "the model needs %d cores of kind %s but the board has %d (over by %d); needs per layer: %s; use a larger mesh, more chips (board.chips_x/chips_y) or larger cores",
+					c.tiles-left[i], c.name, c.tiles, -left[i], strings.Join(need, ", "))
+			}
+		}
+		_ = have
+		return nil
+	}
+	// Build the cores in layer order.
+	s.parts = make([]layerPart, len(p.Layers))
+	for li := range p.Layers {
+		l := &p.Layers[li]
+		t := chosen[li]
+		c := caps[t.kind]
+		l.Neuron = neuronFor(l, c)
+		if l.Kind == LayerReadout {
+			l.Neuron = ""
+		}
+		s.parts[li] = layerPart{t: t, first: len(p.Cores)}
+		sh := chw(l.Shape)
+		for ic := 0; ic < t.nc; ic++ {
+			for iy := 0; iy < t.ny; iy++ {
+				for ix := 0; ix < t.nx; ix++ {
+					r := Region{C0: ic * t.cT, C1: min((ic+1)*t.cT, sh[0]), Y0: iy * t.tH, Y1: min((iy+1)*t.tH, sh[1]), X0: ix * t.tW, X1: min((ix+1)*t.tW, sh[2])}
+					core := Core{ID: len(p.Cores), Kind: c.name, Layer: li, Region: r}
+					core.Axons = axonList(l, r)
+					_, mem, syn := boxNeeds(l, r, c.wbits)
+					core.NumAxons = len(core.Axons)
+					core.SynapseBytes = mem - (axonCountBox(l, r)-len(core.Axons))*axonBytes
+					core.Synapses = syn
+					if c.cim {
+						core.SynapseBytes = 0
+					}
+					if core.NumAxons > c.axons || (!c.cim && core.SynapseBytes > c.mem) {
+						s.errorf(l.Name, "core %d (%s): %d axons, %d bytes exceed %d axons, %d bytes", core.ID, r, core.NumAxons, core.SynapseBytes, c.axons, c.mem)
+					}
+					l.Cores = append(l.Cores, core.ID)
+					p.Cores = append(p.Cores, core)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func axonCountBox(l *Layer, r Region) int {
+	a, _, _ := boxNeeds(l, r, 1)
+	return a
+}
+
+// explainNoFit reports why not even one neuron of l fits a core of any kind.
+func (s *State) explainNoFit(l *Layer, caps []capacity) {
+	sh := chw(l.Shape)
+	unit := Region{C0: 0, C1: 1, Y0: sh[1] / 2, Y1: sh[1]/2 + 1, X0: sh[2] / 2, X1: sh[2]/2 + 1}
+	var kinds []string
+	reported := false
+	for _, c := range caps {
+		nm := neuronFor(l, c)
+		kinds = append(kinds, fmt.Sprintf("%s: %s", c.name, strings.Join(c.models, ",")))
+		if nm == "" || c.tiles == 0 {
+			continue
+		}
+		ax, mem, _ := boxNeeds(l, unit, c.wbits)
+		if ax > c.axons {
+			s.errorf(l.Name, "fan-in %d > core axons %d on %s cores (over by %d); use a chip with larger cores or split channels", ax, c.axons, c.name, ax-c.axons)
+			reported = true
+		} else if !c.cim && mem > c.mem {
+			s.errorf(l.Name, "synapse memory for one neuron %d bytes > %d bytes on %s cores (over by %d); use fewer weight bits or larger synapse memory", mem, c.mem, c.name, mem-c.mem)
+			reported = true
+		}
+	}
+	if !reported {
+		s.errorf(l.Name, "neuron model %s (as multispike or if) is not implemented by any core kind on the chip (%s)", l.Kind, strings.Join(kinds, "; "))
+	}
+}
+
+// axonList returns the exact sorted distinct sources a box of l reads.
+func axonList(l *Layer, r Region) []Axon {
+	var out []Axon
+	for i := range l.Inputs {
+		pr := &l.Inputs[i]
+		src := int32(pr.Source)
+		if pr.Kind == ProjDense {
+			for n := 0; n < numel(pr.InShape); n++ {
+				out = append(out, Axon{src, int32(n)})
+			}
+			continue
+		}
+		cin, h, w := pr.InShape[0], pr.InShape[1], pr.InShape[2]
+		cinG, coutG := cin/pr.Groups, pr.Cout/pr.Groups
+		c0, c1 := (r.C0/coutG)*cinG, ((r.C1-1)/coutG+1)*cinG
+		if pr.Groups == 1 {
+			c0, c1 = 0, cin
+		}
+		y0, y1 := span(r.Y0, r.Y1, pr.Stride, pr.Pad, pr.KH, h)
+		x0, x1 := span(r.X0, r.X1, pr.Stride, pr.Pad, pr.KW, w)
+		for c := c0; c < c1; c++ {
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					out = append(out, Axon{src, int32((c*h+y)*w + x)})
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Axon) int {
+		if a.Source != b.Source {
+			return int(a.Source - b.Source)
+		}
+		return int(a.Neuron - b.Neuron)
+	})
+	return slices.Compact(out)
+}

@@ -1,0 +1,259 @@
+package compiler
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+type edgeW struct {
+	to int32
+	w  int64
+}
+
+type placementCost struct {
+	RowMajor, Greedy, Annealed int64
+}
+
+// tile is one tile of the board.
+type tile struct {
+	chip, x, y int
+	gx, gy     int
+	kind       string
+}
+
+func (s *State) tiles() []tile {
+	sp := s.Spec
+	var ts []tile
+	for cy := 0; cy < sp.Board.ChipsY; cy++ {
+		for cx := 0; cx < sp.Board.ChipsX; cx++ {
+			for y := 0; y < sp.Chip.Height; y++ {
+				for x := 0; x < sp.Chip.Width; x++ {
+					ts = append(ts, tile{chip: cy*sp.Board.ChipsX + cx, x: x, y: y,
+						gx: cx*sp.Chip.Width + x, gy: cy*sp.Chip.Height + y, kind: sp.Chip.CoreAt(x, y)})
+				}
+			}
+		}
+	}
+	// row-major over the global grid
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ts[i].gy != ts[j].gy {
+			return ts[i].gy < ts[j].gy
+		}
+		return ts[i].gx < ts[j].gx
+	})
+	return ts
+}
+
+// locate returns the core and local neuron id holding neuron n of layer li.
+func (s *State) locate(li int, n int) (core int, local int) {
+	l := &s.prog.Layers[li]
+	t := s.parts[li].t
+	sh := chw(l.Shape)
+	c, y, x := n/(sh[1]*sh[2]), (n/sh[2])%sh[1], n%sh[2]
+	ic, iy, ix := c/t.cT, y/t.tH, x/t.tW
+	core = s.parts[li].first + (ic*t.ny+iy)*t.nx + ix
+	r := s.prog.Cores[core].Region
+	local = ((c-r.C0)*(r.Y1-r.Y0)+(y-r.Y0))*(r.X1-r.X0) + (x - r.X0)
+	return core, local
+}
+
+// buildTraffic counts, for every ordered pair of cores, how many neurons of the
+// first have an axon on the second (the packets per inference at one spike per
+// neuron), and stores it as a symmetric adjacency.
+func (s *State) buildTraffic() {
+	p := s.prog
+	n := len(p.Cores)
+	s.traffic = make([][]edgeW, n)
+	cnt := make([]int64, n)
+	var touched []int
+	for b := range p.Cores {
+		for _, a := range p.Cores[b].Axons {
+			if a.Source < 0 {
+				continue
+			}
+			c, _ := s.locate(int(a.Source), int(a.Neuron))
+			if cnt[c] == 0 {
+				touched = append(touched, c)
+			}
+			cnt[c]++
+		}
+		sort.Ints(touched)
+		for _, a := range touched {
+			if a != b {
+				s.traffic[a] = append(s.traffic[a], edgeW{int32(b), cnt[a]})
+				s.traffic[b] = append(s.traffic[b], edgeW{int32(a), cnt[a]})
+			}
+			cnt[a] = 0
+		}
+		touched = touched[:0]
+	}
+}
+
+func dist(a, b tile) int64 {
+	dx, dy := a.gx-b.gx, a.gy-b.gy
+	if dx < 0 {
+		dx = -dx
+	}
+	if dy < 0 {
+		dy = -dy
+	}
+	return int64(dx + dy)
+}
+
+// placePass puts every core on a tile of its kind, minimising Σ traffic × hops
+// (Manhattan distance on the global tile grid): greedy construction in core order
+// (each core on the free tile closest to its already placed partners), then
+// simulated annealing with moves and swaps within a kind, seeded by Options.Seed.
+// The naive row-major placement (cores in order on the tiles of their kind in
+// row-major order) is costed for the report.
+func placePass(s *State) error {
+	p := s.prog
+	s.buildTraffic()
+	ts := s.tiles()
+	byKind := map[string][]int{}
+	for i, t := range ts {
+		byKind[t.kind] = append(byKind[t.kind], i)
+	}
+	nc := len(p.Cores)
+	cost := func(at []int) int64 {
+		var c int64
+		for a := range at {
+			for _, e := range s.traffic[a] {
+				c += e.w * dist(ts[at[a]], ts[at[e.to]])
+			}
+		}
+		return c / 2
+	}
+	// row-major
+	rm := make([]int, nc)
+	next := map[string]int{}
+	for i := range p.Cores {
+		k := p.Cores[i].Kind
+		rm[i] = byKind[k][next[k]]
+		next[k]++
+	}
+	s.cost.RowMajor = cost(rm)
+	// greedy
+	at := make([]int, nc)
+	occ := make([]int, len(ts))
+	for i := range occ {
+		occ[i] = -1
+	}
+	for i := range at {
+		at[i] = -1
+	}
+	for c := range p.Cores {
+		best, bestCost := -1, int64(math.MaxInt64)
+		for _, ti := range byKind[p.Cores[c].Kind] {
+			if occ[ti] >= 0 {
+				continue
+			}
+			var cc int64
+			for _, e := range s.traffic[c] {
+				if at[e.to] >= 0 {
+					cc += e.w * dist(ts[ti], ts[at[e.to]])
+				}
+			}
+			if cc < bestCost {
+				best, bestCost = ti, cc
+			}
+		}
+		at[c], occ[best] = best, c
+	}
+	s.cost.Greedy = cost(at)
+	if s.cost.RowMajor < s.cost.Greedy {
+		copy(at, rm)
+		for i := range occ {
+			occ[i] = -1
+		}
+		for c, ti := range at {
+			occ[ti] = c
+		}
+	}
+	s.anneal(ts, byKind, at, occ, cost(at))
+	s.cost.Annealed = cost(at)
+	for c := range p.Cores {
+		t := ts[at[c]]
+		p.Cores[c].Chip, p.Cores[c].X, p.Cores[c].Y = t.chip, t.x, t.y
+	}
+	return nil
+}
+
+// anneal improves the placement at (core → tile) by simulated annealing.
+func (s *State) anneal(ts []tile, byKind map[string][]int, at, occ []int, cur int64) {
+	nc := len(at)
+	if nc < 2 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(s.Opts.Seed, 0x6e6575726f73696d))
+	steps := s.Opts.AnnealSteps
+	if steps <= 0 {
+		steps = min(400*nc*int(math.Sqrt(float64(nc))+1), 2_000_000)
+	}
+	// cost of core c at tile ti, ignoring partner skip
+	local := func(c, ti, skip int) int64 {
+		var x int64
+		for _, e := range s.traffic[c] {
+			if int(e.to) == skip {
+				continue
+			}
+			x += e.w * dist(ts[ti], ts[at[e.to]])
+		}
+		return x
+	}
+	move := func() (int, int) {
+		c := rng.IntN(nc)
+		tiles := byKind[s.prog.Cores[c].Kind]
+		return c, tiles[rng.IntN(len(tiles))]
+	}
+	delta := func(c, ti int) int64 {
+		o := occ[ti]
+		from := at[c]
+		d := local(c, ti, o) - local(c, from, o)
+		if o >= 0 {
+			d += local(o, from, c) - local(o, ti, c)
+		}
+		return d
+	}
+	apply := func(c, ti int) {
+		o, from := occ[ti], at[c]
+		at[c], occ[ti] = ti, c
+		occ[from] = o
+		if o >= 0 {
+			at[o] = from
+		}
+	}
+	// initial temperature: mean |delta| of random moves
+	var sum float64
+	for i := 0; i < 100; i++ {
+		c, ti := move()
+		sum += math.Abs(float64(delta(c, ti)))
+	}
+	t0 := sum/100 + 1
+	best := append([]int(nil), at...)
+	bestCost := cur
+	for k := 0; k < steps; k++ {
+		temp := t0 * math.Pow(1e-4, float64(k)/float64(steps))
+		c, ti := move()
+		if at[c] == ti {
+			continue
+		}
+		d := delta(c, ti)
+		if d <= 0 || rng.Float64() < math.Exp(-float64(d)/temp) {
+			apply(c, ti)
+			cur += d
+			if cur < bestCost {
+				bestCost = cur
+				copy(best, at)
+			}
+		}
+	}
+	copy(at, best)
+	for i := range occ {
+		occ[i] = -1
+	}
+	for c, ti := range at {
+		occ[ti] = c
+	}
+}

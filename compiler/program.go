@@ -1,0 +1,271 @@
+package compiler
+
+import "fmt"
+
+// Format and version of the .nsp file this package writes and reads.
+const (
+	NSPFormat  = "neurosim-nsp"
+	NSPVersion = 1
+)
+
+// Program is a compiled, quantised, placed and routed network: everything a chip
+// needs to run it event by event, and everything Simulate needs to run the same
+// integer model functionally.
+//
+// Neurons of a layer are numbered row-major over its Shape ([C,H,W] or [N]); the
+// input is numbered row-major over Input.Shape. Layers are in topological order;
+// a projection's Source is the index of an earlier layer, or -1 for the input.
+type Program struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// ModelName and ModelHash identify the model (SHA-256 of its .nsm encoding);
+	// SpecName and SpecHash the chip spec (SHA-256 of its canonical JSON).
+	ModelName string `json:"model_name"`
+	ModelHash string `json:"model_hash"`
+	SpecName  string `json:"spec_name"`
+	SpecHash  string `json:"spec_hash"`
+	Seed      uint64 `json:"seed"`
+	// WeightBits is the signed width every integer weight fits in.
+	WeightBits int `json:"weight_bits"`
+
+	Input Input `json:"input"`
+	// InputStart/InputFan: the destinations (core, axon) of input element i are
+	// InputFan[InputStart[i]:InputStart[i+1]].
+	InputStart []int32 `json:"-"`
+	InputFan   []Dest  `json:"-"`
+	Layers   []Layer   `json:"layers"`
+	Schedule []Phase   `json:"schedule"`
+	Output   Output    `json:"output"`
+	Mesh     Mesh      `json:"mesh"`
+	Cores    []Core    `json:"cores"`
+	Routers  []Router  `json:"routers"`
+	Report   Report    `json:"report"`
+}
+
+// Input says how a sample enters the chip. Encoding "direct": each input element is
+// an unsigned integer pixel p in [0, 2^ValueBits) standing for the real value
+// p·Scale (p/255 for 8-bit images). The host sends one value event (axon, p) per
+// nonzero pixel to every core that has the pixel as an axon; the core adds
+// w·p to each target (a multiply-accumulate: the first layer is the MAC layer).
+type Input struct {
+	Shape     []int   `json:"shape"`
+	Encoding  string  `json:"encoding"`
+	ValueBits int     `json:"value_bits"`
+	Scale     float64 `json:"scale"`
+}
+
+// Layer kinds.
+const (
+	LayerSpike   = "spike"   // MultiSpike population: integer counts in [0, D]
+	LayerPool    = "pool"    // sum pooling as a population with θ = 1 (exact counts)
+	LayerReadout = "readout" // accumulates only; its membrane is the class score
+)
+
+// Layer is one population of neurons and the projections that feed it.
+//
+// Integer semantics (what Simulate computes and the chip reproduces): each neuron
+// accumulates acc = Bias[c] + Σ_projections Σ w·x over its inputs x (spike counts of
+// the source layer, or input pixels), in exact integer arithmetic. A spike or pool
+// layer then emits
+//
+//	s = clamp(floor((acc + (Threshold−1)/2) / Threshold), 0, D)
+//
+// Threshold is odd, so acc/Threshold is never exactly halfway between integers and
+// this equals round(clamp(acc/Threshold, 0, D)) under either rounding mode. On a
+// core with the "multispike" model the neuron computes it directly; on an "if" core
+// (Neuron "if") the neuron starts the phase at v = acc + (Threshold−1)/2 and runs D
+// sub-steps with threshold Threshold (fire when v ≥ Threshold) and subtractive
+// reset by Threshold, which fires exactly s times. A readout layer does not fire;
+// acc is its output (score = acc·Scale).
+type Layer struct {
+	Name   string `json:"name"`   // the weight node feeding it (conv1), else Node
+	Node   string `json:"node"`   // the graph node that makes the population (MultiSpike, pool, Output)
+	Kind   string `json:"kind"`   // spike, pool or readout
+	Neuron string `json:"neuron"` // neuron model on the chip: multispike, if, or "" (readout)
+	Shape  []int  `json:"shape"`
+	D      int    `json:"d"`
+	// Threshold θ in accumulator units: one spike level is worth θ.
+	Threshold int32 `json:"threshold"`
+	// Bias per channel (Shape[0]) in accumulator units.
+	Bias []int32 `json:"-"`
+	// Scale is the real value of one accumulator unit (1/θ for spike layers).
+	Scale float64 `json:"scale"`
+	// Step is the barrier phase in which the layer fires (1 + longest path from the
+	// input, counting layers).
+	Step int `json:"step"`
+	// AccBound bounds |acc| over all inputs (chips with float32 accumulators are
+	// exact below 2^24).
+	AccBound int64        `json:"acc_bound"`
+	Inputs   []Projection `json:"inputs"`
+	Cores    []int        `json:"cores"`
+	Quant    QuantStats   `json:"quant"`
+
+	biasReal []float64 // float bias until quantize
+}
+
+// Size returns the number of neurons.
+func (l *Layer) Size() int { return numel(l.Shape) }
+
+// Projection kinds.
+const (
+	ProjConv  = "conv"
+	ProjDense = "dense"
+)
+
+// Projection is a weighted connection from a source (layer or input) into a layer.
+//
+// conv: the source is read as [Cin,H,W] = InShape; output neuron (co,oy,ox) sums
+// Weights[co][ci−g·Cin/G][ky][kx]·x[ci][oy·Stride−Pad+ky][ox·Stride−Pad+kx] over the
+// group g of co; Weights has shape [Cout, Cin/Groups, KH, KW].
+// dense: the source is read flat (row-major, as Flatten does); output neuron o sums
+// Weights[o][i]·x[i]; Weights has shape [Out, In].
+type Projection struct {
+	Source  int     `json:"source"`
+	Kind    string  `json:"kind"`
+	InShape []int   `json:"in_shape"`
+	Cout    int     `json:"cout"`
+	KH      int     `json:"kh,omitempty"`
+	KW      int     `json:"kw,omitempty"`
+	Stride  int     `json:"stride,omitempty"`
+	Pad     int     `json:"pad,omitempty"`
+	Groups  int     `json:"groups,omitempty"`
+	Weights []int32 `json:"-"`
+	// real holds the float weights (already multiplied by the source scale) until
+	// quantize replaces them; not written to the file.
+	real []float64
+	src  float64 // source scale, for error reports
+	node string  // graph node the projection comes from
+}
+
+// QuantStats reports the quantisation error of a layer's weights in the units of
+// the float model: |W_int·Scale/src − W|.
+type QuantStats struct {
+	MaxAbsW    float64 `json:"max_abs_w"`
+	MaxAbsErr  float64 `json:"max_abs_err"`
+	MeanAbsErr float64 `json:"mean_abs_err"`
+	Clipped    int     `json:"clipped"`
+}
+
+// Phase is one barrier phase of an inference. Phase 0 delivers the input events.
+// In phase k ≥ 1 every layer with Step k computes its counts from its accumulated
+// membrane (all of its sources fired in earlier phases) and sends them as binary
+// spikes over SubSteps sub-steps (thermometer code, spikes first: sub-step j carries
+// a spike iff j < s); destination cores accumulate them. After the last phase the
+// readout layer's accumulators hold the scores.
+type Phase struct {
+	Step     int   `json:"step"`
+	Layers   []int `json:"layers"`
+	SubSteps int   `json:"sub_steps"`
+}
+
+// Output says how the class scores are read.
+type Output struct {
+	Layer int `json:"layer"`
+	// Mode "membrane": the scores are the readout layer's accumulators; "count":
+	// the layer's spike counts.
+	Mode    string `json:"mode"`
+	Classes int    `json:"classes"`
+}
+
+// Mesh is the tile grid the cores sit on: ChipsX×ChipsY chips of Width×Height tiles.
+// Global tile coordinates are (chip_x·Width + x, chip_y·Height + y).
+type Mesh struct {
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	ChipsX  int    `json:"chips_x"`
+	ChipsY  int    `json:"chips_y"`
+	Routing string `json:"routing"`
+	Torus   bool   `json:"torus"`
+	// Multicast: routers replicate packets along a tree (else one packet per
+	// destination core).
+	Multicast bool `json:"multicast"`
+}
+
+// Region is a box of a layer's neurons: channels [C0,C1), rows [Y0,Y1), columns
+// [X0,X1). A dense layer has H = W = 1. Local neuron ids number the box row-major.
+type Region struct {
+	C0 int `json:"c0"`
+	C1 int `json:"c1"`
+	Y0 int `json:"y0"`
+	Y1 int `json:"y1"`
+	X0 int `json:"x0"`
+	X1 int `json:"x1"`
+}
+
+// Len returns the number of neurons in r.
+func (r Region) Len() int { return (r.C1 - r.C0) * (r.Y1 - r.Y0) * (r.X1 - r.X0) }
+
+// Axon is one distinct presynaptic source of a core.
+type Axon struct {
+	Source int32 `json:"source"` // layer index, -1 for the input
+	Neuron int32 `json:"neuron"` // index in the source
+}
+
+// Dest is one destination of a spike: a core and the axon there.
+type Dest struct {
+	Core int32
+	Axon int32
+}
+
+// Core is one placed core: a box of one layer's neurons, its input axons, its
+// synapse table (kernel or dense form, see Synapses) and its output routing.
+type Core struct {
+	ID     int    `json:"id"`
+	Chip   int    `json:"chip"`
+	X      int    `json:"x"`
+	Y      int    `json:"y"`
+	Kind   string `json:"kind"` // core kind name in the spec
+	Layer  int    `json:"layer"`
+	Region Region `json:"region"`
+	// Axons lists the presynaptic sources sorted by (Source, Neuron); the axon id
+	// is the index.
+	Axons []Axon `json:"-"`
+	// FanStart/Fan: the destinations of local neuron i are Fan[FanStart[i]:FanStart[i+1]].
+	FanStart []int32 `json:"-"`
+	Fan      []Dest  `json:"-"`
+	// SynapseBytes is the synapse memory the core's table takes (see doc.go);
+	// Synapses the number of (axon, neuron) connections it represents.
+	SynapseBytes int   `json:"synapse_bytes"`
+	Synapses     int64 `json:"synapses"`
+	NumAxons     int   `json:"axons"`
+}
+
+// Neurons returns the number of neurons on c.
+func (c *Core) Neurons() int { return c.Region.Len() }
+
+// GlobalXY returns c's global tile coordinates.
+func (p *Program) GlobalXY(c *Core) (int, int) {
+	return (c.Chip%p.Mesh.ChipsX)*p.Mesh.Width + c.X, (c.Chip/p.Mesh.ChipsX)*p.Mesh.Height + c.Y
+}
+
+// Router port bits of a routing entry.
+const (
+	PortLocal = 1 << iota
+	PortEast
+	PortWest
+	PortNorth // towards y−1
+	PortSouth // towards y+1
+)
+
+// Router is one routing-table entry: packets from source core Source arriving at
+// the router of global tile (X, Y) leave through the ports in Ports (PortLocal:
+// delivered to the core of that tile). Dimension-order routing: a multicast tree is
+// the union of the XY (or YX) paths from the source to each destination core.
+type Router struct {
+	X      int   `json:"x"`
+	Y      int   `json:"y"`
+	Source int32 `json:"source"`
+	Ports  uint8 `json:"ports"`
+}
+
+func numel(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+func (r Region) String() string {
+	return fmt.Sprintf("c[%d:%d] y[%d:%d] x[%d:%d]", r.C0, r.C1, r.Y0, r.Y1, r.X0, r.X1)
+}

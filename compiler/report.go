@@ -1,0 +1,181 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+
+	"github.com/neurosim/neurosim/models"
+)
+
+// Report is the mapping report: what went where and what it costs.
+type Report struct {
+	Layers    []LayerReport   `json:"layers"`
+	Cores     []CoreReport    `json:"cores"`
+	Placement PlacementReport `json:"placement"`
+	Routing   RoutingReport   `json:"routing"`
+	// Links holds the estimated packets per inference on every used directed link,
+	// at Options.Activity binary spikes per neuron; MaxLinkLoad is the largest.
+	Links       []LinkLoad `json:"links"`
+	MaxLinkLoad float64    `json:"max_link_load"`
+	Tiles       int        `json:"tiles"`
+	UsedCores   int        `json:"used_cores"`
+}
+
+// LayerReport describes one layer's mapping.
+type LayerReport struct {
+	Name      string     `json:"name"`
+	Kind      string     `json:"kind"`
+	Neuron    string     `json:"neuron"`
+	CoreKind  string     `json:"core_kind"`
+	Cores     int        `json:"cores"`
+	Neurons   int        `json:"neurons"`
+	Synapses  int64      `json:"synapses"`
+	Axons     int        `json:"axons"`
+	Bytes     int        `json:"bytes"`
+	Threshold int32      `json:"threshold"`
+	D         int        `json:"d"`
+	Step      int        `json:"step"`
+	NeuronUse float64    `json:"neuron_utilisation"` // neurons / (cores × neurons per core)
+	MemUse    float64    `json:"memory_utilisation"` // bytes / (cores × synapse memory); 0 on cim
+	Quant     QuantStats `json:"quant"`
+}
+
+// CoreReport is one core's occupancy.
+type CoreReport struct {
+	ID        int     `json:"id"`
+	Layer     string  `json:"layer"`
+	Kind      string  `json:"kind"`
+	Chip      int     `json:"chip"`
+	X         int     `json:"x"`
+	Y         int     `json:"y"`
+	Neurons   int     `json:"neurons"`
+	Axons     int     `json:"axons"`
+	Bytes     int     `json:"bytes"`
+	NeuronUse float64 `json:"neuron_utilisation"`
+	AxonUse   float64 `json:"axon_utilisation"`
+	MemUse    float64 `json:"memory_utilisation"`
+}
+
+// PlacementReport compares Σ traffic × hops (packets × Manhattan hops per
+// inference at one spike per neuron) of the placements.
+type PlacementReport struct {
+	RowMajor int64   `json:"row_major"`
+	Greedy   int64   `json:"greedy"`
+	Final    int64   `json:"final"`
+	Ratio    float64 `json:"ratio"` // Final / RowMajor
+}
+
+// RoutingReport counts multicast routing-table entries.
+type RoutingReport struct {
+	Entries      int   `json:"entries"`
+	MaxPerRouter int   `json:"max_per_router"`
+	PerRouter    []int `json:"per_router"` // global row-major tiles
+}
+
+// LinkLoad is the estimated traffic on the link leaving global tile (X, Y) in Dir.
+type LinkLoad struct {
+	X         int     `json:"x"`
+	Y         int     `json:"y"`
+	Dir       int     `json:"dir"`
+	Packets   float64 `json:"packets"`
+	InterChip bool    `json:"inter_chip"`
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// emitPass fills the schedule, the hashes and the mapping report.
+func emitPass(s *State) error {
+	p := s.prog
+	p.Seed = s.Opts.Seed
+	p.SpecName = s.Spec.Chip.Name
+	sj, err := json.Marshal(s.Spec)
+	if err != nil {
+		return err
+	}
+	p.SpecHash = sha(sj)
+	if s.orig != nil {
+		h := sha256.New()
+		if err := models.EncodeNSM(h, s.orig); err != nil {
+			return err
+		}
+		p.ModelHash = hex.EncodeToString(h.Sum(nil))
+		p.ModelName = s.orig.Meta["arch"]
+	}
+	// schedule
+	maxStep := 0
+	for _, l := range p.Layers {
+		maxStep = max(maxStep, l.Step)
+	}
+	p.Schedule = nil
+	for st := 1; st <= maxStep; st++ {
+		ph := Phase{Step: st}
+		for li, l := range p.Layers {
+			if l.Step == st {
+				ph.Layers = append(ph.Layers, li)
+				ph.SubSteps = max(ph.SubSteps, l.D)
+			}
+		}
+		p.Schedule = append(p.Schedule, ph)
+	}
+	// report
+	caps := map[string]capacity{}
+	for _, c := range capacities(s.Spec, p.WeightBits) {
+		caps[c.name] = c
+	}
+	r := &p.Report
+	r.Tiles = s.Spec.Chip.Width * s.Spec.Chip.Height * s.Spec.Board.ChipsX * s.Spec.Board.ChipsY
+	r.UsedCores = len(p.Cores)
+	r.Layers = nil
+	for li := range p.Layers {
+		l := &p.Layers[li]
+		lr := LayerReport{Name: l.Name, Kind: l.Kind, Neuron: l.Neuron, Cores: len(l.Cores), Neurons: l.Size(),
+			Threshold: l.Threshold, D: l.D, Step: l.Step, Quant: l.Quant}
+		var c capacity
+		for _, ci := range l.Cores {
+			core := &p.Cores[ci]
+			c = caps[core.Kind]
+			lr.CoreKind = core.Kind
+			lr.Synapses += core.Synapses
+			lr.Axons += core.NumAxons
+			lr.Bytes += core.SynapseBytes
+		}
+		if lr.Cores > 0 {
+			lr.NeuronUse = float64(lr.Neurons) / float64(lr.Cores*c.neurons)
+			if c.mem > 0 {
+				lr.MemUse = float64(lr.Bytes) / float64(lr.Cores*c.mem)
+			}
+		}
+		r.Layers = append(r.Layers, lr)
+	}
+	r.Cores = nil
+	for ci := range p.Cores {
+		core := &p.Cores[ci]
+		c := caps[core.Kind]
+		cr := CoreReport{ID: core.ID, Layer: p.Layers[core.Layer].Name, Kind: core.Kind, Chip: core.Chip, X: core.X, Y: core.Y,
+			Neurons: core.Neurons(), Axons: core.NumAxons, Bytes: core.SynapseBytes,
+			NeuronUse: float64(core.Neurons()) / float64(c.neurons), AxonUse: float64(core.NumAxons) / float64(c.axons)}
+		if c.mem > 0 {
+			cr.MemUse = float64(core.SynapseBytes) / float64(c.mem)
+		}
+		r.Cores = append(r.Cores, cr)
+	}
+	r.Placement = PlacementReport{RowMajor: s.cost.RowMajor, Greedy: s.cost.Greedy, Final: s.cost.Annealed}
+	if s.cost.RowMajor > 0 {
+		r.Placement.Ratio = float64(s.cost.Annealed) / float64(s.cost.RowMajor)
+	}
+	slices.SortStableFunc(r.Links, func(a, b LinkLoad) int {
+		if a.Y != b.Y {
+			return a.Y - b.Y
+		}
+		if a.X != b.X {
+			return a.X - b.X
+		}
+		return a.Dir - b.Dir
+	})
+	return nil
+}

@@ -76,9 +76,9 @@ type Crossbar struct {
 }
 
 // New returns a crossbar for macro m, every cell erased to g_off and the
-// weight scale 1. It checks m itself (the same rules as arch.Validate,
-// except that ADCBits = 0 is accepted and means an ideal ADC) and returns an
-// error naming the first bad field.
+// weight scale 1. It checks m itself, with the rules of arch.Validate
+// except that adc_bits = 0 is accepted (an ideal ADC) and read_latency_ns
+// may be 0, and returns an error naming the first bad field.
 func New(m arch.Macro) (*Crossbar, error) {
 	if err := check(m); err != nil {
 		return nil, err
@@ -152,8 +152,8 @@ func check(m arch.Macro) error {
 		return bad("stuck_on_rate", "rates %g (on) and %g (off) must be ≥ 0 with sum ≤ 1", m.StuckOnRate, m.StuckOffRate)
 	case !(m.DriftT0S > 0) || math.IsInf(m.DriftT0S, 0):
 		return bad("drift_t0_s", "%g: must be finite and > 0", m.DriftT0S)
-	case !(m.IRDrop >= 0 && m.IRDrop < 1):
-		return bad("ir_drop", "%g: must be in [0, 1)", m.IRDrop)
+	case !(m.IRDrop >= 0 && m.IRDrop <= 1):
+		return bad("ir_drop", "%g: must be in [0, 1]", m.IRDrop)
 	}
 	for _, f := range []struct {
 		k string

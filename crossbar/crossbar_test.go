@@ -81,7 +81,7 @@ func TestNewRejectsBadMacros(t *testing.T) {
 		{"mode", func(m *arch.Macro) { m.VariationMode = "" }, "variation_mode"},
 		{"stuck", func(m *arch.Macro) { m.StuckOnRate, m.StuckOffRate = 0.6, 0.5 }, "stuck_on_rate"},
 		{"t0", func(m *arch.Macro) { m.DriftT0S = 0 }, "drift_t0_s"},
-		{"ir", func(m *arch.Macro) { m.IRDrop = 1 }, "ir_drop"},
+		{"ir", func(m *arch.Macro) { m.IRDrop = 1.5 }, "ir_drop"},
 		{"noise", func(m *arch.Macro) { m.ReadNoise = -0.1 }, "read_noise"},
 		{"variation inf", func(m *arch.Macro) { m.ProgramVariation = math.Inf(1) }, "program_variation"},
 	} {

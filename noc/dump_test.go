@@ -15,7 +15,7 @@ func (n *Network) dump() string {
 			if v.n == 0 {
 				continue
 			}
-			s += fmt.Sprintf("  in %v/%d n=%d routed=%v popped=%d head ready=%d pkt=%d flits=%d dst=%v\n", Port(i/2), i%2, v.n, v.routed, v.popped, v.at(0).ready, v.at(0).pkt.ID, v.at(0).pkt.Flits, v.at(0).pkt.Dst)
+			s += fmt.Sprintf("  in %v/%d n=%d routed=%v popped=%d head ready=%d pkt=%d flits=%d dst=%v\n", Port(i%numPorts), i/numPorts, v.n, v.routed, v.popped, v.at(0).ready, v.at(0).pkt.ID, v.at(0).pkt.Flits, v.at(0).pkt.Dst)
 			for b := 0; b < v.nb; b++ {
 				br := v.br[b]
 				o := &r.out[br.out]

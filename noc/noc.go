@@ -262,6 +262,10 @@ func (n *Network) NewPacket() *Packet {
 	return &Packet{}
 }
 
+// Release returns a packet that was not injected (or whose Inject was
+// refused) to the pool.
+func (n *Network) Release(p *Packet) { n.free(p) }
+
 func (n *Network) free(p *Packet) {
 	p.reset()
 	n.pool = append(n.pool, p)

@@ -171,7 +171,7 @@ func checkCredits(t testing.TB, n *Network) {
 				continue
 			}
 			for v := range n.vcs {
-				buf := &o.down.in[o.downIn+v]
+				buf := &o.down.in[v*numPorts+o.downIn]
 				sum := o.credits[v] + o.cq[v].n + buf.n
 				if sum != n.bufFlits || o.credits[v] < 0 || buf.n > len(buf.buf) {
 					t.Fatalf("router %v out %v vc %d: credits %d + in flight %d + buffered %d != %d",

@@ -72,8 +72,8 @@ func (n *Network) outVC(here Tile, in Port, inVC int, out Port) uint8 {
 func (r *router) route(i int, v *inVC) {
 	n := r.n
 	p := v.at(0).pkt
-	in := Port(i / maxVC)
-	inVC := i % maxVC
+	in := Port(i % numPorts)
+	inVC := i / numPorts
 	v.cur, v.popped, v.routed, v.copied, v.nb = p, 0, true, false, 0
 	if len(p.Dests) == 0 {
 		o := n.nextPort(r.tile, p.Dst)

@@ -76,9 +76,9 @@ func (q *cycleQ) push(c uint64) {
 // at this router.
 type branch struct {
 	pkt  *Packet // the packet sent on this branch (the original or a copy)
+	sent int     // flits already forwarded
 	out  Port
 	vc   uint8
-	sent int  // flits already forwarded
 	vct  bool // multicast: the head needs credits for the whole packet
 }
 
@@ -99,9 +99,12 @@ type outPort struct {
 	credits [maxVC]int
 	cq      [maxVC]cycleQ
 	lock    [maxVC]int8 // input VC index holding this output VC, −1 if free
-	rr      int         // input VC index that won last
+	// starved marks an output VC a request found without credits while none
+	// was in flight: the next credit pushed back wakes the router.
+	starved [maxVC]bool
+	rr      int // input VC index that won last
 	down    *router
-	downIn  int // first input VC index at the downstream router
+	downIn  int // input port at the downstream router
 	flits   uint64
 	stalls  uint64
 }
@@ -110,9 +113,10 @@ type outPort struct {
 type router struct {
 	n       *Network
 	tile    Tile
-	in      [numPorts * maxVC]inVC
+	in      [numPorts * maxVC]inVC // index vc·numPorts + port
 	out     [numPorts]outPort
 	active  uint16 // input VCs holding flits
+	credQ   uint16 // output VCs (port·maxVC+vc) with credits in flight
 	flits   int    // flits held in the input buffers
 	wakeAt  []uint64
 	src     pktQueue
@@ -128,7 +132,7 @@ func (r *router) init(n *Network, id, wakeRing int) {
 	r.wakeAt = make([]uint64, wakeRing)
 	for p := range numPorts {
 		for v := range n.vcs {
-			r.in[p*maxVC+v].buf = make([]flitEntry, n.bufFlits)
+			r.in[v*numPorts+p].buf = make([]flitEntry, n.bufFlits)
 		}
 	}
 	for i := range r.in {
@@ -173,7 +177,7 @@ func (r *router) connect() {
 		}
 		o := &r.out[p]
 		o.down = &n.routers[n.index(nb)]
-		o.downIn = int(opposite(p)) * maxVC
+		o.downIn = int(opposite(p))
 		for v := range n.vcs {
 			o.credits[v] = n.bufFlits
 			o.cq[v].t = make([]uint64, n.bufFlits)
@@ -202,26 +206,27 @@ func (r *router) Handle(e sim.Event) { r.eval(uint64(e.Time / r.n.period)) }
 func (r *router) eval(c uint64) {
 	n := r.n
 	// Credits that have arrived by now become usable.
-	for p := range East + Local {
-		o := &r.out[p]
-		if o.down == nil {
-			continue
-		}
-		for v := range n.vcs {
-			q := &o.cq[v]
-			for q.n > 0 && q.t[q.head] <= c {
-				o.credits[v]++
-				q.head++
-				if q.head == len(q.t) {
-					q.head = 0
-				}
-				q.n--
+	for m := r.credQ; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros16(m)
+		o := &r.out[j/maxVC]
+		v := j % maxVC
+		q := &o.cq[v]
+		for q.n > 0 && q.t[q.head] <= c {
+			o.credits[v]++
+			q.head++
+			if q.head == len(q.t) {
+				q.head = 0
 			}
+			q.n--
+		}
+		if q.n == 0 {
+			r.credQ &^= 1 << j
 		}
 	}
 
 	// Phase 1: requests.
 	var reqs [numPorts]uint16
+	var outs uint8
 	for m := r.active; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros16(m)
 		v := &r.in[i]
@@ -238,26 +243,27 @@ func (r *router) eval(c uint64) {
 				continue
 			}
 			reqs[br.out] |= 1 << i
+			outs |= 1 << br.out
 		}
 	}
 
 	// Phase 2: one winner per output, round-robin over input VCs.
 	var deliver *Packet
-	nin := numPorts * maxVC
-	for p := range Port(numPorts) {
-		req := reqs[p]
-		if req == 0 {
-			continue
-		}
+	var moved uint16
+	const nin = numPorts * maxVC
+	for ; outs != 0; outs &= outs - 1 {
+		p := Port(bits.TrailingZeros8(outs))
+		req := uint32(reqs[p])
 		o := &r.out[p]
-		if bits.OnesCount16(req) > 1 {
+		if req&(req-1) != 0 {
 			r.wake(c + 1) // a loser retries next cycle
 		}
-		for k := 1; k <= nin; k++ {
-			i := (o.rr + k) % nin
-			if req&(1<<i) == 0 {
-				continue
-			}
+		// Visit requesters in round-robin order: rotate so that the input
+		// VC after the last winner comes first.
+		sh := uint(o.rr + 1)
+		rot := (req>>sh | req<<(nin-sh)) & (1<<nin - 1)
+		for ; rot != 0; rot &= rot - 1 {
+			i := (bits.TrailingZeros32(rot) + int(sh)) % nin
 			v := &r.in[i]
 			br := &v.br[v.brOf[p]]
 			vc := br.vc
@@ -272,6 +278,8 @@ func (r *router) eval(c uint64) {
 				if o.credits[vc] < need {
 					if q := &o.cq[vc]; q.n > 0 {
 						r.wake(q.t[q.head])
+					} else {
+						o.starved[vc] = true
 					}
 					continue
 				}
@@ -279,12 +287,13 @@ func (r *router) eval(c uint64) {
 			if d := r.move(c, p, o, i, v, br); d != nil {
 				deliver = d
 			}
+			moved |= 1 << i
 			break
 		}
 	}
 
 	// Pop the flits every branch has forwarded and return their credits.
-	for m := r.active; m != 0; m &= m - 1 {
+	for m := moved; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros16(m)
 		r.drain(c, i, &r.in[i])
 	}
@@ -346,7 +355,7 @@ func (r *router) move(c uint64, p Port, o *outPort, i int, v *inVC, br *branch) 
 	}
 	d := o.down
 	ready := c + n.link + n.pipe
-	j := o.downIn + int(vc)
+	j := int(vc)*numPorts + o.downIn
 	d.in[j].push(flitEntry{pkt: br.pkt, ready: ready})
 	d.active |= 1 << j
 	d.flits++
@@ -369,15 +378,19 @@ func (r *router) drain(c uint64, i int, v *inVC) {
 	for b := 1; b < v.nb; b++ {
 		minSent = min(minSent, v.br[b].sent)
 	}
-	port := Port(i / maxVC)
+	port := Port(i % numPorts)
 	for v.popped < minSent {
 		v.pop()
 		v.popped++
 		r.flits--
 		if port != Local {
 			up := r.out[port].down // the link is bidirectional: out[port] leads to the sender
-			up.out[opposite(port)].cq[i%maxVC].push(c + n.link)
-			if up.flits > 0 {
+			uo := &up.out[opposite(port)]
+			vc := i / numPorts
+			uo.cq[vc].push(c + n.link)
+			up.credQ |= 1 << (int(opposite(port))*maxVC + vc)
+			if uo.starved[vc] {
+				uo.starved[vc] = false
 				up.wake(c + n.link)
 			}
 		}
@@ -426,7 +439,7 @@ func (r *router) feed(c uint64) {
 	if r.injFree > c || r.src.len() == 0 {
 		return
 	}
-	const i = int(Local) * maxVC
+	const i = int(Local) // VC 0
 	v := &r.in[i]
 	if v.n == len(v.buf) {
 		return // room frees when a local flit leaves; drain then feeds again

@@ -43,7 +43,7 @@ type State struct {
 	Graph *models.Graph // a private clone; graph passes rewrite it
 	Opts  Options
 
-	orig   *models.Graph // the caller's graph, for the model hash
+	orig *models.Graph // the caller's graph, for the model hash
 
 	shapes map[string]models.Shape
 	prog   *Program

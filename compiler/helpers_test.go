@@ -62,3 +62,6 @@ func mustPreset(name string) *arch.Spec {
 	}
 	return s
 }
+
+type archSpec = arch.Spec
+type archCore = arch.CoreKind

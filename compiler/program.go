@@ -31,15 +31,15 @@ type Program struct {
 	Input Input `json:"input"`
 	// InputStart/InputFan: the destinations (core, axon) of input element i are
 	// InputFan[InputStart[i]:InputStart[i+1]].
-	InputStart []int32 `json:"-"`
-	InputFan   []Dest  `json:"-"`
-	Layers   []Layer   `json:"layers"`
-	Schedule []Phase   `json:"schedule"`
-	Output   Output    `json:"output"`
-	Mesh     Mesh      `json:"mesh"`
-	Cores    []Core    `json:"cores"`
-	Routers  []Router  `json:"routers"`
-	Report   Report    `json:"report"`
+	InputStart []int32  `json:"-"`
+	InputFan   []Dest   `json:"-"`
+	Layers     []Layer  `json:"layers"`
+	Schedule   []Phase  `json:"schedule"`
+	Output     Output   `json:"output"`
+	Mesh       Mesh     `json:"mesh"`
+	Cores      []Core   `json:"cores"`
+	Routers    []Router `json:"routers"`
+	Report     Report   `json:"report"`
 }
 
 // Input says how a sample enters the chip. Encoding "direct": each input element is

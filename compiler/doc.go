@@ -1,0 +1,98 @@
+// Package compiler maps a trained SNN (a models.Graph) onto a chip (an
+// arch.Spec) and produces a Program: quantised, partitioned into cores,
+// placed on the mesh and routed, with everything a chip needs to run it event
+// by event, and a functional reference (Simulator) the chip must reproduce
+// bit for bit.
+//
+// # Passes
+//
+// Compile runs the table Passes in order: verify, fold-bn, fold-scale (graph
+// passes; Options.Verify runs models.Verify after each), lower, quantize,
+// partition, place, route, emit (Options.Verify runs Program checks after
+// each). Options.DumpAfter writes the graph, or after lower the layer graph
+// and header, as JSON or DOT. Every problem of a failing pass is returned
+// together as a sorted Diagnostics, each naming the layer, the limit, the
+// amount over and what would make it fit.
+//
+// # Lowering
+//
+// Values between cores are integer spike counts. A MultiSpike node becomes a
+// spike layer (a population) fed by the projections of the linear expression
+// before it: Conv2d (kernel form, weights stored once per core), Affine/Linear
+// (dense), several of them summed through Add (multi-source input; a spike
+// tensor added directly becomes a depthwise 1×1 identity projection), with
+// any BatchNorm or per-channel Scale folded into the weights. Flatten is an
+// index map (dense projections read their source row-major). An Output fed
+// by a weight layer becomes a readout layer whose accumulators are the class
+// scores. The 1/norm of MultiSpike and the 1/k² of AvgPool are carried as the
+// source scale and end in the next weights (fold-scale does it on the graph
+// where it can).
+//
+// Pooling is a population: SumPool2d/AvgPool2d over a spike layer becomes a
+// pool layer with unit weights, threshold 1 and D = k²·D_source, so its counts
+// are the exact window sums (up to 16 for 2×2 over D = 4), sent as binary
+// spikes like any other count. Folding pools into the next layer's synapses
+// instead would multiply that layer's fan-in by k² (12,544 inputs for the
+// default model's fc1, beyond a 4,096-axon core); a population keeps fan-in
+// small at the price of neurons and D sub-steps of latency.
+//
+// Not lowerable (an error naming the node): recurrent edges, stateful neurons
+// (LIF, IF, CubaLIF, I-LIF with decay), MaxPool2d, attention, Concat,
+// Upsample, encoders other than Direct, and more than one Input or Output.
+//
+// # Integer semantics
+//
+// Input pixels p in [0,255] stand for p/255 and enter as value events: the
+// first layer multiplies (the MAC layer). Each population has an odd integer
+// threshold θ and integer weights w = round(W·src·θ) within the spec's
+// weight bits (src is the real value of one source count, 1/255 for pixels);
+// a neuron accumulates acc = bias + Σ w·x exactly and emits
+//
+//	s = clamp(floor((acc + (θ−1)/2) / θ), 0, D)
+//
+// Because θ is odd, acc/θ is never a tie, so s = round(clamp(acc/θ, 0, D))
+// under half-even and half-up rounding alike: the compiled model does not
+// depend on the graph's rounding mode. A core with the multispike model
+// computes s directly. A core with only IF neurons (Loihi) runs the layer as
+// IF: v starts at acc + (θ−1)/2, threshold θ, subtractive reset by θ, D
+// sub-steps, which fires exactly s times. Layer.Fire is the rule.
+//
+// # Execution model (for the chip)
+//
+// Phase 0 delivers the input events. In phase k ≥ 1 every layer of Step k
+// (1 + the longest chain of layers before it) has all of its input and fires:
+// its count s goes out as s binary spikes over the phase's sub-steps, spikes
+// first (thermometer code), each spike one packet per destination core
+// (Core.Fan: destination core and axon). A destination core adds, for a spike
+// on axon a, the weights Program.Synapses(a) to its neurons. After the last
+// phase the readout layer's accumulators are the scores (Output). This is
+// the per-layer barrier of DESIGN.md; the chip's counts and scores must equal
+// Simulator's.
+//
+// # Partition, placement, routing
+//
+// A layer is split into boxes (channels × rows × columns) on one core kind;
+// the box size minimises cores subject to neurons ≤ Neurons, distinct input
+// axons ≤ Axons and, on digital cores, synapse bytes ≤ SynapseMemoryBytes,
+// where bytes = 4 per axon (its source coordinates) + the kernels of the box's
+// output channels (Cout_box·Cin/groups·k²·bits/8, stored once per core) or, for
+// dense layers, the axons × neurons weight matrix; pool layers store no
+// weights. On cim cores neurons ≤ min(Neurons, cols/cells_per_weight) and
+// axons ≤ min(Axons, rows); every synapse is a cell pair. Weight bits are the
+// smallest WeightBits of the digital kinds (cim-only chips: 1+log2 levels).
+// Kinds are assigned layer by layer, largest first, to the kind that needs
+// the fewest cores among those with tiles left. Placement minimises
+// Σ traffic × Manhattan hops on the global tile grid of the board (traffic =
+// neurons of one core with an axon on another); greedy, then simulated
+// annealing from Options.Seed, and the naive row-major cost is reported.
+// Routing is dimension-order (xy or yx); a multicast tree per source core is
+// the union of its routes, one routing-table entry per router on it.
+//
+// # Invariants
+//   - The same graph, spec and Options give a byte-identical .nsp.
+//   - Compile never modifies its graph argument and never panics on bad
+//     input; Decode rejects truncated, corrupted and wrong-version files.
+//   - A routed Program passes Check: every axon is fed by exactly one neuron
+//     (or input element) whose fan-out names it.
+//   - Simulator.Run allocates nothing.
+package compiler

@@ -1,0 +1,342 @@
+package compiler
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/neuron"
+)
+
+// TestFireIsMultiSpike: with an odd threshold, the integer rule equals the
+// neuron package's MultiSpike on acc/θ under both rounding modes, for every acc.
+func TestFireIsMultiSpike(t *testing.T) {
+	for _, theta := range []int32{1, 3, 7, 255, 2065, 8745} {
+		for _, d := range []int{1, 4, 16} {
+			l := Layer{Kind: LayerSpike, D: d, Threshold: theta}
+			for _, mode := range []neuron.RoundMode{neuron.HalfEven, neuron.HalfUp} {
+				ms, err := neuron.NewMultiSpike(d, mode)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for acc := -3 * int64(theta); acc <= int64(d+2)*int64(theta); acc++ {
+					if got, want := l.Fire(acc), ms.Fire(float64(acc)/float64(theta)); got != want {
+						t.Fatalf("θ=%d D=%d %v acc=%d: Fire %d, MultiSpike %d", theta, d, mode, acc, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFireIsIF: an IF neuron started at acc + (θ−1)/2 with threshold θ and
+// subtractive reset fires Fire(acc) times in D sub-steps (the loihi lowering).
+func TestFireIsIF(t *testing.T) {
+	for _, theta := range []int32{1, 3, 255, 2065} {
+		d := 4
+		l := Layer{Kind: LayerSpike, D: d, Threshold: theta}
+		m, err := neuron.NewIF(neuron.IFParams{R: 1, DT: 1, VThreshold: float64(theta), Reset: neuron.ResetSubtract, Compare: neuron.AtOrAbove})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := m.Fixed(neuron.Precision{FracBits: 0, CoefBits: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := f.NewState(1)
+		in := []int32{0}
+		out := []bool{false}
+		for acc := -2 * int64(theta); acc <= int64(d+2)*int64(theta); acc++ {
+			st.V[0] = 0
+			n := int32(0)
+			for k := 0; k < d; k++ {
+				in[0] = 0
+				if k == 0 {
+					in[0] = int32(acc) + (theta-1)/2
+				}
+				f.Step(st, in, out)
+				if out[0] {
+					n++
+				}
+			}
+			if want := l.Fire(acc); n != want {
+				t.Fatalf("θ=%d acc=%d: IF fired %d, Fire %d", theta, acc, n, want)
+			}
+		}
+	}
+}
+
+// floatModel evaluates the test graphs in float64 with the graph's own
+// semantics (MultiSpike half-even, pools, dense on the flattened input).
+func floatModel(g *models.Graph, px []uint8) (map[string][]float64, []float64) {
+	order, _ := g.TopoOrder()
+	shapes, _ := models.InferShapes(g, nil)
+	val := map[string][]float64{}
+	for _, n := range order {
+		var x []float64
+		if p := g.Predecessors(n.ID); len(p) > 0 {
+			x = val[p[0]]
+		}
+		var in models.Shape
+		if p := g.Predecessors(n.ID); len(p) > 0 {
+			in = shapes[p[0]]
+		}
+		out := shapes[n.ID]
+		switch n.Op {
+		case models.OpInput:
+			y := make([]float64, len(px))
+			for i, p := range px {
+				y[i] = float64(p) / 255
+			}
+			val[n.ID] = y
+		case models.OpConv2d:
+			w, b := n.Tensor("weight"), n.Tensor("bias").F32
+			pad := n.Ints("padding")[0]
+			co, ci, k := w.Shape[0], w.Shape[1], w.Shape[2]
+			y := make([]float64, out.Numel())
+			for o := 0; o < co; o++ {
+				for oy := 0; oy < out[1]; oy++ {
+					for ox := 0; ox < out[2]; ox++ {
+						s := float64(b[o])
+						for c := 0; c < ci; c++ {
+							for ky := 0; ky < k; ky++ {
+								for kx := 0; kx < k; kx++ {
+									iy, ix := oy-pad+ky, ox-pad+kx
+									if iy >= 0 && iy < in[1] && ix >= 0 && ix < in[2] {
+										s += float64(w.F32[((o*ci+c)*k+ky)*k+kx]) * x[(c*in[1]+iy)*in[2]+ix]
+									}
+								}
+							}
+						}
+						y[(o*out[1]+oy)*out[2]+ox] = s
+					}
+				}
+			}
+			val[n.ID] = y
+		case models.OpAffine:
+			w, b := n.Tensor("weight"), n.Tensor("bias").F32
+			y := make([]float64, w.Shape[0])
+			for o := range y {
+				s := float64(b[o])
+				for i := range x {
+					s += float64(w.F32[o*len(x)+i]) * x[i]
+				}
+				y[o] = s
+			}
+			val[n.ID] = y
+		case models.OpMultiSpike:
+			d := float64(n.Int("D", 4))
+			y := make([]float64, len(x))
+			for i, v := range x {
+				y[i] = math.RoundToEven(math.Min(math.Max(v, 0), d)) / n.Float("norm", d)
+			}
+			val[n.ID] = y
+		case models.OpSumPool2d, models.OpAvgPool2d:
+			k := n.Ints("kernel_size")[0]
+			y := make([]float64, out.Numel())
+			for c := 0; c < out[0]; c++ {
+				for oy := 0; oy < out[1]; oy++ {
+					for ox := 0; ox < out[2]; ox++ {
+						s := 0.0
+						for ky := 0; ky < k; ky++ {
+							for kx := 0; kx < k; kx++ {
+								s += x[(c*in[1]+oy*k+ky)*in[2]+ox*k+kx]
+							}
+						}
+						if n.Op == models.OpAvgPool2d {
+							s /= float64(k * k)
+						}
+						y[(c*out[1]+oy)*out[2]+ox] = s
+					}
+				}
+			}
+			val[n.ID] = y
+		default:
+			val[n.ID] = x
+		}
+	}
+	return val, val["output"]
+}
+
+func argmax(v []float64) int {
+	b := 0
+	for i, x := range v {
+		if x > v[b] {
+			b = i
+		}
+	}
+	return b
+}
+
+// TestSimulateMatchesFloatModel: the quantised integer program agrees with the
+// float graph up to quantisation: spike counts differ by at most one and
+// rarely, scores are close and the classes mostly agree.
+func TestSimulateMatchesFloatModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	g := convNet(rng, 8, 16, 32, 10)
+	p, err := Compile(g, mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := NewSimulator(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	agree, same, total := 0, 0, 0
+	maxScoreErr := 0.0
+	for i := 0; i < n; i++ {
+		px := randImage(rng, 784)
+		vals, scores := floatModel(g, px)
+		res, err := sim.Run(px)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for li, l := range p.Layers {
+			if l.Kind != LayerSpike {
+				continue
+			}
+			fv := vals[l.Node]
+			for j, c := range res.Counts[li] {
+				total++
+				diff := math.Abs(float64(c) - fv[j])
+				if diff == 0 {
+					same++
+				} else if diff > 1 {
+					t.Fatalf("layer %s neuron %d: integer %d vs float %g", l.Name, j, c, fv[j])
+				}
+			}
+		}
+		best := argmax(scores)
+		margin := math.Inf(1)
+		for j, v := range scores {
+			if j != best {
+				margin = math.Min(margin, scores[best]-v)
+			}
+		}
+		if res.Class == best {
+			agree++
+		} else if margin > 1 {
+			t.Errorf("image %d: integer class %d, float class %d with margin %.3g", i, res.Class, best, margin)
+		}
+		for j, s := range res.Scores {
+			maxScoreErr = math.Max(maxScoreErr, math.Abs(float64(s)*res.Scale-scores[j]))
+		}
+	}
+	frac := float64(same) / float64(total)
+	t.Logf("counts identical %.4f, classes agree %d/%d, max score error %.3g", frac, agree, n, maxScoreErr)
+	if frac < 0.97 {
+		t.Errorf("only %.3f of spike counts match the float model", frac)
+	}
+	if agree < n*3/4 {
+		t.Errorf("classes agree on %d/%d", agree, n)
+	}
+}
+
+// execCores runs p event by event through its cores, fan-outs and synapse
+// tables (scatter form, as a chip does) with the phase schedule, and returns
+// every layer's accumulators and counts.
+func execCores(p *Program, px []uint8) ([][]int64, [][]int32) {
+	acc := make([][]int64, len(p.Cores))
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		acc[i] = make([]int64, c.Neurons())
+		sh := chw(p.Layers[c.Layer].Shape)
+		_ = sh
+		for n := range acc[i] {
+			g := p.GlobalNeuron(c, n)
+			acc[i][n] = int64(p.Layers[c.Layer].Bias[g/(sh[1]*sh[2])])
+		}
+	}
+	var buf []Synapse
+	deliver := func(d Dest, v int64) {
+		c := &p.Cores[d.Core]
+		buf = p.Synapses(buf[:0], c, int(d.Axon))
+		for _, s := range buf {
+			acc[d.Core][s.Neuron] += int64(s.Weight) * v
+		}
+	}
+	for i, v := range px { // phase 0: value events
+		if v == 0 {
+			continue
+		}
+		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
+			deliver(d, int64(v))
+		}
+	}
+	for _, ph := range p.Schedule {
+		for sub := 0; sub < ph.SubSteps; sub++ {
+			for _, li := range ph.Layers {
+				l := &p.Layers[li]
+				if l.Kind == LayerReadout {
+					continue
+				}
+				for _, ci := range l.Cores {
+					c := &p.Cores[ci]
+					for n := 0; n < c.Neurons(); n++ {
+						if int32(sub) < l.Fire(acc[ci][n]) { // thermometer: spikes first
+							for _, d := range c.Fan[c.FanStart[n]:c.FanStart[n+1]] {
+								deliver(d, 1)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	la := make([][]int64, len(p.Layers))
+	lc := make([][]int32, len(p.Layers))
+	for li := range p.Layers {
+		la[li] = make([]int64, p.Layers[li].Size())
+		lc[li] = make([]int32, p.Layers[li].Size())
+	}
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		for n, a := range acc[i] {
+			g := p.GlobalNeuron(c, n)
+			la[c.Layer][g] = a
+			lc[c.Layer][g] = p.Layers[c.Layer].Fire(a)
+		}
+	}
+	return la, lc
+}
+
+// TestCoresReproduceSimulator: executing the partitioned, routed program core by
+// core, spike by spike, gives exactly Simulator's accumulators and counts.
+func TestCoresReproduceSimulator(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	g := convNet(rng, 8, 16, 32, 10)
+	multi := mustPreset("default")
+	multi.Chip.Width, multi.Chip.Height = 4, 4
+	multi.Board.ChipsX, multi.Board.ChipsY = 2, 2
+	multi.Cores["digital"] = func() (k archCore) { k = multi.Cores["digital"]; k.Neurons = 256; return }()
+	for _, tc := range []struct {
+		name string
+		spec *archSpec
+	}{{"default", mustPreset("default")}, {"loihi", mustPreset("loihi")}, {"2x2-chips", multi}} {
+		spec := tc.spec
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Compile(g, spec, Options{Seed: 7, Verify: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim, _ := NewSimulator(p)
+			for i := 0; i < 3; i++ {
+				px := randImage(rng, 784)
+				res, _ := sim.Run(px)
+				la, lc := execCores(p, px)
+				for li, l := range p.Layers {
+					for j := range la[li] {
+						if la[li][j] != res.Acc[li][j] {
+							t.Fatalf("layer %s neuron %d: cores acc %d, simulator %d", l.Name, j, la[li][j], res.Acc[li][j])
+						}
+						if l.Kind != LayerReadout && lc[li][j] != res.Counts[li][j] {
+							t.Fatalf("layer %s neuron %d: count differs", l.Name, j)
+						}
+					}
+				}
+			}
+		})
+	}
+}

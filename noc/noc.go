@@ -146,6 +146,9 @@ type Network struct {
 	nextID        uint64
 	stats         counters
 	wakeMask      uint64
+	wheel         []wheelSlot
+	cur           uint64 // cycle being evaluated while busy
+	busy          bool
 	inFlight      int
 	overflowCheck bool
 }
@@ -214,14 +217,47 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	// must be longer than that.
 	ring := 1 << bits.Len64(n.link+n.pipe+1)
 	n.wakeMask = uint64(ring - 1)
-	n.routers = make([]router, width*height)
+	n.wheel = make([]wheelSlot, ring)
+	for i := range n.wheel {
+		n.wheel[i].routers = make([]*router, 0, width*height)
+	}
+	nr := width * height
+	n.routers = make([]router, nr)
+	wakeAt := make([]uint64, nr*ring)
+	per := numPorts * n.vcs * n.bufFlits
+	flits := make([]flitEntry, nr*per)
+	perCQ := (numPorts - 1) * n.vcs * n.bufFlits
+	credits := make([]uint64, nr*perCQ)
 	for i := range n.routers {
-		n.routers[i].init(n, i, ring)
+		n.routers[i].init(n, i, wakeAt[i*ring:(i+1)*ring:(i+1)*ring], flits[i*per:(i+1)*per], credits[i*perCQ:(i+1)*perCQ])
 	}
 	for i := range n.routers {
 		n.routers[i].connect()
 	}
 	return n, nil
+}
+
+// wheelSlot lists the routers to evaluate in one cycle (the slot serves
+// every cycle congruent to its index modulo the wheel size; wakes never
+// reach further ahead than the wheel is long).
+type wheelSlot struct {
+	routers []*router
+	event   uint64 // cycle+1 of the engine event scheduled for this slot
+}
+
+// Handle evaluates, at the cycle of e, every router woken for it, in the
+// order they were woken (the order does not matter: see eval).
+func (n *Network) Handle(e sim.Event) {
+	c := uint64(e.Time / n.period)
+	sl := &n.wheel[c&n.wakeMask]
+	sl.event = 0
+	n.cur, n.busy = c, true
+	for k := 0; k < len(sl.routers); k++ {
+		sl.routers[k].eval(c)
+	}
+	clear(sl.routers)
+	sl.routers = sl.routers[:0]
+	n.busy = false
 }
 
 // Width returns the number of tile columns.

@@ -126,13 +126,23 @@ type router struct {
 	ep      Endpoint
 }
 
-func (r *router) init(n *Network, id, wakeRing int) {
+// init sets up router id. Its buffers and credit queues are cut from slabs
+// shared by all routers, so one router's state lies close together.
+func (r *router) init(n *Network, id int, wakeAt []uint64, flits []flitEntry, credits []uint64) {
 	r.n = n
 	r.tile = Tile{X: id % n.w, Y: id / n.w}
-	r.wakeAt = make([]uint64, wakeRing)
-	for p := range numPorts {
+	r.wakeAt = wakeAt
+	b := n.bufFlits
+	for v := range n.vcs {
+		for p := range numPorts {
+			r.in[v*numPorts+p].buf = flits[:b:b]
+			flits = flits[b:]
+		}
+	}
+	for p := range numPorts - 1 {
 		for v := range n.vcs {
-			r.in[v*numPorts+p].buf = make([]flitEntry, n.bufFlits)
+			r.out[p].cq[v].t = credits[:b:b]
+			credits = credits[b:]
 		}
 	}
 	for i := range r.in {
@@ -180,24 +190,27 @@ func (r *router) connect() {
 		o.downIn = int(opposite(p))
 		for v := range n.vcs {
 			o.credits[v] = n.bufFlits
-			o.cq[v].t = make([]uint64, n.bufFlits)
 		}
 	}
 }
 
-// wake makes sure the router evaluates at cycle c; at most one event per
-// router and cycle is ever scheduled.
+// wake makes sure the router evaluates at cycle c (at most once per cycle).
+// Wakes go into the network's timing wheel; the wheel asks the engine for
+// one event per cycle in which any router has work.
 func (r *router) wake(c uint64) {
-	s := &r.wakeAt[c&r.n.wakeMask]
+	n := r.n
+	s := &r.wakeAt[c&n.wakeMask]
 	if *s == c+1 {
 		return
 	}
 	*s = c + 1
-	r.n.sched.Schedule(sim.Event{Time: sim.Time(c) * r.n.period, Handler: r})
+	sl := &n.wheel[c&n.wakeMask]
+	sl.routers = append(sl.routers, r)
+	if sl.event != c+1 && !(n.busy && c == n.cur) {
+		sl.event = c + 1
+		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n})
+	}
 }
-
-// Handle evaluates the router at the cycle of e.
-func (r *router) Handle(e sim.Event) { r.eval(uint64(e.Time / r.n.period)) }
 
 // eval runs one router cycle in two phases: every request is collected from
 // the state at the start of the cycle, then the winners move. Nothing another

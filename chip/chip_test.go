@@ -323,7 +323,8 @@ func TestMappingLimits(t *testing.T) {
 		if c.N > kind.Neurons || c.Axons > kind.Axons || c.Bytes > kind.SynapseMemoryBytes {
 			t.Errorf("core %d breaks a limit: %+v", i, c)
 		}
-		if i+1 < len(m.Cores) && core.MemoryBytes(kind, c.Axons+80, c.Synapses+80) <= kind.SynapseMemoryBytes && c.Axons+80 <= kind.Axons {
+		more := core.Footprint{Axons: c.Axons + 80, SharedAxons: c.Axons + 80, Synapses: c.Synapses + 80, SharedSynapses: c.Synapses + 80}
+		if i+1 < len(m.Cores) && c.N < kind.Neurons && more.Bytes(kind) <= kind.SynapseMemoryBytes && more.Axons <= kind.Axons {
 			t.Errorf("core %d closed early: %+v", i, c)
 		}
 		total += c.N
@@ -333,12 +334,12 @@ func TestMappingLimits(t *testing.T) {
 	}
 	// Too small a mesh without AutoSize is an error; with it the mesh grows.
 	small := preset(t, "default")
-	small.Chip.Width, small.Chip.Height = 2, 2
-	if _, err := mapNetwork(small, net, Options{}); err == nil || !strings.Contains(err.Error(), "needs 7 cores") {
-		t.Errorf("2×2 mesh: error %v", err)
+	small.Chip.Width, small.Chip.Height = 1, 1
+	if _, err := mapNetwork(small, net, Options{}); err == nil || !strings.Contains(err.Error(), "needs 4 cores") {
+		t.Errorf("1×1 mesh: error %v", err)
 	}
 	m, err = mapNetwork(small, net, Options{AutoSize: true})
-	if err != nil || !m.AutoSized || m.Width != 3 || m.Height != 3 {
+	if err != nil || !m.AutoSized || m.Width != 2 || m.Height != 2 {
 		t.Errorf("auto-size: %v %+v", err, m)
 	}
 	// A neuron whose fan-in exceeds the core alone is an error.

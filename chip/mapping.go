@@ -89,15 +89,28 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 	for i := range stamp {
 		stamp[i] = -1
 	}
+	// A projection with one weight for all synapses gives shared-weight
+	// axons (core.Synapses); with per-synapse weights the packer assumes the
+	// full format, an upper bound on what the builder stores.
+	shared := make([]bool, len(stamp))
+	for p := range net.Projections {
+		if net.Projections[p].Weights == nil {
+			for k := base[p]; k < base[p+1]; k++ {
+				shared[k] = true
+			}
+		}
+	}
 	var fresh []int
 	for pi, pop := range net.Populations {
 		inStart, inKey := transpose(net, pi, base)
 		c := CoreMap{Pop: pi}
+		var fp core.Footprint
 		open := func(first int) {
 			c = CoreMap{Pop: pi, First: first}
+			fp = core.Footprint{}
 		}
 		closeCore := func() {
-			c.Bytes = core.MemoryBytes(kind, c.Axons, c.Synapses)
+			c.Bytes = fp.Bytes(kind)
 			m.popCores[pi] = append(m.popCores[pi], len(m.Cores))
 			m.Cores = append(m.Cores, c)
 		}
@@ -105,21 +118,29 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 		for j := 0; j < pop.N; j++ {
 			id := int32(len(m.Cores))
 			fresh = fresh[:0]
+			next := fp
 			for _, k := range inKey[inStart[j]:inStart[j+1]] {
 				if stamp[k] != id {
 					stamp[k] = id
 					fresh = append(fresh, int(k))
+					next.Axons++
+					if shared[k] {
+						next.SharedAxons++
+					}
+				}
+				next.Synapses++
+				if shared[k] {
+					next.SharedSynapses++
 				}
 			}
-			indeg := int(inStart[j+1] - inStart[j])
-			ax, syn := c.Axons+len(fresh), c.Synapses+indeg
-			if c.N+1 <= limit && ax <= kind.Axons && core.MemoryBytes(kind, ax, syn) <= kind.SynapseMemoryBytes {
-				c.N, c.Axons, c.Synapses = c.N+1, ax, syn
+			if c.N+1 <= limit && next.Axons <= kind.Axons && next.Bytes(kind) <= kind.SynapseMemoryBytes {
+				fp = next
+				c.N, c.Axons, c.Synapses = c.N+1, fp.Axons, fp.Synapses
 				continue
 			}
 			if c.N == 0 {
 				return nil, fmt.Errorf("chip: neuron %d of population %s alone needs %d axons and %d bytes of synapse memory; core kind %q has %d axons and %d bytes",
-					j, pop.Name, ax, core.MemoryBytes(kind, ax, syn), kname, kind.Axons, kind.SynapseMemoryBytes)
+					j, pop.Name, next.Axons, next.Bytes(kind), kname, kind.Axons, kind.SynapseMemoryBytes)
 			}
 			for _, k := range fresh { // undo: j starts the next core
 				stamp[k] = -1

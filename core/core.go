@@ -257,8 +257,8 @@ func (c *Core) Receive(now sim.Time, axon int32) {
 	if c.bar == nil || !c.bar.running {
 		panic(fmt.Sprintf("core %d: packet for axon %d delivered at %v while no step runs", c.id, axon, now))
 	}
-	if axon < 0 || int(axon) >= len(c.syn.channel) {
-		panic(fmt.Sprintf("core %d: packet for axon %d, core has %d axons", c.id, axon, len(c.syn.channel)))
+	if axon < 0 || int(axon) >= len(c.syn.axons) {
+		panic(fmt.Sprintf("core %d: packet for axon %d, core has %d axons", c.id, axon, len(c.syn.axons)))
 	}
 	k := c.syn.deliver(axon, c.exc, c.inh)
 	c.cnt.SynOps += uint64(k)

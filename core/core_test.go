@@ -263,36 +263,48 @@ func TestCountersAndCycles(t *testing.T) {
 }
 
 func TestSynapseTableLimits(t *testing.T) {
-	// 8 neurons: 3 index bits + 8 weight bits = 11 bits per synapse.
-	if got := SynapseBits(testKind); got != 11 {
-		t.Fatalf("SynapseBits = %d, want 11", got)
+	// 8 neurons: 3 index bits + 8 weight bits = 11 bits per full synapse.
+	if got := IndexBits(testKind); got != 3 {
+		t.Fatalf("IndexBits = %d, want 3", got)
 	}
-	if got := MemoryBytes(testKind, 2, 8); got != 11+8 {
-		t.Fatalf("MemoryBytes = %d, want 19", got)
+	full := Footprint{Axons: 2, Synapses: 8}
+	if got := full.Bytes(testKind); got != 11+8 {
+		t.Fatalf("full format: %d bytes, want 19", got)
 	}
-	build := func(axons, perAxon int) error {
+	shared := Footprint{Axons: 2, SharedAxons: 1, Synapses: 8, SharedSynapses: 4}
+	if got := shared.Bytes(testKind); got != (8*3+4*8+7)/8+8+1 {
+		t.Fatalf("half shared: %d bytes, want 16", got)
+	}
+	build := func(axons, perAxon int, sameWeight bool) (*Synapses, error) {
 		b, err := NewSynapseBuilder(testKind, 8)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for a := 0; a < axons; a++ {
 			b.AddAxon(Exc, 1)
 			for k := 0; k < perAxon; k++ {
-				b.AddSynapse(k%8, 1)
+				w := 1.0
+				if !sameWeight {
+					w = float64(k % 3)
+				}
+				b.AddSynapse(k%8, w)
 			}
 		}
-		_, err = b.Build()
-		return err
+		return b.Build()
 	}
-	// 4 axons · 8 synapses: ceil(32·11/8) + 16 = 60 bytes ≤ 64.
-	if err := build(4, 8); err != nil {
-		t.Errorf("table that fits: %v", err)
+	// 4 axons · 8 synapses, full format: ceil(32·11/8) + 16 = 60 bytes ≤ 64.
+	if s, err := build(4, 8, false); err != nil || s.Bytes() != 60 || s.Shared(0) {
+		t.Errorf("full table that fits: %v", err)
+	}
+	// 4 axons · 9 synapses, one weight each: ceil(36·3/8) + 16 + 4 = 34 bytes.
+	if s, err := build(4, 9, true); err != nil || s.Bytes() != 34 || !s.Shared(3) {
+		t.Errorf("shared table: %v, %+v", err, s)
 	}
 	for _, c := range []struct {
 		axons, per int
 		want       string
 	}{{5, 1, "more than 4 input axons"}, {4, 9, "needs 66 bytes > synapse_memory_bytes 64"}} {
-		err := build(c.axons, c.per)
+		_, err := build(c.axons, c.per, false)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%d axons × %d synapses: error %v, want %q", c.axons, c.per, err, c.want)
 		}

@@ -11,9 +11,13 @@
 // or inhibitory, and a range of synapses) and a compact CSR of (target
 // neuron, weight). Weights are quantised to the core kind's WeightBits as a
 // signed mantissa times a per-axon scale, so m·scale is exactly what the core
-// accumulates. The SRAM the table would take is accounted as
+// accumulates. An axon whose synapses all carry one weight uses the
+// shared-weight format (the weight once in the axon entry, synapses as
+// target indices only; an assumption in the spirit of Loihi's several
+// synapse encodings). The SRAM the table takes is accounted as
 //
-//	bytes = ceil(synapses · (ceil(log2 neurons) + WeightBits) / 8) + 4 · axons
+//	bytes = ceil((synapses·ceil(log2 Neurons) + full-format synapses·WeightBits) / 8)
+//	      + 4·axons + shared axons·ceil(WeightBits/8)
 //
 // and checked against SynapseMemoryBytes, as axons are against Axons and
 // neurons against Neurons: a table that does not fit is an error.

@@ -29,51 +29,77 @@ func (c Channel) String() string {
 }
 
 // AxonEntryBytes is the SRAM one input-axon table entry takes (synapse
-// pointer and count).
+// pointer, count and format bit). A shared-weight axon adds its weight,
+// rounded up to whole bytes.
 const AxonEntryBytes = 4
 
+// axon is one input-axon table entry.
+type axon struct {
+	start, end int32
+	ch         Channel
+	shared     bool    // every synapse carries w
+	w          float32 // the shared weight
+}
+
 // Synapses is a core's synapse memory: the input axon table and a CSR of
-// (target neuron, weight). Build it with a [SynapseBuilder].
+// (target neuron, weight). An axon whose synapses all carry the same
+// quantised weight is stored in the shared-weight format: the weight once in
+// its axon entry, each synapse as a target index only. Build it with a
+// [SynapseBuilder].
 type Synapses struct {
-	start   []int32   // axon a's synapses are [start[a], start[a+1])
-	channel []Channel // per axon
+	axons   []axon
 	target  []int32   // per synapse: neuron index in the core
 	weight  []float32 // per synapse: quantised weight (mantissa · scale)
 	neurons int
-	bytes   int
+	fp      Footprint
 }
 
 // Axons returns the number of input axons.
-func (s *Synapses) Axons() int { return len(s.channel) }
+func (s *Synapses) Axons() int { return len(s.axons) }
 
 // Len returns the number of synapses.
 func (s *Synapses) Len() int { return len(s.target) }
 
-// Bytes returns the synapse memory the table takes (see the package doc).
-func (s *Synapses) Bytes() int { return s.bytes }
+// Bytes returns the synapse memory the table takes (see Footprint).
+func (s *Synapses) Bytes() int { return s.fp.bytes }
+
+// Footprint returns what the table stores.
+func (s *Synapses) Footprint() Footprint { return s.fp }
 
 // FanOut returns how many synapses axon a has.
-func (s *Synapses) FanOut(a int) int { return int(s.start[a+1] - s.start[a]) }
+func (s *Synapses) FanOut(a int) int { return int(s.axons[a].end - s.axons[a].start) }
 
 // Synapse returns synapse k of axon a: its target neuron and quantised weight.
 func (s *Synapses) Synapse(a, k int) (target int, w float32) {
-	j := s.start[a] + int32(k)
+	j := s.axons[a].start + int32(k)
 	return int(s.target[j]), s.weight[j]
 }
 
 // Channel returns the input channel of axon a.
-func (s *Synapses) Channel(a int) Channel { return s.channel[a] }
+func (s *Synapses) Channel(a int) Channel { return s.axons[a].ch }
+
+// Shared reports whether axon a uses the shared-weight format.
+func (s *Synapses) Shared(a int) bool { return s.axons[a].shared }
 
 // deliver adds axon a's weights into exc or inh and returns the synapse count.
 func (s *Synapses) deliver(a int32, exc, inh []float32) int {
-	lo, hi := s.start[a], s.start[a+1]
-	tg, w := s.target[lo:hi], s.weight[lo:hi]
+	ax := &s.axons[a]
+	tg := s.target[ax.start:ax.end]
 	buf := exc
-	if s.channel[a] == Inh {
+	if ax.ch == Inh {
 		buf = inh
 	}
+	if ax.shared {
+		w := ax.w
+		for _, t := range tg {
+			buf[t] += w
+		}
+		return len(tg)
+	}
+	ws := s.weight[ax.start:ax.end]
+	ws = ws[:len(tg)]
 	for k, t := range tg {
-		buf[t] += w[k]
+		buf[t] += ws[k]
 	}
 	return len(tg)
 }
@@ -98,7 +124,6 @@ func NewSynapseBuilder(kind arch.CoreKind, neurons int) (*SynapseBuilder, error)
 		return nil, fmt.Errorf("core: weight_bits %d not in [2, 32]", kind.WeightBits)
 	}
 	b := &SynapseBuilder{kind: kind, neurons: neurons, maxM: math.Ldexp(1, kind.WeightBits-1) - 1}
-	b.s.start = []int32{0}
 	b.s.neurons = neurons
 	return b, nil
 }
@@ -113,24 +138,47 @@ func (b *SynapseBuilder) AddAxon(ch Channel, scale float64) int32 {
 	if b.err != nil {
 		return -1
 	}
+	n := len(b.s.axons)
 	if ch > Inh {
-		b.err = fmt.Errorf("core: axon %d: unknown channel %d", len(b.s.channel), ch)
+		b.err = fmt.Errorf("core: axon %d: unknown channel %d", n, ch)
 		return -1
 	}
 	if !(scale > 0) || math.IsInf(scale, 0) {
-		b.err = fmt.Errorf("core: axon %d: weight scale %g must be positive and finite", len(b.s.channel), scale)
+		b.err = fmt.Errorf("core: axon %d: weight scale %g must be positive and finite", n, scale)
 		return -1
 	}
-	if len(b.s.channel) >= b.kind.Axons {
+	if n >= b.kind.Axons {
 		b.err = fmt.Errorf("core: more than %d input axons (the core kind's fan-in limit)", b.kind.Axons)
 		return -1
 	}
-	if len(b.s.channel) > 0 {
-		b.s.start = append(b.s.start, int32(len(b.s.target)))
-	}
-	b.s.channel = append(b.s.channel, ch)
+	b.closeAxon()
+	k := int32(len(b.s.target))
+	b.s.axons = append(b.s.axons, axon{start: k, end: k, ch: ch})
 	b.scale = scale
-	return int32(len(b.s.channel) - 1)
+	return int32(n)
+}
+
+// closeAxon decides the format of the last axon.
+func (b *SynapseBuilder) closeAxon() {
+	n := len(b.s.axons)
+	if n == 0 {
+		return
+	}
+	ax := &b.s.axons[n-1]
+	ax.end = int32(len(b.s.target))
+	ws := b.s.weight[ax.start:ax.end]
+	ax.shared = len(ws) > 0
+	for _, w := range ws {
+		if w != ws[0] {
+			ax.shared = false
+			break
+		}
+	}
+	if ax.shared {
+		ax.w = ws[0]
+		b.s.fp.SharedAxons++
+		b.s.fp.SharedSynapses += len(ws)
+	}
 }
 
 // AddSynapse adds a synapse from the current axon to neuron target with
@@ -139,16 +187,16 @@ func (b *SynapseBuilder) AddSynapse(target int, w float64) {
 	if b.err != nil {
 		return
 	}
-	if len(b.s.channel) == 0 {
+	if len(b.s.axons) == 0 {
 		b.err = fmt.Errorf("core: synapse added before any axon")
 		return
 	}
 	if target < 0 || target >= b.neurons {
-		b.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", len(b.s.channel)-1, target, b.neurons)
+		b.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", len(b.s.axons)-1, target, b.neurons)
 		return
 	}
 	if math.IsNaN(w) || math.IsInf(w, 0) {
-		b.err = fmt.Errorf("core: axon %d: weight %g is not finite", len(b.s.channel)-1, w)
+		b.err = fmt.Errorf("core: axon %d: weight %g is not finite", len(b.s.axons)-1, w)
 		return
 	}
 	if len(b.s.target) >= math.MaxInt32 {
@@ -160,16 +208,26 @@ func (b *SynapseBuilder) AddSynapse(target int, w float64) {
 	b.s.weight = append(b.s.weight, float32(m*b.scale))
 }
 
-// SynapseBits returns the bits one synapse entry takes: the target index
-// (ceil(log2 Neurons) bits of the core kind) and the weight.
-func SynapseBits(kind arch.CoreKind) int {
-	return bits.Len(uint(max(kind.Neurons, 2)-1)) + kind.WeightBits
+// Footprint counts what a synapse table stores: all axons and synapses, and
+// those in the shared-weight format.
+type Footprint struct {
+	Axons, SharedAxons       int
+	Synapses, SharedSynapses int
+	bytes                    int
 }
 
-// MemoryBytes returns the synapse memory a table of axons and synapses takes
-// on a core of this kind.
-func MemoryBytes(kind arch.CoreKind, axons, synapses int) int {
-	return (synapses*SynapseBits(kind)+7)/8 + AxonEntryBytes*axons
+// IndexBits returns the bits of a synapse's target index on a core of this
+// kind: ceil(log2 Neurons).
+func IndexBits(kind arch.CoreKind) int { return bits.Len(uint(max(kind.Neurons, 2) - 1)) }
+
+// Bytes returns the synapse memory the footprint takes on a core of this
+// kind:
+//
+//	ceil((synapses·IndexBits + full synapses·WeightBits) / 8)
+//	  + axons·AxonEntryBytes + shared axons·ceil(WeightBits/8)
+func (f Footprint) Bytes(kind arch.CoreKind) int {
+	b := f.Synapses*IndexBits(kind) + (f.Synapses-f.SharedSynapses)*kind.WeightBits
+	return (b+7)/8 + AxonEntryBytes*f.Axons + f.SharedAxons*((kind.WeightBits+7)/8)
 }
 
 // Build closes the table and checks it against the core kind's synapse
@@ -178,14 +236,13 @@ func (b *SynapseBuilder) Build() (*Synapses, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
+	b.closeAxon()
 	s := b.s
-	if len(s.channel) > 0 {
-		s.start = append(s.start, int32(len(s.target)))
-	}
-	s.bytes = MemoryBytes(b.kind, len(s.channel), len(s.target))
-	if s.bytes > b.kind.SynapseMemoryBytes {
+	s.fp.Axons, s.fp.Synapses = len(s.axons), len(s.target)
+	s.fp.bytes = s.fp.Bytes(b.kind)
+	if s.fp.bytes > b.kind.SynapseMemoryBytes {
 		return nil, fmt.Errorf("core: synapse table of %d axons and %d synapses needs %d bytes > synapse_memory_bytes %d",
-			len(s.channel), len(s.target), s.bytes, b.kind.SynapseMemoryBytes)
+			len(s.axons), len(s.target), s.fp.bytes, b.kind.SynapseMemoryBytes)
 	}
 	return &s, nil
 }

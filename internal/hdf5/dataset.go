@@ -113,6 +113,10 @@ func (f *File) datasetFromHeader(h *objHeader, path string) (*Dataset, error) {
 	if n := d.space.count() * uint64(d.dtype.Size); n > f.dataLimit() {
 		return nil, errAt(what, h.off, "%d data bytes exceed the limit %d", n, f.dataLimit())
 	}
+	// Decoded values take up to 8 bytes (int64/float64) or a string header each.
+	if n := d.space.count(); n > maxDataBytes/16 {
+		return nil, errAt(what, h.off, "%d elements exceed the limit %d", n, maxDataBytes/16)
+	}
 	return d, nil
 }
 

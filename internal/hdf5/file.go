@@ -19,7 +19,7 @@ const (
 	maxBTreeNodes   = 1 << 20 // B-tree nodes visited in one walk
 	maxFilters      = 32      // filters in one pipeline
 	maxTypeDepth    = 8       // nesting of enum / variable-length base types
-	maxLinkDepth    = 16      // soft-link indirections when resolving a path
+	maxLinkDepth    = 16      // soft links followed while resolving one path
 	maxDataBytes    = 1 << 31 // decoded bytes of one dataset or attribute
 	inflateRatio    = 1032    // deflate's maximum expansion ratio
 )

@@ -92,13 +92,13 @@ func joinPath(dir, name string) string {
 
 // resolve follows a path of links from g and reads the final object header.
 func (g *Group) resolve(name string) (*objHeader, string, error) {
-	return g.resolveDepth(name, 0)
+	budget := maxLinkDepth
+	return g.resolveSoft(name, &budget)
 }
 
-func (g *Group) resolveDepth(name string, depth int) (*objHeader, string, error) {
-	if depth > maxLinkDepth {
-		return nil, "", errAt("link "+name, -1, "more than %d soft-link indirections", maxLinkDepth)
-	}
+// resolveSoft resolves name, spending one unit of *budget per soft link
+// followed, so chains and cycles of soft links end with an error.
+func (g *Group) resolveSoft(name string, budget *int) (*objHeader, string, error) {
 	cur := g
 	if strings.HasPrefix(name, "/") {
 		cur = g.f.root
@@ -120,7 +120,10 @@ func (g *Group) resolveDepth(name string, depth int) (*objHeader, string, error)
 		case l.ext:
 			return nil, "", unsupportedAt("link "+p, -1, "external link")
 		case l.soft != "":
-			h, _, err = cur.resolveDepth(l.soft, depth+1)
+			if *budget--; *budget < 0 {
+				return nil, "", errAt("link "+p, -1, "more than %d soft links followed", maxLinkDepth)
+			}
+			h, _, err = cur.resolveSoft(l.soft, budget)
 		default:
 			h, err = g.f.readObjectHeader(l.addr)
 		}

@@ -156,6 +156,9 @@ func (f *File) readHeaderBlocks(h *objHeader, todo []block, kind int) error {
 		}
 		what := "object header chunk"
 		size := b.size
+		if size > uint64(f.size) {
+			return errAt(what, h.off, "chunk of %d bytes is larger than the file", size)
+		}
 		if v2 {
 			size += 4 // checksum
 		}

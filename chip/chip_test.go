@@ -438,4 +438,3 @@ func ExampleBuild() {
 	// 4 cores (digital, ≤ 128 neurons each) on a 8×8 mesh
 	// 100 steps in 274µs of chip time; every spike crossed the NoC: true
 }
-

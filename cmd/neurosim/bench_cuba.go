@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/chip"
+	"github.com/neurosim/neurosim/neuron"
+	"github.com/neurosim/neurosim/report"
+	"github.com/neurosim/neurosim/sim"
+)
+
+func init() { benchSubcommands = append(benchSubcommands, newBenchCubaCmd) }
+
+// cubaArgs are the options of `neurosim bench cuba`.
+type cubaArgs struct {
+	neurons        int
+	duration       string
+	chip           string
+	seed           uint64
+	json           bool
+	neuronsPerCore int
+	cores          int
+	cpuprofile     string
+}
+
+func newBenchCubaCmd() *cobra.Command {
+	var a cubaArgs
+	cmd := &cobra.Command{
+		Use:   "cuba",
+		Short: "Run the Vogels–Abbott CUBA network on a chip, every spike through the NoC",
+		Long: `cuba builds the CUBA benchmark network (Vogels & Abbott 2005; Brette et al.
+2007) exactly as ../shared/bench/brian2_cuba.py does — N LIF neurons, 80 %
+excitatory, p = 80/N, we = 1.62 mV, wi = −9 mV, τm 20 ms, τe 5 ms, τi 10 ms,
+Vt −50 mV, Vr −60 mV, El −49 mV, refractory 5 ms, dt 0.1 ms, v0 uniform in
+[Vr, Vt) — maps it onto the chip (the mesh grows to a square that holds every
+core when the preset's is too small; the output says so), and runs it with
+every spike sent as packets through the network-on-chip. It prints the mean
+rate, the mean CV of inter-spike intervals, spikes, synaptic events, the
+energy breakdown, the NoC statistics and the wall time (network build and
+run). Everything except the wall time depends only on the flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchCuba(cmd.OutOrStdout(), a) },
+	}
+	f := cmd.Flags()
+	f.IntVar(&a.neurons, "neurons", 4000, "network size N")
+	f.StringVar(&a.duration, "duration", "1s", "simulated biological time (a multiple of dt = 0.1ms)")
+	f.StringVar(&a.chip, "chip", arch.DefaultPreset, "chip preset or TOML file")
+	f.Uint64Var(&a.seed, "seed", 1, "root seed (network draws come from stream bench/cuba/network)")
+	f.BoolVar(&a.json, "json", false, "print the results as JSON")
+	f.IntVar(&a.neuronsPerCore, "neurons-per-core", 0, "cap on neurons per core (0: as many as the core kind's limits allow)")
+	f.IntVar(&a.cores, "cores", 8, "per-core lines in the table, busiest first (-1: all)")
+	f.StringVar(&a.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	return cmd
+}
+
+// cubaResult is what the benchmark measures besides chip.Stats.
+type cubaResult struct {
+	stats      *chip.Stats
+	firing     chip.FiringStats
+	build, run time.Duration
+	autoSized  bool
+}
+
+func runBenchCuba(out io.Writer, a cubaArgs) error {
+	start := time.Now()
+	if a.cpuprofile != "" {
+		f, err := os.Create(a.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := benchCuba(a)
+	if err != nil {
+		return err
+	}
+	total := time.Since(start)
+	s := res.stats
+	extra := []report.Row{
+		{Name: "mean rate", Value: fmt.Sprintf("%.3f Hz", res.firing.MeanRateHz)},
+		{Name: "mean CV of ISIs", Value: fmt.Sprintf("%.3f (%d neurons with ≥ 2 intervals)", res.firing.MeanCV, res.firing.CVNeurons)},
+		{Name: "wall time", Value: fmt.Sprintf("%.3f s (network build and mapping %.3f s, run %.3f s)", total.Seconds(), res.build.Seconds(), res.run.Seconds())},
+	}
+	if a.json {
+		return report.JSON(out, s, extra)
+	}
+	fmt.Fprintf(out, "CUBA: %d neurons, %d synapses, %d steps of 0.1 ms on chip %q: %s\n",
+		s.Neurons, s.Synapses, s.Steps, s.Chip, s.Mapping)
+	return report.Table(out, s, report.Options{Extra: extra, Cores: a.cores})
+}
+
+// benchCuba builds, maps and runs the network.
+func benchCuba(a cubaArgs) (*cubaResult, error) {
+	d, err := sim.ParseTime(a.duration)
+	if err != nil {
+		return nil, err
+	}
+	dt := sim.Time(neuron.DefaultCUBA.DT * float64(sim.Millisecond))
+	if d == 0 || d%dt != 0 {
+		return nil, fmt.Errorf("bench cuba: duration %v is not a positive multiple of dt = %v", d, dt)
+	}
+	steps := int64(d / dt)
+	spec, err := arch.Load(a.chip)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	streams := sim.NewStreams(a.seed)
+	net, err := chip.CUBANetwork(a.neurons, streams.For("bench/cuba/network"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := chip.Build(spec, net, chip.Options{AutoSize: true, NeuronsPerCore: a.neuronsPerCore}, streams.Sub("chip"))
+	if err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	s, err := c.Run(steps)
+	if err != nil {
+		return nil, err
+	}
+	t2 := time.Now()
+	return &cubaResult{stats: s, firing: chip.Firing(c.Raster(), a.neurons, steps, neuron.DefaultCUBA.DT),
+		build: t1.Sub(t0), run: t2.Sub(t1), autoSized: c.Mapping().AutoSized}, nil
+}

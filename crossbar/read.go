@@ -58,7 +58,9 @@ func (x *Crossbar) DriftFactor(t float64) float64 {
 // ADC. Only the active rows are driven. rng supplies the read noise (one
 // normal per column per read, see the package doc) and may be nil when
 // read_noise and read_noise_add_us are 0. With no active row nothing is
-// read: dst is zeroed and the counts are zero.
+// read: dst is zeroed and the counts are zero. The order of active matters
+// only through floating-point summation order: not at all with integer
+// levels and no IR drop, whose sums are exact.
 //
 // MulSpikes never allocates. It panics on a programmer error: len(dst) ≠
 // Outputs(), an active index out of range or repeated, t < 0 or NaN, or a

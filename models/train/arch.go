@@ -32,7 +32,7 @@ var builders = map[string]func(in Shape, classes int, c ArchConfig) []Layer{
 	},
 	// sfa-convnet, the default model: two conv stages (32 and 64 channels),
 	// each conv→BN→MultiSpike→2×2 avg pool, then a 128-wide spiking FC
-	// layer and the classifier. About 0.45 M parameters (fits a few digital
+	// layer and the classifier. 421,866 parameters (fits a few digital
 	// cores), ≈4.3 M MACs per 28×28 image.
 	ArchSFAConvNet: func(in Shape, classes int, c ArchConfig) []Layer {
 		return []Layer{

@@ -182,10 +182,15 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 		e.add("flat", models.OpFlatten)
 		return Shape{1, 1, in.Size()}, nil
 	case *Residual:
-		if e.scale != 1 {
-			return Shape{}, fmt.Errorf("residual input carries an unfolded scale %g", e.scale)
-		}
 		from := e.prev
+		if e.scale != 1 {
+			// The body's first weight layer folds the scale; the skip
+			// path gets an explicit Scale node.
+			id := e.id("scale")
+			e.g.Add(id, models.OpScale).SetF32("scale", models.Shape{1}, []float32{float32(1 / e.scale)})
+			e.g.Connect(from, id)
+			from = id
+		}
 		e.last = nil
 		if err := e.layers(l.Body, in); err != nil {
 			return Shape{}, err

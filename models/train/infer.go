@@ -140,6 +140,12 @@ func (m *Model) prepare(nd *inode, order []*models.Node, idx map[string]int, sha
 	}
 	switch n.Op {
 	case models.OpInput, models.OpOutput, models.OpFlatten, models.OpDirect, models.OpPoisson, models.OpAdd:
+	case models.OpScale:
+		sc := n.Tensor("scale").F32
+		if len(sc) != 1 && len(sc) != in.Size() {
+			return fmt.Errorf("scale of %d values on %d inputs: %w", len(sc), in.Size(), ErrUnsupported)
+		}
+		nd.a = sc
 	case models.OpConv2d:
 		w := n.Tensor("weight")
 		if n.Int("groups", 1) != 1 || !allEq(n.Ints("dilation"), 1) {
@@ -368,6 +374,14 @@ func (r *runner) exec(i int, nd *inode, x []float32) {
 	case models.OpAffine, models.OpLinear:
 		copy(out, nd.b)
 		accumRows(out, in, nd.wt, len(out))
+	case models.OpScale:
+		for j, v := range in {
+			if len(nd.a) == 1 {
+				out[j] = v * nd.a[0]
+			} else {
+				out[j] = v * nd.a[j]
+			}
+		}
 	case models.OpMultiSpike:
 		for j, v := range in {
 			out[j] = SpikeCount(v, nd.d, nd.round) * nd.inv

@@ -92,7 +92,8 @@ type Net struct {
 	Layers []Layer
 	Out    Shape
 
-	counts []int // samples entering each layer for the last batch
+	counts []int    // samples entering each layer for the last batch
+	params []*Param // Params(), collected once by Init
 }
 
 // Init sets up every layer; rng draws the initial weights.
@@ -121,17 +122,16 @@ func (n *Net) Init(rng *rand.Rand) error {
 	}
 	n.Out = s
 	n.counts = make([]int, len(n.Layers)+1)
+	n.params = nil
+	for _, l := range n.Layers {
+		n.params = append(n.params, l.Params()...)
+	}
 	return nil
 }
 
-// Params lists the trainable tensors in a fixed order.
-func (n *Net) Params() []*Param {
-	var ps []*Param
-	for _, l := range n.Layers {
-		ps = append(ps, l.Params()...)
-	}
-	return ps
-}
+// Params lists the trainable tensors in a fixed order (valid after Init).
+// The slice is shared: do not modify it.
+func (n *Net) Params() []*Param { return n.params }
 
 // forward runs m samples (m = Steps·B) and returns the B outputs.
 func (n *Net) forward(c *pass, x []float32, m int) []float32 {

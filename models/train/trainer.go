@@ -3,9 +3,11 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -461,14 +463,25 @@ func (ck *checkpoint) restore(net *Net, op *optimizer, opt Options, ds string) e
 	return nil
 }
 
+// Checkpoint file layout: the magic "NSCKPT01", the payload length
+// (uint64, little-endian), the CRC-32 (IEEE) of the payload (uint32), then
+// the payload, a gob-encoded checkpoint. The checksum is checked before the
+// payload is decoded, so a truncated or damaged file is rejected cheaply.
+const ckMagic = "NSCKPT01"
+
 // writeCheckpoint writes ck to path atomically: a temporary file in the same
 // directory, synced, then renamed over path.
 func writeCheckpoint(path string, ck *checkpoint) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(ck); err != nil {
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(ck); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	return writeAtomic(path, buf.Bytes())
+	b := make([]byte, 0, len(ckMagic)+12+payload.Len())
+	b = append(b, ckMagic...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(payload.Len()))
+	b = binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(payload.Bytes()))
+	b = append(b, payload.Bytes()...)
+	return writeAtomic(path, b)
 }
 
 func writeAtomic(path string, b []byte) error {
@@ -499,9 +512,30 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeCheckpoint(path, b)
+}
+
+func decodeCheckpoint(path string, b []byte) (*checkpoint, error) {
+	const head = len(ckMagic) + 12
+	if len(b) < head || string(b[:len(ckMagic)]) != ckMagic {
+		return nil, fmt.Errorf("checkpoint %s: not a neurosim checkpoint", path)
+	}
+	n := binary.LittleEndian.Uint64(b[len(ckMagic):])
+	sum := binary.LittleEndian.Uint32(b[len(ckMagic)+8:])
+	payload := b[head:]
+	if n != uint64(len(payload)) {
+		return nil, fmt.Errorf("checkpoint %s is truncated or damaged: payload %d bytes, header says %d", path, len(payload), n)
+	}
+	if crc32.ChecksumIEEE(payload) != sum {
+		return nil, fmt.Errorf("checkpoint %s is damaged: checksum mismatch", path)
+	}
 	var ck checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&ck); err != nil {
+	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&ck); err != nil {
 		return nil, fmt.Errorf("checkpoint %s is corrupt: %w", path, err)
 	}
 	return &ck, nil
 }
+
+// NewRand returns the PCG stream name of seed, as Train derives its own:
+// for callers that build and initialise a Net themselves.
+func NewRand(seed uint64, name string) *rand.Rand { return stream(seed, name, 0) }

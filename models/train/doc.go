@@ -1,0 +1,55 @@
+// Package train trains spiking neural networks on image datasets and exports
+// them as models.Graph (saved as .nsm by the models package).
+//
+// # Model
+//
+// A Net is a sequence of Layers over batches of samples stored CHW (channels
+// first, as PyTorch and NIR). The layers are Conv2d (im2col, then matrix
+// products on gonum's blas32 kernels and two AVX kernels of this package),
+// Linear, BatchNorm (batch statistics in training, running statistics in
+// evaluation), Pool2d (average, sum, max), Residual (x + Body(x), the SFA
+// membrane shortcut), Flatten, and two neurons:
+//
+//   - MultiSpike, the SFA integer neuron (seed-models §1.1):
+//     s = round(clamp(x, 0, D)), half-to-even by default or half-up, output
+//     s/Norm; the backward pass is straight-through inside [0, D], ends
+//     included. One time step; no state.
+//   - LIF, trained by BPTT with a rectangular surrogate gradient over T time
+//     steps: h = β·v + x, spike if h ≥ Vth, hard or subtractive reset.
+//
+// A batch of B items run for T steps is T·B samples, time-major; stateless
+// layers treat them as a larger batch and a final TimeMean averages the
+// outputs over time. Poisson input (RSC-SNN) draws a Bernoulli spike per pixel
+// and step. The noise-aware option multiplies every Conv2d and Linear weight
+// by (1 + σ·N(0,1)) in each training forward pass, as PRIME does, and
+// propagates the gradient through the factor.
+//
+// Train runs the loop (Adam or SGD, constant, cosine or step schedules,
+// weight decay, random-shift augmentation, softmax cross-entropy), reports
+// progress through a callback, writes a checkpoint after every epoch
+// (temporary file, then rename) and resumes from it. Build names the
+// architectures: mlp, sfa-convnet (the default model), lif-convnet and
+// torch-bench (the network of shared/bench/torch_sfa_mnist.py).
+//
+// Export folds BatchNorm into the preceding weights and writes MultiSpike
+// layers with integer outputs (norm 1), folding 1/D (and the 1/k² of an
+// average pool, which becomes a SumPool2d) into the next layer, so that every
+// activation between spiking layers of the graph is a small integer. Evaluate
+// runs a graph with the reference arithmetic documented on Model; its test
+// accuracy is the "integer inference" accuracy the trainer reports.
+//
+// # Invariants
+//
+//   - Deterministic: every random draw comes from a PCG stream derived from
+//     the seed and a name (init, shuffle, augment, encode, noise; per epoch).
+//     Batches are split into fixed 8-sample chunks and every reduction runs in
+//     chunk order, so the same seed gives bit-identical weights for any
+//     number of workers; resuming from a checkpoint gives the same model as
+//     an uninterrupted run.
+//   - The kernels fix their summation order and never fuse multiply and add,
+//     so the AVX path and the portable Go path give the same bits.
+//   - A training step allocates nothing once the buffers have grown to the
+//     batch size.
+//   - Bad options, graphs and checkpoints return errors; the package never
+//     prints and never reads global randomness.
+package train

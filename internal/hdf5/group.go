@@ -305,11 +305,11 @@ func (f *File) bTreeV1(addr uint64, typ uint8, keySize int, leaf func(key *curso
 	walk = func(addr uint64, level int) error {
 		const what = "B-tree v1 node"
 		if seen[addr] {
-			return errAt(what, -1, "node %#x reached twice (cycle or shared subtree)", addr)
+			return errAt(what, int64(f.base+addr), "node reached twice (cycle or shared subtree)")
 		}
 		seen[addr] = true
 		if len(seen) > maxBTreeNodes {
-			return errAt(what, -1, "more than %d nodes", maxBTreeNodes)
+			return errAt(what, int64(f.base+addr), "more than %d nodes in one tree", maxBTreeNodes)
 		}
 		hdr := uint64(8 + 2*f.offSize)
 		c, err := f.read(what, addr, hdr)
@@ -363,7 +363,7 @@ func (f *File) readSymbolTable(g *Group, btree, heapAddr uint64) error {
 	return f.bTreeV1(btree, 0, f.lenSize, func(_ *cursor, child uint64) error {
 		const what = "symbol table node"
 		if seenNodes[child] {
-			return errAt(what, -1, "node %#x listed twice", child)
+			return errAt(what, int64(f.base+child), "node listed twice in the group's B-tree")
 		}
 		seenNodes[child] = true
 		c, err := f.read(what, child, 8)

@@ -49,7 +49,8 @@ type objHeader struct {
 	addr   uint64
 	off    int64
 	msgs   []message
-	chunks int // header chunks read: 1 + continuations followed
+	chunks int     // header chunks read: 1 + continuations followed
+	conts  []int64 // file offsets of the continuation messages' data
 }
 
 func (h *objHeader) first(typ uint16) *message {
@@ -210,6 +211,7 @@ func (f *File) readHeaderBlocks(h *objHeader, todo []block, kind int) error {
 				return errAt(what, m.off, "more than %d messages", maxMessages)
 			}
 			if m.typ == msgContinuation {
+				h.conts = append(h.conts, m.off)
 				mc := f.msgCursor("continuation message", &m)
 				next := block{mc.addr(), mc.length()}
 				if mc.err != nil {

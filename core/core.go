@@ -101,6 +101,7 @@ type Core struct {
 	bar    *Barrier
 
 	nrn        Neurons
+	lister     spikeLister
 	syn        *Synapses
 	routeStart []int32
 	routes     []Route
@@ -140,6 +141,7 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 	}
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
 		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n), spikes: make([]int32, 0, n)}
+	c.lister, _ = nrn.(spikeLister)
 	c.routeStart = make([]int32, 1, n+1)
 	for i, rs := range routes {
 		for k, r := range rs {
@@ -198,13 +200,17 @@ func (c *Core) cycles(n uint64) sim.Time {
 func (c *Core) begin(now sim.Time, t int64) {
 	n := c.nrn.Len()
 	c.step = t
-	c.nrn.Step(c.exc, c.inh, c.fired)
-	clear(c.exc)
-	clear(c.inh)
-	c.spikes = c.spikes[:0]
-	for i, f := range c.fired {
-		if f {
-			c.spikes = append(c.spikes, int32(i))
+	if c.lister != nil {
+		c.spikes = c.lister.StepList(c.exc, c.inh, c.spikes[:0])
+	} else {
+		c.nrn.Step(c.exc, c.inh, c.fired)
+		clear(c.exc)
+		clear(c.inh)
+		c.spikes = c.spikes[:0]
+		for i, f := range c.fired {
+			if f {
+				c.spikes = append(c.spikes, int32(i))
+			}
 		}
 	}
 	c.cnt.NeuronUpdates += uint64(n)

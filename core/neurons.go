@@ -19,6 +19,12 @@ type Neurons interface {
 type CUBANeurons struct {
 	M *neuron.CUBA
 	S *neuron.CUBAState
+
+	k     *cubaConsts
+	sl    cubaSlices
+	mask  []uint8
+	out   []bool
+	tails []neuron.CUBAState // tails[b]: the state from neuron 8·b on
 }
 
 // NewCUBANeurons returns n CUBA neurons at v = Vr, or at v0 if given.
@@ -37,7 +43,12 @@ func NewCUBANeurons(p neuron.CUBAParams, n int, v0 []float32) (*CUBANeurons, err
 	if v0 != nil {
 		copy(s.V, v0)
 	}
-	return &CUBANeurons{M: m, S: s}, nil
+	c := &CUBANeurons{M: m, S: s, k: newCubaConsts(p, m.RefractorySteps()), mask: make([]uint8, n/8+1), out: make([]bool, n)}
+	c.sl = cubaSlices{v: s.V, ge: s.Ge, gi: s.Gi, ref: s.Ref}
+	for b := 0; b <= n/8; b++ {
+		c.tails = append(c.tails, neuron.CUBAState{V: s.V[8*b:], Ge: s.Ge[8*b:], Gi: s.Gi[8*b:], Ref: s.Ref[8*b:]})
+	}
+	return c, nil
 }
 
 // Len returns the number of neurons.

@@ -154,7 +154,17 @@ def latest(fname):
             dense.create_group(f"m{i:02d}")
 
 
+def tiny(fname, libver):
+    """Small files that make good fuzz seeds."""
+    with h5py.File(fname, "w", libver=libver) as h:
+        ds(h, fname, "w", np.arange(6, dtype="<f4").reshape(2, 3), "float32", chunks=(1, 3), compression="gzip", shuffle=True)
+        ds(h, fname, "type", "LIF", "string", dtype=h5py.string_dtype())
+        attr(h, fname, h["w"], "n", np.int64(6), "int64")
+
+
 v0("v0.h5")
+tiny("tiny_v0.h5", "earliest")
+tiny("tiny_v108.h5", "v108")  # superblock v2, OHDR, chunked via v1 B-tree
 latest("latest.h5")
 with open("expected.json", "w") as out:
     json.dump(expected, out, indent=1, sort_keys=True)

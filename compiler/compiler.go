@@ -50,6 +50,7 @@ type State struct {
 	diags  Diagnostics
 	// partition and placement working data
 	parts   []layerPart
+	tilings map[tilingKey]tilingVal
 	cost    placementCost
 	traffic [][]edgeW // per core: cores it sends to, with weights
 }

@@ -125,6 +125,45 @@ type value struct {
 	// expression
 	terms []*Projection
 	bias  []float64 // per output channel (shape[0])
+	// poisoned marks the value of a node that could not be lowered.
+	poisoned bool
+}
+
+// localCheck reports the problems of n that do not depend on its inputs, so
+// they are found even downstream of another problem.
+func (s *State) localCheck(n *models.Node) bool {
+	id := n.ID
+	switch n.Op {
+	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd, models.OpBatchNorm,
+		models.OpScale, models.OpFlatten, models.OpOutput:
+	case models.OpRate, models.OpPoisson, models.OpEvents:
+		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer)", n.Op)
+		return false
+	case models.OpConv2d:
+		st, pd, dl := pair(n.Ints("stride"), 1), pair(n.Ints("padding"), 0), pair(n.Ints("dilation"), 1)
+		if st[0] != st[1] || pd[0] != pd[1] || dl != [2]int{1, 1} {
+			s.errorf(id, "Conv2d with stride %v, padding %v, dilation %v: the compiler maps square stride and padding without dilation", st, pd, dl)
+			return false
+		}
+	case models.OpMultiSpike:
+		if n.Float("decay", 0) != 0 {
+			s.errorf(id, "MultiSpike with decay (I-LIF) keeps state across steps; the compiler maps stateless MultiSpike (T=1) only")
+			return false
+		}
+	case models.OpSumPool2d, models.OpAvgPool2d:
+		k, st, pd := pair(n.Ints("kernel_size"), 1), pair(n.Ints("stride"), 0), pair(n.Ints("padding"), 0)
+		if st == [2]int{0, 0} {
+			st = k
+		}
+		if k[0] != k[1] || st[0] != st[1] || pd[0] != pd[1] {
+			s.errorf(id, "%s with kernel %v, stride %v, padding %v: the compiler maps square pooling only", n.Op, k, st, pd)
+			return false
+		}
+	default:
+		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Conv2d, Affine, Linear, BatchNorm, Scale, Add, MultiSpike, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
+		return false
+	}
+	return true
 }
 
 func lowerPass(s *State) error {
@@ -159,14 +198,23 @@ func lowerPass(s *State) error {
 			in = append(in, v)
 		}
 		if !ok {
-			continue // an earlier problem is reported
+			continue
 		}
 		shape := shapes[n.ID]
-		v := s.lowerNode(n, in, shape, &inputs)
-		if v != nil {
-			v.shape = shape
-			vals[n.ID] = v
+		var v *value
+		poisoned := false
+		for _, x := range in {
+			poisoned = poisoned || x.poisoned
 		}
+		if s.localCheck(n) && !poisoned {
+			v = s.lowerNode(n, in, shape, &inputs)
+		}
+		if v == nil {
+			// a problem is reported; carry on so that every node is checked
+			v = &value{spike: true, poisoned: true, layer: -2, scale: 1, vmax: 1}
+		}
+		v.shape = shape
+		vals[n.ID] = v
 	}
 	if inputs == 0 {
 		s.errorf("", "the graph has no Input")

@@ -173,11 +173,14 @@ func Decode(b []byte) (*Program, error) {
 		return nil, nspErr("format version %d; this build reads version %d (recompile the model)", v, NSPVersion)
 	}
 	h, pl := le.Uint64(b[16:]), le.Uint64(b[24:])
-	if h > MaxNSPHeader || pl > uint64(len(b)) || 32+h+pl+4 != uint64(len(b)) {
-		if h <= MaxNSPHeader && pl <= uint64(len(b)) && 32+h+pl+4 > uint64(len(b)) {
-			return nil, nspErr("truncated: header %d + payload %d bytes announced, file has %d", h, pl, len(b))
-		}
-		return nil, nspErr("corrupted: header %d + payload %d bytes do not match the file size %d", h, pl, len(b))
+	if h > MaxNSPHeader || pl > 1<<50 {
+		return nil, nspErr("corrupted: header length %d or payload length %d out of range", h, pl)
+	}
+	switch total := 32 + h + pl + 4; {
+	case total > uint64(len(b)):
+		return nil, nspErr("truncated: header %d + payload %d bytes announced, file has %d", h, pl, len(b))
+	case total < uint64(len(b)):
+		return nil, nspErr("corrupted: %d bytes after the checksum", uint64(len(b))-total)
 	}
 	end := len(b) - 4
 	if crc32.ChecksumIEEE(b[:end]) != le.Uint32(b[end:]) {

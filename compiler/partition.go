@@ -82,9 +82,16 @@ type tiling struct {
 
 func (t tiling) cores() int { return t.nc * t.ny * t.nx }
 
+// segment is the part of a layer on one core kind: channels [c0, c1) tiled by t,
+// its cores numbered from first.
+type segment struct {
+	c0, c1 int
+	t      tiling
+	first  int
+}
+
 type layerPart struct {
-	t     tiling
-	first int // first core id
+	segs []segment
 }
 
 // span returns the input range [lo, hi) a conv box [o0, o1) reads along one axis.
@@ -168,10 +175,12 @@ func candidates(n int) []int {
 	return out
 }
 
-// bestTiling searches box sizes for layer l on core kind c: fewest cores, then the
-// fewest axons in total (less replicated traffic), then the first found.
-func bestTiling(l *Layer, c capacity, kind int) (tiling, bool) {
+// bestTiling searches box sizes for channels [c0, c1) of layer l on core kind c:
+// fewest cores, then the fewest axons in total (less replicated traffic), then
+// the first found.
+func bestTiling(l *Layer, c capacity, kind, c0, c1 int) (tiling, bool) {
 	s := chw(l.Shape)
+	s[0] = c1 - c0
 	best := tiling{}
 	found := false
 	bestAx := 0
@@ -188,7 +197,9 @@ func bestTiling(l *Layer, c capacity, kind int) (tiling, bool) {
 				if found && t.cores() > best.cores() {
 					continue
 				}
-				ax, mem, _ := boxNeeds(l, worstBox(s, cT, tH, tW), c.wbits)
+				b := worstBox(s, cT, tH, tW)
+				b.C0, b.C1 = b.C0+c0, b.C1+c0
+				ax, mem, _ := boxNeeds(l, b, c.wbits)
 				if ax > c.axons || (!c.cim && mem > c.mem) {
 					continue
 				}
@@ -202,6 +213,27 @@ func bestTiling(l *Layer, c capacity, kind int) (tiling, bool) {
 	return best, found
 }
 
+type tilingKey struct{ li, kind, c0, c1 int }
+
+type tilingVal struct {
+	t  tiling
+	ok bool
+}
+
+// tilingFor is bestTiling memoised per layer, kind and channel range.
+func (s *State) tilingFor(li int, c capacity, kind, c0, c1 int) (tiling, bool) {
+	k := tilingKey{li, kind, c0, c1}
+	if v, ok := s.tilings[k]; ok {
+		return v.t, v.ok
+	}
+	t, ok := bestTiling(&s.prog.Layers[li], c, kind, c0, c1)
+	if s.tilings == nil {
+		s.tilings = map[tilingKey]tilingVal{}
+	}
+	s.tilings[k] = tilingVal{t, ok}
+	return t, ok
+}
+
 // worstBox is a box of the given size placed away from the borders (the most
 // axons), clipped to the layer.
 func worstBox(s []int, cT, tH, tW int) Region {
@@ -213,8 +245,13 @@ func worstBox(s []int, cT, tH, tW int) Region {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// partitionPass chooses a core kind and a box tiling for every layer, checks that
+// partitionPass chooses core kinds and a box tiling for every layer, checks that
 // the cores fit the board, and builds the cores with their exact axon lists.
+//
+// Kinds are assigned layer by layer, largest first, each layer to the kind that
+// needs the fewest cores among those with enough tiles left. If a kind is still
+// over budget, layers on it are split by channels: their last channels move to
+// a kind with tiles to spare, as many as fit there.
 func partitionPass(s *State) error {
 	p := s.prog
 	caps := capacities(s.Spec, p.WeightBits)
@@ -231,7 +268,7 @@ func partitionPass(s *State) error {
 			if c.tiles == 0 || neuronFor(l, c) == "" {
 				continue
 			}
-			t, ok := bestTiling(l, c, ci)
+			t, ok := s.tilingFor(li, c, ci, 0, l.Shape[0])
 			opts[li][ci] = option{t, ok}
 			any = any || ok
 		}
@@ -241,12 +278,6 @@ func partitionPass(s *State) error {
 	}
 	if len(s.diags) > 0 {
 		return nil
-	}
-	// Assign kinds: the layers needing the most cores choose first, each the kind
-	// with the fewest cores among those with enough tiles left.
-	left := make([]int, len(caps))
-	for i, c := range caps {
-		left[i] = c.tiles
 	}
 	order := make([]int, len(p.Layers))
 	minCores := make([]int, len(p.Layers))
@@ -260,86 +291,225 @@ func partitionPass(s *State) error {
 		}
 	}
 	sort.SliceStable(order, func(a, b int) bool { return minCores[order[a]] > minCores[order[b]] })
-	chosen := make([]tiling, len(p.Layers))
-	overflow := false
-	for _, li := range order {
-		bi := -1
-		for ci, o := range opts[li] {
-			if !o.ok {
-				continue
-			}
-			fits := o.t.cores() <= left[ci]
-			if bi < 0 {
-				bi = ci
-				continue
-			}
-			bfits := opts[li][bi].t.cores() <= left[bi]
-			if (fits && !bfits) || (fits == bfits && o.t.cores() < opts[li][bi].t.cores()) {
-				bi = ci
-			}
+	cores := func(li, k int) int {
+		if !opts[li][k].ok {
+			return math.MaxInt
 		}
-		t := opts[li][bi].t
-		if t.cores() > left[bi] {
-			overflow = true
-		}
-		left[bi] -= t.cores()
-		chosen[li] = t
+		return opts[li][k].t.cores()
 	}
-	if overflow {
-		var need []string
-		total := 0
-		for li, t := range chosen {
-			need = append(need, fmt.Sprintf("%s %d %s", p.Layers[li].Name, t.cores(), caps[t.kind].name))
-			total += t.cores()
-		}
-		var have []string
-		tiles := 0
+	// try builds the parts for a kind per layer, repairs over-budget kinds by
+	// splitting layers, and reports the tiles left per kind.
+	try := func(kindOf []int) ([]layerPart, []int, bool) {
+		left := make([]int, len(caps))
 		for i, c := range caps {
-			have = append(have, fmt.Sprintf("%d %s", c.tiles, c.name))
-			tiles += c.tiles
-			if left[i] < 0 {
-				s.errorf("", "the model needs %d cores of kind %s but the board has %d (over by %d); needs per layer: %s; use a larger mesh, more chips (board.chips_x/chips_y) or larger cores",
-					c.tiles-left[i], c.name, c.tiles, -left[i], strings.Join(need, ", "))
+			left[i] = c.tiles
+		}
+		parts := make([]layerPart, len(p.Layers))
+		for li, k := range kindOf {
+			left[k] -= opts[li][k].t.cores()
+			parts[li] = layerPart{segs: []segment{{c0: 0, c1: p.Layers[li].Shape[0], t: opts[li][k].t}}}
+		}
+		for a := range caps {
+			for pass := 0; pass < 4 && left[a] < 0; pass++ {
+				for _, li := range order {
+					if left[a] >= 0 {
+						break
+					}
+					s.splitLayer(parts, li, a, caps, left)
+				}
 			}
 		}
-		_ = have
-		return nil
-	}
-	// Build the cores in layer order.
-	s.parts = make([]layerPart, len(p.Layers))
-	for li := range p.Layers {
-		l := &p.Layers[li]
-		t := chosen[li]
-		c := caps[t.kind]
-		l.Neuron = neuronFor(l, c)
-		if l.Kind == LayerReadout {
-			l.Neuron = ""
+		for _, l := range left {
+			if l < 0 {
+				return parts, left, false
+			}
 		}
-		s.parts[li] = layerPart{t: t, first: len(p.Cores)}
-		sh := chw(l.Shape)
-		for ic := 0; ic < t.nc; ic++ {
-			for iy := 0; iy < t.ny; iy++ {
-				for ix := 0; ix < t.nx; ix++ {
-					r := Region{C0: ic * t.cT, C1: min((ic+1)*t.cT, sh[0]), Y0: iy * t.tH, Y1: min((iy+1)*t.tH, sh[1]), X0: ix * t.tW, X1: min((ix+1)*t.tW, sh[2])}
-					core := Core{ID: len(p.Cores), Kind: c.name, Layer: li, Region: r}
-					core.Axons = axonList(l, r)
-					_, mem, syn := boxNeeds(l, r, c.wbits)
-					core.NumAxons = len(core.Axons)
-					core.SynapseBytes = mem - (axonCountBox(l, r)-len(core.Axons))*axonBytes
-					core.Synapses = syn
-					if c.cim {
-						core.SynapseBytes = 0
+		return parts, left, true
+	}
+	// Strategy 1: largest layers first, each on the kind with the fewest cores
+	// among those with enough tiles left.
+	kindOf := make([]int, len(p.Layers))
+	{
+		left := make([]int, len(caps))
+		for i, c := range caps {
+			left[i] = c.tiles
+		}
+		for _, li := range order {
+			bi := -1
+			for ci := range caps {
+				if cores(li, ci) == math.MaxInt {
+					continue
+				}
+				fits := cores(li, ci) <= left[ci]
+				if bi < 0 {
+					bi = ci
+					continue
+				}
+				bfits := cores(li, bi) <= left[bi]
+				if (fits && !bfits) || (fits == bfits && cores(li, ci) < cores(li, bi)) {
+					bi = ci
+				}
+			}
+			kindOf[li] = bi
+			left[bi] -= cores(li, bi)
+		}
+	}
+	parts, left, ok := try(kindOf)
+	// Strategy 2, if that does not fit: for each kind b, the layers that lose
+	// the least by running on b (cores on b / cores elsewhere) go there, k at a
+	// time; keep the fitting assignment with the fewest cores.
+	if !ok {
+		bestTotal := math.MaxInt
+		for b := range caps {
+			var cand []int
+			other := make([]int, len(p.Layers))
+			for li := range p.Layers {
+				other[li] = -1
+				for ci := range caps {
+					if ci != b && cores(li, ci) != math.MaxInt && (other[li] < 0 || cores(li, ci) < cores(li, other[li])) {
+						other[li] = ci
 					}
-					if core.NumAxons > c.axons || (!c.cim && core.SynapseBytes > c.mem) {
-						s.errorf(l.Name, "core %d (%s): %d axons, %d bytes exceed %d axons, %d bytes", core.ID, r, core.NumAxons, core.SynapseBytes, c.axons, c.mem)
+				}
+				if cores(li, b) != math.MaxInt {
+					cand = append(cand, li)
+				}
+			}
+			ratio := func(li int) float64 {
+				if other[li] < 0 {
+					return 0
+				}
+				return float64(cores(li, b)) / float64(cores(li, other[li]))
+			}
+			sort.SliceStable(cand, func(x, y int) bool { return ratio(cand[x]) < ratio(cand[y]) })
+			for k := 0; k <= len(cand); k++ {
+				ko := make([]int, len(p.Layers))
+				for li := range ko {
+					ko[li] = other[li]
+					if ko[li] < 0 {
+						ko[li] = b
 					}
-					l.Cores = append(l.Cores, core.ID)
-					p.Cores = append(p.Cores, core)
+				}
+				for _, li := range cand[:k] {
+					ko[li] = b
+				}
+				pt, lf, fit := try(ko)
+				if !fit {
+					continue
+				}
+				total := 0
+				for _, x := range pt {
+					for _, sg := range x.segs {
+						total += sg.t.cores()
+					}
+				}
+				if total < bestTotal {
+					bestTotal, parts, left, ok = total, pt, lf, true
 				}
 			}
 		}
 	}
+	s.parts = parts
+	for i, c := range caps {
+		if left[i] < 0 {
+			var need []string
+			for li := range p.Layers {
+				for _, sg := range s.parts[li].segs {
+					need = append(need, fmt.Sprintf("%s %d %s", p.Layers[li].Name, sg.t.cores(), caps[sg.t.kind].name))
+				}
+			}
+			s.errorf("", "the model needs %d cores of kind %s but the board has %d (over by %d); needs per layer: %s; use a larger mesh, more chips (board.chips_x/chips_y) or larger cores",
+				c.tiles-left[i], c.name, c.tiles, -left[i], strings.Join(need, ", "))
+		}
+	}
+	if len(s.diags) > 0 {
+		return nil
+	}
+	// Build the cores in layer order.
+	for li := range p.Layers {
+		l := &p.Layers[li]
+		sh := chw(l.Shape)
+		for si := range s.parts[li].segs {
+			sg := &s.parts[li].segs[si]
+			t := sg.t
+			c := caps[t.kind]
+			nm := neuronFor(l, c)
+			if l.Neuron == "" || nm == "if" {
+				l.Neuron = nm // a layer split over kinds runs as IF if any part must
+			}
+			sg.first = len(p.Cores)
+			for ic := 0; ic < t.nc; ic++ {
+				for iy := 0; iy < t.ny; iy++ {
+					for ix := 0; ix < t.nx; ix++ {
+						r := Region{C0: sg.c0 + ic*t.cT, C1: min(sg.c0+(ic+1)*t.cT, sg.c1), Y0: iy * t.tH, Y1: min((iy+1)*t.tH, sh[1]), X0: ix * t.tW, X1: min((ix+1)*t.tW, sh[2])}
+						core := Core{ID: len(p.Cores), Kind: c.name, Layer: li, Region: r}
+						core.Axons = axonList(l, r)
+						_, mem, syn := boxNeeds(l, r, c.wbits)
+						core.NumAxons = len(core.Axons)
+						core.SynapseBytes = mem - (axonCountBox(l, r)-len(core.Axons))*axonBytes
+						core.Synapses = syn
+						if c.cim {
+							core.SynapseBytes = 0
+						}
+						if core.NumAxons > c.axons || (!c.cim && core.SynapseBytes > c.mem) {
+							s.errorf(l.Name, "core %d (%s): %d axons, %d bytes exceed %d axons, %d bytes", core.ID, r, core.NumAxons, core.SynapseBytes, c.axons, c.mem)
+						}
+						l.Cores = append(l.Cores, core.ID)
+						p.Cores = append(p.Cores, core)
+					}
+				}
+			}
+		}
+		if l.Kind == LayerReadout {
+			l.Neuron = ""
+		}
+	}
 	return nil
+}
+
+// splitLayer moves the last channels of layer li, if its first part sits on
+// over-budget kind a, to another kind with tiles left (the kind of its second
+// part if it already has one), as many channels as fit there.
+func (s *State) splitLayer(parts []layerPart, li, a int, caps []capacity, left []int) {
+	l := &s.prog.Layers[li]
+	segs := parts[li].segs
+	if segs[0].t.kind != a || len(segs) > 2 {
+		return
+	}
+	C := l.Shape[0]
+	for b := range caps {
+		if b == a || caps[b].tiles == 0 || neuronFor(l, caps[b]) == "" || left[a] >= 0 {
+			continue
+		}
+		moved, have := 0, left[b]
+		if len(segs) == 2 {
+			if segs[1].t.kind != b {
+				continue
+			}
+			moved, have = C-segs[1].c0, left[b]+segs[1].t.cores()
+		}
+		// largest cs ≥ moved (channels on b) whose tiling fits the tiles b has
+		lo, hi := moved, C-1
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if t, ok := s.tilingFor(li, caps[b], b, C-mid, C); ok && t.cores() <= have {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		if lo == moved {
+			continue
+		}
+		tb, _ := s.tilingFor(li, caps[b], b, C-lo, C)
+		ta, ok := s.tilingFor(li, caps[a], a, 0, C-lo)
+		if !ok {
+			continue
+		}
+		left[a] += segs[0].t.cores() - ta.cores()
+		left[b] = have - tb.cores()
+		parts[li].segs = []segment{{c0: 0, c1: C - lo, t: ta}, {c0: C - lo, c1: C, t: tb}}
+		return
+	}
 }
 
 func axonCountBox(l *Layer, r Region) int {

@@ -48,11 +48,16 @@ func (s *State) tiles() []tile {
 // locate returns the core and local neuron id holding neuron n of layer li.
 func (s *State) locate(li int, n int) (core int, local int) {
 	l := &s.prog.Layers[li]
-	t := s.parts[li].t
 	sh := chw(l.Shape)
 	c, y, x := n/(sh[1]*sh[2]), (n/sh[2])%sh[1], n%sh[2]
-	ic, iy, ix := c/t.cT, y/t.tH, x/t.tW
-	core = s.parts[li].first + (ic*t.ny+iy)*t.nx + ix
+	segs := s.parts[li].segs
+	sg := &segs[0]
+	for i := 1; i < len(segs) && c >= segs[i].c0; i++ {
+		sg = &segs[i]
+	}
+	t := sg.t
+	ic, iy, ix := (c-sg.c0)/t.cT, y/t.tH, x/t.tW
+	core = sg.first + (ic*t.ny+iy)*t.nx + ix
 	r := s.prog.Cores[core].Region
 	local = ((c-r.C0)*(r.Y1-r.Y0)+(y-r.Y0))*(r.X1-r.X0) + (x - r.X0)
 	return core, local

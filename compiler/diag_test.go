@@ -1,0 +1,104 @@
+package compiler
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/models"
+)
+
+func tinySpec(t *testing.T, edit func(k *arch.CoreKind, s *arch.Spec)) *arch.Spec {
+	t.Helper()
+	s := mustPreset("default")
+	s.Chip.Width, s.Chip.Height = 2, 2
+	k := s.Cores["digital"]
+	edit(&k, s)
+	s.Cores["digital"] = k
+	if ps := s.Validate(); ps != nil {
+		t.Fatal(ps)
+	}
+	return s
+}
+
+func wantDiag(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	var ds Diagnostics
+	if !errors.As(err, &ds) {
+		t.Fatalf("want Diagnostics, got %v", err)
+	}
+	msg := err.Error()
+	for _, p := range parts {
+		if !strings.Contains(msg, p) {
+			t.Errorf("diagnostic %q lacks %q", msg, p)
+		}
+	}
+}
+
+func TestTooLargeModelNamesLayerAndLimit(t *testing.T) {
+	g := convNet(rand.New(rand.NewPCG(1, 2)), 32, 64, 128, 10)
+	_, err := Compile(g, tinySpec(t, func(k *arch.CoreKind, s *arch.Spec) {}), Options{})
+	wantDiag(t, err, "needs", "cores of kind digital but the board has 4", "over by", "conv1 28", "larger mesh")
+
+	_, err = Compile(g, tinySpec(t, func(k *arch.CoreKind, s *arch.Spec) { k.Axons = 200 }), Options{})
+	wantDiag(t, err, "layer conv2: fan-in 288 > core axons 200 on digital cores (over by 88)", "split channels")
+
+	_, err = Compile(g, tinySpec(t, func(k *arch.CoreKind, s *arch.Spec) { k.SynapseMemoryBytes = 4096 }), Options{})
+	wantDiag(t, err, "layer fc1: synapse memory for one neuron", "> 4096 bytes")
+}
+
+func TestDiagnosticsSortedAndComplete(t *testing.T) {
+	g := convNet(rand.New(rand.NewPCG(1, 2)), 4, 8, 16, 10)
+	g.Node("pool1").Op = models.OpMaxPool2d
+	g.Node("spike3").SetFloat("decay", 0.25)
+	_, err := Compile(g, mustPreset("default"), Options{})
+	wantDiag(t, err, "layer pool1: operator MaxPool2d cannot be lowered", "layer spike3: MultiSpike with decay")
+	if i, j := strings.Index(err.Error(), "pool1"), strings.Index(err.Error(), "spike3"); i > j {
+		t.Errorf("diagnostics not sorted: %v", err)
+	}
+}
+
+func TestNeuronModelNotOnChip(t *testing.T) {
+	g := tinyNet()
+	s := tinySpec(t, func(k *arch.CoreKind, s *arch.Spec) { k.NeuronModels = []string{"lif"} })
+	_, err := Compile(g, s, Options{})
+	wantDiag(t, err, "layer conv:", "not implemented by any core kind", "digital: lif")
+}
+
+func TestPrime40nm(t *testing.T) {
+	// A default-shaped model at half width fits the 32 digital tiles.
+	g := convNet(rand.New(rand.NewPCG(1, 2)), 16, 32, 64, 10)
+	if _, err := Compile(g, mustPreset("prime-40nm"), Options{Seed: 1, Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	// With only 16 digital tiles the layers whose fan-in fits 512 rows go to
+	// the cim tiles, and the program still runs exactly.
+	s := mustPreset("prime-40nm")
+	s.Chip.Tiles[0].X0 = 2
+	p, err := Compile(g, s, Options{Seed: 1, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, c := range p.Cores {
+		kinds[c.Kind]++
+	}
+	if kinds["xbar"] == 0 {
+		t.Errorf("no layer was placed on the cim tiles: %v", kinds)
+	}
+	px := randImage(rand.New(rand.NewPCG(9, 9)), 784)
+	res, _ := Simulate(p, px)
+	la, _ := execCores(p, px)
+	o := p.Output.Layer
+	for j := range la[o] {
+		if la[o][j] != res.Acc[o][j] {
+			t.Fatalf("score %d: cores %d, simulator %d", j, la[o][j], res.Acc[o][j])
+		}
+	}
+	// The full default model needs more neuron compartments than the chip has
+	// (47,178 with pool populations; 32×1024 + 32×256 = 40,960): a diagnostic.
+	_, err = Compile(convNet(rand.New(rand.NewPCG(1, 2)), 32, 64, 128, 10), mustPreset("prime-40nm"), Options{Seed: 1})
+	wantDiag(t, err, "cores of kind", "over by")
+}

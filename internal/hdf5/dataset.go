@@ -271,6 +271,7 @@ func (d *Dataset) readChunked(n uint64) ([]byte, error) {
 	offs := make([]uint64, rank)
 	idx := make([]uint64, rank)
 	seen := map[string]bool{}
+	decoded := uint64(0)
 	return out, d.f.bTreeV1(d.addr, 1, keySize, func(key *cursor, child uint64) error {
 		size := key.u32()
 		mask := key.u32()
@@ -290,6 +291,11 @@ func (d *Dataset) readChunked(n uint64) ([]byte, error) {
 			return errAt("chunk key", key.off, "chunk %v stored twice", offs)
 		}
 		seen[k] = true
+		// Chunks may overhang the dataspace or share stored data, so bound
+		// the total decoded per read, not just each chunk.
+		if decoded += chunkBytes; decoded > d.f.dataLimit() {
+			return errAt("chunk key", key.off, "chunks decode to more than %d bytes in total", d.f.dataLimit())
+		}
 		c, err := d.f.read("chunk data", child, uint64(size))
 		if err != nil {
 			return err
@@ -401,6 +407,9 @@ func unshuffle(b []byte, es int) []byte {
 
 // Value reads the dataset as a Go value, like Attribute.Value.
 func (d *Dataset) Value() (any, error) {
+	if d.dtype.Class != String && d.dtype.numeric() == nil {
+		return nil, unsupportedAt("dataset "+d.path, d.off, "datatype %s", d.dtype)
+	}
 	raw, err := d.readRaw()
 	if err != nil {
 		return nil, err

@@ -55,8 +55,12 @@
 //     is a *FormatError naming what was being read and its file offset.
 //   - Every size read from the file is checked against the file size before
 //     it is allocated; a decoded dataset or attribute is at most 1032 times
-//     the file size (deflate's maximum ratio) and at most 2 GiB, and a
-//     dataset has at most 2^27 elements.
+//     the file size (deflate's maximum ratio) and at most 2 GiB, and so is
+//     the total a chunked read inflates (chunks may overhang the dataspace or
+//     share stored data); a dataset has at most 2^27 elements. Each read
+//     decodes afresh: a hostile file can make each of its datasets cost that
+//     much work, so callers reading untrusted files should read only the
+//     datasets they need.
 //   - Every walk ends: continuation chains and B-trees visit each node once
 //     and B-tree levels must decrease; soft links are followed at most 16
 //     times per lookup; Walk visits each object once even when hard links

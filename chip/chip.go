@@ -26,8 +26,16 @@ type Chip struct {
 	popBase []int      // global index of each population's first neuron
 	coreOff []int32    // global index of each core's first neuron
 	raster  []uint64   // step<<32 | global neuron, in emission order
+	opt     Options
 	ran     bool
 }
+
+// The functional model runs ahead of the timing model in chunks of
+// pipelineChunk steps, at most pipelineDepth chunks ahead.
+const (
+	pipelineChunk = 64
+	pipelineDepth = 4
+)
 
 // Build maps net onto spec's chip and assembles cores and NoC on a new
 // engine. Streams seed any randomness of the chip's components (the digital
@@ -47,7 +55,7 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 	if err != nil {
 		return nil, err
 	}
-	c := &Chip{spec: *spec, net: net, mapping: m, eng: sim.NewEngine()}
+	c := &Chip{spec: *spec, net: net, mapping: m, eng: sim.NewEngine(), opt: opt}
 	c.spec.Chip.Width, c.spec.Chip.Height = m.Width, m.Height
 	kind := spec.Cores[m.Kind]
 	clock := sim.Freq(spec.Chip.ClockHz())
@@ -221,7 +229,17 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 		return nil, fmt.Errorf("chip: %d steps (want 1 … 2^31−1)", steps)
 	}
 	c.ran = true
-	if err := c.bar.Start(steps); err != nil {
+	var src core.SpikeSource // nil: the functional model runs inline
+	if !c.opt.Serial {
+		f, err := core.NewFunctional(c.cores)
+		if err != nil {
+			return nil, err
+		}
+		p := core.NewPipeline(f, steps, pipelineChunk, pipelineDepth)
+		defer p.Close()
+		src = p
+	}
+	if err := c.bar.Start(steps, src); err != nil {
 		return nil, err
 	}
 	c.eng.Run()

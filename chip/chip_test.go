@@ -227,6 +227,18 @@ func TestDeterminism(t *testing.T) {
 	}
 }
 
+// TestSerialEqualsPipelined: the functional model inline or on its own
+// goroutine gives the same Stats.
+func TestSerialEqualsPipelined(t *testing.T) {
+	_, a := runCUBA(t, preset(t, "default"), 500, 700, 11, Options{NeuronsPerCore: 100})
+	_, b := runCUBA(t, preset(t, "default"), 500, 700, 11, Options{NeuronsPerCore: 100, Serial: true})
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("pipelined and serial runs differ:\n%s\n%s", ja, jb)
+	}
+}
+
 // TestRasterIndependentOfTiming: a different NoC and clock change the
 // timing and energy, never the raster.
 func TestRasterIndependentOfTiming(t *testing.T) {

@@ -16,6 +16,10 @@ type Options struct {
 	// AutoSize grows the mesh to the smallest square that holds every core
 	// when the spec's mesh is too small (the result says so).
 	AutoSize bool
+	// Serial runs the functional model (neuron updates, synaptic
+	// accumulation) inline at each step instead of on a second goroutine
+	// ahead of the timing model. Results are identical either way.
+	Serial bool
 }
 
 // CoreMap is one used core: where it sits and what it holds.

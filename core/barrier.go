@@ -32,6 +32,7 @@ type Barrier struct {
 	end      sim.Time
 	waited   sim.Time // total barrier time
 	info     StepInfo
+	src      SpikeSource
 }
 
 // NewBarrier returns a barrier timed by chip's barrier figures.
@@ -62,8 +63,10 @@ func (b *Barrier) Add(c *Core) error {
 // Active returns the number of cores taking part.
 func (b *Barrier) Active() int { return len(b.cores) }
 
-// Start schedules the release of step 0 now and runs steps steps.
-func (b *Barrier) Start(steps int64) error {
+// Start schedules the release of step 0 now and runs steps steps, with the
+// spikes src supplies (nil: a Functional model of the barrier's cores, run
+// inline; core i must then have ID i).
+func (b *Barrier) Start(steps int64, src SpikeSource) error {
 	if b.running {
 		return fmt.Errorf("core: barrier already running")
 	}
@@ -73,6 +76,14 @@ func (b *Barrier) Start(steps int64) error {
 	if len(b.cores) == 0 {
 		return fmt.Errorf("core: no cores take part in the barrier")
 	}
+	if src == nil {
+		f, err := NewFunctional(b.cores)
+		if err != nil {
+			return err
+		}
+		src = f
+	}
+	b.src = src
 	b.barrier = nsToTime(b.chip.BarrierNS(len(b.cores)))
 	b.running, b.steps, b.step = true, steps, -1
 	b.sched.Schedule(sim.Event{Time: b.sched.Now(), Handler: b})
@@ -100,8 +111,9 @@ func (b *Barrier) Handle(e sim.Event) {
 		b.info = StepInfo{Step: b.step, Active: len(b.cores)}
 		b.InvokeHook(sim.HookCtx{Domain: b, Pos: HookPosStep, Now: e.Time, Item: &b.info})
 	}
-	for _, c := range b.cores {
-		c.begin(e.Time, b.step)
+	spikes := b.src.Spikes(b.step)
+	for i, c := range b.cores {
+		c.begin(e.Time, b.step, spikes[i])
 	}
 }
 

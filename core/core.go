@@ -140,7 +140,7 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 		return nil, fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
 	}
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n), spikes: make([]int32, 0, n)}
+		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n)}
 	c.lister, _ = nrn.(spikeLister)
 	c.routeStart = make([]int32, 1, n+1)
 	for i, rs := range routes {
@@ -184,9 +184,6 @@ func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
 // Counters returns the core's event counts so far.
 func (c *Core) Counters() Counters { return c.cnt }
 
-// Input returns the input accumulated for the next step on each channel
-// (read only; for tests and probes).
-func (c *Core) Input() (exc, inh []float32) { return c.exc, c.inh }
 
 func (c *Core) cycles(n uint64) sim.Time {
 	c.cnt.BusyCycles += n
@@ -195,24 +192,31 @@ func (c *Core) cycles(n uint64) sim.Time {
 	return d
 }
 
-// begin starts step t at time now: the functional update, then the timing
-// of the update and of the spikes it produced.
-func (c *Core) begin(now sim.Time, t int64) {
-	n := c.nrn.Len()
-	c.step = t
+// update is the functional step: it steps the neurons with the input
+// accumulated since the last step, consumes that input, and appends the
+// indices of the neurons that fired to spikes.
+func (c *Core) update(spikes []int32) []int32 {
 	if c.lister != nil {
-		c.spikes = c.lister.StepList(c.exc, c.inh, c.spikes[:0])
-	} else {
-		c.nrn.Step(c.exc, c.inh, c.fired)
-		clear(c.exc)
-		clear(c.inh)
-		c.spikes = c.spikes[:0]
-		for i, f := range c.fired {
-			if f {
-				c.spikes = append(c.spikes, int32(i))
-			}
+		return c.lister.StepList(c.exc, c.inh, spikes)
+	}
+	c.nrn.Step(c.exc, c.inh, c.fired)
+	clear(c.exc)
+	clear(c.inh)
+	for i, f := range c.fired {
+		if f {
+			spikes = append(spikes, int32(i))
 		}
 	}
+	return spikes
+}
+
+// begin starts step t at time now with the spikes the functional model
+// computed for it (read only until the next step): the timing of the
+// update and of the spikes.
+func (c *Core) begin(now sim.Time, t int64, spikes []int32) {
+	n := c.nrn.Len()
+	c.step = t
+	c.spikes = spikes
 	c.cnt.NeuronUpdates += uint64(n)
 	c.cnt.Barriers++
 	c.stepT = now
@@ -256,9 +260,11 @@ func (c *Core) Handle(e sim.Event) {
 	c.bar.coreDone()
 }
 
-// Receive processes a packet for axon delivered at time now: its synapses
-// add into the next step's input, and the core is busy for
-// synapses·CyclesPerSynOp cycles from max(now, end of its previous work).
+// Receive processes a packet for axon delivered at time now: the core is
+// busy for synapses·CyclesPerSynOp cycles from max(now, end of its previous
+// work) and counts the synaptic operations. (Their functional effect, adding
+// the weights into the next step's input, is the Functional model's, done in
+// a fixed order so that it cannot depend on delivery order.)
 func (c *Core) Receive(now sim.Time, axon int32) {
 	if c.bar == nil || !c.bar.running {
 		panic(fmt.Sprintf("core %d: packet for axon %d delivered at %v while no step runs", c.id, axon, now))
@@ -266,7 +272,7 @@ func (c *Core) Receive(now sim.Time, axon int32) {
 	if axon < 0 || int(axon) >= len(c.syn.axons) {
 		panic(fmt.Sprintf("core %d: packet for axon %d, core has %d axons", c.id, axon, len(c.syn.axons)))
 	}
-	k := c.syn.deliver(axon, c.exc, c.inh)
+	k := c.syn.FanOut(int(axon))
 	c.cnt.SynOps += uint64(k)
 	c.cnt.PacketsIn++
 	start := max(now, c.busy)

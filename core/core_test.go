@@ -124,7 +124,7 @@ func runScenario(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Tim
 		it := ctx.Item.(*StepInfo)
 		fmt.Fprintf(&log, "%v step %d active=%d\n", ctx.Now, it.Step, it.Active)
 	}))
-	if err := bar.Start(steps); err != nil {
+	if err := bar.Start(steps, nil); err != nil {
 		t.Fatal(err)
 	}
 	eng.Run()

@@ -1,0 +1,150 @@
+package core
+
+import "fmt"
+
+// SpikeSource supplies, for each step in order, the spikes every core
+// emits: element i lists core i's firing neurons in ascending order. The
+// barrier calls Spikes once per step, steps 0, 1, 2, …; a result stays valid
+// until the next call.
+type SpikeSource interface {
+	Spikes(step int64) [][]int32
+}
+
+// Functional is the functional model of a set of cores, without time: one
+// Step updates every core's neurons with the input accumulated during the
+// previous step, then delivers each spike along its routes into the
+// destination cores' input, core by core and spike by spike in index
+// order. The fixed order makes the inputs (float sums) independent of when
+// the NoC delivers packets.
+type Functional struct {
+	cores []*Core
+	out   [][]int32
+	step  int64
+}
+
+// NewFunctional returns the functional model of cores; core i must have ID i
+// (routes name cores by ID).
+func NewFunctional(cores []*Core) (*Functional, error) {
+	for i, c := range cores {
+		if int(c.id) != i {
+			return nil, fmt.Errorf("core: functional model: core %d has ID %d", i, c.id)
+		}
+	}
+	f := &Functional{cores: cores, out: make([][]int32, len(cores))}
+	for i, c := range cores {
+		f.out[i] = make([]int32, 0, c.nrn.Len())
+	}
+	return f, nil
+}
+
+// Step runs one step and returns the spikes of each core (valid until the
+// next Step).
+func (f *Functional) Step() [][]int32 {
+	for i, c := range f.cores {
+		f.out[i] = c.update(f.out[i][:0])
+	}
+	for i, c := range f.cores {
+		for _, n := range f.out[i] {
+			for _, r := range c.routes[c.routeStart[n]:c.routeStart[n+1]] {
+				if int(r.Core) >= len(f.cores) {
+					panic(fmt.Sprintf("core: core %d neuron %d routes to core %d of %d", i, n, r.Core, len(f.cores)))
+				}
+				d := f.cores[r.Core]
+				d.syn.deliver(r.Axon, d.exc, d.inh)
+			}
+		}
+	}
+	f.step++
+	return f.out
+}
+
+// Spikes implements SpikeSource by running Step inline.
+func (f *Functional) Spikes(step int64) [][]int32 {
+	if step != f.step {
+		panic(fmt.Sprintf("core: functional model asked for step %d at step %d", step, f.step))
+	}
+	return f.Step()
+}
+
+// Pipeline runs a Functional model ahead of the timing model on its own
+// goroutine, in chunks of steps, so that neuron updates overlap with the
+// NoC simulation. Results are those of Functional.Step in order, whatever
+// the scheduling of goroutines.
+type Pipeline struct {
+	cores int
+	full  chan *chunk
+	free  chan *chunk
+	stop  chan struct{}
+	cur   *chunk
+	view  [][]int32
+}
+
+// chunk holds the spikes of steps [first, first+n): step first+k's core i
+// spikes are spikes[off[k·cores+i]:off[k·cores+i+1]].
+type chunk struct {
+	first  int64
+	n      int
+	off    []int32
+	spikes []int32
+}
+
+// NewPipeline starts running f for steps steps, chunkSteps steps per chunk
+// with at most depth chunks ahead of the consumer. Close stops it.
+func NewPipeline(f *Functional, steps int64, chunkSteps, depth int) *Pipeline {
+	chunkSteps, depth = max(chunkSteps, 1), max(depth, 1)
+	p := &Pipeline{cores: len(f.cores), full: make(chan *chunk, depth), free: make(chan *chunk, depth),
+		stop: make(chan struct{}), view: make([][]int32, len(f.cores))}
+	for range depth {
+		p.free <- &chunk{off: make([]int32, 0, chunkSteps*len(f.cores)+1)}
+	}
+	go p.run(f, steps, chunkSteps)
+	return p
+}
+
+func (p *Pipeline) run(f *Functional, steps int64, chunkSteps int) {
+	for first := int64(0); first < steps; first += int64(chunkSteps) {
+		var ch *chunk
+		select {
+		case ch = <-p.free:
+		case <-p.stop:
+			return
+		}
+		ch.first, ch.n = first, int(min(int64(chunkSteps), steps-first))
+		ch.off = append(ch.off[:0], 0)
+		ch.spikes = ch.spikes[:0]
+		for range ch.n {
+			for _, s := range f.Step() {
+				ch.spikes = append(ch.spikes, s...)
+				ch.off = append(ch.off, int32(len(ch.spikes)))
+			}
+		}
+		select {
+		case p.full <- ch:
+		case <-p.stop:
+			return
+		}
+	}
+}
+
+// Spikes implements SpikeSource; it waits for the functional goroutine when
+// the timing model has caught up with it.
+func (p *Pipeline) Spikes(step int64) [][]int32 {
+	if p.cur == nil || step >= p.cur.first+int64(p.cur.n) {
+		if p.cur != nil {
+			p.free <- p.cur
+		}
+		p.cur = <-p.full
+	}
+	k := int(step - p.cur.first)
+	if k < 0 || k >= p.cur.n {
+		panic(fmt.Sprintf("core: pipeline asked for step %d, chunk holds %d…%d", step, p.cur.first, p.cur.first+int64(p.cur.n)-1))
+	}
+	base := k * p.cores
+	for i := range p.view {
+		p.view[i] = p.cur.spikes[p.cur.off[base+i]:p.cur.off[base+i+1]]
+	}
+	return p.view
+}
+
+// Close stops the functional goroutine (if it is still running).
+func (p *Pipeline) Close() { close(p.stop) }

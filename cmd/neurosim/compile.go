@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/models"
+)
+
+func init() { subcommands = append(subcommands, newCompileCmd) }
+
+func newCompileCmd() *cobra.Command {
+	var (
+		chip, out, dumpAfter, dumpFormat, dumpDir, heatmap string
+		seed                                               uint64
+		verify, asJSON                                     bool
+		activity                                           float64
+	)
+	cmd := &cobra.Command{
+		Use:   "compile MODEL.nsm",
+		Short: "Map a trained model onto a chip: quantise, partition, place, route, write a .nsp program",
+		Long: `compile runs the compiler passes (` + strings.Join(compiler.PassNames(), " → ") + `)
+on a model for a chip spec (a preset or a TOML file) and writes the program
+(.nsp). It prints the mapping report: per layer the cores, neurons, synapses,
+axons, synapse memory and utilisation, the quantisation error, per core
+occupancy, routing-table sizes, the placement cost (Σ traffic × hops) against
+a naive row-major placement, and the busiest links. If the model does not fit
+it lists every problem, each naming the layer, the limit and what would fix
+it, and exits non-zero.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			g, err := models.Load(args[0])
+			if err != nil {
+				return err
+			}
+			spec, err := arch.Load(chip)
+			if err != nil {
+				return err
+			}
+			opts := compiler.Options{Seed: seed, Verify: verify, DumpAfter: dumpAfter, DumpFormat: dumpFormat, DumpDir: dumpDir, Activity: activity}
+			p, err := compiler.Compile(g, spec, opts)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = strings.TrimSuffix(args[0], filepath.Ext(args[0])) + ".nsp"
+			}
+			if err := p.Save(out); err != nil {
+				return err
+			}
+			if heatmap != "" {
+				if err := writeHeatmap(p, heatmap); err != nil {
+					return fmt.Errorf("heatmap: %w", err)
+				}
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(w, struct {
+					Program string           `json:"program"`
+					Model   string           `json:"model_hash"`
+					Spec    string           `json:"spec_hash"`
+					Report  compiler.Report `json:"report"`
+				}{out, p.ModelHash, p.SpecHash, p.Report})
+			}
+			return printMapping(w, p, args[0], out)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
+	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
+	f.Uint64Var(&seed, "seed", 1, "seed of the placement annealer")
+	f.BoolVar(&verify, "verify", false, "check the graph and the program after every pass")
+	f.StringVar(&dumpAfter, "dump-after", "", "write the state after this pass ("+strings.Join(compiler.PassNames(), ", ")+")")
+	f.StringVar(&dumpFormat, "dump-format", "json", "dump format: json or dot")
+	f.StringVar(&dumpDir, "dump-dir", ".", "directory of the dump file after-PASS.json|dot")
+	f.StringVar(&heatmap, "heatmap", "", "write the estimated link-load heatmap to this PNG")
+	f.Float64Var(&activity, "activity", 1, "expected binary spikes per neuron per inference, for the traffic estimates")
+	f.BoolVar(&asJSON, "json", false, "print the mapping report as JSON")
+	return cmd
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
+	r := &p.Report
+	fmt.Fprintf(w, "%s → %s on %q: %d of %d tiles, %d-bit weights, %d phases\n", model, out, p.SpecName, r.UsedCores, r.Tiles, p.WeightBits, len(p.Schedule))
+	fmt.Fprintf(w, "model sha256 %s\nspec  sha256 %s\n\n", p.ModelHash, p.SpecHash)
+	t := tablewriter.NewTable(w)
+	t.Header("layer", "kind", "neuron", "core kind", "cores", "neurons", "synapses", "axons", "bytes", "neuron use", "memory use", "θ", "D", "step", "max |Δw|", "mean |Δw|")
+	for _, l := range r.Layers {
+		if err := t.Append(l.Name, l.Kind, l.Neuron, l.CoreKind, fmt.Sprint(l.Cores), fmt.Sprint(l.Neurons), groupDigits(l.Synapses),
+			fmt.Sprint(l.Axons), groupDigits(int64(l.Bytes)), pct(l.NeuronUse), pct(l.MemUse), fmt.Sprint(l.Threshold), fmt.Sprint(l.D),
+			fmt.Sprint(l.Step), fmt.Sprintf("%.3g", l.Quant.MaxAbsErr), fmt.Sprintf("%.3g", l.Quant.MeanAbsErr)); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\ncores")
+	t = tablewriter.NewTable(w)
+	t.Header("core", "layer", "kind", "chip", "x", "y", "neurons", "axons", "bytes", "neuron use", "axon use", "memory use")
+	for _, c := range r.Cores {
+		if err := t.Append(fmt.Sprint(c.ID), c.Layer, c.Kind, fmt.Sprint(c.Chip), fmt.Sprint(c.X), fmt.Sprint(c.Y), fmt.Sprint(c.Neurons),
+			fmt.Sprint(c.Axons), groupDigits(int64(c.Bytes)), pct(c.NeuronUse), pct(c.AxonUse), pct(c.MemUse)); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	pl := r.Placement
+	fmt.Fprintf(w, "\nplacement Σ traffic×hops: row-major %d, greedy %d, annealed %d (%.2f × row-major)\n", pl.RowMajor, pl.Greedy, pl.Final, pl.Ratio)
+	mc := "multicast"
+	if !p.Mesh.Multicast {
+		mc = "unicast, destination-routed"
+	}
+	fmt.Fprintf(w, "routing %s (%s): %d table entries, at most %d per router\n", p.Mesh.Routing, mc, r.Routing.Entries, r.Routing.MaxPerRouter)
+	links := append([]compiler.LinkLoad(nil), r.Links...)
+	sort.SliceStable(links, func(i, j int) bool { return links[i].Packets > links[j].Packets })
+	dirs := []string{"east", "west", "north", "south"}
+	fmt.Fprintf(w, "busiest links (packets per inference at one spike per neuron):")
+	for i, l := range links {
+		if i == 5 {
+			break
+		}
+		inter := ""
+		if l.InterChip {
+			inter = " inter-chip"
+		}
+		fmt.Fprintf(w, " (%d,%d)→%s %.0f%s;", l.X, l.Y, dirs[l.Dir], l.Packets, inter)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// tileLoads is the packets per inference leaving each router, on the global grid.
+type tileLoads struct {
+	w, h int
+	z    []float64
+}
+
+func (g tileLoads) Dims() (int, int)   { return g.w, g.h }
+func (g tileLoads) Z(c, r int) float64 { return g.z[r*g.w+c] }
+func (g tileLoads) X(c int) float64    { return float64(c) }
+func (g tileLoads) Y(r int) float64    { return float64(r) }
+
+func writeHeatmap(p *compiler.Program, path string) error {
+	gw, gh := p.Mesh.Width*p.Mesh.ChipsX, p.Mesh.Height*p.Mesh.ChipsY
+	g := tileLoads{w: gw, h: gh, z: make([]float64, gw*gh)}
+	for _, l := range p.Report.Links {
+		g.z[l.Y*gw+l.X] += l.Packets
+	}
+	pal := moreland.SmoothBlueRed().Palette(64)
+	hm := plotter.NewHeatMap(g, pal)
+	pl := plot.New()
+	pl.Title.Text = fmt.Sprintf("%s on %s: packets leaving each router per inference", p.ModelName, p.SpecName)
+	pl.X.Label.Text = "x (tile)"
+	pl.Y.Label.Text = "y (tile)"
+	pl.Y.Scale = plot.LinearScale{}
+	pl.Add(hm)
+	pl.X.Min, pl.X.Max = -0.5, float64(gw)-0.5
+	pl.Y.Min, pl.Y.Max = -0.5, float64(gh)-0.5
+	size := vg.Length(max(gw, gh)) * 0.5 * vg.Inch
+	size = max(size, 4*vg.Inch)
+	if err := pl.Save(size+vg.Inch, size, path); err != nil {
+		return err
+	}
+	_, err := os.Stat(path)
+	return err
+}

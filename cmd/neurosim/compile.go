@@ -69,9 +69,9 @@ it, and exits non-zero.`,
 			w := cmd.OutOrStdout()
 			if asJSON {
 				return writeJSON(w, struct {
-					Program string           `json:"program"`
-					Model   string           `json:"model_hash"`
-					Spec    string           `json:"spec_hash"`
+					Program string          `json:"program"`
+					Model   string          `json:"model_hash"`
+					Spec    string          `json:"spec_hash"`
 					Report  compiler.Report `json:"report"`
 				}{out, p.ModelHash, p.SpecHash, p.Report})
 			}

@@ -79,6 +79,7 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		if builders[i], err = core.NewSynapseBuilder(kind, cm.N); err != nil {
 			return nil, fmt.Errorf("chip: core %d: %w", i, err)
 		}
+		builders[i].Grow(cm.Axons, cm.Synapses)
 	}
 	routes := make([][][]core.Route, len(net.Populations))
 	for pi, p := range net.Populations {
@@ -102,9 +103,18 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 				cm := &m.Cores[cid]
 				b := builders[cid]
 				axon := b.AddAxon(pr.Channel, scale)
-				for ; k < len(tg) && int(tg[k]) < cm.First+cm.N; k++ {
-					b.AddSynapse(int(tg[k])-cm.First, pr.weight(pr.Start[i]+int32(k)))
+				end := k
+				for end < len(tg) && int(tg[end]) < cm.First+cm.N {
+					end++
 				}
+				if pr.Weights == nil {
+					b.AddSynapses(tg[k:end], int32(cm.First), pr.Weight)
+				} else {
+					for ; k < end; k++ {
+						b.AddSynapse(int(tg[k])-cm.First, pr.weight(pr.Start[i]+int32(k)))
+					}
+				}
+				k = end
 				rs[i] = append(rs[i], core.Route{Core: int32(cid), Axon: axon})
 			}
 		}

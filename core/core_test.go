@@ -370,3 +370,34 @@ func TestReceiveOutsideStepPanics(t *testing.T) {
 	}()
 	cores[0].Receive(0, 0)
 }
+
+func TestAddSynapsesEqualsAddSynapse(t *testing.T) {
+	a, _ := NewSynapseBuilder(testKind, 8)
+	b, _ := NewSynapseBuilder(testKind, 8)
+	b.Grow(2, 5)
+	tg := []int32{12, 13, 17}
+	for _, w := range []float64{0.3, -2} {
+		a.AddAxon(Inh, 1.0/64)
+		b.AddAxon(Inh, 1.0/64)
+		for _, x := range tg {
+			a.AddSynapse(int(x)-10, w)
+		}
+		b.AddSynapses(tg, 10, w)
+	}
+	sa, err := a.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*sa) != fmt.Sprint(*sb) {
+		t.Errorf("AddSynapses built %+v, AddSynapse %+v", *sb, *sa)
+	}
+	b.AddAxon(Exc, 1)
+	b.AddSynapses([]int32{18}, 10, 1)
+	if _, err := b.Build(); err == nil {
+		t.Errorf("target 8 of 8 accepted")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/neurosim/neurosim/arch"
 )
@@ -206,6 +207,44 @@ func (b *SynapseBuilder) AddSynapse(target int, w float64) {
 	m := math.Max(-b.maxM, math.Min(b.maxM, math.Round(w/b.scale)))
 	b.s.target = append(b.s.target, int32(target))
 	b.s.weight = append(b.s.weight, float32(m*b.scale))
+}
+
+// Grow reserves room for axons more axons and synapses more synapses.
+func (b *SynapseBuilder) Grow(axons, synapses int) {
+	b.s.axons = slices.Grow(b.s.axons, max(axons, 0))
+	b.s.target = slices.Grow(b.s.target, max(synapses, 0))
+	b.s.weight = slices.Grow(b.s.weight, max(synapses, 0))
+}
+
+// AddSynapses adds synapses from the current axon to neurons
+// targets[k] − offset, all with weight w: AddSynapse in bulk.
+func (b *SynapseBuilder) AddSynapses(targets []int32, offset int32, w float64) {
+	if b.err != nil {
+		return
+	}
+	if len(b.s.axons) == 0 {
+		b.err = fmt.Errorf("core: synapse added before any axon")
+		return
+	}
+	if math.IsNaN(w) || math.IsInf(w, 0) {
+		b.err = fmt.Errorf("core: axon %d: weight %g is not finite", len(b.s.axons)-1, w)
+		return
+	}
+	if len(b.s.target)+len(targets) >= math.MaxInt32 {
+		b.err = fmt.Errorf("core: too many synapses")
+		return
+	}
+	m := math.Max(-b.maxM, math.Min(b.maxM, math.Round(w/b.scale)))
+	q := float32(m * b.scale)
+	for _, t := range targets {
+		t -= offset
+		if t < 0 || int(t) >= b.neurons {
+			b.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", len(b.s.axons)-1, t, b.neurons)
+			return
+		}
+		b.s.target = append(b.s.target, t)
+		b.s.weight = append(b.s.weight, q)
+	}
 }
 
 // Footprint counts what a synapse table stores: all axons and synapses, and

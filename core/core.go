@@ -184,7 +184,6 @@ func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
 // Counters returns the core's event counts so far.
 func (c *Core) Counters() Counters { return c.cnt }
 
-
 func (c *Core) cycles(n uint64) sim.Time {
 	c.cnt.BusyCycles += n
 	d := sim.Time(n) * c.period

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 
@@ -61,9 +62,12 @@ func (c *CUBANeurons) StepList(exc, inh []float32, spikes []int32) []int32 {
 	if nb := n / 8; nb > 0 {
 		c.sl.inE, c.sl.inI = exc, inh
 		if cubaBlocks(&c.sl, c.mask[:nb], c.k) {
-			for b, m := range c.mask[:nb] {
+			// Scan the mask eight bytes (64 neurons) at a time; bytes past
+			// nb stay zero.
+			for w := 0; w < nb; w += 8 {
+				m := binary.LittleEndian.Uint64(c.mask[w : w+8])
 				for m != 0 {
-					spikes = append(spikes, int32(8*b+bits.TrailingZeros8(m)))
+					spikes = append(spikes, int32(8*w+bits.TrailingZeros64(m)))
 					m &= m - 1
 				}
 			}

@@ -43,7 +43,7 @@ func NewCUBANeurons(p neuron.CUBAParams, n int, v0 []float32) (*CUBANeurons, err
 	if v0 != nil {
 		copy(s.V, v0)
 	}
-	c := &CUBANeurons{M: m, S: s, k: newCubaConsts(p, m.RefractorySteps()), mask: make([]uint8, n/8+1), out: make([]bool, n)}
+	c := &CUBANeurons{M: m, S: s, k: newCubaConsts(p, m.RefractorySteps()), mask: make([]uint8, (n/8+8)&^7), out: make([]bool, n)}
 	c.sl = cubaSlices{v: s.V, ge: s.Ge, gi: s.Gi, ref: s.Ref}
 	for b := 0; b <= n/8; b++ {
 		c.tails = append(c.tails, neuron.CUBAState{V: s.V[8*b:], Ge: s.Ge[8*b:], Gi: s.Gi[8*b:], Ref: s.Ref[8*b:]})

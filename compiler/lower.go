@@ -88,7 +88,7 @@ func scaleTargets(g *models.Graph, id string) ([]*models.Node, bool) {
 		switch n.Op {
 		case models.OpConv2d, models.OpAffine, models.OpLinear:
 			out = append(out, n)
-		case models.OpFlatten, models.OpSumPool2d, models.OpMaxPool2d:
+		case models.OpFlatten, models.OpSumPool2d, models.OpAvgPool2d, models.OpMaxPool2d:
 			t, ok := scaleTargets(g, sid)
 			if !ok {
 				return nil, false

@@ -3,16 +3,30 @@ package core
 //go:noescape
 func cubaStepAVX2(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)
 
+//go:noescape
+func cubaStepAVX512(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)
+
 func hasAVX2() bool
 
-var useAVX2 = hasAVX2()
+func hasAVX512() bool
 
-// cubaBlocks steps the first 8·len(mask) neurons with AVX2 when the CPU has
-// it and reports false otherwise.
-func cubaBlocks(s *cubaSlices, mask []uint8, k *cubaConsts) bool {
-	if !useAVX2 || len(mask) == 0 {
-		return useAVX2
+var (
+	useAVX2   = hasAVX2()
+	useAVX512 = useAVX2 && hasAVX512()
+)
+
+// cubaBlocks steps the first neurons of s with the widest vector unit the
+// CPU has and returns how many it stepped (a multiple of 8; 0 without AVX2).
+// mask receives one bit per stepped neuron.
+func cubaBlocks(s *cubaSlices, mask []uint8, k *cubaConsts) int {
+	n := len(s.v)
+	switch {
+	case useAVX512 && n >= 16:
+		cubaStepAVX512(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &s.inE[0], &s.inI[0], &mask[0], n/16, k)
+		return n &^ 15
+	case useAVX2 && n >= 8:
+		cubaStepAVX2(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &s.inE[0], &s.inI[0], &mask[0], n/8, k)
+		return n &^ 7
 	}
-	cubaStepAVX2(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &s.inE[0], &s.inI[0], &mask[0], len(mask), k)
-	return true
+	return 0
 }

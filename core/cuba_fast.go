@@ -8,11 +8,11 @@ import (
 	"github.com/neurosim/neurosim/neuron"
 )
 
-// cubaConsts are neuron.CUBA's step constants broadcast to eight lanes (the
+// cubaConsts are neuron.CUBA's step constants broadcast to sixteen lanes (the
 // layout cuba_amd64.s reads).
 type cubaConsts struct {
-	el, em, ee, ei, ke, ki, vt, vr [8]float32
-	rs, one                        [8]int32
+	el, em, ee, ei, ke, ki, vt, vr [16]float32
+	rs, one                        [16]int32
 }
 
 // cubaSlices are the population's state and the step's inputs.
@@ -34,7 +34,7 @@ func newCubaConsts(p neuron.CUBAParams, refSteps int) *cubaConsts {
 		return ts / (ts - p.TauM) * (math.Exp(-p.DT/ts) - em)
 	}
 	c := &cubaConsts{}
-	for i := 0; i < 8; i++ {
+	for i := range c.el {
 		c.el[i], c.em[i] = float32(p.El), float32(em)
 		c.ee[i], c.ei[i] = float32(math.Exp(-p.DT/p.TauE)), float32(math.Exp(-p.DT/p.TauI))
 		c.ke[i], c.ki[i] = float32(k(p.TauE)), float32(k(p.TauI))
@@ -53,27 +53,23 @@ type spikeLister interface {
 
 // StepList advances the population by one step like Step, appends the
 // indices of the neurons that fired to spikes, and zeroes exc and inh. On
-// amd64 with AVX2 it steps eight neurons at a time with the same float32
-// operations in the same order as neuron.CUBA.Step (bit-identical results);
-// elsewhere, and for the last len%8 neurons, it calls neuron.CUBA.Step.
+// amd64 with AVX-512 (AVX2) it steps sixteen (eight) neurons at a time with
+// the same float32 operations in the same order as neuron.CUBA.Step
+// (bit-identical results); elsewhere, and for the last neurons that do not
+// fill a vector, it calls neuron.CUBA.Step.
 func (c *CUBANeurons) StepList(exc, inh []float32, spikes []int32) []int32 {
 	n := len(c.S.V)
-	done := 0
-	if nb := n / 8; nb > 0 {
-		c.sl.inE, c.sl.inI = exc, inh
-		if cubaBlocks(&c.sl, c.mask[:nb], c.k) {
-			// Scan the mask eight bytes (64 neurons) at a time; bytes past
-			// nb stay zero.
-			for w := 0; w < nb; w += 8 {
-				m := binary.LittleEndian.Uint64(c.mask[w : w+8])
-				for m != 0 {
-					spikes = append(spikes, int32(8*w+bits.TrailingZeros64(m)))
-					m &= m - 1
-				}
-			}
-			done = 8 * nb
+	c.sl.inE, c.sl.inI = exc, inh
+	done := cubaBlocks(&c.sl, c.mask, c.k)
+	c.sl.inE, c.sl.inI = nil, nil
+	// Scan the mask eight bytes (64 neurons) at a time; bytes past the
+	// stepped neurons stay zero.
+	for w := 0; 8*w < done; w += 8 {
+		m := binary.LittleEndian.Uint64(c.mask[w : w+8])
+		for m != 0 {
+			spikes = append(spikes, int32(8*w+bits.TrailingZeros64(m)))
+			m &= m - 1
 		}
-		c.sl.inE, c.sl.inI = nil, nil
 	}
 	if done < n {
 		t := &c.tails[done/8]

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -13,14 +14,20 @@ import (
 // periods, and requires bit-identical state and spikes at every step, with
 // the vector path and without it, for sizes with and without a tail.
 func TestCUBAFastMatchesNeuron(t *testing.T) {
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
-	for _, vec := range []bool{true, false} {
-		if vec && !saved {
-			continue // no AVX2 on this machine: only the scalar path exists
+	saved2, saved512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = saved2, saved512 }()
+	for _, mode := range []struct {
+		name      string
+		a2, a512  bool
+		supported bool
+	}{{"avx512", true, true, saved512}, {"avx2", true, false, saved2}, {"scalar", false, false, true}} {
+		if !mode.supported {
+			t.Logf("%s: not supported by this CPU, skipped", mode.name)
+			continue
 		}
-		useAVX2 = vec
-		for _, n := range []int{1, 7, 8, 64, 1003} {
+		useAVX2, useAVX512 = mode.a2, mode.a512
+		vec := mode.name
+		for _, n := range []int{1, 7, 8, 16, 24, 64, 1003} {
 			p := neuron.DefaultCUBA
 			p.TauE = 20 // τe = τm exercises the equal-constant branch
 			rng := rand.New(rand.NewPCG(uint64(n), 1))
@@ -61,36 +68,44 @@ func TestCUBAFastMatchesNeuron(t *testing.T) {
 				}
 				fired += len(want)
 				if !slices.Equal(spikes, want) {
-					t.Fatalf("avx2=%v n=%d step %d: spikes %v, want %v", vec, n, step, spikes, want)
+					t.Fatalf("%s: n=%d step %d: spikes %v, want %v", vec, n, step, spikes, want)
 				}
 				if !slices.Equal(fast.S.V, rs.V) || !slices.Equal(fast.S.Ge, rs.Ge) || !slices.Equal(fast.S.Gi, rs.Gi) || !slices.Equal(fast.S.Ref, rs.Ref) {
-					t.Fatalf("avx2=%v n=%d step %d: state differs", vec, n, step)
+					t.Fatalf("%s: n=%d step %d: state differs", vec, n, step)
 				}
 				for i := range exc {
 					if exc[i] != 0 || inh[i] != 0 {
-						t.Fatalf("avx2=%v n=%d step %d: input %d not consumed", vec, n, step, i)
+						t.Fatalf("%s: n=%d step %d: input %d not consumed", vec, n, step, i)
 					}
 				}
 			}
 			if n >= 8 && fired < n {
-				t.Errorf("avx2=%v n=%d: only %d spikes in 500 steps; drive too weak for the test", vec, n, fired)
+				t.Errorf("%s: n=%d: only %d spikes in 500 steps; drive too weak for the test", vec, n, fired)
 			}
 		}
 	}
 }
 
 func BenchmarkCUBAStepList(b *testing.B) {
-	for _, n := range []int{1024, 4000} {
-		b.Run(string(rune('0'+n/1000))+"k", func(b *testing.B) {
-			c, _ := NewCUBANeurons(neuron.DefaultCUBA, n, nil)
-			exc, inh := make([]float32, n), make([]float32, n)
-			spikes := make([]int32, 0, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				exc[7] = 1
-				spikes = c.StepList(exc, inh, spikes[:0])
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/neuron")
-		})
+	saved2, saved512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = saved2, saved512 }()
+	for _, mode := range []struct {
+		name     string
+		a2, a512 bool
+	}{{"avx512", saved512, saved512}, {"avx2", saved2, false}, {"scalar", false, false}} {
+		for _, n := range []int{1024, 4000} {
+			b.Run(fmt.Sprintf("%s/N=%d", mode.name, n), func(b *testing.B) {
+				useAVX2, useAVX512 = mode.a2, mode.a512
+				c, _ := NewCUBANeurons(neuron.DefaultCUBA, n, nil)
+				exc, inh := make([]float32, n), make([]float32, n)
+				spikes := make([]int32, 0, n)
+				b.ReportAllocs()
+				for b.Loop() {
+					exc[7] = 1
+					spikes = c.StepList(exc, inh, spikes[:0])
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/neuron")
+			})
+		}
 	}
 }

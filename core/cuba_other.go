@@ -2,4 +2,6 @@
 
 package core
 
-func cubaBlocks(s *cubaSlices, mask []uint8, k *cubaConsts) bool { return false }
+var useAVX2, useAVX512 = false, false
+
+func cubaBlocks(s *cubaSlices, mask []uint8, k *cubaConsts) int { return 0 }

@@ -318,6 +318,37 @@ func TestInputInjection(t *testing.T) {
 	}
 }
 
+// TestStepLoopAllocations: once built and warm, more steps allocate
+// (almost) nothing more: the difference between a 200- and a 1200-step run
+// is only the raster's growth.
+func TestStepLoopAllocations(t *testing.T) {
+	allocs := func(steps int64, serial bool) uint64 {
+		st := sim.NewStreams(2)
+		net, err := CUBANetwork(400, st.For("n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Build(preset(t, "default"), net, Options{NeuronsPerCore: 100, Serial: serial}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
+		if _, err := c.Run(steps); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&b)
+		return b.Mallocs - a.Mallocs
+	}
+	for _, serial := range []bool{true, false} {
+		short, long := allocs(200, serial), allocs(1200, serial)
+		t.Logf("serial=%v: %d allocations for 200 steps, %d for 1200", serial, short, long)
+		if long > short+60 {
+			t.Errorf("serial=%v: 1000 more steps made %d more allocations", serial, long-short)
+		}
+	}
+}
+
 func TestMappingLimits(t *testing.T) {
 	spec := preset(t, "default")
 	st := sim.NewStreams(1)

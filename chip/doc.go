@@ -19,8 +19,14 @@
 // core of the neuron (routers replicate it along the dimension-order tree
 // when the spec enables multicast, else the source splits it into
 // unicasts). When the NoC delivers it, the tile's endpoint looks up the axon
-// the neuron reaches on that core and calls core.Receive. Every spike goes
-// through the NoC, including spikes to the sending core's own tile.
+// the neuron reaches on that core and calls core.Receive, which times and
+// counts the synaptic operations. Every spike goes through the NoC,
+// including spikes to the sending core's own tile. What spikes is computed
+// by core.Functional (neuron updates and synaptic accumulation in a fixed
+// order), run on a second goroutine ahead of the engine (core.Pipeline;
+// Options.Serial runs it inline): the barrier guarantees that step t's
+// inputs are exactly step t−1's spikes, so the two models can run apart and
+// the raster cannot depend on NoC timing.
 //
 // [Chip.Run] returns [Stats]: spikes, synaptic events, the core counters,
 // NoC statistics, simulated time, per-core figures, and energy as count ×

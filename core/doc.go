@@ -22,19 +22,32 @@
 // and checked against SynapseMemoryBytes, as axons are against Axons and
 // neurons against Neurons: a table that does not fit is an error.
 //
-// A spike packet arriving for axon a adds the weights of a's synapses to the
-// per-neuron input of a's channel. At the start of step t the core steps its
-// [Neurons] once with the input accumulated during step t−1, clears the
-// input, and sends one packet per spike to each destination core in the
-// spiking neuron's route list ([Route]: destination core and the axon there).
-// The inputs of step t therefore hold exactly the spikes of step t−1, as in
-// neuron.CUBA's step order, whatever the NoC timing.
+// The [Functional] model of a set of cores runs one step at a time without
+// time: every core steps its [Neurons] once with the input accumulated during
+// the previous step and consumes that input; then each spike is delivered
+// along the spiking neuron's routes ([Route]: destination core and the axon
+// there), adding the weights of the axon's synapses to the per-neuron input
+// of its channel, core by core and spike by spike in index order. The inputs
+// of step t are therefore exactly the spikes of step t−1, as in
+// neuron.CUBA's step order, and because the order of the (float) sums is
+// fixed they cannot depend on when the NoC delivers packets. [CUBANeurons]
+// steps neuron.CUBA with AVX-512/AVX2 on amd64, bit-identical to
+// neuron.CUBA.Step.
+//
+// The timing model takes each step's spikes from a [SpikeSource]: the
+// Functional model run inline, or a [Pipeline] that runs it ahead on its own
+// goroutine in chunks of steps so that neuron updates overlap with the NoC
+// simulation. Both give the same results.
 //
 // # Timing model (when)
 //
 // Steps are barrier-synchronised as on Loihi: a [Barrier] releases every
 // active core at the same time T; no core starts step t+1 before every
-// packet of step t has been delivered and processed. With P the clock period:
+// packet of step t has been delivered and processed. Each spike leaves its
+// core through a [Sender] as packets (one per destination core or a
+// multicast tree, the sender's choice), and each delivery calls
+// [Core.Receive], which accounts the synaptic operations. With P the clock
+// period:
 //
 //   - the neuron update takes N·CyclesPerNeuronUpdate·P from T;
 //   - spike k of the step (from neuron i, in neuron order) leaves at
@@ -63,8 +76,10 @@
 //
 // # Invariants
 //
-//   - Functional results (which neuron spikes at which step) do not depend on
-//     clock, cycle counts, NoC latency or barrier time.
+//   - Functional results (which neuron spikes at which step, and the input
+//     sums bit for bit) do not depend on clock, cycle counts, NoC latency,
+//     delivery order, barrier time, or on running the functional model inline
+//     or pipelined.
 //   - Receive, the step release and spike emission allocate nothing.
 //   - Bad configuration (a table that does not fit, a target out of range)
 //     returns an error; misuse by the chip (a delivery for an unknown axon,

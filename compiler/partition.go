@@ -409,6 +409,18 @@ func partitionPass(s *State) error {
 		}
 	}
 	s.parts = parts
+	if !ok {
+		neurons, room := 0, 0
+		for li := range p.Layers {
+			neurons += p.Layers[li].Size()
+		}
+		for _, c := range caps {
+			room += c.tiles * c.neurons
+		}
+		if neurons > room {
+			s.errorf("", "the model has %d neurons (pool populations included) but the board holds at most %d (over by %d); use a larger mesh or more chips (board.chips_x/chips_y)", neurons, room, neurons-room)
+		}
+	}
 	for i, c := range caps {
 		if left[i] < 0 {
 			var need []string

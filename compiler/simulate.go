@@ -35,6 +35,9 @@ type Simulator struct {
 	counts [][]int32
 	acc    [][]int64
 	scores []int64
+	// wt[layer][projection]: conv weights transposed to [ci_local][ky][kx][co_local]
+	// for the input-stationary loop.
+	wt [][][]int32
 }
 
 // NewSimulator checks p's layers and prepares buffers.
@@ -53,6 +56,17 @@ func NewSimulator(p *Program) (*Simulator, error) {
 		}
 	}
 	s.scores = make([]int64, p.Layers[p.Output.Layer].Size())
+	s.wt = make([][][]int32, len(p.Layers))
+	for li := range p.Layers {
+		s.wt[li] = make([][]int32, len(p.Layers[li].Inputs))
+		for j := range p.Layers[li].Inputs {
+			pr := &p.Layers[li].Inputs[j]
+			if pr.Kind != ProjConv {
+				continue
+			}
+			s.wt[li][j] = transposeConv(pr)
+		}
+	}
 	return s, nil
 }
 
@@ -94,7 +108,7 @@ func (s *Simulator) Run(pixels []uint8) (Result, error) {
 			if pr.Kind == ProjDense {
 				dense(acc, pr.Weights, x)
 			} else {
-				conv(acc, pr, x, sh)
+				convScatter(acc, pr, s.wt[li][j], x, sh)
 			}
 		}
 		if l.Kind != LayerReadout {
@@ -134,6 +148,60 @@ func dense(acc []int64, w []int32, x []int32) {
 	}
 }
 
+// transposeConv returns pr's weights as [ci][ky][kx][co within the group].
+func transposeConv(pr *Projection) []int32 {
+	cinG, coutG, k := pr.InShape[0]/pr.Groups, pr.Cout/pr.Groups, pr.KH*pr.KW
+	wt := make([]int32, len(pr.Weights))
+	for co := 0; co < pr.Cout; co++ {
+		g, col := co/coutG, co%coutG
+		for cl := 0; cl < cinG; cl++ {
+			for t := 0; t < k; t++ {
+				wt[((g*cinG+cl)*k+t)*coutG+col] = pr.Weights[(co*cinG+cl)*k+t]
+			}
+		}
+	}
+	return wt
+}
+
+// convScatter adds the contribution of every nonzero input x[ci,iy,ix] to the
+// outputs it reaches: input-stationary, so silent inputs cost nothing.
+func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int) {
+	h, w := pr.InShape[1], pr.InShape[2]
+	cinG, coutG := pr.InShape[0]/pr.Groups, pr.Cout/pr.Groups
+	oh, ow := out[1], out[2]
+	plane := oh * ow
+	k := pr.KH * pr.KW
+	for i, v := range x {
+		if v == 0 {
+			continue
+		}
+		xv := int64(v)
+		ci, iy, ix := i/(h*w), (i/w)%h, i%w
+		g := ci / cinG
+		base := g * coutG * plane
+		for ky := 0; ky < pr.KH; ky++ {
+			ny := iy + pr.Pad - ky
+			if ny < 0 || ny%pr.Stride != 0 || ny/pr.Stride >= oh {
+				continue
+			}
+			oy := ny / pr.Stride
+			for kx := 0; kx < pr.KW; kx++ {
+				nx := ix + pr.Pad - kx
+				if nx < 0 || nx%pr.Stride != 0 || nx/pr.Stride >= ow {
+					continue
+				}
+				o := base + oy*ow + nx/pr.Stride
+				ws := wt[(ci*k+ky*pr.KW+kx)*coutG:][:coutG]
+				for col, wv := range ws {
+					acc[o+col*plane] += int64(wv) * xv
+				}
+			}
+		}
+	}
+}
+
+// conv is the output-stationary form of convScatter (kept as the differential
+// reference in tests).
 func conv(acc []int64, pr *Projection, x []int32, out []int) {
 	cin, h, w := pr.InShape[0], pr.InShape[1], pr.InShape[2]
 	cinG, coutG := cin/pr.Groups, pr.Cout/pr.Groups

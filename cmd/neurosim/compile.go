@@ -99,7 +99,7 @@ func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	fmt.Fprintf(w, "%s → %s on %q: %d of %d tiles, %d-bit weights, %d phases\n", model, out, p.SpecName, r.UsedCores, r.Tiles, p.WeightBits, len(p.Schedule))
 	fmt.Fprintf(w, "model sha256 %s\nspec  sha256 %s\n\n", p.ModelHash, p.SpecHash)
 	t := tablewriter.NewTable(w)
-	t.Header("layer", "kind", "neuron", "core kind", "cores", "neurons", "synapses", "axons", "bytes", "neuron use", "memory use", "θ", "D", "step", "max |Δw|", "mean |Δw|")
+	t.Header("layer", "kind", "neuron", "core kind", "cores", "neurons", "synapses", "axons", "bytes", "neuron use", "memory use", "θ", "D", "step", "max w err", "mean w err")
 	for _, l := range r.Layers {
 		if err := t.Append(l.Name, l.Kind, l.Neuron, l.CoreKind, fmt.Sprint(l.Cores), fmt.Sprint(l.Neurons), groupDigits(l.Synapses),
 			fmt.Sprint(l.Axons), groupDigits(int64(l.Bytes)), pct(l.NeuronUse), pct(l.MemUse), fmt.Sprint(l.Threshold), fmt.Sprint(l.D),

@@ -1,0 +1,81 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/models/data"
+	"github.com/neurosim/neurosim/models/train"
+)
+
+// trainedModel returns the trained default model: $NEUROSIM_MODEL, else
+// assets/sfa-convnet-mnist.nsm; the test skips when neither exists.
+func trainedModel(t *testing.T) *models.Graph {
+	path := os.Getenv("NEUROSIM_MODEL")
+	if path == "" {
+		path = filepath.Join("..", "assets", "sfa-convnet-mnist.nsm")
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("no trained model at %s (train one with neurosim train, or set NEUROSIM_MODEL)", path)
+	}
+	g, err := models.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestTrainedModelOnMNIST compiles the trained model for the three presets and
+// checks the integer program's accuracy on MNIST against the trainer's own
+// reference inference of the graph: the predictions agree on almost every
+// image and the accuracy stays within half a point. 1,000 images by default,
+// the whole test set with NEUROSIM_LONG=1.
+func TestTrainedModelOnMNIST(t *testing.T) {
+	g := trainedModel(t)
+	ds, err := data.MNIST("")
+	if err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	n := 1000
+	if os.Getenv("NEUROSIM_LONG") == "1" {
+		n = ds.Test.N
+	}
+	ref, err := train.Evaluate(g, &ds.Test, n, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, preset := range []string{"default", "loihi"} {
+		p, err := Compile(g, mustPreset(preset), Options{Seed: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", preset, err)
+		}
+		sim, err := NewSimulator(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		correct, agree := 0, 0
+		for i := 0; i < n; i++ {
+			res, err := sim.Run(ds.Test.Image(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Class == int(ds.Test.Labels[i]) {
+				correct++
+			}
+			if res.Class == ref.Pred[i] {
+				agree++
+			}
+		}
+		acc := float64(correct) / float64(n)
+		t.Logf("%s: integer program %.2f%%, float reference %.2f%%, agreement %.2f%% on %d images",
+			preset, 100*acc, 100*ref.Accuracy, 100*float64(agree)/float64(n), n)
+		if acc < ref.Accuracy-0.005 {
+			t.Errorf("%s: accuracy %.4f more than half a point below the reference %.4f", preset, acc, ref.Accuracy)
+		}
+		if agree < n*99/100 {
+			t.Errorf("%s: predictions agree on %d/%d", preset, agree, n)
+		}
+	}
+}

@@ -108,8 +108,16 @@ func (p *Program) check(level int) error {
 		if level == checkLowered {
 			continue
 		}
-		if l.Threshold < 1 || l.Threshold%2 == 0 {
-			return fmt.Errorf("layer %d (%s): threshold %d is not a positive odd integer", i, l.Name, l.Threshold)
+		if len(l.Threshold) != l.Shape[0] {
+			return fmt.Errorf("layer %d (%s): %d thresholds for %d channels", i, l.Name, len(l.Threshold), l.Shape[0])
+		}
+		for _, th := range l.Threshold {
+			if th < 1 || th%2 == 0 {
+				return fmt.Errorf("layer %d (%s): threshold %d is not a positive odd integer", i, l.Name, th)
+			}
+			if l.Kind == LayerReadout && th != l.Threshold[0] {
+				return fmt.Errorf("layer %d (%s): a readout layer needs one threshold for all channels", i, l.Name)
+			}
 		}
 		if len(l.Bias) != l.Shape[0] {
 			return fmt.Errorf("layer %d (%s): %d biases for %d channels", i, l.Name, len(l.Bias), l.Shape[0])

@@ -31,13 +31,13 @@ func Example() {
 		return
 	}
 	for _, l := range p.Layers {
-		fmt.Printf("%s: %s %v, D=%d, θ=%d, step %d, %d core(s) of %s\n", l.Name, l.Kind, l.Shape, l.D, l.Threshold, l.Step, len(l.Cores), p.Cores[l.Cores[0]].Kind)
+		fmt.Printf("%s: %s %v, D=%d, θ=%v, step %d, %d core(s) of %s\n", l.Name, l.Kind, l.Shape, l.D, l.Threshold, l.Step, len(l.Cores), p.Cores[l.Cores[0]].Kind)
 	}
 	px := []uint8{0, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0}
 	res, _ := compiler.Simulate(p, px)
 	fmt.Println("class", res.Class, "scores", res.Scores, "counts", res.Counts[0][:8])
 	// Output:
-	// conv: spike [2 4 4], D=4, θ=32385, step 1, 1 core(s) of digital
-	// fc: readout [3], D=0, θ=507, step 2, 1 core(s) of digital
+	// conv: spike [2 4 4], D=4, θ=[32385 64769], step 1, 1 core(s) of digital
+	// fc: readout [3], D=0, θ=[507 507 507], step 2, 1 core(s) of digital
 	// class 1 scores [0 127 -127] counts [0 0 2 2 0 0 3 3]
 }

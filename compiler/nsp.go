@@ -332,7 +332,7 @@ func (p *Program) WriteDOT(w io.Writer) error {
 	var b bytes.Buffer
 	b.WriteString("digraph program {\n  rankdir=LR;\n  node [shape=box];\n  input [label=\"input\\n" + fmt.Sprint(p.Input.Shape) + "\"];\n")
 	for i, l := range p.Layers {
-		fmt.Fprintf(&b, "  l%d [label=%q];\n", i, fmt.Sprintf("%s\n%s %v D=%d θ=%d\n%d cores", l.Name, l.Kind, l.Shape, l.D, l.Threshold, len(l.Cores)))
+		fmt.Fprintf(&b, "  l%d [label=%q];\n", i, fmt.Sprintf("%s\n%s %v D=%d\n%d cores", l.Name, l.Kind, l.Shape, l.D, len(l.Cores)))
 	}
 	for i, l := range p.Layers {
 		for j := range l.Inputs {

@@ -64,19 +64,19 @@ const (
 // Layer is one population of neurons and the projections that feed it.
 //
 // Integer semantics (what Simulate computes and the chip reproduces): each neuron
-// accumulates acc = Bias[c] + Σ_projections Σ w·x over its inputs x (spike counts of
-// the source layer, or input pixels), in exact integer arithmetic. A spike or pool
-// layer then emits
+// of channel c accumulates acc = Bias[c] + Σ_projections Σ w·x over its inputs x
+// (spike counts of the source layer, or input pixels), in exact integer
+// arithmetic. With θ = Threshold[c] a spike or pool layer then emits
 //
-//	s = clamp(floor((acc + (Threshold−1)/2) / Threshold), 0, D)
+//	s = clamp(floor((acc + (θ−1)/2) / θ), 0, D)
 //
-// Threshold is odd, so acc/Threshold is never exactly halfway between integers and
-// this equals round(clamp(acc/Threshold, 0, D)) under either rounding mode. On a
-// core with the "multispike" model the neuron computes it directly; on an "if" core
-// (Neuron "if") the neuron starts the phase at v = acc + (Threshold−1)/2 and runs D
-// sub-steps with threshold Threshold (fire when v ≥ Threshold) and subtractive
-// reset by Threshold, which fires exactly s times. A readout layer does not fire;
-// acc is its output (score = acc·Scale).
+// θ is odd, so acc/θ is never exactly halfway between integers and this equals
+// round(clamp(acc/θ, 0, D)) under either rounding mode. On a core with the
+// "multispike" model the neuron computes it directly; on an "if" core (Neuron
+// "if") the neuron starts the phase at v = acc + (θ−1)/2 and runs D sub-steps with
+// threshold θ (fire when v ≥ θ) and subtractive reset by θ, which fires exactly s
+// times. A readout layer does not fire; acc is its output, and all its channels
+// share one θ so that scores compare directly (score = acc·Scale).
 type Layer struct {
 	Name   string `json:"name"`   // the weight node feeding it (conv1), else Node
 	Node   string `json:"node"`   // the graph node that makes the population (MultiSpike, pool, Output)
@@ -84,11 +84,13 @@ type Layer struct {
 	Neuron string `json:"neuron"` // neuron model on the chip: multispike, if, or "" (readout)
 	Shape  []int  `json:"shape"`
 	D      int    `json:"d"`
-	// Threshold θ in accumulator units: one spike level is worth θ.
-	Threshold int32 `json:"threshold"`
+	// Threshold θ per channel (Shape[0]) in accumulator units: one spike level of
+	// channel c is worth Threshold[c]. Positive and odd.
+	Threshold []int32 `json:"threshold"`
 	// Bias per channel (Shape[0]) in accumulator units.
 	Bias []int32 `json:"-"`
-	// Scale is the real value of one accumulator unit (1/θ for spike layers).
+	// Scale is the real value of one accumulator unit of a readout layer (1/θ);
+	// 1 for pool layers, 0 for spike layers (whose θ is per channel).
 	Scale float64 `json:"scale"`
 	// Step is the barrier phase in which the layer fires (1 + longest path from the
 	// input, counting layers).

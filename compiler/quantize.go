@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math"
+	"slices"
 
 	"github.com/neurosim/neurosim/arch"
 )
@@ -27,12 +28,15 @@ func weightBits(spec *arch.Spec) int {
 	return min(max(bits, 2), 31)
 }
 
-// quantizePass gives each population an odd integer threshold θ and integer
-// weights w = round(W·src·θ) with |w| ≤ 2^(bits−1) − 1, θ as large as that
-// allows: θ = the largest odd integer ≤ qmax / max|W·src| (at least 1; weights
-// beyond qmax are clipped and counted). Pool layers are exact (θ = 1, w = 1).
-// The bias becomes round(b·θ). The error of every weight against the float
-// model, |w/(θ·src) − W|, is reported per layer.
+// quantizePass gives each channel c of a population an odd integer threshold θ_c
+// and integer weights w = round(W·src·θ_c) with |w| ≤ 2^(bits−1) − 1, θ_c as
+// large as that allows: the largest odd integer ≤ qmax / max_c|W·src| over the
+// channel's weights in every projection (at least 1; weights beyond qmax are
+// clipped and counted). Per-channel thresholds follow folded BatchNorms, whose
+// scales differ per channel. A readout layer uses the smallest θ_c for every
+// channel so that its scores compare directly. Pool layers are exact (θ = 1,
+// w = 1). The bias becomes round(b·θ_c). The error of every weight against the
+// float model, |w/(θ_c·src) − W|, is reported per layer.
 func quantizePass(s *State) error {
 	p := s.prog
 	bits := weightBits(s.Spec)
@@ -40,48 +44,56 @@ func quantizePass(s *State) error {
 	qmax := float64(int64(1)<<(bits-1) - 1)
 	for li := range p.Layers {
 		l := &p.Layers[li]
+		C := l.Shape[0]
+		l.Threshold = make([]int32, C)
 		if l.Kind == LayerPool {
-			l.Threshold, l.Scale = 1, 1
-			l.Bias = make([]int32, l.Shape[0])
+			for c := range l.Threshold {
+				l.Threshold[c] = 1
+			}
+			l.Scale = 1
+			l.Bias = make([]int32, C)
 			l.biasReal = nil
 			s.accBound(l)
 			continue
 		}
-		m := 0.0
+		m := make([]float64, C)
 		for _, pr := range l.Inputs {
-			for _, w := range pr.real {
-				m = max(m, math.Abs(w))
+			per := len(pr.real) / pr.Cout
+			for k, w := range pr.real {
+				c := k / per
+				m[c] = max(m[c], math.Abs(w))
 			}
 		}
-		theta := 1.0
-		if m > 0 {
-			theta = math.Floor(qmax / m)
+		theta := make([]float64, C)
+		for c := range theta {
+			theta[c] = oddTheta(qmax, m[c])
 		}
-		if theta < 1 {
-			theta = 1
+		if l.Kind == LayerReadout {
+			lo := slices.Min(theta)
+			for c := range theta {
+				theta[c] = lo
+			}
+			l.Scale = 1 / lo
 		}
-		if math.Mod(theta, 2) == 0 {
-			theta--
+		for c := range theta {
+			l.Threshold[c] = int32(theta[c])
 		}
-		if theta > 1<<29 {
-			theta = 1<<29 + 1
-		}
-		l.Threshold = int32(theta)
-		l.Scale = 1 / theta
 		var q QuantStats
 		n := 0
 		for i := range l.Inputs {
 			pr := &l.Inputs[i]
+			per := len(pr.real) / pr.Cout
 			pr.Weights = make([]int32, len(pr.real))
 			for j, w := range pr.real {
-				v := math.RoundToEven(w * theta)
+				th := theta[j/per]
+				v := math.RoundToEven(w * th)
 				if v > qmax {
 					v, q.Clipped = qmax, q.Clipped+1
 				} else if v < -qmax {
 					v, q.Clipped = -qmax, q.Clipped+1
 				}
 				pr.Weights[j] = int32(v)
-				err := math.Abs(v/theta-w) / pr.src
+				err := math.Abs(v/th-w) / pr.src
 				q.MaxAbsErr = max(q.MaxAbsErr, err)
 				q.MeanAbsErr += err
 				q.MaxAbsW = max(q.MaxAbsW, math.Abs(w)/pr.src)
@@ -95,9 +107,9 @@ func quantizePass(s *State) error {
 		l.Quant = q
 		l.Bias = make([]int32, len(l.biasReal))
 		for c, b := range l.biasReal {
-			v := math.RoundToEven(b * theta)
+			v := math.RoundToEven(b * theta[c])
 			if math.Abs(v) > math.MaxInt32/2 {
-				s.errorf(l.Name, "bias %g at threshold %g does not fit 30 bits; the layer's weights are too small relative to its bias", b, theta)
+				s.errorf(l.Name, "bias %g at threshold %g does not fit 30 bits; the layer's weights are too small relative to its bias", b, theta[c])
 				v = 0
 			}
 			l.Bias[c] = int32(v)
@@ -106,6 +118,19 @@ func quantizePass(s *State) error {
 		s.accBound(l)
 	}
 	return nil
+}
+
+// oddTheta is the largest odd integer ≤ qmax/m, at least 1 and at most 2^29+1.
+func oddTheta(qmax, m float64) float64 {
+	theta := 1.0
+	if m > 0 {
+		theta = math.Floor(qmax / m)
+	}
+	theta = min(max(theta, 1), 1<<29+1)
+	if math.Mod(theta, 2) == 0 {
+		theta--
+	}
+	return theta
 }
 
 // accBound sets l.AccBound = max over output channels of |bias| + θ + Σ|w|·vmax
@@ -134,7 +159,7 @@ func (s *State) accBound(l *Layer) {
 		if co < len(l.Bias) {
 			bias = math.Abs(float64(l.Bias[co]))
 		}
-		b = max(b, sum[co]+bias+float64(l.Threshold))
+		b = max(b, sum[co]+bias+float64(l.Threshold[co]))
 	}
 	l.AccBound = int64(b)
 	if b > math.MaxInt32 {

@@ -34,7 +34,8 @@ type LayerReport struct {
 	Synapses  int64      `json:"synapses"`
 	Axons     int        `json:"axons"`
 	Bytes     int        `json:"bytes"`
-	Threshold int32      `json:"threshold"`
+	ThetaMin  int32      `json:"threshold_min"`
+	ThetaMax  int32      `json:"threshold_max"`
 	D         int        `json:"d"`
 	Step      int        `json:"step"`
 	NeuronUse float64    `json:"neuron_utilisation"` // neurons / (cores × neurons per core)
@@ -134,7 +135,7 @@ func emitPass(s *State) error {
 	for li := range p.Layers {
 		l := &p.Layers[li]
 		lr := LayerReport{Name: l.Name, Kind: l.Kind, Neuron: l.Neuron, Cores: len(l.Cores), Neurons: l.Size(),
-			Threshold: l.Threshold, D: l.D, Step: l.Step, Quant: l.Quant}
+			ThetaMin: slices.Min(l.Threshold), ThetaMax: slices.Max(l.Threshold), D: l.D, Step: l.Step, Quant: l.Quant}
 		var c capacity
 		for _, ci := range l.Cores {
 			core := &p.Cores[ci]

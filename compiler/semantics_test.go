@@ -14,14 +14,14 @@ import (
 func TestFireIsMultiSpike(t *testing.T) {
 	for _, theta := range []int32{1, 3, 7, 255, 2065, 8745} {
 		for _, d := range []int{1, 4, 16} {
-			l := Layer{Kind: LayerSpike, D: d, Threshold: theta}
+			l := Layer{Kind: LayerSpike, D: d, Threshold: []int32{theta}}
 			for _, mode := range []neuron.RoundMode{neuron.HalfEven, neuron.HalfUp} {
 				ms, err := neuron.NewMultiSpike(d, mode)
 				if err != nil {
 					t.Fatal(err)
 				}
 				for acc := -3 * int64(theta); acc <= int64(d+2)*int64(theta); acc++ {
-					if got, want := l.Fire(acc), ms.Fire(float64(acc)/float64(theta)); got != want {
+					if got, want := l.Fire(0, acc), ms.Fire(float64(acc)/float64(theta)); got != want {
 						t.Fatalf("θ=%d D=%d %v acc=%d: Fire %d, MultiSpike %d", theta, d, mode, acc, got, want)
 					}
 				}
@@ -35,7 +35,7 @@ func TestFireIsMultiSpike(t *testing.T) {
 func TestFireIsIF(t *testing.T) {
 	for _, theta := range []int32{1, 3, 255, 2065} {
 		d := 4
-		l := Layer{Kind: LayerSpike, D: d, Threshold: theta}
+		l := Layer{Kind: LayerSpike, D: d, Threshold: []int32{theta}}
 		m, err := neuron.NewIF(neuron.IFParams{R: 1, DT: 1, VThreshold: float64(theta), Reset: neuron.ResetSubtract, Compare: neuron.AtOrAbove})
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +60,7 @@ func TestFireIsIF(t *testing.T) {
 					n++
 				}
 			}
-			if want := l.Fire(acc); n != want {
+			if want := l.Fire(0, acc); n != want {
 				t.Fatalf("θ=%d acc=%d: IF fired %d, Fire %d", theta, acc, n, want)
 			}
 		}
@@ -275,7 +275,7 @@ func execCores(p *Program, px []uint8) ([][]int64, [][]int32) {
 				for _, ci := range l.Cores {
 					c := &p.Cores[ci]
 					for n := 0; n < c.Neurons(); n++ {
-						if int32(sub) < l.Fire(acc[ci][n]) { // thermometer: spikes first
+						if int32(sub) < l.Fire(c.Region.C0+n/((c.Region.Y1-c.Region.Y0)*(c.Region.X1-c.Region.X0)), acc[ci][n]) { // thermometer: spikes first
 							for _, d := range c.Fan[c.FanStart[n]:c.FanStart[n+1]] {
 								deliver(d, 1)
 							}
@@ -296,7 +296,8 @@ func execCores(p *Program, px []uint8) ([][]int64, [][]int32) {
 		for n, a := range acc[i] {
 			g := p.GlobalNeuron(c, n)
 			la[c.Layer][g] = a
-			lc[c.Layer][g] = p.Layers[c.Layer].Fire(a)
+			sh := chw(p.Layers[c.Layer].Shape)
+			lc[c.Layer][g] = p.Layers[c.Layer].Fire(g/(sh[1]*sh[2]), a)
 		}
 	}
 	return la, lc

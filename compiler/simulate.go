@@ -2,14 +2,16 @@ package compiler
 
 import "fmt"
 
-// Fire returns the spike count of a neuron of a spike or pool layer whose
-// accumulator (bias included) is acc: clamp(floor((acc + (θ−1)/2)/θ), 0, D).
-func (l *Layer) Fire(acc int64) int32 {
-	num := acc + int64(l.Threshold-1)/2
+// Fire returns the spike count of a neuron of channel c of a spike or pool layer
+// whose accumulator (bias included) is acc: clamp(floor((acc + (θ−1)/2)/θ), 0, D)
+// with θ = Threshold[c].
+func (l *Layer) Fire(c int, acc int64) int32 {
+	th := int64(l.Threshold[c])
+	num := acc + (th-1)/2
 	if num < 0 {
 		return 0
 	}
-	return int32(min(num/int64(l.Threshold), int64(l.D)))
+	return int32(min(num/th, int64(l.D)))
 }
 
 // Result is the outcome of one functional inference.
@@ -113,8 +115,10 @@ func (s *Simulator) Run(pixels []uint8) (Result, error) {
 		}
 		if l.Kind != LayerReadout {
 			out := s.counts[li]
-			for i, a := range acc {
-				out[i] = l.Fire(a)
+			for c := 0; c < sh[0]; c++ {
+				for i := c * plane; i < (c+1)*plane; i++ {
+					out[i] = l.Fire(c, acc[i])
+				}
 			}
 		}
 	}

@@ -92,6 +92,13 @@ it, and exits non-zero.`,
 	return cmd
 }
 
+func thetaRange(lo, hi int32) string {
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
+}
+
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
 
 func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
@@ -102,7 +109,7 @@ func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	t.Header("layer", "kind", "neuron", "core kind", "cores", "neurons", "synapses", "axons", "bytes", "neuron use", "memory use", "θ", "D", "step", "max w err", "mean w err")
 	for _, l := range r.Layers {
 		if err := t.Append(l.Name, l.Kind, l.Neuron, l.CoreKind, fmt.Sprint(l.Cores), fmt.Sprint(l.Neurons), groupDigits(l.Synapses),
-			fmt.Sprint(l.Axons), groupDigits(int64(l.Bytes)), pct(l.NeuronUse), pct(l.MemUse), fmt.Sprint(l.Threshold), fmt.Sprint(l.D),
+			fmt.Sprint(l.Axons), groupDigits(int64(l.Bytes)), pct(l.NeuronUse), pct(l.MemUse), thetaRange(l.ThetaMin, l.ThetaMax), fmt.Sprint(l.D),
 			fmt.Sprint(l.Step), fmt.Sprintf("%.3g", l.Quant.MaxAbsErr), fmt.Sprintf("%.3g", l.Quant.MeanAbsErr)); err != nil {
 			return err
 		}

@@ -37,7 +37,10 @@
 //
 // with n, n' ~ N(0,1) fresh on every read: σ_m = read_noise is PRIME's
 // multiplicative w·(1 + 0.2·N(0,1)) applied per cell, σ_a = read_noise_add_us
-// an additive conductance noise. The IR-drop model is a first-order,
+// an additive conductance noise. PRIME's code applies the noise to the pair's
+// weight G+ − G−; per cell, a pair with one cell raised to G and the other
+// at g_off has variance σ_m²·(G² + g_off²) instead of σ_m²·(G − g_off)²:
+// larger by 2·σ_m²·g_off·G, nothing when g_off = 0, 2 % at G = g_on = 100·g_off. The IR-drop model is a first-order,
 // data-independent attenuation: row 0 sits next to the column sense
 // amplifiers and each row further away loses the fraction ρ of its current
 // on the bit-line segment it crosses. Drift multiplies every conductance,

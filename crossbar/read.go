@@ -193,9 +193,10 @@ func (x *Crossbar) read(rows []int32, amp []float64, t float64, rng *rand.Rand, 
 		switch {
 		case noisy:
 			sq := sq[:len(row)]
+			wg := w * gOffL
 			for c, l := range row {
 				lv := w * float64(l)
-				g := w*gOffL + lv
+				g := wg + lv
 				sum[c] += lv
 				sq[c] += g * g
 			}

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// BenchmarkOpenReadCNN opens cnn_sinabs.nir (270 kB, 13 nodes) and reads
+// BenchmarkOpenReadCNN opens cnn_sinabs.nir (270 kB, 15 nodes) and reads
 // every dataset, as the NIR importer does.
 func BenchmarkOpenReadCNN(b *testing.B) {
 	p := filepath.Join(nirDir, "cnn_sinabs.nir")

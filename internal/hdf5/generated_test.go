@@ -192,7 +192,7 @@ func TestGeneratedStructure(t *testing.T) {
 		t.Errorf("v0.h5 superblock version %d", v)
 	}
 	root := f.Root()
-	if got, want := root.Members(), []string{"layouts", "numbers", "strings"}; !reflect.DeepEqual(got, want) {
+	if got, want := root.Members(), []string{"layouts", "links", "numbers", "strings"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("root members %v, want %v", got, want)
 	}
 	// Soft link resolves to its target.
@@ -248,6 +248,30 @@ func TestGeneratedStructure(t *testing.T) {
 	}
 	if n := headerChunks(t, root, "layouts/chunked_gzip"); n < 2 {
 		t.Errorf("chunked_gzip header has %d chunks; gen.py meant to force a continuation", n)
+	}
+	links, err := root.Group("links")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := links.Members(), []string{"dangling", "ext", "hard", "loop_a", "loop_b"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("links members %v, want %v", got, want)
+	}
+	if h, _, _ := links.resolve(""); h.first(msgLink) == nil {
+		t.Error("/links is not a new-style group; gen.py meant to force link messages")
+	}
+	if d, err := links.Dataset("hard"); err != nil {
+		t.Error(err)
+	} else if v, err := d.ReadInt64s(); err != nil || v[0] != -6 {
+		t.Errorf("/links/hard = %v, %v", v, err)
+	}
+	if _, err := links.Kind("loop_a"); err == nil || !strings.Contains(err.Error(), "soft links followed") {
+		t.Errorf("soft-link loop: %v", err)
+	}
+	if _, err := links.Kind("dangling"); err == nil || !strings.Contains(err.Error(), "no member") {
+		t.Errorf("dangling soft link: %v", err)
+	}
+	if _, err := links.Kind("ext"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("external link: %v", err)
 	}
 	if u, err := root.Dataset("numbers/u8_big"); err != nil {
 		t.Fatal(err)

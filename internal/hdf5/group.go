@@ -108,30 +108,10 @@ func (g *Group) resolveSoft(name string, budget *int) (*objHeader, string, error
 		h, err := g.f.readObjectHeader(cur.addr)
 		return h, cur.path, err
 	}
-	for i, part := range parts {
-		l, ok := cur.links[part]
-		if !ok {
-			return nil, "", errAt("group "+cur.path, -1, "no member %q", part)
-		}
-		p := joinPath(cur.path, part)
-		var h *objHeader
-		var err error
-		switch {
-		case l.ext:
-			return nil, "", unsupportedAt("link "+p, -1, "external link")
-		case l.soft != "":
-			if *budget--; *budget < 0 {
-				return nil, "", errAt("link "+p, -1, "more than %d soft links followed", maxLinkDepth)
-			}
-			h, _, err = cur.resolveSoft(l.soft, budget)
-		default:
-			h, err = g.f.readObjectHeader(l.addr)
-		}
+	for _, part := range parts[:len(parts)-1] {
+		h, p, err := cur.follow(part, budget)
 		if err != nil {
 			return nil, "", err
-		}
-		if i == len(parts)-1 {
-			return h, p, nil
 		}
 		if isDataset(h) {
 			return nil, "", errAt("group "+p, h.off, "is a dataset, not a group")
@@ -140,7 +120,28 @@ func (g *Group) resolveSoft(name string, budget *int) (*objHeader, string, error
 			return nil, "", err
 		}
 	}
-	panic("unreachable")
+	return cur.follow(parts[len(parts)-1], budget)
+}
+
+// follow reads the object header that the link name of g points to.
+func (g *Group) follow(name string, budget *int) (*objHeader, string, error) {
+	l, ok := g.links[name]
+	if !ok {
+		return nil, "", errAt("group "+g.path, -1, "no member %q", name)
+	}
+	p := joinPath(g.path, name)
+	switch {
+	case l.ext:
+		return nil, "", unsupportedAt("link "+p, -1, "external link")
+	case l.soft != "":
+		if *budget--; *budget < 0 {
+			return nil, "", errAt("link "+p, -1, "more than %d soft links followed", maxLinkDepth)
+		}
+		h, _, err := g.resolveSoft(l.soft, budget)
+		return h, p, err
+	}
+	h, err := g.f.readObjectHeader(l.addr)
+	return h, p, err
 }
 
 func (f *File) openGroup(addr uint64, path string) (*Group, error) {

@@ -120,6 +120,13 @@ def attributes(h, fname):
 def links(h, fname):
     h["strings/soft"] = h5py.SoftLink("/numbers/i4_le")
     h["numbers/parent"] = h["/"]  # hard link back to the root: a cycle
+    # An external link forces a new-style group (link messages) even here.
+    g = h.create_group("links")
+    g["loop_a"] = h5py.SoftLink("/links/loop_b")
+    g["loop_b"] = h5py.SoftLink("/links/loop_a")
+    g["dangling"] = h5py.SoftLink("/nowhere")
+    g["ext"] = h5py.ExternalLink("other.h5", "/x")
+    g["hard"] = h["numbers/i1_le"]
 
 
 def v0(fname):

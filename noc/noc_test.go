@@ -3,6 +3,7 @@ package noc
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
@@ -255,4 +256,150 @@ func TestCreditInvariantAndDrain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ticker wakes every router every cycle (before the network's own events),
+// turning the event-driven network into a clocked one for differential tests.
+type ticker struct {
+	n    *Network
+	e    *sim.Engine
+	stop uint64
+}
+
+func (tk *ticker) Handle(ev sim.Event) {
+	c := uint64(ev.Time / tk.n.Period())
+	for i := range tk.n.routers {
+		tk.n.routers[i].wake(c)
+	}
+	if c < tk.stop {
+		tk.e.Schedule(sim.Event{Time: ev.Time + tk.n.Period(), Handler: tk, Priority: -1})
+	}
+}
+
+// TestEventDrivenMatchesClocked: evaluating only the routers that woke
+// themselves gives exactly the deliveries (times, order, hops) of evaluating
+// every router every cycle. A lost wake-up would delay some packet.
+func TestEventDrivenMatchesClocked(t *testing.T) {
+	for _, topo := range []string{"mesh", "torus"} {
+		for _, load := range []float64{0.1, 0.6} {
+			run := func(clocked bool) ([]delivery, Stats) {
+				spec := testSpec(topo, 2, 1, 3)
+				n, e, s := newNet(t, spec, 5, 4)
+				rng := rand.New(rand.NewPCG(7, uint64(load*100)))
+				const cycles = 1500
+				for c := range uint64(cycles) {
+					at(e, sim.Time(c)*n.Period(), func() {
+						for i := range 20 {
+							if rng.Float64() > load/2 {
+								continue
+							}
+							p := n.NewPacket()
+							p.Flits = 1 + rng.IntN(3)
+							p.A = int64(c)
+							if rng.IntN(4) == 0 {
+								for j := range 20 {
+									if rng.IntN(5) == 0 {
+										p.Dests = append(p.Dests, Tile{j % 5, j / 5})
+									}
+								}
+							}
+							if len(p.Dests) == 0 {
+								p.Dst = Tile{rng.IntN(5), rng.IntN(4)}
+							}
+							n.Inject(Tile{i % 5, i / 5}, p)
+						}
+					})
+				}
+				if clocked {
+					e.Schedule(sim.Event{Time: 0, Handler: &ticker{n: n, e: e, stop: 20 * cycles}, Priority: -1})
+				}
+				if e.RunUntil(sim.Time(40*cycles) * n.Period()) {
+					t.Fatalf("%s load %.1f clocked=%v: not drained after %d cycles (deadlock)\n%s", topo, load, clocked, 40*cycles, n.dump())
+				}
+				return s.got, n.Stats()
+			}
+			ev, evStats := run(false)
+			ck, ckStats := run(true)
+			if len(ev) == 0 || !reflect.DeepEqual(ev, ck) || !reflect.DeepEqual(evStats, ckStats) {
+				t.Errorf("%s load %.1f: event-driven and clocked runs differ (%d vs %d deliveries)", topo, load, len(ev), len(ck))
+			}
+		}
+	}
+}
+
+// TestMulticastTree: every destination of a multicast packet receives it
+// exactly once, and the tree crosses fewer links than one unicast per
+// destination (never more, and strictly fewer when destinations share a path).
+func TestMulticastTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		topo := []string{"mesh", "torus"}[trial%2]
+		routing := []string{"xy", "yx"}[trial/2%2]
+		w, h := 2+rng.IntN(6), 2+rng.IntN(6)
+		src := Tile{rng.IntN(w), rng.IntN(h)}
+		var dests []Tile
+		for y := range h {
+			for x := range w {
+				if rng.IntN(3) == 0 {
+					dests = append(dests, Tile{x, y})
+				}
+			}
+		}
+		if len(dests) < 2 {
+			continue
+		}
+		links := func(multicast bool) (map[Tile]int, uint64, uint64) {
+			spec := testSpec(topo, 2, 1, 4)
+			spec.Routing, spec.Multicast = routing, multicast
+			n, e, s := newNet(t, spec, w, h)
+			p := n.NewPacket()
+			p.Dests = append(p.Dests, dests...)
+			p.A = 42
+			n.Inject(src, p)
+			e.Run()
+			got := map[Tile]int{}
+			for _, d := range s.got {
+				if d.a != 42 || d.src != src || d.hops != n.Hops(src, d.dst) {
+					t.Fatalf("bad delivery %+v (hops want %d)", d, n.Hops(src, d.dst))
+				}
+				got[d.dst]++
+			}
+			st := n.Stats()
+			return got, st.HopsX + st.HopsY, st.PacketsDelivered
+		}
+		mcGot, mcLinks, mcN := links(true)
+		ucGot, ucLinks, _ := links(false)
+		var sumHops uint64
+		for _, d := range dests {
+			if mcGot[d] != 1 || ucGot[d] != 1 {
+				t.Fatalf("%s %d×%d from %v: %v received %d (multicast) and %d (unicast) copies", topo, w, h, src, d, mcGot[d], ucGot[d])
+			}
+			sumHops += uint64(manhattanOrRing(topo, src, d, w, h))
+		}
+		if mcN != uint64(len(dests)) || len(mcGot) != len(dests) {
+			t.Fatalf("multicast delivered %d packets to %d tiles, want %d", mcN, len(mcGot), len(dests))
+		}
+		if ucLinks != sumHops || mcLinks > ucLinks {
+			t.Fatalf("link traversals: multicast %d, unicast %d, sum of hops %d", mcLinks, ucLinks, sumHops)
+		}
+	}
+	// A row of destinations behind each other shares the whole path.
+	spec := testSpec("mesh", 2, 1, 4)
+	n, e, _ := newNet(t, spec, 8, 1)
+	p := n.NewPacket()
+	for x := 1; x < 8; x++ {
+		p.Dests = append(p.Dests, Tile{x, 0})
+	}
+	n.Inject(Tile{0, 0}, p)
+	e.Run()
+	if st := n.Stats(); st.HopsX != 7 || st.PacketsDelivered != 7 {
+		t.Errorf("row multicast: %d link traversals for 7 deliveries, want 7 (unicast: 28)", st.HopsX)
+	}
+}
+
+func manhattanOrRing(topo string, a, b Tile, w, h int) int {
+	if topo == "torus" {
+		return ringDist(a.X, b.X, w) + ringDist(a.Y, b.Y, h)
+	}
+	return manhattan(a, b)
 }

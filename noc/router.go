@@ -252,7 +252,7 @@ func (r *router) eval(c uint64) {
 		for b := 0; b < v.nb; b++ {
 			br := &v.br[b]
 			k := br.sent - v.popped
-			if br.sent >= br.pkt.Flits || k >= v.n || v.at(k).ready > c {
+			if br.sent >= v.cur.Flits || k >= v.n || v.at(k).ready > c {
 				continue
 			}
 			reqs[br.out] |= 1 << i
@@ -286,7 +286,7 @@ func (r *router) eval(c uint64) {
 			if p != Local {
 				need := 1
 				if br.sent == 0 && br.vct {
-					need = br.pkt.Flits
+					need = v.cur.Flits
 				}
 				if o.credits[vc] < need {
 					if q := &o.cq[vc]; q.n > 0 {
@@ -333,7 +333,14 @@ func (r *router) move(c uint64, p Port, o *outPort, i int, v *inVC, br *branch) 
 	n.stats.stalls += stall
 	o.rr = i
 	head := br.sent == 0
-	tail := br.sent == br.pkt.Flits-1
+	// Every branch carries cur's flit count. A branch never reads its own
+	// packet after the tail has gone: a copy may be delivered and recycled
+	// downstream while sibling branches still wait here.
+	pkt := br.pkt
+	tail := br.sent == v.cur.Flits-1
+	if tail {
+		br.pkt = nil
+	}
 	idx := br.sent
 	br.sent++
 	if k := br.sent - v.popped; !tail && k < v.n {
@@ -353,13 +360,13 @@ func (r *router) move(c uint64, p Port, o *outPort, i int, v *inVC, br *branch) 
 	if p == Local {
 		n.stats.flitsDelivered++
 		if tail {
-			return br.pkt
+			return pkt
 		}
 		return nil
 	}
 	o.credits[vc]--
 	if head {
-		br.pkt.Hops++
+		pkt.Hops++
 	}
 	if p <= West {
 		n.stats.hopsX++
@@ -369,12 +376,12 @@ func (r *router) move(c uint64, p Port, o *outPort, i int, v *inVC, br *branch) 
 	d := o.down
 	ready := c + n.link + n.pipe
 	j := int(vc)*numPorts + o.downIn
-	d.in[j].push(flitEntry{pkt: br.pkt, ready: ready})
+	d.in[j].push(flitEntry{pkt: pkt, ready: ready})
 	d.active |= 1 << j
 	d.flits++
 	d.wake(ready)
 	if n.NumHooks() > 0 {
-		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: br.pkt,
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt,
 			Detail: FlitHop{From: r.tile, Out: p, VC: int(vc), Flit: idx}})
 	}
 	return nil

@@ -102,3 +102,23 @@ func BenchmarkSimulate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSynapses expands every axon of the default model's busiest conv core
+// into (neuron, weight) pairs, as a chip core does per incoming spike.
+func BenchmarkSynapses(b *testing.B) {
+	p, err := Compile(convNet(rand.New(rand.NewPCG(1, 2)), 32, 64, 128, 10), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &p.Cores[p.Layers[2].Cores[0]] // conv2
+	dst := make([]Synapse, 0, 4096)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for a := range c.Axons {
+			dst = p.Synapses(dst[:0], c, a)
+			n += len(dst)
+		}
+	}
+	b.ReportMetric(float64(n)/float64(b.N)/float64(len(c.Axons)), "synapses/axon")
+}

@@ -445,15 +445,18 @@ func partitionPass(s *State) error {
 			t := sg.t
 			c := caps[t.kind]
 			nm := neuronFor(l, c)
-			if l.Neuron == "" || nm == "if" {
-				l.Neuron = nm // a layer split over kinds runs as IF if any part must
+			if l.Kind == LayerReadout {
+				nm = ""
+			}
+			if si == 0 {
+				l.Neuron = nm
 			}
 			sg.first = len(p.Cores)
 			for ic := 0; ic < t.nc; ic++ {
 				for iy := 0; iy < t.ny; iy++ {
 					for ix := 0; ix < t.nx; ix++ {
 						r := Region{C0: sg.c0 + ic*t.cT, C1: min(sg.c0+(ic+1)*t.cT, sg.c1), Y0: iy * t.tH, Y1: min((iy+1)*t.tH, sh[1]), X0: ix * t.tW, X1: min((ix+1)*t.tW, sh[2])}
-						core := Core{ID: len(p.Cores), Kind: c.name, Layer: li, Region: r}
+						core := Core{ID: len(p.Cores), Kind: c.name, Neuron: nm, Layer: li, Region: r}
 						core.Axons = axonList(l, r)
 						_, mem, syn := boxNeeds(l, r, c.wbits)
 						core.NumAxons = len(core.Axons)
@@ -470,9 +473,6 @@ func partitionPass(s *State) error {
 					}
 				}
 			}
-		}
-		if l.Kind == LayerReadout {
-			l.Neuron = ""
 		}
 	}
 	return nil

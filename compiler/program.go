@@ -81,7 +81,7 @@ type Layer struct {
 	Name   string `json:"name"`   // the weight node feeding it (conv1), else Node
 	Node   string `json:"node"`   // the graph node that makes the population (MultiSpike, pool, Output)
 	Kind   string `json:"kind"`   // spike, pool or readout
-	Neuron string `json:"neuron"` // neuron model on the chip: multispike, if, or "" (readout)
+	Neuron string `json:"neuron"` // neuron model of its first core (see Core.Neuron); "" for readout
 	Shape  []int  `json:"shape"`
 	D      int    `json:"d"`
 	// Threshold θ per channel (Shape[0]) in accumulator units: one spike level of
@@ -217,6 +217,9 @@ type Core struct {
 	X      int    `json:"x"`
 	Y      int    `json:"y"`
 	Kind   string `json:"kind"` // core kind name in the spec
+	// Neuron is the model the core runs the layer's neurons as: multispike, if,
+	// or "" for a readout layer (accumulate only, never fire).
+	Neuron string `json:"neuron"`
 	Layer  int    `json:"layer"`
 	Region Region `json:"region"`
 	// Axons lists the presynaptic sources sorted by (Source, Neuron); the axon id

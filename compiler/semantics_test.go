@@ -371,3 +371,38 @@ func TestConvScatterMatchesGather(t *testing.T) {
 		}
 	}
 }
+
+// TestSynapsesFastMatchesWide: the per-axon expansion with precomputed kernel
+// rows and columns equals the plain loop, for strided, padded, grouped kernels
+// and regions cut out of the middle of a layer.
+func TestSynapsesFastMatchesWide(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, c := range []struct{ cin, cout, h, k, stride, pad, groups int }{
+		{1, 8, 9, 3, 1, 1, 1}, {4, 6, 8, 3, 2, 1, 2}, {6, 6, 7, 2, 2, 0, 6}, {2, 4, 10, 5, 3, 2, 2},
+	} {
+		pr := Projection{Source: -1, Kind: ProjConv, InShape: []int{c.cin, c.h, c.h}, Cout: c.cout, KH: c.k, KW: c.k, Stride: c.stride, Pad: c.pad, Groups: c.groups}
+		pr.Weights = make([]int32, pr.weightLen())
+		for i := range pr.Weights {
+			pr.Weights[i] = int32(rng.IntN(7) - 3)
+		}
+		oh := (c.h+2*c.pad-c.k)/c.stride + 1
+		l := Layer{Shape: []int{c.cout, oh, oh}, Inputs: []Projection{pr}}
+		p := &Program{Input: Input{Shape: pr.InShape}, Layers: []Layer{l}}
+		r := Region{C0: c.cout / 3, C1: c.cout, Y0: oh / 4, Y1: oh - oh/4, X0: 1, X1: oh}
+		core := &Core{Layer: 0, Region: r, Axons: axonList(&l, r)}
+		for a := range core.Axons {
+			fast := p.Synapses(nil, core, a)
+			ax := core.Axons[a]
+			n := int(ax.Neuron)
+			wide := synapsesWide(nil, &pr, r, n/(c.h*c.h), (n/c.h)%c.h, n%c.h)
+			if len(fast) != len(wide) {
+				t.Fatalf("%+v axon %d: %d vs %d synapses", c, a, len(fast), len(wide))
+			}
+			for i := range fast {
+				if fast[i] != wide[i] {
+					t.Fatalf("%+v axon %d: synapse %d %v vs %v", c, a, i, fast[i], wide[i])
+				}
+			}
+		}
+	}
+}

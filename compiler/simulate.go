@@ -281,29 +281,65 @@ func (p *Program) Synapses(dst []Synapse, c *Core, a int) []Synapse {
 		cinG, coutG := pr.InShape[0]/pr.Groups, pr.Cout/pr.Groups
 		g := ci / cinG
 		k := pr.KH * pr.KW
+		if pr.KH > 32 || pr.KW > 32 {
+			dst = synapsesWide(dst, pr, r, ci, iy, ix)
+			continue
+		}
+		// the kernel rows and columns that land in the region, found once
+		var ys, xs [32]int32 // ky<<16 | local row
+		ny, nx := 0, 0
+		for ky := 0; ky < pr.KH && ny < len(ys); ky++ {
+			if t := iy + pr.Pad - ky; t >= 0 && t%pr.Stride == 0 && t/pr.Stride >= r.Y0 && t/pr.Stride < r.Y1 {
+				ys[ny] = int32(ky<<16 | (t/pr.Stride - r.Y0))
+				ny++
+			}
+		}
+		for kx := 0; kx < pr.KW && nx < len(xs); kx++ {
+			if t := ix + pr.Pad - kx; t >= 0 && t%pr.Stride == 0 && t/pr.Stride >= r.X0 && t/pr.Stride < r.X1 {
+				xs[nx] = int32(kx<<16 | (t/pr.Stride - r.X0))
+				nx++
+			}
+		}
+		if ny == 0 || nx == 0 {
+			continue
+		}
 		for co := max(r.C0, g*coutG); co < min(r.C1, (g+1)*coutG); co++ {
 			wk := pr.Weights[(co*cinG+ci-g*cinG)*k:]
-			for ky := 0; ky < pr.KH; ky++ {
-				ny := iy + pr.Pad - ky
-				if ny < 0 || ny%pr.Stride != 0 {
+			base := (co - r.C0) * rh
+			for _, yv := range ys[:ny] {
+				row := wk[int(yv>>16)*pr.KW:]
+				nb := (base + int(yv&0xffff)) * rw
+				for _, xv := range xs[:nx] {
+					if wv := row[xv>>16]; wv != 0 {
+						dst = append(dst, Synapse{int32(nb + int(xv&0xffff)), wv})
+					}
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// synapsesWide is Synapses' conv case for kernels wider than 32.
+func synapsesWide(dst []Synapse, pr *Projection, r Region, ci, iy, ix int) []Synapse {
+	rh, rw := r.Y1-r.Y0, r.X1-r.X0
+	cinG, coutG := pr.InShape[0]/pr.Groups, pr.Cout/pr.Groups
+	g := ci / cinG
+	k := pr.KH * pr.KW
+	for co := max(r.C0, g*coutG); co < min(r.C1, (g+1)*coutG); co++ {
+		wk := pr.Weights[(co*cinG+ci-g*cinG)*k:]
+		for ky := 0; ky < pr.KH; ky++ {
+			ny := iy + pr.Pad - ky
+			if ny < 0 || ny%pr.Stride != 0 || ny/pr.Stride < r.Y0 || ny/pr.Stride >= r.Y1 {
+				continue
+			}
+			for kx := 0; kx < pr.KW; kx++ {
+				nx := ix + pr.Pad - kx
+				if nx < 0 || nx%pr.Stride != 0 || nx/pr.Stride < r.X0 || nx/pr.Stride >= r.X1 {
 					continue
 				}
-				oy := ny / pr.Stride
-				if oy < r.Y0 || oy >= r.Y1 {
-					continue
-				}
-				for kx := 0; kx < pr.KW; kx++ {
-					nx := ix + pr.Pad - kx
-					if nx < 0 || nx%pr.Stride != 0 {
-						continue
-					}
-					ox := nx / pr.Stride
-					if ox < r.X0 || ox >= r.X1 {
-						continue
-					}
-					if wv := wk[ky*pr.KW+kx]; wv != 0 {
-						dst = append(dst, Synapse{int32(((co-r.C0)*rh+oy-r.Y0)*rw + ox - r.X0), wv})
-					}
+				if wv := wk[ky*pr.KW+kx]; wv != 0 {
+					dst = append(dst, Synapse{int32(((co-r.C0)*rh+ny/pr.Stride-r.Y0)*rw + nx/pr.Stride - r.X0), wv})
 				}
 			}
 		}

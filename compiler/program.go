@@ -212,11 +212,11 @@ type Dest struct {
 // Core is one placed core: a box of one layer's neurons, its input axons, its
 // synapse table (kernel or dense form, see Synapses) and its output routing.
 type Core struct {
-	ID     int    `json:"id"`
-	Chip   int    `json:"chip"`
-	X      int    `json:"x"`
-	Y      int    `json:"y"`
-	Kind   string `json:"kind"` // core kind name in the spec
+	ID   int    `json:"id"`
+	Chip int    `json:"chip"`
+	X    int    `json:"x"`
+	Y    int    `json:"y"`
+	Kind string `json:"kind"` // core kind name in the spec
 	// Neuron is the model the core runs the layer's neurons as: multispike, if,
 	// or "" for a readout layer (accumulate only, never fire).
 	Neuron string `json:"neuron"`

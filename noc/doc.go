@@ -73,13 +73,17 @@
 //
 // # Events
 //
-// A router schedules an evaluation only for cycles in which something may
-// happen: a flit becomes ready, a credit arrives while it holds flits, a
-// request lost arbitration, an output VC it waits for was released. Idle
-// routers schedule nothing; at most one event per router and cycle exists.
-// A flit crossing a link costs no event of its own: the sender writes it
-// into the receiver's buffer with its ready cycle and wakes the receiver
-// then. Each evaluation is two-phase (collect requests from the state at the
+// A router asks to be evaluated only for cycles in which something may
+// happen: a flit becomes ready, a credit arrives that a blocked flit waits
+// for, an eligible request lost arbitration, an output VC it waits for was
+// released. Idle routers ask for nothing. Requests go into the network's
+// timing wheel (a ring of per-cycle router lists, longer than the farthest
+// request, P+L cycles ahead); the network schedules one engine event per
+// cycle in which any router has work and evaluates the routers listed for
+// it, each at most once. A flit crossing a link costs no event of its own:
+// the sender writes it into the receiver's buffer with its ready cycle and
+// wakes the receiver then. A test checks that this gives exactly the
+// deliveries of evaluating every router every cycle. Each evaluation is two-phase (collect requests from the state at the
 // start of the cycle, then move the winners), and everything a router does
 // reaches another router at least one cycle later, so the order in which
 // routers evaluate within a cycle never changes a result.

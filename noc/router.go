@@ -268,13 +268,12 @@ func (r *router) eval(c uint64) {
 		p := Port(bits.TrailingZeros8(outs))
 		req := uint32(reqs[p])
 		o := &r.out[p]
-		if req&(req-1) != 0 {
-			r.wake(c + 1) // a loser retries next cycle
-		}
 		// Visit requesters in round-robin order: rotate so that the input
-		// VC after the last winner comes first.
+		// VC after the last winner comes first. The first eligible one wins.
 		sh := uint(o.rr + 1)
 		rot := (req>>sh | req<<(nin-sh)) & (1<<nin - 1)
+		win := -1
+		var winBr *branch
 		for ; rot != 0; rot &= rot - 1 {
 			i := (bits.TrailingZeros32(rot) + int(sh)) % nin
 			v := &r.in[i]
@@ -297,11 +296,17 @@ func (r *router) eval(c uint64) {
 					continue
 				}
 			}
-			if d := r.move(c, p, o, i, v, br); d != nil {
+			if win >= 0 {
+				r.wake(c + 1) // an eligible loser retries next cycle
+				break
+			}
+			win, winBr = i, br
+		}
+		if win >= 0 {
+			if d := r.move(c, p, o, win, &r.in[win], winBr); d != nil {
 				deliver = d
 			}
-			moved |= 1 << i
-			break
+			moved |= 1 << win
 		}
 	}
 

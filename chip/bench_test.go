@@ -34,3 +34,23 @@ func BenchmarkCUBA4000(b *testing.B) { benchCUBA(b, 4000, 10000) }
 
 // BenchmarkCUBA40000 is the 40 000-neuron CUBA run, 0.1 s simulated.
 func BenchmarkCUBA40000(b *testing.B) { benchCUBA(b, 40000, 1000) }
+
+// BenchmarkBuildCUBA4000 is network generation, mapping and assembly of the
+// 4000-neuron CUBA chip, without running it.
+func BenchmarkBuildCUBA4000(b *testing.B) {
+	spec, err := arch.Preset("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st := sim.NewStreams(1)
+		net, err := CUBANetwork(4000, st.For("cuba"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Build(spec, net, Options{AutoSize: true}, st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

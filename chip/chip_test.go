@@ -479,5 +479,5 @@ func ExampleBuild() {
 		s.Steps, s.SimTime/sim.Microsecond*sim.Microsecond, s.NoC.PacketsInjected == s.Spikes)
 	// Output:
 	// 4 cores (digital, ≤ 128 neurons each) on a 8×8 mesh
-	// 100 steps in 274µs of chip time; every spike crossed the NoC: true
+	// 100 steps in 272µs of chip time; every spike crossed the NoC: true
 }

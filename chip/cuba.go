@@ -49,11 +49,13 @@ func CUBANetwork(n int, rng *rand.Rand) (*Network, error) {
 
 // connect draws a projection from pre neurons [lo, hi) of a population of n
 // onto all n neurons, each pair with probability prob, by geometric skips
-// (one draw per synapse instead of one per pair).
+// (one draw per synapse instead of one per pair): the gap before the next
+// connected target is floor(E/λ) with E exponential(1) and λ = −ln(1−prob),
+// which is geometric with success probability prob.
 func connect(lo, hi, n int, prob float64, rng *rand.Rand) Projection {
 	pr := Projection{Start: make([]int32, n+1)}
 	pr.Targets = make([]int32, 0, int(float64(hi-lo)*float64(n)*prob*1.05)+16)
-	lq := math.Log1p(-prob)
+	lambda := -math.Log1p(-prob)
 	for i := 0; i < n; i++ {
 		pr.Start[i] = int32(len(pr.Targets))
 		if i < lo || i >= hi {
@@ -66,8 +68,7 @@ func connect(lo, hi, n int, prob float64, rng *rand.Rand) Projection {
 			continue
 		}
 		for j := -1; ; {
-			u := 1 - rng.Float64() // (0, 1]
-			skip := math.Floor(math.Log(u) / lq)
+			skip := math.Floor(rng.ExpFloat64() / lambda)
 			if skip >= float64(n-j) {
 				break
 			}

@@ -43,19 +43,25 @@
 // # Integer semantics
 //
 // Input pixels p in [0,255] stand for p/255 and enter as value events: the
-// first layer multiplies (the MAC layer). Each population has an odd integer
-// threshold θ and integer weights w = round(W·src·θ) within the spec's
-// weight bits (src is the real value of one source count, 1/255 for pixels);
-// a neuron accumulates acc = bias + Σ w·x exactly and emits
+// first layer multiplies (the MAC layer). Each channel c of a population has
+// an odd integer threshold θ = θ_c and integer weights w = round(W·src·θ)
+// within the spec's weight bits (src is the real value of one source count,
+// 1/255 for pixels; θ_c as large as the channel's largest weight allows, so
+// BatchNorm-folded channels each use the full range); a neuron accumulates
+// acc = bias + Σ w·x exactly and emits
 //
 //	s = clamp(floor((acc + (θ−1)/2) / θ), 0, D)
 //
 // Because θ is odd, acc/θ is never a tie, so s = round(clamp(acc/θ, 0, D))
 // under half-even and half-up rounding alike: the compiled model does not
-// depend on the graph's rounding mode. A core with the multispike model
-// computes s directly. A core with only IF neurons (Loihi) runs the layer as
-// IF: v starts at acc + (θ−1)/2, threshold θ, subtractive reset by θ, D
-// sub-steps, which fires exactly s times. Layer.Fire is the rule.
+// depend on the graph's rounding mode (a float value exactly halfway, which
+// the float model rounds by its mode, lands on one side after quantisation). A
+// core with the multispike model computes s directly (Core.Neuron
+// "multispike"). A core with only IF neurons (Loihi) runs the layer as IF
+// (Core.Neuron "if"): v starts at acc + (θ−1)/2, threshold θ, subtractive
+// reset by θ, D sub-steps, which fires exactly s times. Layer.Fire is the
+// rule. A readout layer only accumulates (an IF that never fires); all its
+// channels share one θ, so its accumulators compare as scores.
 //
 // # Execution model (for the chip)
 //
@@ -81,7 +87,10 @@
 // axons ≤ min(Axons, rows); every synapse is a cell pair. Weight bits are the
 // smallest WeightBits of the digital kinds (cim-only chips: 1+log2 levels).
 // Kinds are assigned layer by layer, largest first, to the kind that needs
-// the fewest cores among those with tiles left. Placement minimises
+// the fewest cores among those with tiles left; if a kind is then over budget,
+// layers on it give their last channels to a kind with tiles to spare (a layer
+// may span two kinds, each core records its kind and neuron model), and if
+// that fails, layers are moved wholesale to the kind where they lose least. Placement minimises
 // Σ traffic × Manhattan hops on the global tile grid of the board (traffic =
 // neurons of one core with an axon on another); greedy, then simulated
 // annealing from Options.Seed, and the naive row-major cost is reported.

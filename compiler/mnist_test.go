@@ -30,7 +30,7 @@ func trainedModel(t *testing.T) *models.Graph {
 // TestTrainedModelOnMNIST compiles the trained model for the three presets and
 // checks the integer program's accuracy on MNIST against the trainer's own
 // reference inference of the graph: the predictions agree on almost every
-// image and the accuracy stays within half a point. 1,000 images by default,
+// image and the accuracy stays within half a point. 500 images by default,
 // the whole test set with NEUROSIM_LONG=1.
 func TestTrainedModelOnMNIST(t *testing.T) {
 	g := trainedModel(t)
@@ -38,7 +38,7 @@ func TestTrainedModelOnMNIST(t *testing.T) {
 	if err != nil {
 		t.Skipf("MNIST not available: %v", err)
 	}
-	n := 1000
+	n := 500
 	if os.Getenv("NEUROSIM_LONG") == "1" {
 		n = ds.Test.N
 	}
@@ -77,5 +77,35 @@ func TestTrainedModelOnMNIST(t *testing.T) {
 		if agree < n*99/100 {
 			t.Errorf("%s: predictions agree on %d/%d", preset, agree, n)
 		}
+	}
+}
+
+// BenchmarkSimulateMNIST runs the integer program of the trained model on MNIST
+// test images (skipped without a model or MNIST).
+func BenchmarkSimulateMNIST(b *testing.B) {
+	path := os.Getenv("NEUROSIM_MODEL")
+	if path == "" {
+		path = filepath.Join("..", "assets", "sfa-convnet-mnist.nsm")
+	}
+	g, err := models.Load(path)
+	if err != nil {
+		b.Skipf("no trained model: %v", err)
+	}
+	ds, err := data.MNIST("")
+	if err != nil {
+		b.Skipf("MNIST not available: %v", err)
+	}
+	p, err := Compile(g, mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim, _ := NewSimulator(p)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := sim.Run(ds.Test.Image(i % ds.Test.N)); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

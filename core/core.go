@@ -107,6 +107,7 @@ type Core struct {
 	routes     []Route
 
 	exc, inh []float32
+	touched  []int32 // neurons whose exc or inh may be nonzero
 	fired    []bool
 	spikes   []int32 // neurons that fired this step, in order
 	next     int     // next spike to emit
@@ -140,7 +141,7 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 		return nil, fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
 	}
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n)}
+		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n), touched: make([]int32, 0, n)}
 	c.lister, _ = nrn.(spikeLister)
 	c.routeStart = make([]int32, 1, n+1)
 	for i, rs := range routes {
@@ -196,8 +197,11 @@ func (c *Core) cycles(n uint64) sim.Time {
 // indices of the neurons that fired to spikes.
 func (c *Core) update(spikes []int32) []int32 {
 	if c.lister != nil {
-		return c.lister.StepList(c.exc, c.inh, spikes)
+		spikes = c.lister.StepList(c.exc, c.inh, c.touched, spikes)
+		c.touched = c.touched[:0]
+		return spikes
 	}
+	c.touched = c.touched[:0]
 	c.nrn.Step(c.exc, c.inh, c.fired)
 	clear(c.exc)
 	clear(c.inh)

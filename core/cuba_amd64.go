@@ -1,10 +1,10 @@
 package core
 
 //go:noescape
-func cubaStepAVX2(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)
+func cubaStepAVX2(v, ge, gi *float32, ref *int32, mask *uint8, blocks int, k *cubaConsts)
 
 //go:noescape
-func cubaStepAVX512(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)
+func cubaStepAVX512(v, ge, gi *float32, ref *int32, mask *uint8, blocks int, k *cubaConsts)
 
 func hasAVX2() bool
 
@@ -15,17 +15,18 @@ var (
 	useAVX512 = useAVX2 && hasAVX512()
 )
 
-// cubaBlocks steps the first neurons of s with the widest vector unit the
-// CPU has and returns how many it stepped (a multiple of 8; 0 without AVX2).
-// mask receives one bit per stepped neuron.
+// cubaBlocks steps the first neurons of s, whose inputs are already folded
+// into ge and gi, with the widest vector unit the CPU has and returns how
+// many it stepped (a multiple of 8; 0 without AVX2). mask receives one bit
+// per stepped neuron.
 func cubaBlocks(s *cubaSlices, mask []uint8, k *cubaConsts) int {
 	n := len(s.v)
 	switch {
 	case useAVX512 && n >= 16:
-		cubaStepAVX512(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &s.inE[0], &s.inI[0], &mask[0], n/16, k)
+		cubaStepAVX512(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &mask[0], n/16, k)
 		return n &^ 15
 	case useAVX2 && n >= 8:
-		cubaStepAVX2(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &s.inE[0], &s.inI[0], &mask[0], n/8, k)
+		cubaStepAVX2(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &mask[0], n/8, k)
 		return n &^ 7
 	}
 	return 0

@@ -1,22 +1,23 @@
 #include "textflag.h"
 
-// func cubaStepAVX2(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)
+// func cubaStepAVX2(v, ge, gi *float32, ref *int32, mask *uint8, blocks int, k *cubaConsts)
 //
 // Eight neurons per block, the same float32 operations in the same order as
 // neuron.CUBA.Step (no fused multiply-add), so results are bit-identical.
+// The step's inputs must already be folded into ge and gi (ge ← ge + inE,
+// the first operation of CUBA.Step), which the caller does for the few
+// neurons that received any.
 // k holds the constants broadcast to sixteen lanes (64 bytes each): el 0,
 // em 64, ee 128, ei 192, ke 256, ki 320, vt 384, vr 448, rs 512 (int32),
 // one 576 (int32).
-TEXT ·cubaStepAVX2(SB), NOSPLIT, $0-72
+TEXT ·cubaStepAVX2(SB), NOSPLIT, $0-56
 	MOVQ v+0(FP), DI
 	MOVQ ge+8(FP), SI
 	MOVQ gi+16(FP), DX
 	MOVQ ref+24(FP), R8
-	MOVQ inE+32(FP), R9
-	MOVQ inI+40(FP), R10
-	MOVQ mask+48(FP), R11
-	MOVQ blocks+56(FP), CX
-	MOVQ k+64(FP), R12
+	MOVQ mask+32(FP), R11
+	MOVQ blocks+40(FP), CX
+	MOVQ k+48(FP), R12
 	VXORPS Y15, Y15, Y15
 	XORQ AX, AX
 	XORQ BX, BX
@@ -24,16 +25,12 @@ TEXT ·cubaStepAVX2(SB), NOSPLIT, $0-72
 loop:
 	CMPQ BX, CX
 	JGE  done
-	VMOVUPS (SI)(AX*1), Y1
-	VADDPS  (R9)(AX*1), Y1, Y1     // e = ge + inE
-	VMOVUPS (DX)(AX*1), Y2
-	VADDPS  (R10)(AX*1), Y2, Y2    // g = gi + inI
+	VMOVUPS (SI)(AX*1), Y1         // e = ge (+ inE, folded in)
+	VMOVUPS (DX)(AX*1), Y2         // g = gi (+ inI, folded in)
 	VMULPS  128(R12), Y1, Y3
 	VMOVUPS Y3, (SI)(AX*1)         // ge = e·ee
 	VMULPS  192(R12), Y2, Y3
 	VMOVUPS Y3, (DX)(AX*1)         // gi = g·ei
-	VMOVUPS Y15, (R9)(AX*1)        // inputs consumed
-	VMOVUPS Y15, (R10)(AX*1)
 	VMOVUPS (DI)(AX*1), Y0         // v
 	VMOVDQU (R8)(AX*1), Y4         // ref
 	VPCMPGTD Y15, Y4, Y5           // refractory: ref > 0
@@ -63,20 +60,18 @@ done:
 	VZEROUPPER
 	RET
 
-// func cubaStepAVX512(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)
+// func cubaStepAVX512(v, ge, gi *float32, ref *int32, mask *uint8, blocks int, k *cubaConsts)
 //
 // As cubaStepAVX2 with sixteen neurons per block; each block writes two
 // mask bytes (neurons 16b…16b+7, then 16b+8…16b+15).
-TEXT ·cubaStepAVX512(SB), NOSPLIT, $0-72
+TEXT ·cubaStepAVX512(SB), NOSPLIT, $0-56
 	MOVQ v+0(FP), DI
 	MOVQ ge+8(FP), SI
 	MOVQ gi+16(FP), DX
 	MOVQ ref+24(FP), R8
-	MOVQ inE+32(FP), R9
-	MOVQ inI+40(FP), R10
-	MOVQ mask+48(FP), R11
-	MOVQ blocks+56(FP), CX
-	MOVQ k+64(FP), R12
+	MOVQ mask+32(FP), R11
+	MOVQ blocks+40(FP), CX
+	MOVQ k+48(FP), R12
 	VPXORD Z15, Z15, Z15
 	XORQ AX, AX
 	XORQ BX, BX
@@ -84,16 +79,12 @@ TEXT ·cubaStepAVX512(SB), NOSPLIT, $0-72
 loop512:
 	CMPQ BX, CX
 	JGE  done512
-	VMOVUPS (SI)(AX*1), Z1
-	VADDPS  (R9)(AX*1), Z1, Z1     // e = ge + inE
-	VMOVUPS (DX)(AX*1), Z2
-	VADDPS  (R10)(AX*1), Z2, Z2    // g = gi + inI
+	VMOVUPS (SI)(AX*1), Z1         // e = ge (+ inE, folded in)
+	VMOVUPS (DX)(AX*1), Z2         // g = gi (+ inI, folded in)
 	VMULPS  128(R12), Z1, Z3
 	VMOVUPS Z3, (SI)(AX*1)         // ge = e·ee
 	VMULPS  192(R12), Z2, Z3
 	VMOVUPS Z3, (DX)(AX*1)         // gi = g·ei
-	VMOVUPS Z15, (R9)(AX*1)        // inputs consumed
-	VMOVUPS Z15, (R10)(AX*1)
 	VMOVUPS (DI)(AX*1), Z0         // v
 	VMOVDQU32 (R8)(AX*1), Z4       // ref
 	VPCMPGTD Z15, Z4, K2           // refractory: ref > 0

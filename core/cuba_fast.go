@@ -15,11 +15,10 @@ type cubaConsts struct {
 	rs, one                        [16]int32
 }
 
-// cubaSlices are the population's state and the step's inputs.
+// cubaSlices are the population's state.
 type cubaSlices struct {
 	v, ge, gi []float32
 	ref       []int32
-	inE, inI  []float32
 }
 
 // newCubaConsts computes the constants as neuron.NewCUBA does (float64, then
@@ -46,22 +45,45 @@ func newCubaConsts(p neuron.CUBAParams, refSteps int) *cubaConsts {
 
 // spikeLister is implemented by populations that report a step's spikes as
 // a list of neuron indices (ascending) and consume their inputs: after the
-// call exc and inh are zero. The core prefers it to Step.
+// call exc and inh are zero. touched lists every neuron whose input may be
+// nonzero (duplicates allowed), or is nil when any may be. The core prefers
+// it to Step.
 type spikeLister interface {
-	StepList(exc, inh []float32, spikes []int32) []int32
+	StepList(exc, inh []float32, touched, spikes []int32) []int32
 }
 
 // StepList advances the population by one step like Step, appends the
-// indices of the neurons that fired to spikes, and zeroes exc and inh. On
-// amd64 with AVX-512 (AVX2) it steps sixteen (eight) neurons at a time with
-// the same float32 operations in the same order as neuron.CUBA.Step
+// indices of the neurons that fired to spikes, and zeroes exc and inh.
+// touched lists every neuron whose exc or inh may be nonzero (duplicates
+// allowed; nil: scan them all).
+//
+// It first folds the inputs into the state, ge ← ge + inE and gi ← gi + inI
+// (CUBA.Step's first operations, the same float32 additions), for the
+// touched neurons only; the rest of the step then reads no input. On amd64
+// with AVX-512 (AVX2) it steps sixteen (eight) neurons at a time with the
+// same float32 operations in the same order as neuron.CUBA.Step
 // (bit-identical results); elsewhere, and for the last neurons that do not
-// fill a vector, it calls neuron.CUBA.Step.
-func (c *CUBANeurons) StepList(exc, inh []float32, spikes []int32) []int32 {
+// fill a vector, it calls neuron.CUBA.Step with the (now zero) inputs.
+func (c *CUBANeurons) StepList(exc, inh []float32, touched, spikes []int32) []int32 {
 	n := len(c.S.V)
-	c.sl.inE, c.sl.inI = exc, inh
+	ge, gi := c.S.Ge[:n], c.S.Gi[:n]
+	exc, inh = exc[:n], inh[:n]
+	if touched == nil {
+		for i := range exc {
+			if exc[i] != 0 || inh[i] != 0 {
+				ge[i] += exc[i]
+				gi[i] += inh[i]
+				exc[i], inh[i] = 0, 0
+			}
+		}
+	} else {
+		for _, t := range touched {
+			ge[t] += exc[t]
+			gi[t] += inh[t]
+			exc[t], inh[t] = 0, 0
+		}
+	}
 	done := cubaBlocks(&c.sl, c.mask, c.k)
-	c.sl.inE, c.sl.inI = nil, nil
 	// Scan the mask eight bytes (64 neurons) at a time; bytes past the
 	// stepped neurons stay zero.
 	for w := 0; 8*w < done; w += 8 {
@@ -80,8 +102,6 @@ func (c *CUBANeurons) StepList(exc, inh []float32, spikes []int32) []int32 {
 				spikes = append(spikes, int32(done+i))
 			}
 		}
-		clear(exc[done:])
-		clear(inh[done:])
 	}
 	return spikes
 }

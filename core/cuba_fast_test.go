@@ -45,20 +45,27 @@ func TestCUBAFastMatchesNeuron(t *testing.T) {
 			exc, inh := make([]float32, n), make([]float32, n)
 			e2, i2 := make([]float32, n), make([]float32, n)
 			out := make([]bool, n)
-			var spikes []int32
+			var spikes, touched []int32
 			fired := 0
 			for step := 0; step < 500; step++ {
+				// Even steps list the driven neurons (some twice); odd steps pass nil.
+				touched = touched[:0]
 				for i := range exc {
 					if rng.IntN(10) == 0 {
 						exc[i] = float32(rng.Float64() * 8)
+						touched = append(touched, int32(i))
 					}
 					if rng.IntN(20) == 0 {
 						inh[i] = -float32(rng.Float64() * 9)
+						touched = append(touched, int32(i))
 					}
+				}
+				if step%2 == 1 {
+					touched = nil
 				}
 				copy(e2, exc)
 				copy(i2, inh)
-				spikes = fast.StepList(exc, inh, spikes[:0])
+				spikes = fast.StepList(exc, inh, touched, spikes[:0])
 				ref.Step(rs, e2, i2, out)
 				var want []int32
 				for i, f := range out {
@@ -99,10 +106,11 @@ func BenchmarkCUBAStepList(b *testing.B) {
 				c, _ := NewCUBANeurons(neuron.DefaultCUBA, n, nil)
 				exc, inh := make([]float32, n), make([]float32, n)
 				spikes := make([]int32, 0, n)
+				seven := []int32{7}
 				b.ReportAllocs()
 				for b.Loop() {
 					exc[7] = 1
-					spikes = c.StepList(exc, inh, spikes[:0])
+					spikes = c.StepList(exc, inh, seven, spikes[:0])
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/neuron")
 			})

@@ -50,7 +50,7 @@ func (f *Functional) Step() [][]int32 {
 					panic(fmt.Sprintf("core: core %d neuron %d routes to core %d of %d", i, n, r.Core, len(f.cores)))
 				}
 				d := f.cores[r.Core]
-				d.syn.deliver(r.Axon, d.exc, d.inh)
+				d.syn.deliver(r.Axon, d.exc, d.inh, &d.touched)
 			}
 		}
 	}

@@ -82,10 +82,12 @@ func (s *Synapses) Channel(a int) Channel { return s.axons[a].ch }
 // Shared reports whether axon a uses the shared-weight format.
 func (s *Synapses) Shared(a int) bool { return s.axons[a].shared }
 
-// deliver adds axon a's weights into exc or inh and returns the synapse count.
-func (s *Synapses) deliver(a int32, exc, inh []float32) int {
+// deliver adds axon a's weights into exc or inh, appends the targets to
+// *touched, and returns the synapse count.
+func (s *Synapses) deliver(a int32, exc, inh []float32, touched *[]int32) int {
 	ax := &s.axons[a]
 	tg := s.target[ax.start:ax.end]
+	*touched = append(*touched, tg...)
 	buf := exc
 	if ax.ch == Inh {
 		buf = inh

@@ -90,7 +90,8 @@ type Result struct {
 	// Saturated: the network accepted less than 95 % of the generated
 	// load, or the measured packets had not all arrived after MaxDrain.
 	Saturated bool `json:"saturated"`
-	// Cycles is the simulated length of the run; Events the engine events.
+	// Cycles is the simulated length of the run (to the last delivery);
+	// Events counts the engine events fired.
 	Cycles uint64 `json:"cycles"`
 	Events uint64 `json:"events"`
 	// Latency is the histogram of the measured packets' latencies.
@@ -116,6 +117,7 @@ type run struct {
 	hotFrac             float64
 	generated, accepted uint64 // packets generated, flits delivered in the window
 	cutHit              bool   // generation stopped with measured packets outstanding
+	last                uint64 // cycle of the last delivery
 	lat                 noc.Histogram
 	hops, delivered     uint64
 }
@@ -231,7 +233,7 @@ func Run(cfg Config) (Result, error) {
 		Measured:   r.lat.Count(),
 		Delivered:  r.delivered,
 		Saturated:  r.cutHit || float64(r.accepted) < 0.95*float64(r.generated)*float64(cfg.Flits),
-		Cycles:     uint64(r.e.Now() / r.period),
+		Cycles:     r.last,
 		Events:     r.e.Fired(),
 		Latency:    r.lat,
 		Stats:      n.Stats(),
@@ -326,6 +328,7 @@ func (nd *node) Deliver(p *noc.Packet) {
 	r := nd.r
 	r.delivered++
 	now := uint64(r.e.Now() / r.period)
+	r.last = now
 	if now >= r.winStart && now < r.winEnd {
 		r.accepted += uint64(p.Flits)
 	}

@@ -135,7 +135,6 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 	c.cores = make([]*core.Core, len(m.Cores))
 	c.tiles = make([]noc.Tile, len(m.Cores))
 	c.coreOff = make([]int32, len(m.Cores))
-	rec := sim.HookFunc(c.record)
 	for i, cm := range m.Cores {
 		syn, err := builders[i].Build()
 		if err != nil {
@@ -160,7 +159,6 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		if err != nil {
 			return nil, err
 		}
-		cc.AcceptHook(rec)
 		c.cores[i] = cc
 		c.tiles[i] = noc.Tile{X: cm.X, Y: cm.Y}
 		c.coreOff[i] = int32(c.popBase[cm.Pop] + cm.First)
@@ -223,9 +221,14 @@ func (e endpoint) Deliver(p *noc.Packet) {
 	e.c.cores[e.core].Receive(e.c.eng.Now(), axon)
 }
 
-func (c *Chip) record(ctx sim.HookCtx) {
-	if s, ok := ctx.Item.(*core.SpikeOut); ok {
-		c.raster = append(c.raster, uint64(s.Step)<<32|uint64(uint32(c.coreOff[s.Core]+s.Neuron)))
+// record appends a step's spikes to the raster; it runs on the goroutine of
+// the functional model.
+func (c *Chip) record(step int64, spikes [][]int32) {
+	for i, sp := range spikes {
+		off := c.coreOff[i]
+		for _, n := range sp {
+			c.raster = append(c.raster, uint64(step)<<32|uint64(uint32(off+n)))
+		}
 	}
 }
 
@@ -239,12 +242,13 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 		return nil, fmt.Errorf("chip: %d steps (want 1 … 2^31−1)", steps)
 	}
 	c.ran = true
-	var src core.SpikeSource // nil: the functional model runs inline
+	f, err := core.NewFunctional(c.cores)
+	if err != nil {
+		return nil, err
+	}
+	f.OnStep = c.record
+	var src core.SpikeSource = f
 	if !c.opt.Serial {
-		f, err := core.NewFunctional(c.cores)
-		if err != nil {
-			return nil, err
-		}
 		p := core.NewPipeline(f, steps, pipelineChunk, pipelineDepth)
 		defer p.Close()
 		src = p

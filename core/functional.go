@@ -20,6 +20,10 @@ type Functional struct {
 	cores []*Core
 	out   [][]int32
 	step  int64
+	// OnStep, if set, is called after each step with its spikes (read
+	// only), on the goroutine that runs the model: a place to record a
+	// raster without touching the timing model.
+	OnStep func(step int64, spikes [][]int32)
 }
 
 // NewFunctional returns the functional model of cores; core i must have ID i
@@ -50,9 +54,12 @@ func (f *Functional) Step() [][]int32 {
 					panic(fmt.Sprintf("core: core %d neuron %d routes to core %d of %d", i, n, r.Core, len(f.cores)))
 				}
 				d := f.cores[r.Core]
-				d.syn.deliver(r.Axon, d.exc, d.inh, &d.touched)
+				d.touched, _ = d.syn.deliver(r.Axon, d.exc, d.inh, d.touched)
 			}
 		}
+	}
+	if f.OnStep != nil {
+		f.OnStep(f.step, f.out)
 	}
 	f.step++
 	return f.out

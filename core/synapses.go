@@ -83,28 +83,33 @@ func (s *Synapses) Channel(a int) Channel { return s.axons[a].ch }
 func (s *Synapses) Shared(a int) bool { return s.axons[a].shared }
 
 // deliver adds axon a's weights into exc or inh, appends the targets to
-// *touched, and returns the synapse count.
-func (s *Synapses) deliver(a int32, exc, inh []float32, touched *[]int32) int {
+// touched, and returns touched and the synapse count.
+func (s *Synapses) deliver(a int32, exc, inh []float32, touched []int32) ([]int32, int) {
 	ax := &s.axons[a]
 	tg := s.target[ax.start:ax.end]
-	*touched = append(*touched, tg...)
 	buf := exc
 	if ax.ch == Inh {
 		buf = inh
 	}
+	k := len(touched)
+	touched = slices.Grow(touched, len(tg))[:k+len(tg)]
+	rec := touched[k:]
+	rec = rec[:len(tg)]
 	if ax.shared {
 		w := ax.w
-		for _, t := range tg {
+		for i, t := range tg {
 			buf[t] += w
+			rec[i] = t
 		}
-		return len(tg)
+		return touched, len(tg)
 	}
 	ws := s.weight[ax.start:ax.end]
 	ws = ws[:len(tg)]
-	for k, t := range tg {
-		buf[t] += ws[k]
+	for i, t := range tg {
+		buf[t] += ws[i]
+		rec[i] = t
 	}
-	return len(tg)
+	return touched, len(tg)
 }
 
 // SynapseBuilder accumulates a core's synapse table axon by axon.

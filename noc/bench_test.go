@@ -51,3 +51,21 @@ func BenchmarkBurst(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMulticastAll sends one single-flit packet from a corner to every
+// tile of the 8×8 mesh (a 64-leaf tree) and runs until it is delivered.
+func BenchmarkMulticastAll(b *testing.B) {
+	n, e, _ := newNet(b, testSpec("mesh", 2, 1, 4), 8, 8)
+	for i := range 64 {
+		n.Attach(Tile{i % 8, i / 8}, nil)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := n.NewPacket()
+		for i := range 64 {
+			p.Dests = append(p.Dests, Tile{i % 8, i / 8})
+		}
+		n.Inject(Tile{0, 0}, p)
+		e.Run()
+	}
+}

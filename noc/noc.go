@@ -56,7 +56,8 @@ type Packet struct {
 	Dst Tile
 	// Dests, when it holds two or more tiles, makes the packet a multicast:
 	// routers replicate it along the dimension-order tree. Dst is then
-	// ignored on injection. Reuse its storage: p.Dests = append(p.Dests[:0], ...).
+	// ignored on injection; with one tile it is the same as setting Dst. The
+	// tiles must be distinct. Reuse its storage: p.Dests = append(p.Dests[:0], ...).
 	Dests []Tile
 	// Flits is the packet length in flits (0: one spike packet,
 	// arch.NoC.SpikeFlits).
@@ -147,6 +148,7 @@ type Network struct {
 	stats         counters
 	wakeMask      uint64
 	wheel         []wheelSlot
+	portScratch   []Port // route: the output port of each multicast destination
 	cur           uint64 // cycle being evaluated while busy
 	busy          bool
 	inFlight      int
@@ -245,8 +247,9 @@ type wheelSlot struct {
 	event   uint64 // cycle+1 of the engine event scheduled for this slot
 }
 
-// Handle evaluates, at the cycle of e, every router woken for it, in the
-// order they were woken (the order does not matter: see eval).
+// Handle is the network's engine handler (components do not call it): it
+// evaluates, at the cycle of e, every router woken for that cycle, in the
+// order they were woken (the order does not change any result).
 func (n *Network) Handle(e sim.Event) {
 	c := uint64(e.Time / n.period)
 	sl := &n.wheel[c&n.wakeMask]

@@ -82,11 +82,16 @@ func (r *router) route(i int, v *inVC) {
 		v.nb = 1
 		return
 	}
-	// Multicast: which ports does the destination set leave by?
+	// Multicast: which ports does the destination set leave by? One pass
+	// computes every destination's port into the network's scratch space.
 	var count [numPorts]int
+	dports := n.portScratch[:0]
 	for _, d := range p.Dests {
-		count[n.nextPort(r.tile, d)]++
+		o := n.nextPort(r.tile, d)
+		dports = append(dports, o)
+		count[o]++
 	}
+	n.portScratch = dports
 	ports := 0
 	for _, c := range count {
 		if c > 0 {
@@ -101,8 +106,8 @@ func (r *router) route(i int, v *inVC) {
 		if ports > 1 {
 			q = n.NewPacket()
 			n.copyPacket(q, p)
-			for _, d := range p.Dests {
-				if n.nextPort(r.tile, d) == o {
+			for k, d := range p.Dests {
+				if dports[k] == o {
 					q.Dests = append(q.Dests, d)
 				}
 			}

@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/sim"
@@ -174,10 +173,18 @@ func (c *Core) Routes(i int) []Route { return c.routes[c.routeStart[i]:c.routeSt
 
 // AxonAt returns the axon that neuron i's spikes reach on core dst.
 func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
-	rs := c.Routes(i)
-	k := sort.Search(len(rs), func(k int) bool { return rs[k].Core >= dst })
-	if k < len(rs) && rs[k].Core == dst {
-		return rs[k].Axon, true
+	rs := c.routes[c.routeStart[i]:c.routeStart[i+1]]
+	lo, hi := 0, len(rs) // binary search: routes are sorted by core
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if rs[m].Core < dst {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(rs) && rs[lo].Core == dst {
+		return rs[lo].Axon, true
 	}
 	return 0, false
 }

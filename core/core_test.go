@@ -401,3 +401,24 @@ func TestAddSynapsesEqualsAddSynapse(t *testing.T) {
 		t.Errorf("target 8 of 8 accepted")
 	}
 }
+
+func TestAxonAt(t *testing.T) {
+	eng := sim.NewEngine()
+	b, _ := NewSynapseBuilder(testKind, 2)
+	syn, _ := b.Build()
+	routes := [][]Route{{{Core: 1, Axon: 5}, {Core: 4, Axon: 0}, {Core: 9, Axon: 2}}, nil}
+	c, err := New(Config{Kind: testKind, Clock: sim.GHz}, &scriptNeurons{n: 2}, syn, routes, eng, &fixedNet{sched: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		n    int
+		dst  int32
+		axon int32
+		ok   bool
+	}{{0, 1, 5, true}, {0, 4, 0, true}, {0, 9, 2, true}, {0, 0, 0, false}, {0, 5, 0, false}, {0, 10, 0, false}, {1, 1, 0, false}} {
+		if a, ok := c.AxonAt(tc.n, tc.dst); a != tc.axon || ok != tc.ok {
+			t.Errorf("AxonAt(%d, %d) = %d, %v; want %d, %v", tc.n, tc.dst, a, ok, tc.axon, tc.ok)
+		}
+	}
+}

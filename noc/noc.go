@@ -109,6 +109,12 @@ var (
 	HookPosDeliver = &sim.HookPos{Name: "noc.deliver"}
 )
 
+// FlitsFor returns how many flits a packet of bits bits takes on this
+// network's links (at least one).
+func (n *Network) FlitsFor(bits int) int {
+	return max(1, (bits+n.spec.FlitBits-1)/n.spec.FlitBits)
+}
+
 // FlitHop is the Detail of a HookPosFlit invocation.
 type FlitHop struct {
 	From Tile
@@ -149,6 +155,7 @@ type Network struct {
 	wakeMask      uint64
 	wheel         []wheelSlot
 	portScratch   []Port // route: the output port of each multicast destination
+	reverseEval   bool   // evaluate each cycle's routers in reverse wake order (tests)
 	cur           uint64 // cycle being evaluated while busy
 	busy          bool
 	inFlight      int
@@ -255,8 +262,14 @@ func (n *Network) Handle(e sim.Event) {
 	sl := &n.wheel[c&n.wakeMask]
 	sl.event = 0
 	n.cur, n.busy = c, true
-	for k := 0; k < len(sl.routers); k++ {
-		sl.routers[k].eval(c)
+	if n.reverseEval { // tests: the opposite order must give the same result
+		for k := len(sl.routers) - 1; k >= 0; k-- {
+			sl.routers[k].eval(c)
+		}
+	} else {
+		for k := 0; k < len(sl.routers); k++ {
+			sl.routers[k].eval(c)
+		}
 	}
 	clear(sl.routers)
 	sl.routers = sl.routers[:0]

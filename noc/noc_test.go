@@ -1,9 +1,11 @@
 package noc
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
@@ -278,13 +280,16 @@ func (tk *ticker) Handle(ev sim.Event) {
 
 // TestEventDrivenMatchesClocked: evaluating only the routers that woke
 // themselves gives exactly the deliveries (times, order, hops) of evaluating
-// every router every cycle. A lost wake-up would delay some packet.
+// every router every cycle (a lost wake-up would delay some packet), and
+// reversing the order in which a cycle's routers are evaluated changes
+// nothing (two-phase update).
 func TestEventDrivenMatchesClocked(t *testing.T) {
 	for _, topo := range []string{"mesh", "torus"} {
 		for _, load := range []float64{0.1, 0.6} {
-			run := func(clocked bool) ([]delivery, Stats) {
+			run := func(clocked, reverse bool) ([]delivery, Stats) {
 				spec := testSpec(topo, 2, 1, 3)
 				n, e, s := newNet(t, spec, 5, 4)
+				n.reverseEval = reverse
 				rng := rand.New(rand.NewPCG(7, uint64(load*100)))
 				const cycles = 1500
 				for c := range uint64(cycles) {
@@ -318,10 +323,26 @@ func TestEventDrivenMatchesClocked(t *testing.T) {
 				}
 				return s.got, n.Stats()
 			}
-			ev, evStats := run(false)
-			ck, ckStats := run(true)
+			ev, evStats := run(false, false)
+			ck, ckStats := run(true, false)
 			if len(ev) == 0 || !reflect.DeepEqual(ev, ck) || !reflect.DeepEqual(evStats, ckStats) {
 				t.Errorf("%s load %.1f: event-driven and clocked runs differ (%d vs %d deliveries)", topo, load, len(ev), len(ck))
+			}
+			// Evaluating each cycle's routers in the opposite order changes nothing.
+			// Deliveries in the same cycle reach the sink in evaluation order,
+			// so compare them sorted.
+			rv, rvStats := run(false, true)
+			rc, rcStats := run(true, true)
+			for _, d := range [][]delivery{ev, rv, rc} {
+				slices.SortStableFunc(d, func(a, b delivery) int {
+					return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id), cmp.Compare(n2i(a.dst), n2i(b.dst)))
+				})
+			}
+			if !reflect.DeepEqual(evStats, rvStats) || !reflect.DeepEqual(evStats, rcStats) {
+				t.Errorf("%s load %.1f: reversing the evaluation order changed the statistics", topo, load)
+			}
+			if !reflect.DeepEqual(ev, rv) || !reflect.DeepEqual(ev, rc) {
+				t.Errorf("%s load %.1f: reversing the evaluation order changed the deliveries", topo, load)
 			}
 		}
 	}
@@ -403,3 +424,5 @@ func manhattanOrRing(topo string, a, b Tile, w, h int) int {
 	}
 	return manhattan(a, b)
 }
+
+func n2i(t Tile) int { return t.Y<<16 | t.X }

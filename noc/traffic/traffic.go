@@ -141,7 +141,7 @@ type pending struct {
 // Run simulates one configuration and returns its measurements.
 func Run(cfg Config) (Result, error) {
 	if cfg.Width < 1 || cfg.Height < 1 {
-		return Result{}, fmt.Errorf("traffic: size %d×%d", cfg.Width, cfg.Height)
+		return Result{}, fmt.Errorf("traffic: size %d×%d: width and height must be at least 1", cfg.Width, cfg.Height)
 	}
 	if cfg.Flits == 0 {
 		cfg.Flits = cfg.NoC.SpikeFlits()

@@ -385,6 +385,10 @@ func TestMappingLimits(t *testing.T) {
 	if err != nil || !m.AutoSized || m.Width != 2 || m.Height != 2 {
 		t.Errorf("auto-size: %v %+v", err, m)
 	}
+	// A core kind that does not implement the model is an error.
+	if _, err := mapNetwork(preset(t, "truenorth"), net, Options{AutoSize: true}); err == nil || !strings.Contains(err.Error(), `neuron model "cuba"`) {
+		t.Errorf("truenorth: error %v", err)
+	}
 	// A neuron whose fan-in exceeds the core alone is an error.
 	tiny := preset(t, "default")
 	k := tiny.Cores["digital"]

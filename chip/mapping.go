@@ -3,6 +3,7 @@ package chip
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
@@ -77,6 +78,12 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 	}
 	if kind.Neurons < 1 || kind.Axons < 1 {
 		return nil, fmt.Errorf("chip: core kind %q holds %d neurons and %d axons", kname, kind.Neurons, kind.Axons)
+	}
+	for _, pop := range net.Populations {
+		if pop.Model != ModelInput && !slices.Contains(kind.NeuronModels, pop.Model) {
+			return nil, fmt.Errorf("chip: population %s uses neuron model %q; core kind %q implements %v",
+				pop.Name, pop.Model, kname, kind.NeuronModels)
+		}
 	}
 	limit := kind.Neurons
 	if opt.NeuronsPerCore > 0 {

@@ -426,3 +426,89 @@ func manhattanOrRing(topo string, a, b Tile, w, h int) int {
 }
 
 func n2i(t Tile) int { return t.Y<<16 | t.X }
+
+func TestNewErrors(t *testing.T) {
+	e := sim.NewEngine()
+	good := testSpec("mesh", 2, 1, 4)
+	for name, tc := range map[string]struct {
+		mod  func(*arch.NoC)
+		w, h int
+		clk  sim.Freq
+	}{
+		"topology": {func(s *arch.NoC) { s.Topology = "ring" }, 4, 4, sim.GHz},
+		"routing":  {func(s *arch.NoC) { s.Routing = "zigzag" }, 4, 4, sim.GHz},
+		"pipeline": {func(s *arch.NoC) { s.RouterPipelineCycles = 0 }, 4, 4, sim.GHz},
+		"link":     {func(s *arch.NoC) { s.LinkLatencyCycles = 0 }, 4, 4, sim.GHz},
+		"buffer":   {func(s *arch.NoC) { s.BufferFlits = 0 }, 4, 4, sim.GHz},
+		"flitbits": {func(s *arch.NoC) { s.FlitBits = 0 }, 4, 4, sim.GHz},
+		"vct":      {func(s *arch.NoC) { s.SpikePacketBits = 200 }, 4, 4, sim.GHz},
+		"width":    {func(*arch.NoC) {}, 0, 4, sim.GHz},
+		"clock":    {func(*arch.NoC) {}, 4, 4, 0},
+	} {
+		s := good
+		tc.mod(&s)
+		if _, err := New(s, tc.w, tc.h, e, tc.clk); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := New(good, 4, 4, e, sim.GHz, WithSourceQueue(-1)); err == nil {
+		t.Error("negative source queue: no error")
+	}
+	n, err := New(good, 4, 4, e, sim.GHz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Attach(Tile{4, 0}, &sink{}); err == nil {
+		t.Error("attach outside the network: no error")
+	}
+}
+
+// waker records InjectReady calls and delivers nothing.
+type waker struct {
+	sink
+	ready int
+}
+
+func (w *waker) InjectReady(Tile) { w.ready++ }
+
+// TestSourceQueueBackPressure: a bounded source queue refuses packets when
+// full and tells the endpoint when room frees.
+func TestSourceQueueBackPressure(t *testing.T) {
+	e := sim.NewEngine()
+	n, err := New(testSpec("mesh", 2, 1, 1), 4, 1, e, sim.GHz, WithSourceQueue(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &waker{}
+	src := Tile{0, 0}
+	n.Attach(src, w)
+	n.Attach(Tile{3, 0}, w)
+	var accepted, refused int
+	at(e, 0, func() {
+		for range 5 {
+			p := n.NewPacket()
+			p.Dst, p.Flits = Tile{3, 0}, 3
+			if n.Inject(src, p) {
+				accepted++
+			} else {
+				n.Release(p)
+				refused++
+			}
+		}
+	})
+	e.Run()
+	// The first packet's first flit enters the router at once; the source
+	// queue (2 packets) still counts it until its last flit has left.
+	if accepted != 2 || refused != 3 || w.ready != 1 || len(w.got) != 2 {
+		t.Errorf("accepted %d, refused %d, InjectReady %d times, delivered %d; want 2, 3, 1, 2", accepted, refused, w.ready, len(w.got))
+	}
+	// A multicast split into unicasts needs room for all of them.
+	spec := testSpec("mesh", 2, 1, 4)
+	spec.Multicast = false
+	n2, _ := New(spec, 4, 1, e, sim.GHz, WithSourceQueue(2))
+	p := n2.NewPacket()
+	p.Dests = append(p.Dests, Tile{1, 0}, Tile{2, 0}, Tile{3, 0})
+	if n2.Inject(src, p) {
+		t.Error("three unicasts accepted into a 2-packet source queue")
+	}
+}

@@ -102,6 +102,22 @@ func (p *Program) check(level int) error {
 				return fmt.Errorf("layer %d (%s): D = %d", i, l.Name, l.D)
 			}
 		case LayerReadout:
+		case LayerLIF:
+			if l.D != 1 {
+				return fmt.Errorf("layer %d (%s): a LIF layer has D = 1, not %d", i, l.Name, l.D)
+			}
+			if level > checkLowered {
+				lp := l.LIF
+				if lp == nil || lp.CoefBits < 1 || lp.CoefBits > 30 || lp.LeakA < 0 || lp.LeakA > 1<<lp.CoefBits ||
+					len(lp.VTh) != l.Shape[0] || len(lp.VReset) != l.Shape[0] {
+					return fmt.Errorf("layer %d (%s): bad LIF parameters", i, l.Name)
+				}
+				for _, th := range lp.VTh {
+					if th < 1 {
+						return fmt.Errorf("layer %d (%s): LIF threshold %d < 1", i, l.Name, th)
+					}
+				}
+			}
 		default:
 			return fmt.Errorf("layer %d (%s): unknown kind %q", i, l.Name, l.Kind)
 		}
@@ -156,6 +172,14 @@ func (p *Program) check(level int) error {
 				}
 			}
 		}
+	}
+	if p.Steps < 1 || p.Steps > 1<<16 {
+		return fmt.Errorf("%d time steps", p.Steps)
+	}
+	switch p.Input.Encoding {
+	case "direct", "poisson":
+	default:
+		return fmt.Errorf("unknown input encoding %q", p.Input.Encoding)
 	}
 	if p.Output.Layer < 0 || p.Output.Layer >= len(p.Layers) {
 		return fmt.Errorf("output layer %d out of range", p.Output.Layer)

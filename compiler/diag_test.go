@@ -90,7 +90,7 @@ func TestPrime40nm(t *testing.T) {
 	}
 	px := randImage(rand.New(rand.NewPCG(9, 9)), 784)
 	res, _ := Simulate(p, px)
-	la, _ := execCores(p, px)
+	la, _ := execCores(p, [][]uint8{px})
 	o := p.Output.Layer
 	for j := range la[o] {
 		if la[o][j] != res.Acc[o][j] {

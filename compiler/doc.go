@@ -36,9 +36,17 @@
 // default model's fc1, beyond a 4,096-axon core); a population keeps fan-in
 // small at the price of neurons and D sub-steps of latency.
 //
-// Not lowerable (an error naming the node): recurrent edges, stateful neurons
-// (LIF, IF, CubaLIF, I-LIF with decay), MaxPool2d, attention, Concat,
-// Upsample, encoders other than Direct, and more than one Input or Output.
+// A LIF or IF node becomes a lif layer: binary spikes, a membrane kept across
+// time steps, leak, threshold and reset in integers (LIFParams; neuron.FixedLIF
+// at FracBits 0), with the input gain folded into the weights. The model runs
+// for the encoder's steps T: Direct repeats the pixels every step, Poisson
+// takes binary input spikes drawn by EncodePoisson; the readout sums over the
+// steps.
+//
+// Not lowerable (an error naming the node): recurrent edges, CubaLIF, I-LIF
+// (MultiSpike with decay), MaxPool2d, attention, Concat, Upsample, Rate and
+// Events encoders, LIF nodes whose neurons differ in their parameters, and
+// more than one Input or Output.
 //
 // # Integer semantics
 //
@@ -65,15 +73,17 @@
 //
 // # Execution model (for the chip)
 //
-// Phase 0 delivers the input events. In phase k ≥ 1 every layer of Step k
-// (1 + the longest chain of layers before it) has all of its input and fires:
-// its count s goes out as s binary spikes over the phase's sub-steps, spikes
-// first (thermometer code), each spike one packet per destination core
-// (Core.Fan: destination core and axon). A destination core adds, for a spike
-// on axon a, the weights Program.Synapses(a) to its neurons. After the last
-// phase the readout layer's accumulators are the scores (Output). This is
-// the per-layer barrier of DESIGN.md; the chip's counts and scores must equal
-// Simulator's.
+// Each of the Steps time steps runs phase 0, which delivers the step's input
+// events (Program.InputFan), then the phases of Schedule: in phase k ≥ 1 every
+// layer of Step k (1 + the longest chain of layers before it) has all of its
+// input and fires: its count s goes out as s binary spikes over the phase's
+// sub-steps, spikes first (thermometer code; a lif layer sends at most one),
+// each spike one packet per destination core (Core.Fan: destination core and
+// axon). A destination core adds, for a spike on axon a, the weights
+// Program.Synapses(a) to its neurons. Accumulators restart from the bias each
+// step, LIF membranes persist, the readout sums over the steps; after the last
+// step its accumulators are the scores (Output). This is the per-layer barrier
+// of DESIGN.md; the chip's counts and scores must equal Simulator's.
 //
 // # Partition, placement, routing
 //

@@ -135,10 +135,15 @@ func (s *State) localCheck(n *models.Node) bool {
 	id := n.ID
 	switch n.Op {
 	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd, models.OpBatchNorm,
-		models.OpScale, models.OpFlatten, models.OpOutput:
-	case models.OpRate, models.OpPoisson, models.OpEvents:
-		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer)", n.Op)
+		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson:
+	case models.OpRate, models.OpEvents:
+		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer) and Poisson", n.Op)
 		return false
+	case models.OpLIF, models.OpIF:
+		if _, err := s.lifParams(n); err != nil {
+			s.errorf(id, "%v", err)
+			return false
+		}
 	case models.OpConv2d:
 		st, pd, dl := pair(n.Ints("stride"), 1), pair(n.Ints("padding"), 0), pair(n.Ints("dilation"), 1)
 		if st[0] != st[1] || pd[0] != pd[1] || dl != [2]int{1, 1} {
@@ -266,13 +271,32 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 			return nil
 		}
 		p.Input = Input{Shape: append([]int(nil), shape...), Encoding: "direct", ValueBits: 8, Scale: 1.0 / 255}
+		p.Steps = 1
 		return &value{spike: true, layer: -1, scale: 1.0 / 255, vmax: 255}
 	case models.OpDirect:
+		p.Steps = max(n.Int("steps", 1), 1)
 		v := *in[0]
 		return &v
-	case models.OpRate, models.OpPoisson, models.OpEvents:
-		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer)", n.Op)
-		return nil
+	case models.OpPoisson:
+		if in[0].layer != -1 {
+			s.errorf(id, "Poisson encoder after a layer: the compiler encodes the input only")
+			return nil
+		}
+		p.Steps = max(n.Int("steps", 1), 1)
+		p.Input.Encoding, p.Input.ValueBits, p.Input.Scale, p.Input.Gain = "poisson", 1, 1, n.Float("gain", 1)
+		return &value{spike: true, layer: -1, scale: 1, vmax: 1}
+	case models.OpLIF, models.OpIF:
+		e := needExpr()
+		lr, _ := s.lifParams(n)
+		// the step's input to v is lb·x + lc: fold lb into the weights, lc into the bias
+		c := len(e.bias)
+		a, b := make([]float64, c), make([]float64, c)
+		for i := range a {
+			a[i], b[i] = lr.lb, lr.lc
+		}
+		li := s.addLayer(id, LayerLIF, shape, 1, e.affine(a, b))
+		s.prog.Layers[li].lif = &lifReal{la: lr.la, vth: lr.vth, vreset: lr.vreset, subtract: lr.subtract}
+		return &value{spike: true, layer: li, scale: 1, vmax: 1}
 	case models.OpConv2d:
 		src := needSpike()
 		if src == nil {
@@ -388,8 +412,66 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		p.Output = Output{Layer: li, Mode: "membrane", Classes: int(shape.Numel())}
 		return nil
 	}
-	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Conv2d, Affine, Linear, BatchNorm, Scale, Add, MultiSpike, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
+	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Conv2d, Affine, Linear, BatchNorm, Scale, Add, MultiSpike, LIF, IF, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
 	return nil
+}
+
+// lifStep is the Euler (or exact) step of a LIF/IF node: v ← la·v + lb·x + lc.
+type lifStep struct {
+	la, lb, lc, vth, vreset float64
+	subtract                bool
+}
+
+// lifParams reads a LIF or IF node whose parameters are the same for every
+// neuron. The step is Euler with dt = 1 (as the trainer and snnTorch/Norse
+// export: la = 1 − 1/τ, lb = r/τ, lc = v_leak/τ) unless the graph's Meta
+// "lif_integration" is "exact" (la = e^(−1/τ), lb = r(1 − la), lc = v_leak(1 −
+// la)); IF is v ← v + r·x. The reset is to v_reset, or by subtraction when Meta
+// "lif_reset" is "subtract".
+func (s *State) lifParams(n *models.Node) (lifStep, error) {
+	get := func(name string, def float64) (float64, error) {
+		t := n.Tensor(name)
+		if t == nil {
+			return def, nil
+		}
+		for _, v := range t.F32 {
+			if v != t.F32[0] {
+				return 0, fmt.Errorf("%s with per-neuron %s: the compiler maps layers whose neurons share their parameters", n.Op, name)
+			}
+		}
+		if len(t.F32) == 0 {
+			return def, nil
+		}
+		return float64(t.F32[0]), nil
+	}
+	var p lifStep
+	var err error
+	var vals [6]float64
+	for i, nm := range []string{"tau", "r", "v_leak", "v_threshold", "v_reset"} {
+		def := map[string]float64{"tau": 1, "r": 1}[nm]
+		if vals[i], err = get(nm, def); err != nil {
+			return p, err
+		}
+	}
+	tau, r, vl := vals[0], vals[1], vals[2]
+	p.vth, p.vreset = vals[3], vals[4]
+	p.subtract = s.Graph.Meta["lif_reset"] == "subtract"
+	switch {
+	case n.Op == models.OpIF:
+		p.la, p.lb = 1, r
+	case s.Graph.Meta["lif_integration"] == "exact":
+		p.la = math.Exp(-1 / tau)
+		p.lb, p.lc = r*(1-p.la), vl*(1-p.la)
+	default:
+		if tau < 1 {
+			return p, fmt.Errorf("LIF with τ = %g < 1 step: the Euler step would reverse the membrane", tau)
+		}
+		p.la, p.lb, p.lc = 1-1/tau, r/tau, vl/tau
+	}
+	if p.lb <= 0 {
+		return p, fmt.Errorf("%s with input gain %g ≤ 0", n.Op, p.lb)
+	}
+	return p, nil
 }
 
 func needExpr0(v *value) *value {

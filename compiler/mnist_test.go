@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"hash/fnv"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,10 +14,10 @@ import (
 
 // trainedModel returns the trained default model: $NEUROSIM_MODEL, else
 // assets/sfa-convnet-mnist.nsm; the test skips when neither exists.
-func trainedModel(t *testing.T) *models.Graph {
-	path := os.Getenv("NEUROSIM_MODEL")
+func trainedModel(t *testing.T, env, asset string) *models.Graph {
+	path := os.Getenv(env)
 	if path == "" {
-		path = filepath.Join("..", "assets", "sfa-convnet-mnist.nsm")
+		path = filepath.Join("..", "assets", asset)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("no trained model at %s (train one with neurosim train, or set NEUROSIM_MODEL)", path)
@@ -33,7 +35,18 @@ func trainedModel(t *testing.T) *models.Graph {
 // image and the accuracy stays within half a point. 500 images by default,
 // the whole test set with NEUROSIM_LONG=1.
 func TestTrainedModelOnMNIST(t *testing.T) {
-	g := trainedModel(t)
+	t.Run("sfa-convnet", func(t *testing.T) { checkTrained(t, trainedModel(t, "NEUROSIM_MODEL", "sfa-convnet-mnist.nsm")) })
+	t.Run("lif-convnet", func(t *testing.T) { checkTrained(t, trainedModel(t, "NEUROSIM_LIF_MODEL", "lif-convnet-mnist.nsm")) })
+}
+
+// evalRNG is the Poisson stream models/train's Evaluate uses for sample i.
+func evalRNG(seed uint64, i int) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte("eval/poisson"))
+	return rand.New(rand.NewPCG(seed, h.Sum64()^uint64(i)*0x9E3779B97F4A7C15))
+}
+
+func checkTrained(t *testing.T, g *models.Graph) {
 	ds, err := data.MNIST("")
 	if err != nil {
 		t.Skipf("MNIST not available: %v", err)
@@ -57,7 +70,12 @@ func TestTrainedModelOnMNIST(t *testing.T) {
 		}
 		correct, agree := 0, 0
 		for i := 0; i < n; i++ {
-			res, err := sim.Run(ds.Test.Image(i))
+			var res Result
+			if p.Input.Encoding == "poisson" {
+				res, err = sim.RunPoisson(ds.Test.Image(i), evalRNG(1, i))
+			} else {
+				res, err = sim.Run(ds.Test.Image(i))
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,6 +108,9 @@ func BenchmarkSimulateMNIST(b *testing.B) {
 	g, err := models.Load(path)
 	if err != nil {
 		b.Skipf("no trained model: %v", err)
+	}
+	if g.Meta["encoding"] != "direct" {
+		b.Skip("benchmark of a direct-encoded model")
 	}
 	ds, err := data.MNIST("")
 	if err != nil {

@@ -62,6 +62,18 @@ func neuronFor(l *Layer, c capacity) string {
 	if l.Kind == LayerReadout {
 		return "readout"
 	}
+	if l.Kind == LayerLIF {
+		if slices.Contains(c.models, "lif") {
+			return "lif"
+		}
+		if l.lif != nil && l.lif.la == 1 && slices.Contains(c.models, "if") {
+			return "if" // no leak: an IF neuron with the same threshold and reset
+		}
+		if l.LIF != nil && l.LIF.LeakA == 1<<l.LIF.CoefBits && slices.Contains(c.models, "if") {
+			return "if"
+		}
+		return ""
+	}
 	if slices.Contains(c.models, "multispike") {
 		return "multispike"
 	}
@@ -551,7 +563,11 @@ func (s *State) explainNoFit(l *Layer, caps []capacity) {
 		}
 	}
 	if !reported {
-		s.errorf(l.Name, "neuron model %s (as multispike or if) is not implemented by any core kind on the chip (%s)", l.Kind, strings.Join(kinds, "; "))
+		as := "multispike or if"
+		if l.Kind == LayerLIF {
+			as = "lif"
+		}
+		s.errorf(l.Name, "neuron model %s (as %s) is not implemented by any core kind on the chip (%s)", l.Kind, as, strings.Join(kinds, "; "))
 	}
 }
 

@@ -27,6 +27,9 @@ type Program struct {
 	Seed      uint64 `json:"seed"`
 	// WeightBits is the signed width every integer weight fits in.
 	WeightBits int `json:"weight_bits"`
+	// Steps is the number of algorithmic time steps T of one inference; the
+	// Schedule runs once per step.
+	Steps int `json:"steps"`
 
 	Input Input `json:"input"`
 	// InputStart/InputFan: the destinations (core, axon) of input element i are
@@ -42,16 +45,20 @@ type Program struct {
 	Report     Report   `json:"report"`
 }
 
-// Input says how a sample enters the chip. Encoding "direct": each input element is
-// an unsigned integer pixel p in [0, 2^ValueBits) standing for the real value
-// p·Scale (p/255 for 8-bit images). The host sends one value event (axon, p) per
-// nonzero pixel to every core that has the pixel as an axon; the core adds
-// w·p to each target (a multiply-accumulate: the first layer is the MAC layer).
+// Input says how a sample enters the chip, in every time step. Encoding
+// "direct": each input element is an unsigned integer pixel p in [0, 2^ValueBits)
+// standing for the real value p·Scale (p/255 for 8-bit images), the same in every
+// step. The host sends one value event (axon, p) per nonzero pixel to every core
+// that has the pixel as an axon; the core adds w·p to each target (a
+// multiply-accumulate: the first layer is the MAC layer). Encoding "poisson":
+// in each step element i is a binary spike (ValueBits 1, Scale 1) drawn by the
+// host with EncodePoisson at the given Gain; a spike is an ordinary event.
 type Input struct {
 	Shape     []int   `json:"shape"`
 	Encoding  string  `json:"encoding"`
 	ValueBits int     `json:"value_bits"`
 	Scale     float64 `json:"scale"`
+	Gain      float64 `json:"gain,omitempty"`
 }
 
 // Layer kinds.
@@ -59,7 +66,26 @@ const (
 	LayerSpike   = "spike"   // MultiSpike population: integer counts in [0, D]
 	LayerPool    = "pool"    // sum pooling as a population with θ = 1 (exact counts)
 	LayerReadout = "readout" // accumulates only; its membrane is the class score
+	LayerLIF     = "lif"     // leaky integrate-and-fire: binary spikes, membrane kept across steps
 )
+
+// LIFParams are the integer parameters of a LIF layer (Kind "lif"). Per step, with
+// acc the step's input (bias included) of a neuron of channel c:
+//
+//	v ← acc + ((LeakA·v + 2^(CoefBits−1)) >> CoefBits)
+//	spike if v ≥ VTh[c]; then v ← VReset[c] (hard reset) or v ← v − VTh[c] (Subtract)
+//
+// which is neuron.FixedLIF at Precision{FracBits: 0, CoefBits} with A = LeakA,
+// B = 2^CoefBits (the input weight folded into the synapses), C = 0 (the leak
+// current folded into the bias), Θ = VTh, V_reset = VReset, Compare AtOrAbove.
+// Membranes start at 0 for every sample.
+type LIFParams struct {
+	LeakA    int64   `json:"leak_a"`
+	CoefBits int     `json:"coef_bits"`
+	VTh      []int32 `json:"v_th"`
+	VReset   []int32 `json:"v_reset"`
+	Subtract bool    `json:"subtract"`
+}
 
 // Layer is one population of neurons and the projections that feed it.
 //
@@ -97,12 +123,20 @@ type Layer struct {
 	Step int `json:"step"`
 	// AccBound bounds |acc| over all inputs (chips with float32 accumulators are
 	// exact below 2^24).
-	AccBound int64        `json:"acc_bound"`
+	AccBound int64 `json:"acc_bound"`
+	// LIF holds the membrane dynamics of a "lif" layer (nil otherwise).
+	LIF      *LIFParams   `json:"lif,omitempty"`
 	Inputs   []Projection `json:"inputs"`
 	Cores    []int        `json:"cores"`
 	Quant    QuantStats   `json:"quant"`
 
 	biasReal []float64 // float bias until quantize
+	lif      *lifReal  // float LIF parameters until quantize
+}
+
+type lifReal struct {
+	la, vth, vreset float64
+	subtract        bool
 }
 
 // Size returns the number of neurons.
@@ -148,12 +182,16 @@ type QuantStats struct {
 	Clipped    int     `json:"clipped"`
 }
 
-// Phase is one barrier phase of an inference. Phase 0 delivers the input events.
-// In phase k ≥ 1 every layer with Step k computes its counts from its accumulated
-// membrane (all of its sources fired in earlier phases) and sends them as binary
-// spikes over SubSteps sub-steps (thermometer code, spikes first: sub-step j carries
-// a spike iff j < s); destination cores accumulate them. After the last phase the
-// readout layer's accumulators hold the scores.
+// Phase is one barrier phase of a time step. Each of the Program's Steps time
+// steps runs phase 0 (the host delivers that step's input events) and then the
+// phases k ≥ 1 of Schedule in order: every layer with Step k computes its output
+// from what it accumulated during the step (all of its sources fired in earlier
+// phases) and sends it as binary spikes over SubSteps sub-steps (spike or pool
+// counts in thermometer code, spikes first: sub-step j carries a spike iff j < s;
+// a LIF layer updates its membrane and sends at most one spike); destination cores
+// accumulate them. Accumulators of firing layers restart from the bias every
+// step; LIF membranes persist across steps; the readout layer accumulates over
+// all steps, and after the last phase of the last step it holds the scores.
 type Phase struct {
 	Step     int   `json:"step"`
 	Layers   []int `json:"layers"`

@@ -116,8 +116,39 @@ func quantizePass(s *State) error {
 		}
 		l.biasReal = nil
 		s.accBound(l)
+		if l.lif != nil {
+			s.quantizeLIF(l)
+		}
 	}
 	return nil
+}
+
+// lifCoefBits is the fraction width of the LIF leak factor.
+const lifCoefBits = 16
+
+// quantizeLIF turns the float LIF step of l into integers at the layer's
+// per-channel scale θ_c: VTh = round(v_th·θ_c), VReset = round(v_reset·θ_c),
+// LeakA = round(la·2^16).
+func (s *State) quantizeLIF(l *Layer) {
+	r := l.lif
+	lp := &LIFParams{LeakA: int64(math.RoundToEven(r.la * (1 << lifCoefBits))), CoefBits: lifCoefBits, Subtract: r.subtract}
+	for _, th := range l.Threshold {
+		vth := math.RoundToEven(r.vth * float64(th))
+		if vth < 1 {
+			s.errorf(l.Name, "threshold %g at scale %d rounds to %g; the chip's integer threshold must be ≥ 1", r.vth, th, vth)
+		}
+		lp.VTh = append(lp.VTh, int32(vth))
+		lp.VReset = append(lp.VReset, int32(math.RoundToEven(r.vreset*float64(th))))
+	}
+	l.LIF, l.lif = lp, nil
+	// the membrane is bounded by the input bound over the leak's memory
+	memory := float64(s.prog.Steps)
+	if r.la < 1 {
+		memory = min(memory, 1/(1-r.la))
+	}
+	if b := float64(l.AccBound)*memory + float64(slices.Max(lp.VTh)); b > math.MaxInt32 {
+		s.errorf(l.Name, "membrane bound %.3g exceeds int32; use fewer weight bits", b)
+	}
 }
 
 // oddTheta is the largest odd integer ≤ qmax/m, at least 1 and at most 2^29+1.

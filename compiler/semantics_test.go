@@ -70,6 +70,37 @@ func TestFireIsIF(t *testing.T) {
 // floatModel evaluates the test graphs in float64 with the graph's own
 // semantics (MultiSpike half-even, pools, dense on the flattened input).
 func floatModel(g *models.Graph, px []uint8) (map[string][]float64, []float64) {
+	return floatStep(g, px, nil, 1/255.0)
+}
+
+// floatSteps runs the float model over the given input frames (0/1 spikes for
+// Poisson) with LIF membranes kept across steps, and returns the Output summed
+// over the steps and each node's outputs summed over the steps.
+func floatSteps(g *models.Graph, frames [][]uint8) (map[string][]float64, []float64) {
+	state := map[string][]float64{}
+	sum := map[string][]float64{}
+	var out []float64
+	for _, f := range frames {
+		val, o := floatStep(g, f, state, 1)
+		for k, v := range val {
+			if sum[k] == nil {
+				sum[k] = make([]float64, len(v))
+			}
+			for i := range v {
+				sum[k][i] += v[i]
+			}
+		}
+		if out == nil {
+			out = make([]float64, len(o))
+		}
+		for i := range o {
+			out[i] += o[i]
+		}
+	}
+	return sum, out
+}
+
+func floatStep(g *models.Graph, px []uint8, state map[string][]float64, inScale float64) (map[string][]float64, []float64) {
 	order, _ := g.TopoOrder()
 	shapes, _ := models.InferShapes(g, nil)
 	val := map[string][]float64{}
@@ -87,7 +118,23 @@ func floatModel(g *models.Graph, px []uint8) (map[string][]float64, []float64) {
 		case models.OpInput:
 			y := make([]float64, len(px))
 			for i, p := range px {
-				y[i] = float64(p) / 255
+				y[i] = float64(p) * inScale
+			}
+			val[n.ID] = y
+		case models.OpLIF:
+			tau, r, vth := float64(n.Tensor("tau").F32[0]), float64(n.Tensor("r").F32[0]), float64(n.Tensor("v_threshold").F32[0])
+			v := state[n.ID]
+			if v == nil {
+				v = make([]float64, len(x))
+				state[n.ID] = v
+			}
+			y := make([]float64, len(x))
+			for i := range x {
+				h := (1-1/tau)*v[i] + r/tau*x[i]
+				if h >= vth {
+					y[i], h = 1, 0
+				}
+				v[i] = h
 			}
 			val[n.ID] = y
 		case models.OpConv2d:
@@ -235,53 +282,86 @@ func TestSimulateMatchesFloatModel(t *testing.T) {
 }
 
 // execCores runs p event by event through its cores, fan-outs and synapse
-// tables (scatter form, as a chip does) with the phase schedule, and returns
-// every layer's accumulators and counts.
-func execCores(p *Program, px []uint8) ([][]int64, [][]int32) {
-	acc := make([][]int64, len(p.Cores))
+// tables (scatter form, as a chip does) with the step and phase schedule, one
+// input frame per step, and returns every layer's accumulators (last step;
+// summed over steps for the readout) and spike counts (summed over steps).
+func execCores(p *Program, frames [][]uint8) ([][]int64, [][]int32) {
+	nc := len(p.Cores)
+	acc, v, cnt, tot := make([][]int64, nc), make([][]int64, nc), make([][]int32, nc), make([][]int32, nc)
+	readout := make([][]int64, nc)
+	chanOf := func(c *Core, n int) int {
+		return c.Region.C0 + n/((c.Region.Y1-c.Region.Y0)*(c.Region.X1-c.Region.X0))
+	}
 	for i := range p.Cores {
-		c := &p.Cores[i]
-		acc[i] = make([]int64, c.Neurons())
-		sh := chw(p.Layers[c.Layer].Shape)
-		_ = sh
-		for n := range acc[i] {
-			g := p.GlobalNeuron(c, n)
-			acc[i][n] = int64(p.Layers[c.Layer].Bias[g/(sh[1]*sh[2])])
-		}
+		n := p.Cores[i].Neurons()
+		acc[i], v[i], cnt[i], tot[i], readout[i] = make([]int64, n), make([]int64, n), make([]int32, n), make([]int32, n), make([]int64, n)
 	}
 	var buf []Synapse
-	deliver := func(d Dest, v int64) {
+	deliver := func(d Dest, x int64) {
 		c := &p.Cores[d.Core]
 		buf = p.Synapses(buf[:0], c, int(d.Axon))
 		for _, s := range buf {
-			acc[d.Core][s.Neuron] += int64(s.Weight) * v
+			acc[d.Core][s.Neuron] += int64(s.Weight) * x
 		}
 	}
-	for i, v := range px { // phase 0: value events
-		if v == 0 {
-			continue
+	for _, frame := range frames {
+		for i := range p.Cores {
+			c := &p.Cores[i]
+			for n := range acc[i] {
+				acc[i][n] = int64(p.Layers[c.Layer].Bias[chanOf(c, n)])
+			}
 		}
-		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
-			deliver(d, int64(v))
+		for i, x := range frame { // phase 0: input events
+			if x == 0 {
+				continue
+			}
+			for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
+				deliver(d, int64(x))
+			}
 		}
-	}
-	for _, ph := range p.Schedule {
-		for sub := 0; sub < ph.SubSteps; sub++ {
-			for _, li := range ph.Layers {
+		for _, ph := range p.Schedule {
+			for _, li := range ph.Layers { // each layer decides its output from the step's input
 				l := &p.Layers[li]
-				if l.Kind == LayerReadout {
-					continue
-				}
 				for _, ci := range l.Cores {
 					c := &p.Cores[ci]
-					for n := 0; n < c.Neurons(); n++ {
-						if int32(sub) < l.Fire(c.Region.C0+n/((c.Region.Y1-c.Region.Y0)*(c.Region.X1-c.Region.X0)), acc[ci][n]) { // thermometer: spikes first
-							for _, d := range c.Fan[c.FanStart[n]:c.FanStart[n+1]] {
-								deliver(d, 1)
+					for n := range acc[ci] {
+						switch l.Kind {
+						case LayerReadout:
+						case LayerLIF:
+							var fired bool
+							v[ci][n], fired = l.Integrate(chanOf(c, n), v[ci][n], acc[ci][n])
+							cnt[ci][n] = 0
+							if fired {
+								cnt[ci][n] = 1
+							}
+						default:
+							cnt[ci][n] = l.Fire(chanOf(c, n), acc[ci][n])
+						}
+						tot[ci][n] += cnt[ci][n]
+					}
+				}
+			}
+			for sub := 0; sub < ph.SubSteps; sub++ {
+				for _, li := range ph.Layers {
+					if p.Layers[li].Kind == LayerReadout {
+						continue
+					}
+					for _, ci := range p.Layers[li].Cores {
+						c := &p.Cores[ci]
+						for n := range cnt[ci] {
+							if int32(sub) < cnt[ci][n] { // thermometer: spikes first
+								for _, d := range c.Fan[c.FanStart[n]:c.FanStart[n+1]] {
+									deliver(d, 1)
+								}
 							}
 						}
 					}
 				}
+			}
+		}
+		for i := range p.Cores {
+			for n, a := range acc[i] {
+				readout[i][n] += a
 			}
 		}
 	}
@@ -293,11 +373,13 @@ func execCores(p *Program, px []uint8) ([][]int64, [][]int32) {
 	}
 	for i := range p.Cores {
 		c := &p.Cores[i]
-		for n, a := range acc[i] {
+		for n := range acc[i] {
 			g := p.GlobalNeuron(c, n)
-			la[c.Layer][g] = a
-			sh := chw(p.Layers[c.Layer].Shape)
-			lc[c.Layer][g] = p.Layers[c.Layer].Fire(g/(sh[1]*sh[2]), a)
+			la[c.Layer][g] = acc[i][n]
+			if p.Layers[c.Layer].Kind == LayerReadout {
+				la[c.Layer][g] = readout[i][n]
+			}
+			lc[c.Layer][g] = tot[i][n]
 		}
 	}
 	return la, lc
@@ -326,7 +408,7 @@ func TestCoresReproduceSimulator(t *testing.T) {
 			for i := 0; i < 3; i++ {
 				px := randImage(rng, 784)
 				res, _ := sim.Run(px)
-				la, lc := execCores(p, px)
+				la, lc := execCores(p, [][]uint8{px})
 				for li, l := range p.Layers {
 					for j := range la[li] {
 						if la[li][j] != res.Acc[li][j] {

@@ -1,6 +1,9 @@
 package compiler
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // Fire returns the spike count of a neuron of channel c of a spike or pool layer
 // whose accumulator (bias included) is acc: clamp(floor((acc + (θ−1)/2)/θ), 0, D)
@@ -14,17 +17,47 @@ func (l *Layer) Fire(c int, acc int64) int32 {
 	return int32(min(num/th, int64(l.D)))
 }
 
+// Integrate advances a LIF-layer neuron of channel c with membrane v by one step of
+// input acc (bias included) and returns the new membrane and whether it spiked.
+func (l *Layer) Integrate(c int, v, acc int64) (int64, bool) {
+	lp := l.LIF
+	v = acc + (lp.LeakA*v+int64(1)<<(lp.CoefBits-1))>>lp.CoefBits
+	if v >= int64(lp.VTh[c]) {
+		if lp.Subtract {
+			return v - int64(lp.VTh[c]), true
+		}
+		return int64(lp.VReset[c]), true
+	}
+	return v, false
+}
+
+// EncodePoisson draws one step of the Poisson input: dst[i] = 1 with probability
+// gain·pixels[i]/255, one rng.Float32 per element in order, as the trainer's
+// reference does (float32 arithmetic). The chip's host and Simulator.RunPoisson
+// use it, so both see the same spikes for the same rng.
+func EncodePoisson(dst, pixels []uint8, gain float64, rng *rand.Rand) {
+	g := float32(gain)
+	for i, p := range pixels {
+		dst[i] = 0
+		if rng.Float32() < g*(float32(p)/255) {
+			dst[i] = 1
+		}
+	}
+}
+
 // Result is the outcome of one functional inference.
 type Result struct {
-	// Scores are the readout layer's accumulators (Output.Mode "membrane") or
-	// the output layer's spike counts ("count"); the real score is Scores[i]·Scale.
+	// Scores are the readout layer's accumulators summed over the steps
+	// (Output.Mode "membrane") or the output layer's spike counts summed over the
+	// steps ("count"); the real score is Scores[i]·Scale.
 	Scores []int64
 	Scale  float64
 	// Class is the index of the largest score (the first on ties).
 	Class int
-	// Counts holds every spike and pool layer's counts, and Acc every layer's
-	// accumulators (bias included); both alias the Simulator's buffers and are
-	// valid until its next Run.
+	// Counts holds every firing layer's spikes per neuron summed over the steps
+	// (nil for the readout layer), and Acc every layer's accumulators (bias
+	// included) of the last step, or summed over the steps for the readout
+	// layer. Both alias the Simulator's buffers and are valid until its next run.
 	Counts [][]int32
 	Acc    [][]int64
 }
@@ -34,8 +67,11 @@ type Result struct {
 type Simulator struct {
 	p      *Program
 	in     []int32
-	counts [][]int32
+	frame  []uint8
+	counts [][]int32 // this step's counts
+	total  [][]int32 // counts summed over steps
 	acc    [][]int64
+	v      [][]int64 // LIF membranes
 	scores []int64
 	// wt[layer][projection]: conv weights transposed to [ci_local][ky][kx][co_local]
 	// for the input-stationary loop.
@@ -47,14 +83,21 @@ func NewSimulator(p *Program) (*Simulator, error) {
 	if err := p.check(checkQuantized); err != nil {
 		return nil, err
 	}
-	s := &Simulator{p: p, in: make([]int32, numel(p.Input.Shape))}
+	n := numel(p.Input.Shape)
+	s := &Simulator{p: p, in: make([]int32, n), frame: make([]uint8, n)}
 	for i := range p.Layers {
-		n := p.Layers[i].Size()
+		l := &p.Layers[i]
+		n := l.Size()
 		s.acc = append(s.acc, make([]int64, n))
-		if p.Layers[i].Kind == LayerReadout {
-			s.counts = append(s.counts, nil)
+		if l.Kind == LayerReadout {
+			s.counts, s.total = append(s.counts, nil), append(s.total, nil)
 		} else {
-			s.counts = append(s.counts, make([]int32, n))
+			s.counts, s.total = append(s.counts, make([]int32, n)), append(s.total, make([]int32, n))
+		}
+		if l.Kind == LayerLIF {
+			s.v = append(s.v, make([]int64, n))
+		} else {
+			s.v = append(s.v, nil)
 		}
 	}
 	s.scores = make([]int64, p.Layers[p.Output.Layer].Size())
@@ -72,7 +115,8 @@ func NewSimulator(p *Program) (*Simulator, error) {
 	return s, nil
 }
 
-// Simulate runs p once on pixels (row-major over p.Input.Shape).
+// Simulate runs p once on pixels (row-major over p.Input.Shape) with direct
+// encoding.
 func Simulate(p *Program, pixels []uint8) (Result, error) {
 	s, err := NewSimulator(p)
 	if err != nil {
@@ -81,15 +125,82 @@ func Simulate(p *Program, pixels []uint8) (Result, error) {
 	return s.Run(pixels)
 }
 
-// Run evaluates every layer in order on pixels. It allocates nothing.
+// Run evaluates a direct-encoded program on pixels, the same input in every
+// step. It allocates nothing.
 func (s *Simulator) Run(pixels []uint8) (Result, error) {
+	if s.p.Input.Encoding != "direct" {
+		return Result{}, fmt.Errorf("simulate: the program's input is %s-encoded; use RunPoisson or RunFrames", s.p.Input.Encoding)
+	}
+	return s.run(func(int) []uint8 { return pixels })
+}
+
+// RunPoisson evaluates a Poisson-encoded program: each step's input spikes are
+// drawn from pixels with EncodePoisson and rng. It allocates nothing.
+func (s *Simulator) RunPoisson(pixels []uint8, rng *rand.Rand) (Result, error) {
+	if s.p.Input.Encoding != "poisson" || len(pixels) != len(s.frame) {
+		return Result{}, fmt.Errorf("simulate: RunPoisson on a %s-encoded program with %d inputs (given %d)", s.p.Input.Encoding, len(s.frame), len(pixels))
+	}
+	return s.run(func(int) []uint8 {
+		EncodePoisson(s.frame, pixels, s.p.Input.Gain, rng)
+		return s.frame
+	})
+}
+
+// RunFrames evaluates the program on the given input of every step
+// (len(frames) = Steps): pixels for direct encoding, 0/1 spikes for Poisson.
+func (s *Simulator) RunFrames(frames [][]uint8) (Result, error) {
+	if len(frames) != s.p.Steps {
+		return Result{}, fmt.Errorf("simulate: %d input frames for %d steps", len(frames), s.p.Steps)
+	}
+	return s.run(func(t int) []uint8 { return frames[t] })
+}
+
+func (s *Simulator) run(frame func(t int) []uint8) (Result, error) {
 	p := s.p
-	if len(pixels) != len(s.in) {
-		return Result{}, fmt.Errorf("simulate: %d input values, the program takes %d (shape %v)", len(pixels), len(s.in), p.Input.Shape)
+	for li := range p.Layers {
+		if s.total[li] != nil {
+			clear(s.total[li])
+		}
+		if s.v[li] != nil {
+			clear(s.v[li])
+		}
 	}
-	for i, v := range pixels {
-		s.in[i] = int32(v)
+	o := p.Output.Layer
+	clear(s.scores)
+	for t := 0; t < max(p.Steps, 1); t++ {
+		pixels := frame(t)
+		if len(pixels) != len(s.in) {
+			return Result{}, fmt.Errorf("simulate: %d input values, the program takes %d (shape %v)", len(pixels), len(s.in), p.Input.Shape)
+		}
+		for i, v := range pixels {
+			s.in[i] = int32(v)
+		}
+		s.step()
+		if p.Output.Mode == "count" {
+			for i, v := range s.counts[o] {
+				s.scores[i] += int64(v)
+			}
+		} else {
+			for i, v := range s.acc[o] {
+				s.scores[i] += v
+			}
+		}
 	}
+	if p.Output.Mode != "count" {
+		copy(s.acc[o], s.scores)
+	}
+	best := 0
+	for i, v := range s.scores {
+		if v > s.scores[best] {
+			best = i
+		}
+	}
+	return Result{Scores: s.scores, Scale: p.Layers[o].Scale, Class: best, Counts: s.total, Acc: s.acc}, nil
+}
+
+// step evaluates every layer once on s.in.
+func (s *Simulator) step() {
+	p := s.p
 	for li := range p.Layers {
 		l := &p.Layers[li]
 		acc := s.acc[li]
@@ -113,30 +224,31 @@ func (s *Simulator) Run(pixels []uint8) (Result, error) {
 				convScatter(acc, pr, s.wt[li][j], x, sh)
 			}
 		}
-		if l.Kind != LayerReadout {
-			out := s.counts[li]
+		out, tot := s.counts[li], s.total[li]
+		switch l.Kind {
+		case LayerReadout:
+		case LayerLIF:
+			v := s.v[li]
+			for c := 0; c < sh[0]; c++ {
+				for i := c * plane; i < (c+1)*plane; i++ {
+					var fired bool
+					v[i], fired = l.Integrate(c, v[i], acc[i])
+					out[i] = 0
+					if fired {
+						out[i] = 1
+					}
+					tot[i] += out[i]
+				}
+			}
+		default:
 			for c := 0; c < sh[0]; c++ {
 				for i := c * plane; i < (c+1)*plane; i++ {
 					out[i] = l.Fire(c, acc[i])
+					tot[i] += out[i]
 				}
 			}
 		}
 	}
-	o := p.Output.Layer
-	if p.Output.Mode == "count" {
-		for i, v := range s.counts[o] {
-			s.scores[i] = int64(v)
-		}
-	} else {
-		copy(s.scores, s.acc[o])
-	}
-	best := 0
-	for i, v := range s.scores {
-		if v > s.scores[best] {
-			best = i
-		}
-	}
-	return Result{Scores: s.scores, Scale: p.Layers[o].Scale, Class: best, Counts: s.counts, Acc: s.acc}, nil
 }
 
 func dense(acc []int64, w []int32, x []int32) {

@@ -103,7 +103,7 @@ func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
 
 func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	r := &p.Report
-	fmt.Fprintf(w, "%s → %s on %q: %d of %d tiles, %d-bit weights, %d phases\n", model, out, p.SpecName, r.UsedCores, r.Tiles, p.WeightBits, len(p.Schedule))
+	fmt.Fprintf(w, "%s → %s on %q: %d of %d tiles, %d-bit weights, %s input, %d step(s) of %d phases\n", model, out, p.SpecName, r.UsedCores, r.Tiles, p.WeightBits, p.Input.Encoding, p.Steps, len(p.Schedule))
 	fmt.Fprintf(w, "model sha256 %s\nspec  sha256 %s\n\n", p.ModelHash, p.SpecHash)
 	t := tablewriter.NewTable(w)
 	t.Header("layer", "kind", "neuron", "core kind", "cores", "neurons", "synapses", "axons", "bytes", "neuron use", "memory use", "θ", "D", "step", "max w err", "mean w err")

@@ -125,10 +125,10 @@ type Layer struct {
 	// exact below 2^24).
 	AccBound int64 `json:"acc_bound"`
 	// LIF holds the membrane dynamics of a "lif" layer (nil otherwise).
-	LIF      *LIFParams   `json:"lif,omitempty"`
-	Inputs   []Projection `json:"inputs"`
-	Cores    []int        `json:"cores"`
-	Quant    QuantStats   `json:"quant"`
+	LIF    *LIFParams   `json:"lif,omitempty"`
+	Inputs []Projection `json:"inputs"`
+	Cores  []int        `json:"cores"`
+	Quant  QuantStats   `json:"quant"`
 
 	biasReal []float64 // float bias until quantize
 	lif      *lifReal  // float LIF parameters until quantize

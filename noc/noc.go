@@ -155,6 +155,7 @@ type Network struct {
 	wakeMask      uint64
 	wheel         []wheelSlot
 	portScratch   []Port // route: the output port of each multicast destination
+	rt            []Port // route table: [router·tiles + destination] → port (small networks)
 	reverseEval   bool   // evaluate each cycle's routers in reverse wake order (tests)
 	cur           uint64 // cycle being evaluated while busy
 	busy          bool
@@ -243,6 +244,7 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	for i := range n.routers {
 		n.routers[i].connect()
 	}
+	n.buildRouteTable()
 	return n, nil
 }
 

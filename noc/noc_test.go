@@ -512,3 +512,29 @@ func TestSourceQueueBackPressure(t *testing.T) {
 		t.Error("three unicasts accepted into a 2-packet source queue")
 	}
 }
+
+// TestZeroLoadLatencyLarge covers networks too large for a route table.
+func TestZeroLoadLatencyLarge(t *testing.T) {
+	for _, topo := range []string{"mesh", "torus"} {
+		n, e, s := newNet(t, testSpec(topo, 2, 1, 4), 40, 30)
+		if n.rt != nil {
+			t.Fatal("a 1200-tile network has a route table")
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for range 300 {
+			src, dst := Tile{rng.IntN(40), rng.IntN(30)}, Tile{rng.IntN(40), rng.IntN(30)}
+			hops := manhattanOrRing(topo, src, dst, 40, 30)
+			start := e.Now() + 5*n.Period()
+			s.got = s.got[:0]
+			at(e, start, func() {
+				p := n.NewPacket()
+				p.Dst = dst
+				n.Inject(src, p)
+			})
+			e.Run()
+			if len(s.got) != 1 || s.got[0].at-start != sim.Time(3*hops+2)*n.Period() || s.got[0].hops != hops {
+				t.Fatalf("%s %v→%v: %+v, want %d hops at +%d cycles", topo, src, dst, s.got, hops, 3*hops+2)
+			}
+		}
+	}
+}

@@ -5,6 +5,32 @@ package noc
 // y for yx) completely, then the second. On a torus each dimension goes the
 // shorter way round; on a tie (distance exactly k/2) it goes the positive way.
 func (n *Network) nextPort(here, dst Tile) Port {
+	if n.rt != nil {
+		return n.rt[n.index(here)*len(n.routers)+n.index(dst)]
+	}
+	return n.computePort(here, dst)
+}
+
+// routeTableMax is the largest network (in tiles) whose routes are
+// tabulated: a table of tiles² bytes (1 MiB at 1024 tiles).
+const routeTableMax = 1024
+
+// buildRouteTable tabulates nextPort for every (router, destination) pair.
+func (n *Network) buildRouteTable() {
+	nt := len(n.routers)
+	if nt > routeTableMax {
+		return
+	}
+	rt := make([]Port, nt*nt)
+	for i := range nt {
+		for j := range nt {
+			rt[i*nt+j] = n.computePort(n.routers[i].tile, n.routers[j].tile)
+		}
+	}
+	n.rt = rt
+}
+
+func (n *Network) computePort(here, dst Tile) Port {
 	if n.yx {
 		if dst.Y != here.Y {
 			return n.dir(here.Y, dst.Y, n.h, North, South)

@@ -181,3 +181,18 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestNSPRoundTripLIF(t *testing.T) {
+	p, err := Compile(lifNet(rand.New(rand.NewPCG(1, 1)), 4, 8, 10, 3), mustPreset("loihi"), Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := encode(t, p)
+	q, err := Decode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(encode(t, q), a) || q.Steps != 3 || q.Layers[0].LIF == nil || q.Input.Encoding != "poisson" {
+		t.Fatal("LIF program does not round-trip")
+	}
+}

@@ -70,7 +70,7 @@ func TestFireIsIF(t *testing.T) {
 // floatModel evaluates the test graphs in float64 with the graph's own
 // semantics (MultiSpike half-even, pools, dense on the flattened input).
 func floatModel(g *models.Graph, px []uint8) (map[string][]float64, []float64) {
-	return floatStep(g, px, nil, 1/255.0)
+	return floatStep(g, px, nil, 1/255.0, nil)
 }
 
 // floatSteps runs the float model over the given input frames (0/1 spikes for
@@ -81,7 +81,7 @@ func floatSteps(g *models.Graph, frames [][]uint8) (map[string][]float64, []floa
 	sum := map[string][]float64{}
 	var out []float64
 	for _, f := range frames {
-		val, o := floatStep(g, f, state, 1)
+		val, o := floatStep(g, f, state, 1, nil)
 		for k, v := range val {
 			if sum[k] == nil {
 				sum[k] = make([]float64, len(v))
@@ -100,10 +100,19 @@ func floatSteps(g *models.Graph, frames [][]uint8) (map[string][]float64, []floa
 	return sum, out
 }
 
-func floatStep(g *models.Graph, px []uint8, state map[string][]float64, inScale float64) (map[string][]float64, []float64) {
+// floatStep evaluates one step. A node listed in force passes force[id]
+// downstream instead of its own output (teacher forcing), while the returned
+// map holds what the node computed.
+func floatStep(g *models.Graph, px []uint8, state map[string][]float64, inScale float64, force map[string][]float64) (map[string][]float64, []float64) {
 	order, _ := g.TopoOrder()
 	shapes, _ := models.InferShapes(g, nil)
 	val := map[string][]float64{}
+	computed := map[string][]float64{}
+	defer func() {
+		for k, v := range computed {
+			val[k] = v
+		}
+	}()
 	for _, n := range order {
 		var x []float64
 		if p := g.Predecessors(n.ID); len(p) > 0 {
@@ -199,8 +208,20 @@ func floatStep(g *models.Graph, px []uint8, state map[string][]float64, inScale 
 				}
 			}
 			val[n.ID] = y
+		case models.OpAdd:
+			y := make([]float64, len(x))
+			for _, pid := range g.Predecessors(n.ID) {
+				for i, v := range val[pid] {
+					y[i] += v
+				}
+			}
+			val[n.ID] = y
 		default:
 			val[n.ID] = x
+		}
+		if f, ok := force[n.ID]; ok {
+			computed[n.ID] = val[n.ID]
+			val[n.ID] = f
 		}
 	}
 	return val, val["output"]

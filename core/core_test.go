@@ -422,3 +422,29 @@ func TestAxonAt(t *testing.T) {
 		}
 	}
 }
+
+func TestFunctionalRejectsBadRoutes(t *testing.T) {
+	eng := sim.NewEngine()
+	mk := func(id int32, routes [][]Route) *Core {
+		b, _ := NewSynapseBuilder(testKind, 1)
+		b.AddAxon(Exc, 1)
+		b.AddSynapse(0, 1)
+		syn, _ := b.Build()
+		c, err := New(Config{ID: id, Kind: testKind, Clock: sim.GHz}, &scriptNeurons{n: 1}, syn, routes, eng, &fixedNet{sched: eng})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, r := range []Route{{Core: 2, Axon: 0}, {Core: 1, Axon: 1}} {
+		if _, err := NewFunctional([]*Core{mk(0, [][]Route{{r}}), mk(1, [][]Route{nil})}); err == nil {
+			t.Errorf("route %+v accepted", r)
+		}
+	}
+	if _, err := NewFunctional([]*Core{mk(1, [][]Route{nil})}); err == nil {
+		t.Errorf("core with ID 1 at index 0 accepted")
+	}
+	if _, err := NewFunctional([]*Core{mk(0, [][]Route{{{Core: 1, Axon: 0}}}), mk(1, [][]Route{nil})}); err != nil {
+		t.Errorf("good routes: %v", err)
+	}
+}

@@ -27,11 +27,21 @@ type Functional struct {
 }
 
 // NewFunctional returns the functional model of cores; core i must have ID i
-// (routes name cores by ID).
+// (routes name cores by ID), and every route must name one of the cores and
+// one of its axons.
 func NewFunctional(cores []*Core) (*Functional, error) {
 	for i, c := range cores {
 		if int(c.id) != i {
 			return nil, fmt.Errorf("core: functional model: core %d has ID %d", i, c.id)
+		}
+	}
+	for i, c := range cores {
+		for n := 0; n < c.nrn.Len(); n++ {
+			for _, r := range c.Routes(n) {
+				if int(r.Core) >= len(cores) || int(r.Axon) >= cores[r.Core].syn.Axons() {
+					return nil, fmt.Errorf("core: core %d neuron %d routes to core %d axon %d, which does not exist", i, n, r.Core, r.Axon)
+				}
+			}
 		}
 	}
 	f := &Functional{cores: cores, out: make([][]int32, len(cores))}
@@ -50,9 +60,6 @@ func (f *Functional) Step() [][]int32 {
 	for i, c := range f.cores {
 		for _, n := range f.out[i] {
 			for _, r := range c.routes[c.routeStart[n]:c.routeStart[n+1]] {
-				if int(r.Core) >= len(f.cores) {
-					panic(fmt.Sprintf("core: core %d neuron %d routes to core %d of %d", i, n, r.Core, len(f.cores)))
-				}
 				d := f.cores[r.Core]
 				d.touched, _ = d.syn.deliver(r.Axon, d.exc, d.inh, d.touched)
 			}

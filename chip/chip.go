@@ -31,10 +31,12 @@ type Chip struct {
 }
 
 // The functional model runs ahead of the timing model in chunks of
-// pipelineChunk steps, at most pipelineDepth chunks ahead.
+// pipelineFirst steps doubling up to pipelineMax, at most pipelineDepth
+// chunks ahead.
 const (
-	pipelineChunk = 64
-	pipelineDepth = 4
+	pipelineFirst = 16
+	pipelineMax   = 1024
+	pipelineDepth = 3
 )
 
 // Build maps net onto spec's chip and assembles cores and NoC on a new
@@ -249,7 +251,7 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 	f.OnStep = c.record
 	var src core.SpikeSource = f
 	if !c.opt.Serial {
-		p := core.NewPipeline(f, steps, pipelineChunk, pipelineDepth)
+		p := core.NewPipeline(f, steps, pipelineFirst, pipelineMax, pipelineDepth)
 		defer p.Close()
 		src = p
 	}

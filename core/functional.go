@@ -82,8 +82,11 @@ func (f *Functional) Spikes(step int64) [][]int32 {
 
 // Pipeline runs a Functional model ahead of the timing model on its own
 // goroutine, in chunks of steps, so that neuron updates overlap with the
-// NoC simulation. Results are those of Functional.Step in order, whatever
-// the scheduling of goroutines.
+// NoC simulation. Chunks start small (the timing model waits only for the
+// first) and double up to a maximum, so the goroutines hand over rarely: on
+// a loaded machine every hand-over that blocks can cost a scheduler wake-up.
+// Results are those of Functional.Step in order, whatever the scheduling of
+// goroutines.
 type Pipeline struct {
 	cores int
 	full  chan *chunk
@@ -102,21 +105,23 @@ type chunk struct {
 	spikes []int32
 }
 
-// NewPipeline starts running f for steps steps, chunkSteps steps per chunk
-// with at most depth chunks ahead of the consumer. Close stops it.
-func NewPipeline(f *Functional, steps int64, chunkSteps, depth int) *Pipeline {
-	chunkSteps, depth = max(chunkSteps, 1), max(depth, 1)
+// NewPipeline starts running f for steps steps, in chunks of firstChunk
+// steps doubling up to maxChunk, with at most depth chunks ahead of the
+// consumer. Close stops it.
+func NewPipeline(f *Functional, steps int64, firstChunk, maxChunk, depth int) *Pipeline {
+	firstChunk, depth = max(firstChunk, 1), max(depth, 1)
+	maxChunk = max(maxChunk, firstChunk)
 	p := &Pipeline{cores: len(f.cores), full: make(chan *chunk, depth), free: make(chan *chunk, depth),
 		stop: make(chan struct{}), view: make([][]int32, len(f.cores))}
 	for range depth {
-		p.free <- &chunk{off: make([]int32, 0, chunkSteps*len(f.cores)+1)}
+		p.free <- &chunk{}
 	}
-	go p.run(f, steps, chunkSteps)
+	go p.run(f, steps, firstChunk, maxChunk)
 	return p
 }
 
-func (p *Pipeline) run(f *Functional, steps int64, chunkSteps int) {
-	for first := int64(0); first < steps; first += int64(chunkSteps) {
+func (p *Pipeline) run(f *Functional, steps int64, chunkSteps, maxChunk int) {
+	for first := int64(0); first < steps; first, chunkSteps = first+int64(chunkSteps), min(2*chunkSteps, maxChunk) {
 		var ch *chunk
 		select {
 		case ch = <-p.free:

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neurosim/neurosim/models"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -151,6 +153,23 @@ func FuzzDecode(f *testing.F) {
 	good := encode(f, p)
 	f.Add(good)
 	f.Add(good[:100])
+	// the same with a LIF layer and Poisson input over 2 steps
+	lg := tinyNet()
+	lg.Node("spike").Op = models.OpLIF
+	delete(lg.Node("spike").Attrs, "D")
+	delete(lg.Node("spike").Attrs, "norm")
+	for _, nm := range []string{"tau", "r", "v_threshold"} {
+		lg.Node("spike").SetF32(nm, models.Shape{1}, []float32{2})
+	}
+	lg.Node("spike").SetF32("v_leak", models.Shape{1}, []float32{0})
+	lg.Add("encode", models.OpPoisson).SetInt("steps", 2)
+	lg.Disconnect("input", "conv", false)
+	lg.Chain("input", "encode", "conv")
+	lp, err := Compile(lg, mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, lp))
 	f.Add([]byte(nspMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		try := func(b []byte) {

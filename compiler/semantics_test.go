@@ -509,3 +509,29 @@ func TestSynapsesFastMatchesWide(t *testing.T) {
 		}
 	}
 }
+
+func TestSynapseTable(t *testing.T) {
+	p, err := Compile(tinyNet(), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		start, syn := p.SynapseTable(c)
+		if len(start) != len(c.Axons)+1 {
+			t.Fatalf("core %d: %d offsets for %d axons", i, len(start), len(c.Axons))
+		}
+		for a := range c.Axons {
+			want := p.Synapses(nil, c, a)
+			got := syn[start[a]:start[a+1]]
+			if len(got) != len(want) {
+				t.Fatalf("core %d axon %d: %d synapses, want %d", i, a, len(got), len(want))
+			}
+			for k := range got {
+				if got[k] != want[k] || got[k].Neuron < 0 || int(got[k].Neuron) >= c.Neurons() {
+					t.Fatalf("core %d axon %d synapse %d: %v, want %v", i, a, k, got[k], want[k])
+				}
+			}
+		}
+	}
+}

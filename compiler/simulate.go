@@ -458,3 +458,17 @@ func synapsesWide(dst []Synapse, pr *Projection, r Region, ci, iy, ix int) []Syn
 	}
 	return dst
 }
+
+// SynapseTable expands core c's whole synapse table into CSR form: the
+// synapses of axon a are syn[start[a]:start[a+1]] (local neuron, weight). A chip
+// whose cores store explicit (neuron, weight) lists builds them from it; note
+// that the expanded form takes more memory than the kernel form the compiler
+// budgets (SynapseBytes).
+func (p *Program) SynapseTable(c *Core) (start []int32, syn []Synapse) {
+	start = make([]int32, len(c.Axons)+1)
+	for a := range c.Axons {
+		syn = p.Synapses(syn, c, a)
+		start[a+1] = int32(len(syn))
+	}
+	return start, syn
+}

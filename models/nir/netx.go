@@ -20,6 +20,9 @@ const maxLayers = 1 << 16
 // ReadNet imports the lava-dl netx network file (.net) at path; see the
 // package doc for the mapping of Loihi's CUBA neuron onto CubaLIF.
 func ReadNet(path string, opts Options) (*models.Graph, []Warning, error) {
+	if _, err := opts.normalize(); err != nil {
+		return nil, nil, err
+	}
 	f, err := hdf5.OpenFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("netx: %w", err)
@@ -34,6 +37,9 @@ func ReadNet(path string, opts Options) (*models.Graph, []Warning, error) {
 
 // DecodeNet imports a lava-dl netx file of the given size held in r.
 func DecodeNet(r io.ReaderAt, size int64, opts Options) (*models.Graph, []Warning, error) {
+	if _, err := opts.normalize(); err != nil {
+		return nil, nil, err
+	}
 	f, err := hdf5.Open(r, size)
 	if err != nil {
 		return nil, nil, fmt.Errorf("netx: %w", err)

@@ -84,6 +84,9 @@ func (w Warning) String() string {
 // Read imports the NIR file at path. Warnings are returned even when the
 // import succeeds; on error the graph is nil.
 func Read(path string, opts Options) (*models.Graph, []Warning, error) {
+	if _, err := opts.normalize(); err != nil {
+		return nil, nil, err
+	}
 	f, err := hdf5.OpenFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nir: %w", err)
@@ -98,6 +101,9 @@ func Read(path string, opts Options) (*models.Graph, []Warning, error) {
 
 // Decode imports a NIR file of the given size held in r.
 func Decode(r io.ReaderAt, size int64, opts Options) (*models.Graph, []Warning, error) {
+	if _, err := opts.normalize(); err != nil {
+		return nil, nil, err
+	}
 	f, err := hdf5.Open(r, size)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nir: %w", err)

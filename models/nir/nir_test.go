@@ -405,3 +405,55 @@ func TestReadErrors(t *testing.T) {
 		}
 	}
 }
+
+// patch returns the file name with every occurrence of old replaced by new
+// (same length, so every HDF5 offset stays valid).
+func patch(t *testing.T, name, old, new string) []byte {
+	t.Helper()
+	if len(old) != len(new) {
+		t.Fatal("patch must keep the length")
+	}
+	b, err := os.ReadFile(dataFile(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	return []byte(strings.ReplaceAll(string(b), old, new))
+}
+
+func TestUnknownNodeType(t *testing.T) {
+	b := patch(t, "lif_norse.nir", "LIF\x00", "LIQ\x00")
+	_, _, err := Decode(strings.NewReader(string(b)), int64(len(b)), Options{})
+	if err == nil || !strings.Contains(err.Error(), `node 1: unknown NIR node type "LIQ"`) {
+		t.Fatalf("error %v, want one naming node 1 and type LIQ", err)
+	}
+}
+
+func TestEdgeNamingNoNode(t *testing.T) {
+	// Every "lif" endpoint of the nested graph becomes "zzz", which no node
+	// name starts with.
+	b := patch(t, "braille_noDelay_bias_zero_subgraph.nir", "lif\x00", "zzz\x00")
+	_, _, err := Decode(strings.NewReader(string(b)), int64(len(b)), Options{})
+	if err == nil || !strings.Contains(err.Error(), `subgraph lif1: edge endpoint "zzz" names no node (nodes: input, lif1, lin, output)`) {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	im := &importer{ids: map[string]bool{}}
+	for _, tc := range []struct{ prefix, name, want string }{
+		{"", "fc1", "fc1"},
+		{"", "a b", "a_b"},
+		{"", "a b", "a_b~2"},
+		{"g.", "x\ty", "g.x_y"},
+		{"", "", "_"},
+		{"", strings.Repeat("é", 200), strings.Repeat("é", 128)},
+	} {
+		got := im.newID(tc.prefix, tc.name)
+		if got != tc.want || !models.ValidID(got) {
+			t.Errorf("newID(%q, %q) = %q, want %q (valid)", tc.prefix, tc.name, got, tc.want)
+		}
+	}
+}

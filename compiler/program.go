@@ -312,3 +312,10 @@ func numel(s []int) int {
 func (r Region) String() string {
 	return fmt.Sprintf("c[%d:%d] y[%d:%d] x[%d:%d]", r.C0, r.C1, r.Y0, r.Y1, r.X0, r.X1)
 }
+
+// Channel returns the channel (Shape[0] index) of local neuron i of c, which
+// selects its Bias, Threshold and LIF parameters.
+func (c *Core) Channel(i int) int {
+	r := c.Region
+	return r.C0 + i/((r.Y1-r.Y0)*(r.X1-r.X0))
+}

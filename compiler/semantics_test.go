@@ -310,9 +310,6 @@ func execCores(p *Program, frames [][]uint8) ([][]int64, [][]int32) {
 	nc := len(p.Cores)
 	acc, v, cnt, tot := make([][]int64, nc), make([][]int64, nc), make([][]int32, nc), make([][]int32, nc)
 	readout := make([][]int64, nc)
-	chanOf := func(c *Core, n int) int {
-		return c.Region.C0 + n/((c.Region.Y1-c.Region.Y0)*(c.Region.X1-c.Region.X0))
-	}
 	for i := range p.Cores {
 		n := p.Cores[i].Neurons()
 		acc[i], v[i], cnt[i], tot[i], readout[i] = make([]int64, n), make([]int64, n), make([]int32, n), make([]int32, n), make([]int64, n)
@@ -329,7 +326,7 @@ func execCores(p *Program, frames [][]uint8) ([][]int64, [][]int32) {
 		for i := range p.Cores {
 			c := &p.Cores[i]
 			for n := range acc[i] {
-				acc[i][n] = int64(p.Layers[c.Layer].Bias[chanOf(c, n)])
+				acc[i][n] = int64(p.Layers[c.Layer].Bias[c.Channel(n)])
 			}
 		}
 		for i, x := range frame { // phase 0: input events
@@ -350,13 +347,13 @@ func execCores(p *Program, frames [][]uint8) ([][]int64, [][]int32) {
 						case LayerReadout:
 						case LayerLIF:
 							var fired bool
-							v[ci][n], fired = l.Integrate(chanOf(c, n), v[ci][n], acc[ci][n])
+							v[ci][n], fired = l.Integrate(c.Channel(n), v[ci][n], acc[ci][n])
 							cnt[ci][n] = 0
 							if fired {
 								cnt[ci][n] = 1
 							}
 						default:
-							cnt[ci][n] = l.Fire(chanOf(c, n), acc[ci][n])
+							cnt[ci][n] = l.Fire(c.Channel(n), acc[ci][n])
 						}
 						tot[ci][n] += cnt[ci][n]
 					}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/models/nir"
 )
 
 func init() { subcommands = append(subcommands, newInspectCmd) }
@@ -16,16 +17,18 @@ func init() { subcommands = append(subcommands, newInspectCmd) }
 func newInspectCmd() *cobra.Command {
 	var asJSON bool
 	var input string
+	var dt float64
 	cmd := &cobra.Command{
-		Use:   "inspect MODEL.nsm",
+		Use:   "inspect MODEL.nsm|MODEL.nir|MODEL.net",
 		Short: "Print a model's nodes, shapes, parameter counts and MACs",
 		Long: `inspect loads a model, verifies it and prints one row per node in
 topological order: op, input and output shapes, trainable parameters and
 multiply-accumulates per time step, with totals. --input C,H,W (or
-NAME=C,H,W) overrides the input size the model declares.`,
+NAME=C,H,W) overrides the input size the model declares. NIR (.nir) and
+lava-dl (.net) files are imported with the time step --dt (seconds).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := models.Load(args[0])
+			g, err := loadModel(args[0], dt, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -58,6 +61,7 @@ NAME=C,H,W) overrides the input size the model declares.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	cmd.Flags().Float64Var(&dt, "dt", nir.DefaultDT, "time step in seconds for importing .nir and .net files")
 	cmd.Flags().StringVar(&input, "input", "", "input size C,H,W (or NAME=C,H,W for a model with several inputs)")
 	return cmd
 }

@@ -229,7 +229,7 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	n.wakeMask = uint64(ring - 1)
 	n.wheel = make([]wheelSlot, ring)
 	for i := range n.wheel {
-		n.wheel[i].routers = make([]*router, 0, width*height)
+		n.wheel[i].routers = make([]*router, 0, min(width*height, 64)) // grows to its working size
 	}
 	nr := width * height
 	n.routers = make([]router, nr)

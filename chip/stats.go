@@ -58,6 +58,7 @@ type Stats struct {
 	BarrierTime   sim.Time // total barrier time
 	Spikes        uint64
 	SynEvents     uint64 // synaptic operations
+	Events        uint64 // discrete events the engine fired (simulator work, not hardware)
 	RasterHash    string // FNV-1a 64 of the sorted (step, neuron) raster
 	Totals        core.Counters
 	PerCore       []CoreStats
@@ -82,6 +83,7 @@ func (c *Chip) stats(steps int64) *Stats {
 			Bytes: cm.Bytes, Counters: cnt, Utilisation: u})
 	}
 	s.Spikes, s.SynEvents = s.Totals.SpikesOut, s.Totals.SynOps
+	s.Events = c.eng.Fired()
 	s.RasterHash = fmt.Sprintf("%016x", rasterHash(c.sortedRaster()))
 	ns := c.noc.Stats()
 	s.NoC = NoCStats{PacketsInjected: ns.PacketsInjected, PacketsDelivered: ns.PacketsDelivered, FlitsInjected: ns.FlitsInjected,

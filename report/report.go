@@ -43,6 +43,7 @@ func Table(w io.Writer, s *chip.Stats, opt Options) error {
 		{"packets out (cores)", fmt.Sprint(s.Totals.PacketsOut)},
 		{"energy", formatPJ(s.EnergyPJ)},
 		{"raster hash", s.RasterHash},
+		{"engine events (simulator)", fmt.Sprint(s.Events)},
 	}
 	if s.SynEvents > 0 {
 		rows = append(rows, []string{"energy per synaptic event", formatPJ(s.EnergyPJ / float64(s.SynEvents))})

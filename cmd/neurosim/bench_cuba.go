@@ -29,6 +29,7 @@ type cubaArgs struct {
 	neuronsPerCore int
 	cores          int
 	cpuprofile     string
+	serial         bool
 }
 
 func newBenchCubaCmd() *cobra.Command {
@@ -58,6 +59,7 @@ run). Everything except the wall time depends only on the flags.`,
 	f.IntVar(&a.neuronsPerCore, "neurons-per-core", 0, "cap on neurons per core (0: as many as the core kind's limits allow)")
 	f.IntVar(&a.cores, "cores", 8, "per-core lines in the table, busiest first (-1: all)")
 	f.StringVar(&a.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	f.BoolVar(&a.serial, "serial", false, "run the functional model inline on one goroutine instead of ahead on a second one (same results)")
 	return cmd
 }
 
@@ -130,7 +132,7 @@ func benchCuba(a cubaArgs) (*cubaResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := chip.Build(spec, net, chip.Options{AutoSize: true, NeuronsPerCore: a.neuronsPerCore}, streams.Sub("chip"))
+	c, err := chip.Build(spec, net, chip.Options{AutoSize: true, NeuronsPerCore: a.neuronsPerCore, Serial: a.serial}, streams.Sub("chip"))
 	if err != nil {
 		return nil, err
 	}

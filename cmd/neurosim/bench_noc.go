@@ -62,10 +62,10 @@ window of --cycles cycles and a drain.`,
 			if routing != "" {
 				ns.Routing = routing
 			}
-			if !cmd.Flags().Changed("width") {
+			if width == 0 {
 				width = spec.Chip.Width
 			}
-			if !cmd.Flags().Changed("height") {
+			if height == 0 {
 				height = spec.Chip.Height
 			}
 			ls, err := parseLoads(loads)
@@ -124,8 +124,8 @@ window of --cycles cycles and a drain.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip preset or TOML file whose [noc] to use")
-	f.IntVar(&width, "width", 8, "tiles per row (default: the chip's)")
-	f.IntVar(&height, "height", 8, "tiles per column (default: the chip's)")
+	f.IntVar(&width, "width", 0, "tiles per row (0: the chip's; 8 for the default chip)")
+	f.IntVar(&height, "height", 0, "tiles per column (0: the chip's)")
 	f.StringVar(&topology, "topology", "", "override the chip's topology: mesh or torus")
 	f.StringVar(&routing, "routing", "", "override the chip's routing: xy or yx")
 	f.StringVar(&pattern, "pattern", "uniform", "destinations: "+strings.Join(traffic.Patterns, ", "))

@@ -57,7 +57,10 @@
 // character that is not printable, a space or '/' becomes '_', the name is cut
 // to 256 bytes, and a clash with an earlier ID gets "~2", "~3", … appended.
 // Nodes of a nested NIRGraph are flattened into the parent as
-// "<subgraph>.<node>" (the same rule applied recursively). Whenever an ID
+// "<subgraph>.<node>" (the same rule applied recursively). IDs are given a
+// graph at a time in name order, a graph's own nodes before its subgraphs'
+// nodes, so a top-level "s.l" keeps its name and subgraph s's node l becomes
+// "s.l~2". Whenever an ID
 // differs from the node's NIR path (names joined by '/'), Graph.Meta maps
 // "nir_name:<id>" to that path, so every flattened or renamed node can be
 // traced back.

@@ -126,9 +126,12 @@ type rawNode struct {
 }
 
 type importer struct {
-	opts  Options
-	warns []Warning
-	count int // nodes read, all levels
+	opts Options
+	// convertNode builds the models node of a leaf (convert; tests swap it
+	// to exercise flattening without HDF5 files).
+	convertNode func(rn *rawNode, id, path string) (*models.Node, error)
+	warns       []Warning
+	count       int // nodes read, all levels
 
 	// flattened graph
 	ids      map[string]bool
@@ -155,7 +158,7 @@ func decode(f *hdf5.File, opts Options) (*models.Graph, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	im := &importer{opts: opts, ids: map[string]bool{}, recorded: map[string][]int{}, resolved: map[string]bool{}}
+	im := newImporter(opts)
 	root := f.Root()
 	version := ""
 	if root.Has("version") {
@@ -183,25 +186,41 @@ func decode(f *hdf5.File, opts Options) (*models.Graph, []Warning, error) {
 	if err != nil {
 		return nil, im.warns, err
 	}
-	if _, _, err := im.flatten(rg, "", "", true); err != nil {
+	g, err := im.assemble(rg)
+	if err != nil {
 		return nil, im.warns, err
 	}
-	if err := im.contract(); err != nil {
-		return nil, im.warns, err
-	}
-	g := im.build()
-	g.Meta["format"] = "nir"
 	if version != "" {
 		g.Meta["nir_version"] = version
 	}
+	return g, im.warns, nil
+}
+
+func newImporter(opts Options) *importer {
+	im := &importer{opts: opts, ids: map[string]bool{}, recorded: map[string][]int{}, resolved: map[string]bool{}}
+	im.convertNode = im.convert
+	return im
+}
+
+// assemble flattens a read graph into a verified models.Graph.
+func (im *importer) assemble(rg *rawGraph) (*models.Graph, error) {
+	opts := im.opts
+	if _, _, err := im.flatten(rg, "", "", true); err != nil {
+		return nil, err
+	}
+	if err := im.contract(); err != nil {
+		return nil, err
+	}
+	g := im.build()
+	g.Meta["format"] = "nir"
 	g.Meta["lif_dt"] = strconv.FormatFloat(opts.DT, 'g', -1, 64)
 	g.Meta["lif_integration"] = opts.Integration
 	g.Meta["lif_reset"] = opts.Reset
 	if err := models.Verify(g); err != nil {
-		return nil, im.warns, fmt.Errorf("nir: the imported graph does not verify:\n%w", err)
+		return nil, fmt.Errorf("nir: the imported graph does not verify:\n%w", err)
 	}
 	im.checkShapes(g)
-	return g, im.warns, nil
+	return g, nil
 }
 
 // readGraph reads a NIRGraph group: its edges and nodes, recursively.
@@ -343,10 +362,16 @@ type endpoints struct {
 func (im *importer) flatten(rg *rawGraph, prefix, path string, top bool) (map[string]int, map[string]int, error) {
 	eps := make(map[string]*endpoints, len(rg.names))
 	ins, outs := map[string]int{}, map[string]int{}
+	// Name the nodes of this graph before those of its subgraphs, so a
+	// node keeps its NIR name rather than a flattened node taking it.
+	ids := make(map[string]string, len(rg.names))
+	for _, name := range rg.names {
+		ids[name] = im.newID(prefix, name)
+	}
 	for _, name := range rg.names {
 		rn := rg.nodes[name]
 		p := joinPath(path, name)
-		id := im.newID(prefix, name)
+		id := ids[name]
 		if rn.typ == "NIRGraph" {
 			si, so, err := im.flatten(rn.sub, id+".", p, false)
 			if err != nil {
@@ -361,12 +386,12 @@ func (im *importer) flatten(rg *rawGraph, prefix, path string, top bool) (map[st
 		if !top && (rn.typ == "Input" || rn.typ == "Output") {
 			// A nested Input or Output disappears when rewired (contract).
 		} else {
-			n, err := im.convert(rn, id, p)
+			n, err := im.convertNode(rn, id, p)
 			if err != nil {
 				return nil, nil, err
 			}
 			fn.node = n
-			if rn.typ == "Output" && rn.grp.Has("shape") {
+			if rn.typ == "Output" && rn.grp != nil && rn.grp.Has("shape") {
 				if s, err := readInts(rn.grp, "shape"); err == nil {
 					fn.nirShape = s
 				}

@@ -337,3 +337,43 @@ func TestFunctionalRejectsBadRoutes(t *testing.T) {
 		t.Errorf("good routes: %v", err)
 	}
 }
+
+// TestSharedAndFullAxons mixes shared-weight axons before and after the first
+// full-format one (the builder creates the per-synapse weights lazily).
+func TestSharedAndFullAxons(t *testing.T) {
+	b, _ := NewSynapseBuilder(testKind, 8)
+	axons := [][]float64{{1, 1, 1}, {1, 2}, {-3, -3}, {2, 2, 1}}
+	for _, ws := range axons {
+		b.AddAxon(Exc, 1.0/16)
+		for k, w := range ws {
+			b.AddSynapse(k, w)
+		}
+	}
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantShared := []bool{true, false, true, false}
+	for a, ws := range axons {
+		if s.Shared(a) != wantShared[a] {
+			t.Errorf("axon %d shared = %v", a, s.Shared(a))
+		}
+		for k, w := range ws {
+			if tg, got := s.Synapse(a, k); tg != k || got != float32(w) {
+				t.Errorf("axon %d synapse %d = (%d, %g), want (%d, %g)", a, k, tg, got, k, w)
+			}
+		}
+		exc, inh := make([]float32, 8), make([]float32, 8)
+		if _, n := s.deliver(int32(a), exc, inh, nil); n != len(ws) {
+			t.Errorf("axon %d delivered %d synapses", a, n)
+		}
+		for k, w := range ws {
+			if exc[k] != float32(w) {
+				t.Errorf("axon %d: delivery put %g on neuron %d, want %g", a, exc[k], k, w)
+			}
+		}
+	}
+	if fp := s.Footprint(); fp.SharedAxons != 2 || fp.SharedSynapses != 5 || fp.Axons != 4 || fp.Synapses != 10 {
+		t.Errorf("footprint %+v", fp)
+	}
+}

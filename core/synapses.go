@@ -50,7 +50,7 @@ type axon struct {
 type Synapses struct {
 	axons   []axon
 	target  []int32   // per synapse: neuron index in the core
-	weight  []float32 // per synapse: quantised weight (mantissa · scale)
+	weight  []float32 // per synapse: quantised weight; nil while every axon is shared, unused for shared axons
 	neurons int
 	fp      Footprint
 }
@@ -72,7 +72,11 @@ func (s *Synapses) FanOut(a int) int { return int(s.axons[a].end - s.axons[a].st
 
 // Synapse returns synapse k of axon a: its target neuron and quantised weight.
 func (s *Synapses) Synapse(a, k int) (target int, w float32) {
-	j := s.axons[a].start + int32(k)
+	ax := &s.axons[a]
+	j := ax.start + int32(k)
+	if ax.shared {
+		return int(s.target[j]), ax.w
+	}
 	return int(s.target[j]), s.weight[j]
 }
 
@@ -120,6 +124,7 @@ type SynapseBuilder struct {
 	scale   float64
 	maxM    float64
 	err     error
+	curW    float32 // first weight of the current axon
 }
 
 // NewSynapseBuilder starts a table for a core of the given kind holding
@@ -174,18 +179,41 @@ func (b *SynapseBuilder) closeAxon() {
 	}
 	ax := &b.s.axons[n-1]
 	ax.end = int32(len(b.s.target))
-	ws := b.s.weight[ax.start:ax.end]
-	ax.shared = len(ws) > 0
-	for _, w := range ws {
-		if w != ws[0] {
-			ax.shared = false
-			break
+	ax.shared = ax.end > ax.start
+	w := b.curW
+	if b.s.weight != nil && ax.shared {
+		ws := b.s.weight[ax.start:ax.end]
+		w = ws[0]
+		for _, x := range ws {
+			if x != w {
+				ax.shared = false
+				break
+			}
 		}
 	}
 	if ax.shared {
-		ax.w = ws[0]
+		ax.w = w
 		b.s.fp.SharedAxons++
-		b.s.fp.SharedSynapses += len(ws)
+		b.s.fp.SharedSynapses += int(ax.end - ax.start)
+	}
+}
+
+// weigh records quantised weight q for the next synapse of the current
+// axon. The per-synapse weight array exists only once some axon has two
+// different weights; until then every axon is shared and its weight is curW.
+func (b *SynapseBuilder) weigh(q float32) {
+	start := b.s.axons[len(b.s.axons)-1].start
+	switch {
+	case b.s.weight != nil:
+		b.s.weight = append(b.s.weight, q)
+	case int32(len(b.s.target)) == start:
+		b.curW = q
+	case q != b.curW:
+		b.s.weight = make([]float32, len(b.s.target), cap(b.s.target))
+		for j := start; j < int32(len(b.s.target)); j++ {
+			b.s.weight[j] = b.curW
+		}
+		b.s.weight = append(b.s.weight, q)
 	}
 }
 
@@ -212,15 +240,14 @@ func (b *SynapseBuilder) AddSynapse(target int, w float64) {
 		return
 	}
 	m := math.Max(-b.maxM, math.Min(b.maxM, math.Round(w/b.scale)))
+	b.weigh(float32(m * b.scale))
 	b.s.target = append(b.s.target, int32(target))
-	b.s.weight = append(b.s.weight, float32(m*b.scale))
 }
 
 // Grow reserves room for axons more axons and synapses more synapses.
 func (b *SynapseBuilder) Grow(axons, synapses int) {
 	b.s.axons = slices.Grow(b.s.axons, max(axons, 0))
 	b.s.target = slices.Grow(b.s.target, max(synapses, 0))
-	b.s.weight = slices.Grow(b.s.weight, max(synapses, 0))
 }
 
 // AddSynapses adds synapses from the current axon to neurons
@@ -249,8 +276,8 @@ func (b *SynapseBuilder) AddSynapses(targets []int32, offset int32, w float64) {
 			b.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", len(b.s.axons)-1, t, b.neurons)
 			return
 		}
+		b.weigh(q)
 		b.s.target = append(b.s.target, t)
-		b.s.weight = append(b.s.weight, q)
 	}
 }
 

@@ -115,9 +115,10 @@
 //	v[t] = v[t−1]·(4096 − vDecay)/4096 + u[t]
 //	spike if v[t] > vThMant, then v ← 0
 //
-// where netx scales both the synaptic input and the threshold by 2^6 (the
-// weight exponent and vth shift), so the scale cancels and the stored weights
-// and vThMant are used as floats. It maps exactly onto the forward-Euler step
+// in the hardware's units, where the stored weights and vThMant are both
+// mantissas scaled by 2^6 on the chip (slayer's neuron_params reads the
+// threshold back as vThMant/2^6 in the same units as its weights/2^6), so the
+// scale cancels and the stored weights and vThMant are used as floats. It maps exactly onto the forward-Euler step
 // of NIR's CubaLIF (I ← (1−dt/τs)·I + (dt/τs)·w_in·x, v ← (1−dt/τm)·v +
 // (dt/τm)·r·I) with
 //

@@ -105,8 +105,7 @@ type Core struct {
 	routeStart []int32
 	routes     []Route
 
-	exc, inh []float32
-	touched  []int32 // neurons whose exc or inh may be nonzero
+	in       input // the next step's input
 	fired    []bool
 	spikes   []int32 // neurons that fired this step, in order
 	next     int     // next spike to emit
@@ -140,7 +139,8 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 		return nil, fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
 	}
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		exc: make([]float32, n), inh: make([]float32, n), fired: make([]bool, n), touched: make([]int32, 0, n)}
+		fired: make([]bool, n)}
+	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
 	c.lister, _ = nrn.(spikeLister)
 	c.routeStart = make([]int32, 1, n+1)
 	for i, rs := range routes {
@@ -203,15 +203,16 @@ func (c *Core) cycles(n uint64) sim.Time {
 // accumulated since the last step, consumes that input, and appends the
 // indices of the neurons that fired to spikes.
 func (c *Core) update(spikes []int32) []int32 {
+	in := &c.in
 	if c.lister != nil {
-		spikes = c.lister.StepList(c.exc, c.inh, c.touched, spikes)
-		c.touched = c.touched[:0]
+		spikes = c.lister.StepList(in.v[Exc], in.v[Inh], in.touched[Exc], in.touched[Inh], spikes)
+		in.touched[Exc], in.touched[Inh] = in.touched[Exc][:0], in.touched[Inh][:0]
 		return spikes
 	}
-	c.touched = c.touched[:0]
-	c.nrn.Step(c.exc, c.inh, c.fired)
-	clear(c.exc)
-	clear(c.inh)
+	in.touched[Exc], in.touched[Inh] = in.touched[Exc][:0], in.touched[Inh][:0]
+	c.nrn.Step(in.v[Exc], in.v[Inh], c.fired)
+	clear(in.v[Exc])
+	clear(in.v[Inh])
 	for i, f := range c.fired {
 		if f {
 			spikes = append(spikes, int32(i))

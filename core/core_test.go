@@ -363,8 +363,9 @@ func TestSharedAndFullAxons(t *testing.T) {
 				t.Errorf("axon %d synapse %d = (%d, %g), want (%d, %g)", a, k, tg, got, k, w)
 			}
 		}
-		exc, inh := make([]float32, 8), make([]float32, 8)
-		if _, n := s.deliver(int32(a), exc, inh, nil); n != len(ws) {
+		in := input{v: [2][]float32{make([]float32, 8), make([]float32, 8)}}
+		exc := in.v[Exc]
+		if n := s.deliver(int32(a), &in); n != len(ws) || len(in.touched[Exc]) != len(ws) {
 			t.Errorf("axon %d delivered %d synapses", a, n)
 		}
 		for k, w := range ws {

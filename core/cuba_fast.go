@@ -45,17 +45,17 @@ func newCubaConsts(p neuron.CUBAParams, refSteps int) *cubaConsts {
 
 // spikeLister is implemented by populations that report a step's spikes as
 // a list of neuron indices (ascending) and consume their inputs: after the
-// call exc and inh are zero. touched lists every neuron whose input may be
-// nonzero (duplicates allowed), or is nil when any may be. The core prefers
-// it to Step.
+// call exc and inh are zero. touchedE (touchedI) lists every neuron whose exc
+// (inh) may be nonzero, duplicates allowed; both nil: any may be. The core
+// prefers it to Step.
 type spikeLister interface {
-	StepList(exc, inh []float32, touched, spikes []int32) []int32
+	StepList(exc, inh []float32, touchedE, touchedI, spikes []int32) []int32
 }
 
 // StepList advances the population by one step like Step, appends the
 // indices of the neurons that fired to spikes, and zeroes exc and inh.
-// touched lists every neuron whose exc or inh may be nonzero (duplicates
-// allowed; nil: scan them all).
+// touchedE (touchedI) lists every neuron whose exc (inh) may be nonzero,
+// duplicates allowed; with both nil every neuron is checked.
 //
 // It first folds the inputs into the state, ge ← ge + inE and gi ← gi + inI
 // (CUBA.Step's first operations, the same float32 additions), for the
@@ -64,11 +64,11 @@ type spikeLister interface {
 // same float32 operations in the same order as neuron.CUBA.Step
 // (bit-identical results); elsewhere, and for the last neurons that do not
 // fill a vector, it calls neuron.CUBA.Step with the (now zero) inputs.
-func (c *CUBANeurons) StepList(exc, inh []float32, touched, spikes []int32) []int32 {
+func (c *CUBANeurons) StepList(exc, inh []float32, touchedE, touchedI, spikes []int32) []int32 {
 	n := len(c.S.V)
 	ge, gi := c.S.Ge[:n], c.S.Gi[:n]
 	exc, inh = exc[:n], inh[:n]
-	if touched == nil {
+	if touchedE == nil && touchedI == nil {
 		for i := range exc {
 			if exc[i] != 0 || inh[i] != 0 {
 				ge[i] += exc[i]
@@ -77,10 +77,13 @@ func (c *CUBANeurons) StepList(exc, inh []float32, touched, spikes []int32) []in
 			}
 		}
 	} else {
-		for _, t := range touched {
+		for _, t := range touchedE {
 			ge[t] += exc[t]
+			exc[t] = 0
+		}
+		for _, t := range touchedI {
 			gi[t] += inh[t]
-			exc[t], inh[t] = 0, 0
+			inh[t] = 0
 		}
 	}
 	done := cubaBlocks(&c.sl, c.mask, c.k)

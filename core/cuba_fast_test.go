@@ -45,27 +45,28 @@ func TestCUBAFastMatchesNeuron(t *testing.T) {
 			exc, inh := make([]float32, n), make([]float32, n)
 			e2, i2 := make([]float32, n), make([]float32, n)
 			out := make([]bool, n)
-			var spikes, touched []int32
+			var spikes, te, ti []int32
 			fired := 0
 			for step := 0; step < 500; step++ {
-				// Even steps list the driven neurons (some twice); odd steps pass nil.
-				touched = touched[:0]
+				// Even steps list the driven neurons (excitatory ones twice); odd steps pass nil.
+				te, ti = te[:0], ti[:0]
 				for i := range exc {
 					if rng.IntN(10) == 0 {
 						exc[i] = float32(rng.Float64() * 8)
-						touched = append(touched, int32(i))
+						te = append(te, int32(i), int32(i))
 					}
 					if rng.IntN(20) == 0 {
 						inh[i] = -float32(rng.Float64() * 9)
-						touched = append(touched, int32(i))
+						ti = append(ti, int32(i))
 					}
 				}
+				tE, tI := te, ti
 				if step%2 == 1 {
-					touched = nil
+					tE, tI = nil, nil
 				}
 				copy(e2, exc)
 				copy(i2, inh)
-				spikes = fast.StepList(exc, inh, touched, spikes[:0])
+				spikes = fast.StepList(exc, inh, tE, tI, spikes[:0])
 				ref.Step(rs, e2, i2, out)
 				var want []int32
 				for i, f := range out {
@@ -110,7 +111,7 @@ func BenchmarkCUBAStepList(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					exc[7] = 1
-					spikes = c.StepList(exc, inh, seven, spikes[:0])
+					spikes = c.StepList(exc, inh, seven, nil, spikes[:0])
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/neuron")
 			})

@@ -61,7 +61,7 @@ func (f *Functional) Step() [][]int32 {
 		for _, n := range f.out[i] {
 			for _, r := range c.routes[c.routeStart[n]:c.routeStart[n+1]] {
 				d := f.cores[r.Core]
-				d.touched, _ = d.syn.deliver(r.Axon, d.exc, d.inh, d.touched)
+				d.syn.deliver(r.Axon, &d.in)
 			}
 		}
 	}

@@ -86,17 +86,23 @@ func (s *Synapses) Channel(a int) Channel { return s.axons[a].ch }
 // Shared reports whether axon a uses the shared-weight format.
 func (s *Synapses) Shared(a int) bool { return s.axons[a].shared }
 
-// deliver adds axon a's weights into exc or inh, appends the targets to
-// touched, and returns touched and the synapse count.
-func (s *Synapses) deliver(a int32, exc, inh []float32, touched []int32) ([]int32, int) {
+// input is a core's per-neuron input for the next step, by channel, and
+// the neurons each channel touched since the last step (duplicates allowed).
+type input struct {
+	v       [2][]float32
+	touched [2][]int32
+}
+
+// deliver adds axon a's weights into in on the axon's channel, records the
+// targets as touched, and returns the synapse count.
+func (s *Synapses) deliver(a int32, in *input) int {
 	ax := &s.axons[a]
 	tg := s.target[ax.start:ax.end]
-	buf := exc
-	if ax.ch == Inh {
-		buf = inh
-	}
+	buf := in.v[ax.ch&1]
+	touched := in.touched[ax.ch&1]
 	k := len(touched)
 	touched = slices.Grow(touched, len(tg))[:k+len(tg)]
+	in.touched[ax.ch&1] = touched
 	rec := touched[k:]
 	rec = rec[:len(tg)]
 	if ax.shared {
@@ -105,7 +111,7 @@ func (s *Synapses) deliver(a int32, exc, inh []float32, touched []int32) ([]int3
 			buf[t] += w
 			rec[i] = t
 		}
-		return touched, len(tg)
+		return len(tg)
 	}
 	ws := s.weight[ax.start:ax.end]
 	ws = ws[:len(tg)]
@@ -113,7 +119,7 @@ func (s *Synapses) deliver(a int32, exc, inh []float32, touched []int32) ([]int3
 		buf[t] += ws[i]
 		rec[i] = t
 	}
-	return touched, len(tg)
+	return len(tg)
 }
 
 // SynapseBuilder accumulates a core's synapse table axon by axon.

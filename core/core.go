@@ -105,14 +105,14 @@ type Core struct {
 	routeStart []int32
 	routes     []Route
 
-	in       input // the next step's input
-	fired    []bool
-	spikes   []int32 // neurons that fired this step, in order
-	next     int     // next spike to emit
-	stepT    sim.Time
-	emitT    sim.Time // time the previous spike left
-	busy     sim.Time // end of the current update/packet work
-	step     int64
+	in     input // the next step's input
+	fired  []bool
+	spikes []int32 // neurons that fired this step, in order
+	next   int     // next spike to emit
+	stepT  sim.Time
+	emitT  sim.Time // time the previous spike left
+	busy   sim.Time // end of the current update/packet work
+	step   int64
 
 	cnt      Counters
 	spikeOut SpikeOut

@@ -27,6 +27,7 @@ type Chip struct {
 	coreOff []int32    // global index of each core's first neuron
 	raster  []uint64   // step<<32 | global neuron, in emission order
 	opt     Options
+	streams sim.Streams // for components that draw randomness (none yet)
 	ran     bool
 }
 
@@ -43,7 +44,6 @@ const (
 // engine. Streams seed any randomness of the chip's components (the digital
 // cores and the NoC draw none today; the network itself is already drawn).
 func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Chip, error) {
-	_ = streams
 	if spec == nil || net == nil {
 		return nil, errors.New("chip: nil spec or network")
 	}
@@ -57,7 +57,7 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 	if err != nil {
 		return nil, err
 	}
-	c := &Chip{spec: *spec, net: net, mapping: m, eng: sim.NewEngine(), opt: opt}
+	c := &Chip{spec: *spec, net: net, mapping: m, eng: sim.NewEngine(), opt: opt, streams: streams}
 	c.spec.Chip.Width, c.spec.Chip.Height = m.Width, m.Height
 	kind := spec.Cores[m.Kind]
 	clock := sim.Freq(spec.Chip.ClockHz())

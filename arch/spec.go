@@ -75,7 +75,8 @@ type Macro struct {
 	GOnUS            float64 `toml:"g_on_us" unit:"µS" default:"100" doc:"low-resistance-state conductance"`
 	GOffUS           float64 `toml:"g_off_us" unit:"µS" default:"1" doc:"high-resistance-state conductance"`
 	Levels           int     `toml:"levels" unit:"levels" default:"16" doc:"programmable conductance levels between g_off and g_on"`
-	ADCBits          int     `toml:"adc_bits" unit:"bits" default:"8" doc:"column ADC resolution"`
+	ADCBits          int     `toml:"adc_bits" unit:"bits" default:"8" doc:"column ADC resolution (0: an ideal ADC, for checking that the macro reproduces the digital model)"`
+	ADCFullScale     float64 `toml:"adc_full_scale" unit:"fraction" default:"1" doc:"ADC full scale as a fraction of the largest current the driven rows can produce (below 1 clips strong columns but refines the step)"`
 	ColsPerADC       int     `toml:"cols_per_adc" unit:"columns" default:"8" doc:"columns sharing one ADC (time-multiplexed)"`
 	ReadLatencyNS    float64 `toml:"read_latency_ns" unit:"ns" default:"10" doc:"one analog read (row drive to ADC output) per ADC share"`
 	ProgramVariation float64 `toml:"program_variation" unit:"fraction" default:"0" doc:"σ of programming variation per cell (relative to g_on if absolute)"`

@@ -213,7 +213,10 @@ func (k CoreKind) validate(c *checker, p string) {
 			c.add(q+".g_on_us", "g_on_us (%g) must exceed g_off_us (%g)", m.GOnUS, m.GOffUS)
 		}
 		c.intRange(q+".levels", m.Levels, 2, 1<<16)
-		c.intRange(q+".adc_bits", m.ADCBits, 1, 24)
+		c.intRange(q+".adc_bits", m.ADCBits, 0, 24)
+		if !(m.ADCFullScale > 0 && m.ADCFullScale <= 1) {
+			c.add(q+".adc_full_scale", "must be in (0, 1], got %g", m.ADCFullScale)
+		}
 		c.intRange(q+".cols_per_adc", m.ColsPerADC, 1, maxMacroDim)
 		c.positive(q+".read_latency_ns", m.ReadLatencyNS)
 		c.nonNegative(q+".program_variation", m.ProgramVariation)

@@ -111,6 +111,11 @@ func New(m arch.Macro) (*Crossbar, error) {
 	if m.ADCBits > 0 {
 		x.adcN = math.Ldexp(1, m.ADCBits) - 1
 	}
+	if m.ADCFullScale != 0 { // zero: a Macro built in code without the field
+		if err := x.SetADCFullScale(m.ADCFullScale); err != nil {
+			return nil, err
+		}
+	}
 	a := 1.0
 	for r := range x.atten {
 		x.atten[r] = a

@@ -59,12 +59,12 @@
 // # ADC and the weight domain
 //
 // Each column has a uniform unipolar ADC of b = adc_bits bits, codes
-// 0 … 2^b − 1, full scale FS = f·g_on·Σ v_r (f = 1 unless SetADCFullScale):
+// 0 … 2^b − 1, full scale FS = f·g_on·Σ v_r (f = macro.adc_full_scale, 1 by
+// default, or SetADCFullScale):
 // the largest column current the driven rows can produce, so a noise-free
 // read never clips. A current becomes clamp(round(I/LSB), 0, 2^b−1)·LSB with
 // LSB = FS/(2^b − 1); in range the error is at most LSB/2. adc_bits = 0
-// means an ideal ADC (no quantisation); arch.Validate requires
-// adc_bits ≥ 1, so spec files cannot express it yet, but New accepts it.
+// means an ideal ADC (no quantisation).
 // The output of pair j is (Q(I_2j) − Q(I_2j+1))/ΔG × scale; with one cell
 // per weight the nominal baseline g_off·Σ v_r is subtracted instead, as a
 // reference column would. Columns share ADCs, cols_per_adc to one, so a

@@ -77,8 +77,8 @@ type Crossbar struct {
 
 // New returns a crossbar for macro m, every cell erased to g_off and the
 // weight scale 1. It checks m itself, with the rules of arch.Validate
-// except that adc_bits = 0 is accepted (an ideal ADC) and read_latency_ns
-// may be 0, and returns an error naming the first bad field.
+// except that read_latency_ns may be 0, and returns an error naming the
+// first bad field.
 func New(m arch.Macro) (*Crossbar, error) {
 	if err := check(m); err != nil {
 		return nil, err

@@ -21,50 +21,53 @@ type EnergyItem struct {
 
 // CoreStats are one core's figures.
 type CoreStats struct {
-	X, Y        int
-	Neurons     int
-	Axons       int
-	Synapses    int
-	Bytes       int
-	Counters    core.Counters
-	Utilisation float64 // busy time / simulated time
+	X           int           `json:"x"`
+	Y           int           `json:"y"`
+	Neurons     int           `json:"neurons"`
+	Axons       int           `json:"axons"`
+	Synapses    int           `json:"synapses"`
+	Bytes       int           `json:"sram_bytes"`
+	Counters    core.Counters `json:"counters"`
+	Utilisation float64       `json:"utilisation"` // busy time / simulated time
 }
 
 // NoCStats are the network-on-chip figures of a run.
 type NoCStats struct {
-	PacketsInjected  uint64
-	PacketsDelivered uint64
-	FlitsInjected    uint64
-	HopsX, HopsY     uint64
-	MeanHops         float64
-	StallCycles      uint64
-	LatencyMean      float64 // cycles
-	LatencyP99       uint64  // cycles
-	LatencyMax       uint64  // cycles
-	MaxLinkFlits     uint64
-	MaxLinkFrom      string // tile and port of the busiest link
+	PacketsInjected  uint64  `json:"packets_injected"`
+	PacketsDelivered uint64  `json:"packets_delivered"`
+	FlitsInjected    uint64  `json:"flits_injected"`
+	HopsX            uint64  `json:"flit_hops_x"`
+	HopsY            uint64  `json:"flit_hops_y"`
+	MeanHops         float64 `json:"mean_hops"` // per delivery (0 without deliveries)
+	StallCycles      uint64  `json:"stall_cycles"`
+	LatencyMean      float64 `json:"latency_mean_cycles"` // 0 without deliveries
+	LatencyP99       uint64  `json:"latency_p99_cycles"`
+	LatencyMax       uint64  `json:"latency_max_cycles"`
+	MaxLinkFlits     uint64  `json:"max_link_flits"`
+	MaxLinkFrom      string  `json:"max_link"` // tile and port of the busiest link
 }
 
 // Stats are the results of a run.
 type Stats struct {
-	Chip          string
-	Mapping       string
-	Width, Height int
-	Cores         int
-	Neurons       int
-	Synapses      int
-	Steps         int64
-	SimTime       sim.Time // from the first release to the last barrier
-	BarrierTime   sim.Time // total barrier time
-	Spikes        uint64
-	SynEvents     uint64 // synaptic operations
-	Events        uint64 // discrete events the engine fired (simulator work, not hardware)
-	RasterHash    string // FNV-1a 64 of the sorted (step, neuron) raster
-	Totals        core.Counters
-	PerCore       []CoreStats
-	NoC           NoCStats
-	Energy        []EnergyItem
-	EnergyPJ      float64
+	Chip        string        `json:"chip"`
+	Mapping     string        `json:"mapping"`
+	Width       int           `json:"width"`
+	Height      int           `json:"height"`
+	Cores       int           `json:"cores"`
+	Neurons     int           `json:"neurons"`
+	Synapses    int           `json:"synapses"`
+	Steps       int64         `json:"steps"`
+	SimTime     sim.Time      `json:"sim_time_ps"`     // from the first release to the last barrier
+	BarrierTime sim.Time      `json:"barrier_time_ps"` // total barrier time
+	Spikes      uint64        `json:"spikes"`
+	SynEvents   uint64        `json:"synaptic_events"` // synaptic operations
+	Events      uint64        `json:"engine_events"`   // discrete events the engine fired (simulator work, not hardware)
+	RasterHash  string        `json:"raster_hash"`     // FNV-1a 64 of the sorted (step, neuron) raster
+	Totals      core.Counters `json:"totals"`
+	PerCore     []CoreStats   `json:"per_core"`
+	NoC         NoCStats      `json:"noc"`
+	Energy      []EnergyItem  `json:"energy"`
+	EnergyPJ    float64       `json:"energy_pj"`
 }
 
 func (c *Chip) stats(steps int64) *Stats {
@@ -89,6 +92,9 @@ func (c *Chip) stats(steps int64) *Stats {
 	s.NoC = NoCStats{PacketsInjected: ns.PacketsInjected, PacketsDelivered: ns.PacketsDelivered, FlitsInjected: ns.FlitsInjected,
 		HopsX: ns.HopsX, HopsY: ns.HopsY, MeanHops: ns.MeanHops(), StallCycles: ns.StallCycles,
 		LatencyMean: ns.Latency.Mean(), LatencyP99: ns.Latency.Quantile(0.99), LatencyMax: ns.Latency.Max()}
+	if ns.PacketsDelivered == 0 { // no deliveries: no mean (and JSON has no NaN)
+		s.NoC.MeanHops, s.NoC.LatencyMean = 0, 0
+	}
 	for _, l := range ns.Links {
 		if l.Out != noc.Local && l.Flits > s.NoC.MaxLinkFlits {
 			s.NoC.MaxLinkFlits, s.NoC.MaxLinkFrom = l.Flits, fmt.Sprintf("%v %v", l.From, l.Out)

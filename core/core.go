@@ -59,14 +59,14 @@ type Sender interface {
 
 // Counters are a core's event counts.
 type Counters struct {
-	SynOps        uint64 // synaptic operations (weight read + accumulate)
-	NeuronUpdates uint64
-	SpikesOut     uint64
-	PacketsOut    uint64
-	PacketsIn     uint64
-	Barriers      uint64   // barrier participations
-	BusyCycles    uint64   // cycles spent updating, emitting spikes and processing packets
-	BusyTime      sim.Time // the same in time
+	SynOps        uint64   `json:"synaptic_ops"` // weight read + accumulate
+	NeuronUpdates uint64   `json:"neuron_updates"`
+	SpikesOut     uint64   `json:"spikes_out"`
+	PacketsOut    uint64   `json:"packets_out"`
+	PacketsIn     uint64   `json:"packets_in"`
+	Barriers      uint64   `json:"barriers"`     // barrier participations
+	BusyCycles    uint64   `json:"busy_cycles"`  // updating, emitting spikes and processing packets
+	BusyTime      sim.Time `json:"busy_time_ps"` // the same in time
 }
 
 // Add adds o to c.

@@ -175,6 +175,6 @@ func JSON(w io.Writer, s *chip.Stats, extra []Row) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
 		*chip.Stats
-		Extra map[string]string `json:"Extra,omitempty"`
+		Extra map[string]string `json:"extra,omitempty"`
 	}{s, ex})
 }

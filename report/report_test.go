@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/chip"
+	"github.com/neurosim/neurosim/neuron"
 	"github.com/neurosim/neurosim/sim"
 )
 
@@ -74,7 +75,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	var back struct {
 		chip.Stats
-		Extra map[string]string
+		Extra map[string]string `json:"extra"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatal(err)
@@ -82,6 +83,33 @@ func TestJSONRoundTrip(t *testing.T) {
 	if back.RasterHash != s.RasterHash || back.Spikes != s.Spikes || back.EnergyPJ != s.EnergyPJ ||
 		len(back.Energy) != len(s.Energy) || back.Extra["wall time"] != "1 s" || back.NoC != s.NoC {
 		t.Errorf("JSON round trip lost data: %+v", back)
+	}
+}
+
+// TestJSONSilentRun: a run without spikes has no NoC latency to average;
+// the JSON must still encode (no NaN).
+func TestJSONSilentRun(t *testing.T) {
+	net := &chip.Network{Populations: []chip.Population{{Name: "in", N: 2, Model: chip.ModelInput},
+		{Name: "p", N: 2, Model: chip.ModelCUBA, CUBA: neuron.DefaultCUBA, V0: []float32{-60, -60}}},
+		Projections: []chip.Projection{{Pre: 0, Post: 1, Start: []int32{0, 1, 1}, Targets: []int32{0}, Weight: 1}}}
+	spec, _ := arch.Preset("default")
+	c, err := chip.Build(spec, net, chip.Options{}, sim.NewStreams(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Run(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Spikes != 0 {
+		t.Fatalf("%d spikes in a silent run", s.Spikes)
+	}
+	var buf bytes.Buffer
+	if err := JSON(&buf, s, nil); err != nil {
+		t.Fatalf("JSON of a silent run: %v", err)
+	}
+	if err := Table(&buf, s, Options{Cores: -1}); err != nil {
+		t.Fatal(err)
 	}
 }
 

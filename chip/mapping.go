@@ -58,7 +58,11 @@ func (m *Mapping) MaxNeuronsPerCore() int {
 
 // String summarises the mapping in one line.
 func (m *Mapping) String() string {
-	s := fmt.Sprintf("%d cores (%s, ≤ %d neurons each) on a %d×%d mesh", len(m.Cores), m.Kind, m.MaxNeuronsPerCore(), m.Width, m.Height)
+	cores := "cores"
+	if len(m.Cores) == 1 {
+		cores = "core"
+	}
+	s := fmt.Sprintf("%d %s (%s, ≤ %d neurons each) on a %d×%d mesh", len(m.Cores), cores, m.Kind, m.MaxNeuronsPerCore(), m.Width, m.Height)
 	if m.AutoSized {
 		s += fmt.Sprintf(" (auto-sized from %d×%d)", m.SpecW, m.SpecH)
 	}

@@ -70,6 +70,14 @@ type Stats struct {
 	EnergyPJ    float64       `json:"energy_pj"`
 }
 
+// StepTime returns the mean chip time per algorithmic step (0 without steps).
+func (s *Stats) StepTime() sim.Time {
+	if s.Steps <= 0 {
+		return 0
+	}
+	return s.SimTime / sim.Time(s.Steps)
+}
+
 func (c *Chip) stats(steps int64) *Stats {
 	m := c.mapping
 	s := &Stats{Chip: c.spec.Chip.Name, Mapping: m.String(), Width: m.Width, Height: m.Height, Cores: len(c.cores),

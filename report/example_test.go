@@ -27,6 +27,7 @@ func ExampleTable() {
 	// │ synapses                  │ 15988                                              │
 	// │ steps                     │ 50                                                 │
 	// │ simulated time (chip)     │ 106.845µs                                          │
+	// │ per step                  │ 2.1369µs                                           │
 	// │ of which barriers         │ 70µs                                               │
 	// │ spikes                    │ 12                                                 │
 	// │ synaptic events           │ 933                                                │

@@ -37,6 +37,7 @@ func Table(w io.Writer, s *chip.Stats, opt Options) error {
 		{"synapses", fmt.Sprint(s.Synapses)},
 		{"steps", fmt.Sprint(s.Steps)},
 		{"simulated time (chip)", s.SimTime.String()},
+		{"  per step", perStep(s)},
 		{"  of which barriers", s.BarrierTime.String()},
 		{"spikes", fmt.Sprint(s.Spikes)},
 		{"synaptic events", fmt.Sprint(s.SynEvents)},
@@ -140,6 +141,14 @@ func busiest(cs []chip.CoreStats) []int {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return cs[idx[a]].Counters.BusyCycles > cs[idx[b]].Counters.BusyCycles })
 	return idx
+}
+
+// perStep returns the mean chip time per algorithmic step.
+func perStep(s *chip.Stats) string {
+	if s.Steps <= 0 {
+		return "-"
+	}
+	return s.StepTime().String()
 }
 
 // formatPJ prints an energy with an SI prefix.

@@ -87,8 +87,11 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 	for pi, p := range net.Populations {
 		routes[pi] = make([][]core.Route, p.N)
 	}
+	maxMantissa := float64(int64(1)<<(kind.WeightBits-1) - 1)
 	for _, pr := range net.Projections {
-		scale := pr.maxAbs() / builders[0].MaxMantissa()
+		// One scale per projection: its largest weight maps to the largest
+		// mantissa (a projection of one weight is stored exactly).
+		scale := pr.maxAbs() / maxMantissa
 		if scale == 0 {
 			scale = 1
 		}
@@ -98,8 +101,8 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			tg := pr.Targets[pr.Start[i]:pr.Start[i+1]]
 			ci := 0
 			for k := 0; k < len(tg); {
-				for t := int(tg[k]); t >= m.Cores[cores[ci]].First+m.Cores[cores[ci]].N; {
-					ci++
+				for int(tg[k]) >= m.Cores[cores[ci]].First+m.Cores[cores[ci]].N {
+					ci++ // targets are sorted: move on to the core that holds tg[k]
 				}
 				cid := cores[ci]
 				cm := &m.Cores[cid]

@@ -1,0 +1,136 @@
+package chip
+
+import "github.com/neurosim/neurosim/compiler"
+
+// A digital core runs a program's synapses in the kernel form the compiler
+// budgets (compiler.Core.SynapseBytes): a conv layer's kernels are stored once
+// and every input spike walks the kernel positions that land in the core's
+// region; a dense layer stores its weight matrix. The weights here are the
+// program's, transposed so that the output channels (dense: outputs) a spike
+// reaches are contiguous, as the core's SRAM word lines would hold them. They
+// are shared by every core of the layer and every Machine.
+//
+// What a spike adds is exactly what compiler.Program.Synapses lists (zero
+// weights add nothing); the number of synaptic operations it costs is the
+// number of nonzero synapses, taken from the expanded table once at build time
+// (see TestKernelMatchesSynapseTable).
+
+// kproj is one projection in kernel form.
+type kproj struct {
+	src   int32
+	dense bool
+	in    int // dense: inputs; conv: Cin
+	out   int // dense: outputs; conv: Cout
+	h, w  int // conv input rows and columns
+	kh    int
+	kw    int
+	str   int
+	pad   int
+	cinG  int
+	coutG int
+	// dense: wt[i*out+o]; conv: wt[((ci*KH+ky)*KW+kx)*coutG + col], col the
+	// output channel within ci's group.
+	wt []int32
+}
+
+func kernelForm(l *compiler.Layer) []kproj {
+	ks := make([]kproj, len(l.Inputs))
+	for j := range l.Inputs {
+		pr := &l.Inputs[j]
+		k := kproj{src: int32(pr.Source), out: pr.Cout}
+		if pr.Kind == compiler.ProjDense {
+			k.dense = true
+			k.in = 1
+			for _, d := range pr.InShape {
+				k.in *= d
+			}
+			k.out = len(pr.Weights) / max(k.in, 1)
+			k.wt = make([]int32, len(pr.Weights))
+			for o := 0; o < k.out; o++ {
+				for i := 0; i < k.in; i++ {
+					k.wt[i*k.out+o] = pr.Weights[o*k.in+i]
+				}
+			}
+			ks[j] = k
+			continue
+		}
+		k.in, k.h, k.w = pr.InShape[0], pr.InShape[1], pr.InShape[2]
+		k.kh, k.kw, k.str, k.pad = pr.KH, pr.KW, pr.Stride, pr.Pad
+		k.cinG, k.coutG = pr.InShape[0]/pr.Groups, pr.Cout/pr.Groups
+		kk := pr.KH * pr.KW
+		k.wt = make([]int32, len(pr.Weights))
+		for co := 0; co < pr.Cout; co++ {
+			g, col := co/k.coutG, co%k.coutG
+			for cl := 0; cl < k.cinG; cl++ {
+				for t := 0; t < kk; t++ {
+					k.wt[((g*k.cinG+cl)*kk+t)*k.coutG+col] = pr.Weights[(co*k.cinG+cl)*kk+t]
+				}
+			}
+		}
+		ks[j] = k
+	}
+	return ks
+}
+
+// accumulate adds val × the weights of source (src, n) to the accumulators of
+// a core holding region r of the layer whose projections are ks.
+func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, val int64) {
+	rh, rw := r.Y1-r.Y0, r.X1-r.X0
+	plane := rh * rw
+	for j := range ks {
+		k := &ks[j]
+		if k.src != src {
+			continue
+		}
+		if k.dense {
+			ws := k.wt[n*k.out+r.C0 : n*k.out+r.C1]
+			a := acc[:len(ws)]
+			for o, w := range ws {
+				a[o] += int64(w) * val
+			}
+			continue
+		}
+		hw := k.h * k.w
+		ci, iy, ix := n/hw, (n/k.w)%k.h, n%k.w
+		g := ci / k.cinG
+		lo, hi := max(r.C0, g*k.coutG), min(r.C1, (g+1)*k.coutG)
+		if lo >= hi {
+			continue
+		}
+		colLo, ncol := lo-g*k.coutG, hi-lo
+		chBase := (lo - r.C0) * plane
+		for ky := 0; ky < k.kh; ky++ {
+			t := iy + k.pad - ky
+			if t < 0 || t%k.str != 0 {
+				continue
+			}
+			oy := t/k.str - r.Y0
+			if oy < 0 || oy >= rh {
+				continue
+			}
+			for kx := 0; kx < k.kw; kx++ {
+				u := ix + k.pad - kx
+				if u < 0 || u%k.str != 0 {
+					continue
+				}
+				ox := u/k.str - r.X0
+				if ox < 0 || ox >= rw {
+					continue
+				}
+				ws := k.wt[((ci*k.kh+ky)*k.kw+kx)*k.coutG+colLo:][:ncol]
+				o := chBase + oy*rw + ox
+				if val == 1 {
+					for _, w := range ws {
+						acc[o] += int64(w)
+						o += plane
+					}
+					continue
+				}
+				for _, w := range ws {
+					acc[o] += int64(w) * val
+					o += plane
+				}
+			}
+		}
+	}
+}

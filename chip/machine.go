@@ -1,0 +1,549 @@
+package chip
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/noc"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// Machine is one simulated chip running an Exec: an engine, a NoC and the
+// state of every core (accumulators, LIF membranes, spike counts, busy
+// times). It runs samples one after another (Run) and is not safe for
+// concurrent use; run samples in parallel on several Machines.
+//
+// Functional and timing models are kept apart: what a core accumulates and
+// what it fires depends only on the packets it is delivered within a phase
+// (the barrier closes every phase), while when things happen depends on the
+// core cycles, the NoC and the barrier.
+type Machine struct {
+	x   *Exec
+	eng *sim.Engine
+	net *noc.Network
+	eps []progEndpoint
+
+	acc  [][]int64 // per core, local neurons
+	v    [][]int64 // LIF membranes (nil for other cores)
+	cnt  [][]int32 // counts of the current step
+	tot  [][]int32 // counts summed over the steps
+	busy []sim.Time
+	em   []emitter
+
+	cur        Counts
+	layerSpk   []uint64
+	layerSyn   []uint64
+	coreBusy   []sim.Time // busy time of each core, summed over every sample run
+	coreTime   sim.Time   // latency summed over every sample run
+	linkFlits  []uint64   // flits per NoC link (Stats().Links order), summed over samples
+	linkNames  []noc.LinkStats
+	phaseSum   []sim.Time // per schedule position: phase time summed over the steps
+	scores     []int64
+	pktLatency noc.Histogram
+	events     uint64
+	multicast  bool
+	samples    int
+}
+
+// emitter is the spike emission of one core in one phase: the binary spikes
+// in emission order (thermometer code: sub-step 0 of every neuron in neuron
+// order, then sub-step 1, ...).
+type emitter struct {
+	neu  []int32
+	sub  []int32
+	k    int
+	t0   sim.Time // phase start
+	last sim.Time // emission time of the previous spike
+	ifSub bool    // IF neurons: sub-step j updates every neuron again
+}
+
+// progEndpoint is the NoC endpoint of one core's tile.
+type progEndpoint struct {
+	m    *Machine
+	core int32
+}
+
+func (e *progEndpoint) Deliver(p *noc.Packet) { e.m.deliver(e.core, p) }
+
+// StepMark records the state of an inference at the end of one time step, so
+// that early stopping can be evaluated afterwards for any threshold.
+type StepMark struct {
+	Class      int      `json:"class"`
+	Margin     float64  `json:"margin"`     // (top score − second score) · Scale
+	Confidence float64  `json:"confidence"` // softmax probability of the top class over Scale·scores
+	Counts     Counts   `json:"counts"`     // cumulative up to the end of this step
+	Time       sim.Time `json:"time_ps"`    // from input start to the end of this step
+}
+
+// SampleResult is what the chip did with one sample.
+type SampleResult struct {
+	Class  int
+	Scores []int64
+	Counts Counts
+	// Latency runs from the start of the input to the end of the last phase of
+	// the last step (the readout's decision); Interval is the pipelined
+	// initiation interval: the largest per-stage time (a phase summed over the
+	// steps, its barrier included).
+	Latency, Interval sim.Time
+	LayerSpikes       []uint64 // binary spikes sent per layer
+	LayerSynOps       []uint64 // synaptic ops (and input MACs) into each layer
+	Steps             []StepMark
+}
+
+// NewMachine returns a machine for x with fresh state.
+func (x *Exec) NewMachine() (*Machine, error) {
+	m := &Machine{x: x, multicast: x.Spec.NoC.Multicast}
+	nc := len(x.cores)
+	m.acc = make([][]int64, nc)
+	m.v = make([][]int64, nc)
+	m.cnt = make([][]int32, nc)
+	m.tot = make([][]int32, nc)
+	m.busy = make([]sim.Time, nc)
+	m.coreBusy = make([]sim.Time, nc)
+	m.em = make([]emitter, nc)
+	for ci := range x.cores {
+		xc := &x.cores[ci]
+		m.acc[ci] = make([]int64, xc.n)
+		m.cnt[ci] = make([]int32, xc.n)
+		m.tot[ci] = make([]int32, xc.n)
+		if xc.kind == compiler.LayerLIF {
+			m.v[ci] = make([]int64, xc.n)
+		}
+		d := max(xc.d, 1)
+		m.em[ci].neu = make([]int32, 0, xc.n*d)
+		m.em[ci].sub = make([]int32, 0, xc.n*d)
+		m.em[ci].ifSub = xc.neuron == "if"
+	}
+	m.layerSpk = make([]uint64, len(x.Prog.Layers))
+	m.layerSyn = make([]uint64, len(x.Prog.Layers))
+	m.phaseSum = make([]sim.Time, len(x.Prog.Schedule)+1)
+	m.scores = make([]int64, x.layerSize[x.Prog.Output.Layer])
+	if err := m.Reset(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Reset replaces the engine and the NoC by fresh ones (router arbitration
+// state included), so that what runs next does not depend on what ran before.
+func (m *Machine) Reset() error {
+	x := m.x
+	if m.eng != nil {
+		m.events += m.eng.Fired()
+	}
+	m.eng = sim.NewEngine(sim.WithQueue(sim.NewHeapQueue(1024)))
+	net, err := noc.New(x.Spec.NoC, x.Spec.Chip.Width, x.Spec.Chip.Height, m.eng, x.nocFreq)
+	if err != nil {
+		return err
+	}
+	m.net = net
+	clear(m.busy)
+	m.eps = make([]progEndpoint, len(x.cores))
+	for ci := range x.cores {
+		m.eps[ci] = progEndpoint{m: m, core: int32(ci)}
+		if err := net.Attach(x.cores[ci].tile, &m.eps[ci]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Events returns the engine events fired by this machine so far.
+func (m *Machine) Events() uint64 {
+	return m.events + m.eng.Fired()
+}
+
+// Run runs one inference. frames holds the input of every step (one frame
+// for direct encoding, repeated every step; Steps frames for Poisson, 0/1
+// spikes), each of InputSize elements. res is filled; its slices are reused
+// when large enough, so a caller that reuses res makes Run allocate nothing
+// beyond the NoC's statistics snapshot.
+func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
+	x := m.x
+	p := x.Prog
+	if len(frames) != 1 && len(frames) != x.steps {
+		return fmt.Errorf("chip: %d input frames for a %d-step program", len(frames), x.steps)
+	}
+	for _, f := range frames {
+		if len(f) != x.inputSize {
+			return fmt.Errorf("chip: an input frame has %d values, the program takes %d (shape %v)", len(f), x.inputSize, p.Input.Shape)
+		}
+	}
+	m.net.ResetStats()
+	m.cur = Counts{}
+	clear(m.layerSpk)
+	clear(m.layerSyn)
+	clear(m.phaseSum)
+	for ci := range x.cores {
+		clear(m.tot[ci])
+		if m.v[ci] != nil {
+			clear(m.v[ci])
+		}
+		if x.cores[ci].kind == compiler.LayerReadout {
+			clear(m.acc[ci])
+		}
+	}
+	res.Steps = res.Steps[:0]
+	start := x.nocFreq.ThisOrNextTick(m.eng.Now())
+	t := start
+	var end sim.Time
+	for step := 0; step < x.steps; step++ {
+		stepStart := t
+		frame := frames[0]
+		if len(frames) > 1 {
+			frame = frames[step]
+		}
+		m.beginStep()
+		// phase 0: the host delivers the step's input events
+		end = m.input(t, frame)
+		t = m.closePhase(0, t, end)
+		for k := range p.Schedule {
+			ph := &p.Schedule[k]
+			for _, li := range ph.Layers {
+				for _, ci := range p.Layers[li].Cores {
+					m.fire(ci, t)
+				}
+			}
+			m.eng.Run()
+			end = max(end, m.eng.Now())
+			for ci := range m.busy {
+				end = max(end, m.busy[ci])
+			}
+			t = m.closePhase(k+1, t, end)
+		}
+		if x.minStep > 0 && t-stepStart < x.minStep {
+			t = x.nocFreq.ThisOrNextTick(stepStart + x.minStep)
+		}
+		m.readScores()
+		var mk StepMark
+		mk.Class, mk.Margin, mk.Confidence = m.decide()
+		mk.Counts = m.cur
+		if x.steps > 1 {
+			st := m.net.Stats()
+			mk.Counts.HopsX, mk.Counts.HopsY = st.HopsX, st.HopsY
+		}
+		mk.Time = end - start
+		res.Steps = append(res.Steps, mk)
+	}
+	st := m.net.Stats()
+	m.cur.HopsX, m.cur.HopsY = st.HopsX, st.HopsY
+	m.cur.Deliveries = st.PacketsDelivered
+	if len(res.Steps) > 0 {
+		last := &res.Steps[len(res.Steps)-1]
+		last.Counts.HopsX, last.Counts.HopsY = st.HopsX, st.HopsY
+		last.Counts.Deliveries = st.PacketsDelivered
+	}
+	if m.linkFlits == nil {
+		m.linkFlits = make([]uint64, len(st.Links))
+		m.linkNames = append([]noc.LinkStats(nil), st.Links...)
+	}
+	for i, l := range st.Links {
+		m.linkFlits[i] += l.Flits
+	}
+	m.pktLatency.Merge(&st.Latency)
+	// the engine's clock moves on to the end of the last barrier
+	if t > m.eng.Now() {
+		m.eng.Schedule(sim.Event{Time: t, Handler: nopHandler{}})
+		m.eng.Run()
+	}
+
+	res.Class, _, _ = m.decide()
+	res.Scores = append(res.Scores[:0], m.scores...)
+	res.Counts = m.cur
+	res.Latency = end - start
+	res.Interval = 0
+	for _, d := range m.phaseSum {
+		res.Interval = max(res.Interval, d)
+	}
+	res.LayerSpikes = append(res.LayerSpikes[:0], m.layerSpk...)
+	res.LayerSynOps = append(res.LayerSynOps[:0], m.layerSyn...)
+	m.coreTime += res.Latency
+	m.samples++
+	return nil
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Handle(sim.Event) {}
+
+// beginStep restarts every firing core's accumulators from its bias and adds
+// the bias of the step to the readout's running sums.
+func (m *Machine) beginStep() {
+	for ci := range m.x.cores {
+		xc := &m.x.cores[ci]
+		l := &m.x.Prog.Layers[xc.layer]
+		acc := m.acc[ci]
+		if xc.kind == compiler.LayerReadout {
+			for i := range acc {
+				acc[i] += int64(l.Bias[xc.c0+i/xc.plane])
+			}
+			continue
+		}
+		for i := range acc {
+			acc[i] = int64(l.Bias[xc.c0+i/xc.plane])
+		}
+	}
+}
+
+// closePhase ends schedule position k (0: input) that started at t0 and whose
+// work ended at end: the barrier follows, and the next phase starts on the
+// next NoC clock edge after it.
+func (m *Machine) closePhase(k int, t0, end sim.Time) sim.Time {
+	m.cur.Barriers += uint64(len(m.x.cores))
+	next := m.x.nocFreq.ThisOrNextTick(max(end, t0) + m.x.barrier)
+	m.phaseSum[k] += next - t0
+	return next
+}
+
+// input delivers one step's input events at time t: one event per nonzero
+// element to every core that has it as an axon, processed by each core in
+// element order. It returns when the last core is done.
+func (m *Machine) input(t sim.Time, frame []uint8) sim.Time {
+	x := m.x
+	p := x.Prog
+	mac := p.Input.Encoding == "direct"
+	end := t
+	for i, v := range frame {
+		if v == 0 {
+			continue
+		}
+		val := int64(v)
+		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
+			xc := &x.cores[d.Core]
+			accumulate(m.acc[d.Core], x.kern[xc.layer], &xc.region, -1, i, val)
+			n := uint64(xc.nsyn[d.Axon])
+			m.cur.InputEvents++
+			if mac {
+				m.cur.InputMACs += n
+			} else {
+				m.cur.SynOps += n
+			}
+			m.layerSyn[xc.layer] += n
+			b := max(m.busy[d.Core], t) + sim.Time(n)*xc.synOp
+			m.coreBusy[d.Core] += sim.Time(n) * xc.synOp
+			m.busy[d.Core] = b
+			end = max(end, b)
+		}
+	}
+	return end
+}
+
+// fire makes core ci's neurons compute their output at phase start t and
+// schedules the emission of their binary spikes.
+func (m *Machine) fire(ci int, t sim.Time) {
+	x := m.x
+	xc := &x.cores[ci]
+	l := &x.Prog.Layers[xc.layer]
+	acc, cnt, tot := m.acc[ci], m.cnt[ci], m.tot[ci]
+	updates := uint64(xc.n)
+	switch xc.kind {
+	case compiler.LayerReadout:
+		// the readout only accumulates; reading it is one update per neuron
+	case compiler.LayerLIF:
+		v := m.v[ci]
+		for i := range acc {
+			var fired bool
+			v[i], fired = l.Integrate(xc.c0+i/xc.plane, v[i], acc[i])
+			cnt[i] = 0
+			if fired {
+				cnt[i] = 1
+			}
+		}
+	default:
+		for i := range acc {
+			cnt[i] = l.Fire(xc.c0+i/xc.plane, acc[i])
+		}
+		if xc.neuron == "if" {
+			updates *= uint64(max(xc.d, 1))
+		}
+	}
+	m.cur.NeuronUpdates += updates
+	upd := sim.Time(updates) * xc.update
+	b := max(m.busy[ci], t) + upd
+	m.coreBusy[ci] += upd
+	m.busy[ci] = b
+	if xc.kind == compiler.LayerReadout {
+		return
+	}
+	em := &m.em[ci]
+	em.neu, em.sub = em.neu[:0], em.sub[:0]
+	maxS := int32(0)
+	var spikes uint64
+	for i, s := range cnt {
+		tot[i] += s
+		maxS = max(maxS, s)
+		spikes += uint64(s)
+	}
+	m.layerSpk[xc.layer] += spikes
+	m.cur.Spikes += spikes
+	for j := int32(0); j < maxS; j++ {
+		for i, s := range cnt {
+			if s > j {
+				em.neu = append(em.neu, int32(i))
+				em.sub = append(em.sub, j)
+			}
+		}
+	}
+	if len(em.neu) == 0 {
+		return
+	}
+	em.k, em.t0, em.last = 0, t, t
+	m.eng.Schedule(sim.Event{Time: m.emitTime(ci), Handler: m, A: int64(ci)})
+}
+
+// emitTime returns when spike em.k of core ci leaves: once its neuron has been
+// updated for its sub-step and the previous spike has left, plus the emission
+// cycles.
+func (m *Machine) emitTime(ci int) sim.Time {
+	xc := &m.x.cores[ci]
+	em := &m.em[ci]
+	i, j := sim.Time(em.neu[em.k]), sim.Time(em.sub[em.k])
+	n := sim.Time(xc.n)
+	var ready sim.Time
+	switch {
+	case em.ifSub:
+		ready = em.t0 + j*n*xc.update + (i+1)*xc.update
+	case j == 0:
+		ready = em.t0 + (i+1)*xc.update
+	default:
+		ready = em.t0 + n*xc.update
+	}
+	return max(ready, em.last) + xc.spikeOut
+}
+
+// Handle emits the next spike of the core e.A and schedules the one after.
+func (m *Machine) Handle(e sim.Event) {
+	ci := int(e.A)
+	xc := &m.x.cores[ci]
+	em := &m.em[ci]
+	i := em.neu[em.k]
+	dests := xc.dests[xc.destStart[i]:xc.destStart[i+1]]
+	if len(dests) > 0 {
+		p := m.net.NewPacket()
+		p.Dests = p.Dests[:0]
+		if len(dests) == 1 {
+			p.Dst = dests[0]
+		} else {
+			p.Dests = append(p.Dests, dests...)
+		}
+		p.A, p.B = int64(ci), int64(i)
+		if !m.net.Inject(xc.tile, p) {
+			panic("chip: the unbounded NoC source queue refused a packet")
+		}
+		if m.multicast {
+			m.cur.Packets++
+		} else {
+			m.cur.Packets += uint64(len(dests))
+		}
+	}
+	em.last = e.Time
+	end := e.Time
+	m.coreBusy[ci] += xc.spikeOut
+	em.k++
+	if em.k < len(em.neu) {
+		m.eng.Schedule(sim.Event{Time: m.emitTime(ci), Handler: m, A: e.A})
+	}
+	m.busy[ci] = max(m.busy[ci], end)
+}
+
+// deliver processes a spike packet at core dst: the source neuron's axon
+// there selects the synapses whose weights the core adds to its neurons.
+func (m *Machine) deliver(dst int32, p *noc.Packet) {
+	x := m.x
+	src := &x.cores[p.A]
+	i := p.B
+	xc := &x.cores[dst]
+	for _, d := range src.fan[src.fanStart[i]:src.fanStart[i+1]] {
+		if d.Core != dst {
+			continue
+		}
+		ax := xc.axons[d.Axon]
+		accumulate(m.acc[dst], x.kern[xc.layer], &xc.region, ax.Source, int(ax.Neuron), 1)
+		n := uint64(xc.nsyn[d.Axon])
+		m.cur.SynOps += n
+		m.layerSyn[xc.layer] += n
+		dur := sim.Time(n) * xc.synOp
+		m.busy[dst] = max(m.busy[dst], m.eng.Now()) + dur
+		m.coreBusy[dst] += dur
+		return
+	}
+	panic(fmt.Sprintf("chip: core %d got a spike of core %d neuron %d, which has no axon there", dst, p.A, i))
+}
+
+// readScores gathers the output layer's scores: the readout's accumulators
+// (summed over the steps), or the output layer's spike counts.
+func (m *Machine) readScores() {
+	x := m.x
+	o := x.Prog.Output.Layer
+	for _, ci := range x.Prog.Layers[o].Cores {
+		xc := &x.cores[ci]
+		if x.Prog.Output.Mode == "count" {
+			for i, v := range m.tot[ci] {
+				m.scores[xc.global[i]] = int64(v)
+			}
+			continue
+		}
+		for i, v := range m.acc[ci] {
+			m.scores[xc.global[i]] = v
+		}
+	}
+}
+
+// decide returns the class (first largest score), the margin to the second
+// score and the softmax confidence, both in the real units of the scores.
+func (m *Machine) decide() (int, float64, float64) {
+	scale := m.x.Prog.Layers[m.x.Prog.Output.Layer].Scale
+	if scale == 0 {
+		scale = 1
+	}
+	best := 0
+	for i, v := range m.scores {
+		if v > m.scores[best] {
+			best = i
+		}
+	}
+	second := math.Inf(-1)
+	var z float64
+	top := float64(m.scores[best]) * scale
+	for i, v := range m.scores {
+		f := float64(v) * scale
+		z += math.Exp(f - top)
+		if i != best {
+			second = max(second, f)
+		}
+	}
+	margin := top - second
+	if math.IsInf(margin, 1) {
+		margin = math.MaxFloat64
+	}
+	return best, margin, 1 / z
+}
+
+// Agrees compares the last sample the machine ran with the software model's
+// result r of the same input: the class, every score, and the spike count of
+// every neuron of every firing layer summed over the steps.
+func (m *Machine) Agrees(r *compiler.Result) (class, scores, counts bool) {
+	x := m.x
+	cl, _, _ := m.decide()
+	class = cl == r.Class
+	scores = len(r.Scores) == len(m.scores)
+	for i := 0; scores && i < len(m.scores); i++ {
+		scores = m.scores[i] == r.Scores[i]
+	}
+	counts = true
+	for ci := range x.cores {
+		xc := &x.cores[ci]
+		ref := r.Counts[xc.layer]
+		if ref == nil {
+			continue
+		}
+		for i, v := range m.tot[ci] {
+			if ref[xc.global[i]] != v {
+				counts = false
+				return
+			}
+		}
+	}
+	return
+}

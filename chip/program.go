@@ -1,0 +1,226 @@
+package chip
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/noc"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// ErrSpecMismatch is wrapped by NewExec's error when a program was compiled for
+// another chip spec than the one it is asked to run on.
+var ErrSpecMismatch = errors.New("program compiled for another chip spec")
+
+// Exec is a compiled program made ready to run on a chip spec: the expanded
+// (CSR) synapse table of every core, the distinct destination tiles of every
+// neuron, and the timing parameters of every core kind. It is read-only once
+// built and shared by every Machine (and so by every worker) that runs it.
+type Exec struct {
+	Spec *arch.Spec
+	Prog *compiler.Program
+
+	cores     []execCore
+	corePer   sim.Time // chip clock period
+	nocFreq   sim.Freq
+	barrier   sim.Time // barrier time of one phase (every used core takes part)
+	minStep   sim.Time
+	steps     int
+	inputSize int
+	// layerSize is the number of neurons of each layer.
+	layerSize []int
+	// kern holds each layer's projections in kernel form (kernel.go).
+	kern [][]kproj
+}
+
+// execCore is one placed core of the program, in the form the chip runs it.
+type execCore struct {
+	layer  int
+	kind   string // "spike", "pool", "readout", "lif"
+	neuron string // multispike, if, "" (readout)
+	d      int
+	n      int
+	c0     int // first channel of the region
+	plane  int // neurons per channel in the region
+	tile   noc.Tile
+	global []int32 // layer-wide index of each local neuron
+
+	region compiler.Region
+	axons  []compiler.Axon
+	// nsyn[a] is the number of nonzero synapses of axon a (its synaptic ops).
+	nsyn []int32
+
+	// distinct destination tiles of local neuron i: dests[destStart[i]:destStart[i+1]]
+	destStart []int32
+	dests     []noc.Tile
+	fanStart  []int32
+	fan       []compiler.Dest
+
+	update, spikeOut, synOp sim.Time // durations of one neuron update, one spike emission, one synaptic op
+}
+
+// NewExec prepares p to run on spec. It fails if p was compiled for another
+// spec (its SpecHash differs from the hash of spec; wraps ErrSpecMismatch),
+// spans several chips, or places a core on a tile or core kind the spec lacks.
+func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
+	if spec == nil || p == nil {
+		return nil, errors.New("chip: NewExec needs a spec and a program")
+	}
+	h, err := SpecHash(spec)
+	if err != nil {
+		return nil, err
+	}
+	if h != p.SpecHash {
+		return nil, fmt.Errorf("%w: the program %q was compiled for spec %q (sha256 %.12s…), the chip is %q (sha256 %.12s…); recompile the model for this chip (neurosim compile --chip …) or run it on the spec it was compiled for",
+			ErrSpecMismatch, p.ModelName, p.SpecName, p.SpecHash, spec.Chip.Name, h)
+	}
+	if p.Mesh.ChipsX*p.Mesh.ChipsY != 1 {
+		return nil, fmt.Errorf("chip: the program spans %d×%d chips; running multi-chip boards is not supported yet", p.Mesh.ChipsX, p.Mesh.ChipsY)
+	}
+	if p.Mesh.Width != spec.Chip.Width || p.Mesh.Height != spec.Chip.Height {
+		return nil, fmt.Errorf("chip: the program's mesh is %d×%d, the spec's chip %d×%d", p.Mesh.Width, p.Mesh.Height, spec.Chip.Width, spec.Chip.Height)
+	}
+	x := &Exec{
+		Spec:      spec,
+		Prog:      p,
+		corePer:   sim.Freq(spec.Chip.ClockHz()).Period(),
+		nocFreq:   sim.Freq(spec.NoCClockHz()),
+		barrier:   nsTime(spec.Chip.BarrierNS(len(p.Cores))),
+		minStep:   nsTime(spec.Chip.MinStepNS),
+		steps:     max(p.Steps, 1),
+		inputSize: 1,
+	}
+	for _, d := range p.Input.Shape {
+		x.inputSize *= d
+	}
+	for i := range p.Layers {
+		x.layerSize = append(x.layerSize, p.Layers[i].Size())
+		x.kern = append(x.kern, kernelForm(&p.Layers[i]))
+	}
+	x.cores = make([]execCore, len(p.Cores))
+	for ci := range p.Cores {
+		c := &p.Cores[ci]
+		k, ok := spec.Cores[c.Kind]
+		if !ok {
+			return nil, fmt.Errorf("chip: core %d uses core kind %q, which the spec does not define", c.ID, c.Kind)
+		}
+		if k.Type != arch.Digital {
+			return nil, fmt.Errorf("chip: core %d is a %s core (%s); running programs on cim cores is not supported yet", c.ID, k.Type, c.Kind)
+		}
+		if got := spec.Chip.CoreAt(c.X, c.Y); got != c.Kind {
+			return nil, fmt.Errorf("chip: core %d is placed as %q on tile (%d,%d), which the spec makes %q", c.ID, c.Kind, c.X, c.Y, got)
+		}
+		l := &p.Layers[c.Layer]
+		r := c.Region
+		xc := execCore{
+			layer:    c.Layer,
+			kind:     l.Kind,
+			neuron:   c.Neuron,
+			d:        l.D,
+			n:        c.Neurons(),
+			c0:       r.C0,
+			plane:    (r.Y1 - r.Y0) * (r.X1 - r.X0),
+			tile:     noc.Tile{X: c.X, Y: c.Y},
+			fanStart: c.FanStart,
+			fan:      c.Fan,
+			update:   sim.Time(k.CyclesPerNeuronUpdate) * x.corePer,
+			spikeOut: sim.Time(k.CyclesPerSpikeOut) * x.corePer,
+			synOp:    sim.Time(k.CyclesPerSynOp) * x.corePer,
+		}
+		xc.global = make([]int32, xc.n)
+		for i := range xc.global {
+			xc.global[i] = int32(p.GlobalNeuron(c, i))
+		}
+		start, _ := p.SynapseTable(c)
+		xc.nsyn = make([]int32, len(c.Axons))
+		for a := range xc.nsyn {
+			xc.nsyn[a] = start[a+1] - start[a]
+		}
+		xc.region, xc.axons = c.Region, c.Axons
+		xc.destStart = make([]int32, xc.n+1)
+		for i := 0; i < xc.n; i++ {
+			start := len(xc.dests)
+		fan:
+			for _, d := range c.Fan[c.FanStart[i]:c.FanStart[i+1]] {
+				dc := &p.Cores[d.Core]
+				t := noc.Tile{X: dc.X, Y: dc.Y}
+				for _, have := range xc.dests[start:] {
+					if have == t {
+						continue fan
+					}
+				}
+				xc.dests = append(xc.dests, t)
+			}
+			xc.destStart[i+1] = int32(len(xc.dests))
+		}
+		x.cores[ci] = xc
+	}
+	return x, nil
+}
+
+// SpecHash returns the hash a compiled program records for the spec it was
+// compiled for (Program.SpecHash): the SHA-256 of the spec's JSON encoding, as
+// the compiler's emit pass computes it.
+func SpecHash(spec *arch.Spec) (string, error) {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:]), nil
+}
+
+// nsTime converts nanoseconds to simulated time, rounded to the picosecond.
+func nsTime(ns float64) sim.Time {
+	if ns <= 0 {
+		return 0
+	}
+	return sim.Time(math.Round(ns * 1000))
+}
+
+// Steps returns the number of algorithmic time steps of one inference.
+func (x *Exec) Steps() int { return x.steps }
+
+// InputSize returns the number of input elements of one frame.
+func (x *Exec) InputSize() int { return x.inputSize }
+
+// Counts are the events of one inference (or a part of it) that the energy
+// table prices.
+type Counts struct {
+	SynOps        uint64 `json:"syn_ops"`        // accumulate of a binary spike into one neuron (AC)
+	InputMACs     uint64 `json:"input_macs"`     // multiply-accumulate of an input value event into one neuron
+	InputEvents   uint64 `json:"input_events"`   // value (or spike) events the host delivered to cores
+	NeuronUpdates uint64 `json:"neuron_updates"` // neuron state updates
+	Spikes        uint64 `json:"spikes"`         // binary spikes generated
+	Packets       uint64 `json:"packets"`        // packets injected into the NoC
+	Deliveries    uint64 `json:"deliveries"`     // packet copies delivered to cores
+	HopsX         uint64 `json:"hops_x"`         // flits × links crossed east-west
+	HopsY         uint64 `json:"hops_y"`         // flits × links crossed north-south
+	Barriers      uint64 `json:"barriers"`       // core participations in phase barriers
+}
+
+func (c *Counts) add(o *Counts) {
+	c.SynOps += o.SynOps
+	c.InputMACs += o.InputMACs
+	c.InputEvents += o.InputEvents
+	c.NeuronUpdates += o.NeuronUpdates
+	c.Spikes += o.Spikes
+	c.Packets += o.Packets
+	c.Deliveries += o.Deliveries
+	c.HopsX += o.HopsX
+	c.HopsY += o.HopsY
+	c.Barriers += o.Barriers
+}
+
+// DynamicPJ prices c with the energy table e (no static power).
+func (c *Counts) DynamicPJ(e *arch.Energy) float64 {
+	return float64(c.SynOps+c.InputMACs)*e.SynapticOp.PJ + float64(c.NeuronUpdates)*e.NeuronUpdate.PJ +
+		float64(c.Spikes)*e.SpikeOut.PJ + float64(c.Packets)*e.PacketOut.PJ +
+		float64(c.HopsX)*e.HopX.PJ + float64(c.HopsY)*e.HopY.PJ + float64(c.Barriers)*e.Barrier.PJ
+}

@@ -32,6 +32,7 @@ type Machine struct {
 	em   []emitter
 
 	cur        Counts
+	inputNZ    uint64
 	layerSpk   []uint64
 	layerSyn   []uint64
 	coreBusy   []sim.Time // busy time of each core, summed over every sample run
@@ -50,12 +51,12 @@ type Machine struct {
 // in emission order (thermometer code: sub-step 0 of every neuron in neuron
 // order, then sub-step 1, ...).
 type emitter struct {
-	neu  []int32
-	sub  []int32
-	k    int
-	t0   sim.Time // phase start
-	last sim.Time // emission time of the previous spike
-	ifSub bool    // IF neurons: sub-step j updates every neuron again
+	neu   []int32
+	sub   []int32
+	k     int
+	t0    sim.Time // phase start
+	last  sim.Time // emission time of the previous spike
+	ifSub bool     // IF neurons: sub-step j updates every neuron again
 }
 
 // progEndpoint is the NoC endpoint of one core's tile.
@@ -86,6 +87,7 @@ type SampleResult struct {
 	// initiation interval: the largest per-stage time (a phase summed over the
 	// steps, its barrier included).
 	Latency, Interval sim.Time
+	InputSpikes       uint64   // nonzero input elements summed over the steps
 	LayerSpikes       []uint64 // binary spikes sent per layer
 	LayerSynOps       []uint64 // synaptic ops (and input MACs) into each layer
 	Steps             []StepMark
@@ -172,6 +174,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 	}
 	m.net.ResetStats()
 	m.cur = Counts{}
+	m.inputNZ = 0
 	clear(m.layerSpk)
 	clear(m.layerSyn)
 	clear(m.phaseSum)
@@ -256,6 +259,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 	for _, d := range m.phaseSum {
 		res.Interval = max(res.Interval, d)
 	}
+	res.InputSpikes = m.inputNZ
 	res.LayerSpikes = append(res.LayerSpikes[:0], m.layerSpk...)
 	res.LayerSynOps = append(res.LayerSynOps[:0], m.layerSyn...)
 	m.coreTime += res.Latency
@@ -309,6 +313,7 @@ func (m *Machine) input(t sim.Time, frame []uint8) sim.Time {
 			continue
 		}
 		val := int64(v)
+		m.inputNZ++
 		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
 			xc := &x.cores[d.Core]
 			accumulate(m.acc[d.Core], x.kern[xc.layer], &xc.region, -1, i, val)

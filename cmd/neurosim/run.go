@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/chip"
+	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/internal/assets"
+	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/models/data"
+	"github.com/neurosim/neurosim/report"
+)
+
+func init() { subcommands = append(subcommands, newRunCmd) }
+
+type runFlags struct {
+	chip, dataset, dataDir, split, encoding, reportDir, earlyStop string
+	limit, steps, workers, lane                                   int
+	seed                                                          uint64
+	asJSON, noProgress                                            bool
+	dt, gain                                                      float64
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [PROGRAM.nsp | MODEL.nsm|.nir|.net]",
+		Short: "Run a trained network on a simulated chip and report accuracy, energy, latency and throughput",
+		Long: `run executes a compiled program (.nsp), or a model compiled on the fly for the
+chip, event by event on the simulated chip, over a dataset split, and compares
+every sample with the software integer model. With no arguments it runs the
+embedded default: the default chip preset, the shipped sfa-convnet trained on
+MNIST, and the full MNIST test set.
+
+The report (stdout, or JSON with --json) gives the accuracy with a 95 %
+Wilson interval, the agreement with the software model (identical predictions,
+scores and spike counts), energy per inference by component (count × pJ,
+mean/p50/p99) beside the analytic SDT/SpikeYOLO estimate, latency (p50, p99),
+throughput with and without pipelining, spikes per layer, core utilisation,
+the busiest links and the hashes that make the run reproducible. --report DIR
+writes report.json and a self-contained report.html with plots.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, args, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
+	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist or fashion-mnist")
+	fl.StringVar(&f.dataDir, "data", "", "directory holding the dataset's IDX files (default: the dataset's standard location)")
+	fl.StringVar(&f.split, "split", "test", "dataset split: test or train")
+	fl.IntVar(&f.limit, "limit", 0, "run only the first N samples (0: all)")
+	fl.StringVar(&f.encoding, "encoding", "", "input encoding when compiling a model: direct or poisson (default: the model's own)")
+	fl.IntVar(&f.steps, "steps", 0, "time steps T when compiling a model (default: the model's own)")
+	fl.Float64Var(&f.gain, "gain", 0, "Poisson gain when --encoding poisson (default: the model's, else 1)")
+	fl.Uint64Var(&f.seed, "seed", 1, "root seed: placement when compiling, Poisson input draws")
+	fl.IntVar(&f.workers, "workers", 0, "samples simulated at once (0: GOMAXPROCS)")
+	fl.IntVar(&f.lane, "lane", chip.DefaultLaneSize, "consecutive samples per machine between engine/NoC resets (results depend on it, never on --workers)")
+	fl.StringVar(&f.reportDir, "report", "", "write report.json and report.html to this directory")
+	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fl.StringVar(&f.earlyStop, "early-stop", "", "early stop for rate-coded models over T steps: margin=θ or confidence=θ")
+	fl.Float64Var(&f.dt, "dt", 0, "NIR import: time step in seconds (0: the importer's default)")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
+	stderr := cmd.ErrOrStderr()
+	esRule, esTheta, err := parseEarlyStop(f.earlyStop)
+	if err != nil {
+		return err
+	}
+	if f.split != "test" && f.split != "train" {
+		return fmt.Errorf("--split %q: want test or train", f.split)
+	}
+	if f.encoding != "" && f.encoding != "direct" && f.encoding != "poisson" {
+		return fmt.Errorf("--encoding %q: want direct or poisson", f.encoding)
+	}
+	if f.limit < 0 || f.steps < 0 || f.workers < 0 || f.lane < 0 {
+		return errors.New("--limit, --steps, --workers and --lane must not be negative")
+	}
+	spec, err := arch.Load(f.chip)
+	if err != nil {
+		return err
+	}
+	prog, err := loadProgram(args, f, spec, stderr)
+	if err != nil {
+		return err
+	}
+	x, err := chip.NewExec(spec, prog)
+	if err != nil {
+		return err
+	}
+	if esRule != "" && x.Steps() < 2 {
+		return fmt.Errorf("--early-stop needs a model that runs over several time steps (this program runs %d); use a rate-coded model, e.g. --encoding poisson --steps 16", x.Steps())
+	}
+	ds, err := data.Load(f.dataset, f.dataDir)
+	if err != nil {
+		return err
+	}
+	sp := &ds.Test
+	if f.split == "train" {
+		sp = &ds.Train
+	}
+	if want, got := prog.Input.Shape, ds.Shape(); !sameShape(want, got) {
+		return fmt.Errorf("dataset %s has samples of shape %v, the model takes %v: use a model trained for this dataset", ds.Name, got, want)
+	}
+	n := sp.N
+	if f.limit > 0 {
+		n = min(n, f.limit)
+	}
+	var bar *progressbar.ProgressBar
+	if !f.noProgress && isTerminal(stderr) {
+		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("samples"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	opt := chip.RunOptions{Workers: f.workers, LaneSize: f.lane, Seed: f.seed}
+	if bar != nil {
+		opt.Progress = func(done int) { bar.Set(done) }
+	}
+	res, err := x.RunSamples(n, sp.Image, func(i int) int { return int(sp.Labels[i]) }, opt)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	s := x.Summarise(res)
+	s.Dataset, s.Split, s.Seed, s.LaneSize = ds.Name, f.split, f.seed, f.lane
+	if s.ProgramHash, err = programHash(prog); err != nil {
+		return err
+	}
+	if esRule != "" {
+		if s.EarlyStop, err = x.EarlyStopCurve(res, esRule, esTheta); err != nil {
+			return err
+		}
+	}
+	if f.reportDir != "" {
+		if err := report.WriteRunReport(f.reportDir, s); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "%d samples in %.1f s wall on %d worker(s): %.0f samples/s, %.3g engine events/s\n",
+		s.Samples, s.WallSeconds, s.Workers, float64(s.Samples)/max(s.WallSeconds, 1e-9), float64(s.Events)/max(s.WallSeconds, 1e-9))
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		err = report.RunJSON(w, s)
+	} else {
+		err = report.RunTable(w, s)
+	}
+	if err != nil {
+		return err
+	}
+	if s.Agreement < 1 {
+		return fmt.Errorf("the chip disagrees with the software integer model on %.2f%% of the samples (first: sample %d)", 100*(1-s.Agreement), s.FirstMismatch)
+	}
+	return nil
+}
+
+// loadProgram returns the program to run: a .nsp as it is, a model file
+// compiled for spec, or (no argument) the embedded default model.
+func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) (*compiler.Program, error) {
+	var g *models.Graph
+	switch {
+	case len(args) == 0:
+		b, err := assets.Model()
+		if err != nil {
+			return nil, fmt.Errorf("no model given and %w", err)
+		}
+		if g, err = models.DecodeNSM(b); err != nil {
+			return nil, fmt.Errorf("embedded default model: %w", err)
+		}
+	case strings.EqualFold(filepath.Ext(args[0]), ".nsp"):
+		if f.encoding != "" || f.steps != 0 || f.gain != 0 {
+			return nil, fmt.Errorf("%s is a compiled program: --encoding, --steps and --gain apply only when compiling a model", args[0])
+		}
+		return compiler.Load(args[0])
+	default:
+		var err error
+		if g, err = loadModel(args[0], f.dt, stderr); err != nil {
+			return nil, err
+		}
+	}
+	if err := setEncoding(g, f.encoding, f.steps, f.gain); err != nil {
+		return nil, err
+	}
+	return compiler.Compile(g, spec, compiler.Options{Seed: f.seed})
+}
+
+// setEncoding rewrites the model's encoder node for --encoding/--steps/--gain.
+func setEncoding(g *models.Graph, enc string, steps int, gain float64) error {
+	if enc == "" && steps == 0 && gain == 0 {
+		return nil
+	}
+	var node *models.Node
+	for _, n := range g.Nodes() {
+		if n.Op == models.OpDirect || n.Op == models.OpPoisson {
+			node = n
+			break
+		}
+	}
+	if node == nil {
+		in := g.Inputs()
+		if len(in) != 1 {
+			return errors.New("--encoding/--steps: the model has no encoder node and not exactly one input")
+		}
+		if enc == "" {
+			enc = "direct"
+		}
+		node = models.NewNode("encoder", models.OpDirect)
+		for _, to := range g.Successors(in[0]) {
+			g.Disconnect(in[0], to, false)
+			g.AddNode(node)
+			g.Connect(node.ID, to)
+		}
+		g.Connect(in[0], node.ID)
+	}
+	switch enc {
+	case "direct":
+		node.Op = models.OpDirect
+	case "poisson":
+		node.Op = models.OpPoisson
+	}
+	if steps > 0 {
+		node.SetInt("steps", steps)
+	}
+	if gain > 0 {
+		node.SetFloat("gain", gain)
+	}
+	return nil
+}
+
+func parseEarlyStop(s string) (string, float64, error) {
+	if s == "" {
+		return "", 0, nil
+	}
+	rule, v, ok := strings.Cut(s, "=")
+	if !ok || (rule != "margin" && rule != "confidence") {
+		return "", 0, fmt.Errorf("--early-stop %q: want margin=θ or confidence=θ", s)
+	}
+	th, err := strconv.ParseFloat(v, 64)
+	if err != nil || th < 0 {
+		return "", 0, fmt.Errorf("--early-stop %q: θ must be a non-negative number", s)
+	}
+	return rule, th, nil
+}
+
+func sameShape(a, b []int) bool {
+	n := func(s []int) []int { // drop leading 1s so [1,28,28] and [28,28] compare
+		for len(s) > 1 && s[0] == 1 {
+			s = s[1:]
+		}
+		return s
+	}
+	a, b = n(a), n(b)
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func programHash(p *compiler.Program) (string, error) {
+	var b bytes.Buffer
+	if err := p.Encode(&b); err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b.Bytes())
+	return hex.EncodeToString(h[:]), nil
+}

@@ -11,7 +11,7 @@ import (
 )
 
 // rig is a small chip built from core and noc directly (traces may not
-// import chip): four cores of self-firing CUBA neurons on a 2×2 mesh, each
+// import chip): four cores of regularly self-firing CUBA neurons on a 2×2 mesh, each
 // neuron routed to the next core and to the core across, over the NoC.
 type rig struct {
 	eng   *sim.Engine
@@ -43,6 +43,13 @@ func (r *rig) Send(now sim.Time, src, nrn int32, routes []core.Route) int {
 
 const rigNeurons = 8
 
+// rigCUBA fires on its own every ~16 steps (El well above threshold, dt 1 ms).
+var rigCUBA = func() neuron.CUBAParams {
+	p := neuron.DefaultCUBA
+	p.El, p.DT, p.Refractory = -40, 1, 2
+	return p
+}()
+
 func newRig(t testing.TB) *rig {
 	t.Helper()
 	spec, err := arch.Preset("default")
@@ -63,7 +70,7 @@ func newRig(t testing.TB) *rig {
 		for i := range v0 {
 			v0[i] = -50.1 - 0.3*float32(i) - 0.05*float32(c)
 		}
-		n, err := core.NewCUBANeurons(neuron.DefaultCUBA, rigNeurons, v0)
+		n, err := core.NewCUBANeurons(rigCUBA, rigNeurons, v0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +78,7 @@ func newRig(t testing.TB) *rig {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.AddAxon(core.Exc, 0.5/b.MaxMantissa())
+		b.AddAxon(core.Exc, 6/b.MaxMantissa())
 		for i := range rigNeurons {
 			b.AddSynapse(i, 1)
 		}

@@ -274,3 +274,17 @@ func TestRasterFormats(t *testing.T) {
 		t.Error("pdf accepted")
 	}
 }
+
+func TestJSONString(t *testing.T) {
+	for in, want := range map[string]string{
+		"core 3":      `"core 3"`,
+		`a"b\c`:       `"a\"b\\c"`,
+		"tab\there\n": `"tab\u0009here\u000a"`,
+		"µs":          `"µs"`,
+		"bad\xffutf8": `"bad\ufffdutf8"`,
+	} {
+		if got := string(appendJSONString(nil, in)); got != want {
+			t.Errorf("%q → %s, want %s", in, got, want)
+		}
+	}
+}

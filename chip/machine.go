@@ -30,6 +30,12 @@ type Machine struct {
 	tot  [][]int32 // counts summed over the steps
 	busy []sim.Time
 	em   []emitter
+	// pending[c][a] counts the spikes axon a of core c received in this phase;
+	// touched[c] lists the axons with a nonzero count. The weights are applied
+	// once per axon when the phase closes (flush): the same integer sums as
+	// one accumulate per spike, which the timing model still charges.
+	pending [][]int32
+	touched [][]int32
 
 	cur        Counts
 	inputNZ    uint64
@@ -104,10 +110,14 @@ func (x *Exec) NewMachine() (*Machine, error) {
 	m.busy = make([]sim.Time, nc)
 	m.coreBusy = make([]sim.Time, nc)
 	m.em = make([]emitter, nc)
+	m.pending = make([][]int32, nc)
+	m.touched = make([][]int32, nc)
 	for ci := range x.cores {
 		xc := &x.cores[ci]
 		m.acc[ci] = make([]int64, xc.n)
 		m.cnt[ci] = make([]int32, xc.n)
+		m.pending[ci] = make([]int32, len(xc.axons))
+		m.touched[ci] = make([]int32, 0, len(xc.axons))
 		m.tot[ci] = make([]int32, xc.n)
 		if xc.kind == compiler.LayerLIF {
 			m.v[ci] = make([]int64, xc.n)
@@ -294,10 +304,30 @@ func (m *Machine) beginStep() {
 // work ended at end: the barrier follows, and the next phase starts on the
 // next NoC clock edge after it.
 func (m *Machine) closePhase(k int, t0, end sim.Time) sim.Time {
+	m.flush()
 	m.cur.Barriers += uint64(len(m.x.cores))
 	next := m.x.nocFreq.ThisOrNextTick(max(end, t0) + m.x.barrier)
 	m.phaseSum[k] += next - t0
 	return next
+}
+
+// flush applies the spikes counted per axon during the phase to the
+// accumulators (functional model only; their cost was charged on delivery).
+func (m *Machine) flush() {
+	x := m.x
+	for ci, tl := range m.touched {
+		if len(tl) == 0 {
+			continue
+		}
+		xc := &x.cores[ci]
+		pend := m.pending[ci]
+		for _, a := range tl {
+			ax := xc.axons[a]
+			accumulate(m.acc[ci], x.kern[xc.layer], &xc.region, ax.Source, int(ax.Neuron), int64(pend[a]))
+			pend[a] = 0
+		}
+		m.touched[ci] = tl[:0]
+	}
 }
 
 // input delivers one step's input events at time t: one event per nonzero
@@ -463,8 +493,10 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		if d.Core != dst {
 			continue
 		}
-		ax := xc.axons[d.Axon]
-		accumulate(m.acc[dst], x.kern[xc.layer], &xc.region, ax.Source, int(ax.Neuron), 1)
+		if m.pending[dst][d.Axon] == 0 {
+			m.touched[dst] = append(m.touched[dst], d.Axon)
+		}
+		m.pending[dst][d.Axon]++
 		n := uint64(xc.nsyn[d.Axon])
 		m.cur.SynOps += n
 		m.layerSyn[xc.layer] += n

@@ -45,10 +45,10 @@ func TestRunModel(t *testing.T) {
 			Component string  `json:"component"`
 			Count     float64 `json:"count"`
 		} `json:"energy"`
-		Latency struct{ P50, P99 float64 } `json:"latency_s"`
-		SpecHash  string `json:"spec_hash"`
-		ProgHash  string `json:"program_hash"`
-		Analytic  struct {
+		Latency  struct{ P50, P99 float64 } `json:"latency_s"`
+		SpecHash string                     `json:"spec_hash"`
+		ProgHash string                     `json:"program_hash"`
+		Analytic struct {
 			MACs     float64 `json:"macs"`
 			EnergyPJ float64 `json:"energy_pj"`
 		} `json:"analytic"`

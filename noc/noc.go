@@ -75,6 +75,7 @@ type Packet struct {
 	Hops int
 
 	injCycle uint64
+	pending  int // packet model: deliveries still to make
 }
 
 // reset clears p for reuse, keeping the Dests storage.
@@ -161,6 +162,15 @@ type Network struct {
 	busy          bool
 	inFlight      int
 	overflowCheck bool
+
+	// Packet model (spec Model "packet"); see packet.go.
+	packet    bool
+	linkBusy  []busy // [router·numPorts + port]: the output's future busy intervals
+	pnow      uint64 // cycle of the injection being launched
+	pwheel    []pslot
+	pmask     uint64
+	treeDests []Tile // multicast destinations being walked
+	treeTmp   []Tile
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked
@@ -173,6 +183,9 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	}
 	if spec.Topology != "mesh" && spec.Topology != "torus" {
 		errs = append(errs, fmt.Errorf("noc: topology %q: want mesh or torus", spec.Topology))
+	}
+	if spec.Model != "" && spec.Model != "cycle" && spec.Model != "packet" {
+		errs = append(errs, fmt.Errorf("noc: model %q: want cycle or packet", spec.Model))
 	}
 	if spec.Routing != "xy" && spec.Routing != "yx" {
 		errs = append(errs, fmt.Errorf("noc: routing %q: want xy or yx", spec.Routing))
@@ -245,6 +258,9 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 		n.routers[i].connect()
 	}
 	n.buildRouteTable()
+	if spec.Model == "packet" {
+		n.initPacket()
+	}
 	return n, nil
 }
 
@@ -260,6 +276,10 @@ type wheelSlot struct {
 // evaluates, at the cycle of e, every router woken for that cycle, in the
 // order they were woken (the order does not change any result).
 func (n *Network) Handle(e sim.Event) {
+	if n.packet {
+		n.handlePacket(e)
+		return
+	}
 	c := uint64(e.Time / n.period)
 	sl := &n.wheel[c&n.wakeMask]
 	sl.event = 0
@@ -377,11 +397,15 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	if split {
 		need = len(p.Dests)
 	}
-	if n.srcCap > 0 && r.src.len()+need > n.srcCap {
+	c, onEdge := n.cycleNow()
+	if n.packet && n.srcCap > 0 && r.srcQueued(c)+need > n.srcCap {
+		n.refuse(r, c)
+		return false
+	}
+	if !n.packet && n.srcCap > 0 && r.src.len()+need > n.srcCap {
 		r.refused = true
 		return false
 	}
-	c, onEdge := n.cycleNow()
 	now := n.sched.Now()
 	if split {
 		for i, d := range p.Dests {
@@ -396,6 +420,9 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 		}
 	} else {
 		n.enqueue(r, src, p, now, c)
+	}
+	if n.packet {
+		return true
 	}
 	if onEdge {
 		r.feed(c)
@@ -414,10 +441,14 @@ func (n *Network) enqueue(r *router, src Tile, p *Packet, now sim.Time, c uint64
 	n.inFlight++
 	n.stats.packetsInjected++
 	n.stats.flitsInjected += uint64(p.Flits)
-	r.src.push(p)
 	if n.NumHooks() > 0 {
 		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosInject, Now: now, Item: p})
 	}
+	if n.packet {
+		n.launch(r, p, c)
+		return
+	}
+	r.src.push(p)
 }
 
 // copyPacket copies everything of src into dst except the destination set.

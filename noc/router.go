@@ -104,6 +104,7 @@ type outPort struct {
 	starved [maxVC]bool
 	rr      int // input VC index that won last
 	down    *router
+	downID  int // index of the downstream router
 	downIn  int // input port at the downstream router
 	flits   uint64
 	stalls  uint64
@@ -124,6 +125,7 @@ type router struct {
 	injFree uint64 // first cycle the injection channel is free
 	refused bool   // an Inject was refused since the queue was last drained
 	ep      Endpoint
+	srcTail []uint64 // packet model with a bounded source queue: cycle each queued packet's tail enters
 }
 
 // init sets up router id. Its buffers and credit queues are cut from slabs
@@ -187,6 +189,7 @@ func (r *router) connect() {
 		}
 		o := &r.out[p]
 		o.down = &n.routers[n.index(nb)]
+		o.downID = n.index(nb)
 		o.downIn = int(opposite(p))
 		for v := range n.vcs {
 			o.credits[v] = n.bufFlits

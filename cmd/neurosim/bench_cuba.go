@@ -30,6 +30,7 @@ type cubaArgs struct {
 	cores          int
 	cpuprofile     string
 	serial         bool
+	noc            string
 }
 
 func newBenchCubaCmd() *cobra.Command {
@@ -59,6 +60,7 @@ run). Everything except the wall time depends only on the flags.`,
 	f.IntVar(&a.neuronsPerCore, "neurons-per-core", 0, "cap on neurons per core (0: as many as the core kind's limits allow)")
 	f.IntVar(&a.cores, "cores", 8, "per-core lines in the table, busiest first (-1: all)")
 	f.StringVar(&a.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	f.StringVar(&a.noc, "noc", "", "NoC timing model: cycle or packet (default: the chip spec's noc.model)")
 	f.BoolVar(&a.serial, "serial", false, "run the functional model inline on one goroutine instead of ahead on a second one (same results)")
 	return cmd
 }
@@ -125,6 +127,12 @@ func benchCuba(a cubaArgs) (*cubaResult, error) {
 	spec, err := arch.Load(a.chip)
 	if err != nil {
 		return nil, err
+	}
+	if a.noc != "" {
+		if a.noc != "cycle" && a.noc != "packet" {
+			return nil, fmt.Errorf("bench cuba: --noc %q: want cycle or packet", a.noc)
+		}
+		spec.NoC.Model = a.noc
 	}
 	t0 := time.Now()
 	streams := sim.NewStreams(a.seed)

@@ -1,0 +1,356 @@
+package noc
+
+import (
+	"github.com/neurosim/neurosim/sim"
+)
+
+// The packet-level timing model (arch NoC.Model = "packet"). See the
+// package documentation, section "Packet model", for what it keeps and what
+// it drops. Its state: the cycle each output port (link or ejection port) is
+// next free, each tile's injection channel (router.injFree), and a wheel of
+// pending deliveries with one engine event per cycle that has any.
+
+// pdelivery is one pending delivery of the packet model, or (pkt nil) a
+// reminder to tell tile's endpoint that its source queue has room.
+type pdelivery struct {
+	pkt  *Packet
+	tile int32
+	hops int32
+}
+
+// pslot holds the deliveries of one cycle (the slot serves every cycle
+// congruent to its index modulo the wheel size; a slot never holds two
+// cycles, see schedule).
+type pslot struct {
+	recs  []pdelivery
+	event uint64 // cycle+1 of the engine event scheduled for this slot, 0 if none
+}
+
+// busyK is how many future busy intervals a port remembers; when a
+// reservation would need one more, the two closest neighbours merge (the
+// gap between them is given up, so the model can only over-estimate
+// waiting, never double-book a port).
+const busyK = 4
+
+// busy lists the future busy intervals [s[k], e[k]) of one output port,
+// sorted, disjoint and not touching.
+type busy struct {
+	s, e [busyK]uint64
+	n    int
+}
+
+// reserve books f cycles on the port in the first idle gap at or after
+// ready and returns the first booked cycle. now is the current cycle: no
+// later request is ready before it, so intervals ending by now are dropped.
+func (b *busy) reserve(now, ready, f uint64) uint64 {
+	k := 0
+	for k < b.n && b.e[k] <= now {
+		k++
+	}
+	if k > 0 {
+		copy(b.s[:], b.s[k:b.n])
+		copy(b.e[:], b.e[k:b.n])
+		b.n -= k
+	}
+	t := ready
+	pos := b.n
+	for k := 0; k < b.n; k++ {
+		if t+f <= b.s[k] {
+			pos = k
+			break
+		}
+		t = max(t, b.e[k])
+	}
+	end := t + f
+	// Join touching neighbours instead of adding an interval.
+	joinPrev := pos > 0 && b.e[pos-1] == t
+	joinNext := pos < b.n && b.s[pos] == end
+	switch {
+	case joinPrev && joinNext:
+		b.e[pos-1] = b.e[pos]
+		copy(b.s[pos:], b.s[pos+1:b.n])
+		copy(b.e[pos:], b.e[pos+1:b.n])
+		b.n--
+	case joinPrev:
+		b.e[pos-1] = end
+	case joinNext:
+		b.s[pos] = t
+	default:
+		if b.n == busyK {
+			// Merge the two neighbours with the smallest gap between them.
+			m, gap := 0, uint64(1<<64-1)
+			for k := 0; k+1 < b.n; k++ {
+				if g := b.s[k+1] - b.e[k]; g < gap {
+					m, gap = k, g
+				}
+			}
+			b.e[m] = b.e[m+1]
+			copy(b.s[m+1:], b.s[m+2:b.n])
+			copy(b.e[m+1:], b.e[m+2:b.n])
+			b.n--
+			if pos > m+1 {
+				pos--
+			}
+		}
+		copy(b.s[pos+1:b.n+1], b.s[pos:b.n])
+		copy(b.e[pos+1:b.n+1], b.e[pos:b.n])
+		b.s[pos], b.e[pos] = t, end
+		b.n++
+	}
+	return t
+}
+
+// initPacket sets up the packet model's state.
+func (n *Network) initPacket() {
+	n.packet = true
+	n.linkBusy = make([]busy, len(n.routers)*numPorts)
+	n.pwheel = make([]pslot, 1024)
+	n.pmask = uint64(len(n.pwheel) - 1)
+}
+
+// launch computes the whole journey of packet p injected at tile r at cycle
+// c: it reserves the injection channel, every link of the packet's
+// dimension-order path or multicast tree and the ejection port of every
+// destination, and queues one delivery per destination.
+func (n *Network) launch(r *router, p *Packet, c uint64) {
+	f := uint64(p.Flits)
+	n.pnow = c
+	s := max(c, r.injFree)
+	r.injFree = s + f
+	if n.srcCap > 0 {
+		r.srcTail = append(r.srcTail, s+f-1)
+	}
+	ready := s + n.pipe // the head may leave the source router
+	ri := n.index(r.tile)
+	if len(p.Dests) == 0 {
+		p.pending = 1
+		n.unicast(ri, ready, p)
+		return
+	}
+	// Multicast: one delivery per destination; Inject counted the packet
+	// once in flight.
+	p.pending = len(p.Dests)
+	n.inFlight += len(p.Dests) - 1
+	d := append(n.treeDests[:0], p.Dests...)
+	n.treeDests = d
+	n.tree(ri, ready, 0, d, p)
+	p.Dests = p.Dests[:0] // delivered packets carry Dst only, as in the cycle model
+}
+
+// unicast walks p's dimension-order path from router ri, where its head is
+// ready at cycle ready.
+func (n *Network) unicast(ri int, ready uint64, p *Packet) {
+	hops := 0
+	for {
+		o := n.nextPort(n.routers[ri].tile, p.Dst)
+		if o == Local {
+			n.eject(ri, ready, hops, p)
+			return
+		}
+		ready = n.hop(ri, o, ready, p)
+		ri = n.routers[ri].out[o].downID
+		hops++
+	}
+}
+
+// tree walks the multicast tree below router ri for the destinations dests
+// (a range of n.treeDests that tree may reorder), the head being ready at
+// cycle ready after hops links. The destinations are split by output port
+// exactly as the cycle model's routers split them.
+func (n *Network) tree(ri int, ready uint64, hops int, dests []Tile, p *Packet) {
+	here := n.routers[ri].tile
+	var count [numPorts]int
+	ports := n.portScratch[:0]
+	for _, d := range dests {
+		o := n.nextPort(here, d)
+		ports = append(ports, o)
+		count[o]++
+	}
+	n.portScratch = ports
+	// Group the destinations by port (stable counting sort through the
+	// scratch buffer), so each branch is a contiguous range.
+	var start [numPorts + 1]int
+	for o := range numPorts {
+		start[o+1] = start[o] + count[o]
+	}
+	if count[ports[0]] != len(dests) {
+		tmp := append(n.treeTmp[:0], dests...)
+		n.treeTmp = tmp
+		pos := start
+		for k, d := range tmp {
+			o := ports[k]
+			dests[pos[o]] = d
+			pos[o]++
+		}
+	}
+	for o := range Port(numPorts) {
+		if count[o] == 0 {
+			continue
+		}
+		if o == Local {
+			n.eject(ri, ready, hops, p)
+			continue
+		}
+		next := n.hop(ri, o, ready, p)
+		n.tree(n.routers[ri].out[o].downID, next, hops+1, dests[start[o]:start[o+1]], p)
+	}
+}
+
+// hop reserves output o of router ri for p's flits from the first cycle at
+// or after ready that the link is free, and returns the cycle the head is
+// ready to leave the next router.
+func (n *Network) hop(ri int, o Port, ready uint64, p *Packet) uint64 {
+	f := uint64(p.Flits)
+	st := n.linkBusy[ri*numPorts+int(o)].reserve(n.pnow, ready, f)
+	r := &n.routers[ri]
+	out := &r.out[o]
+	w := (st - ready) * f
+	out.flits += f
+	out.stalls += w
+	n.stats.stalls += w
+	if o <= West {
+		n.stats.hopsX += f
+	} else {
+		n.stats.hopsY += f
+	}
+	if n.NumHooks() > 0 {
+		for k := range f {
+			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: sim.Time(st+k) * n.period, Item: p,
+				Detail: FlitHop{From: r.tile, Out: o, VC: 0, Flit: int(k)}})
+		}
+	}
+	return st + n.link + n.pipe
+}
+
+// eject reserves the local port of router ri for p and queues the delivery
+// at the cycle its tail leaves.
+func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
+	f := uint64(p.Flits)
+	st := n.linkBusy[ri*numPorts+int(Local)].reserve(n.pnow, ready, f)
+	out := &n.routers[ri].out[Local]
+	w := (st - ready) * f
+	out.flits += f
+	out.stalls += w
+	n.stats.stalls += w
+	n.schedule(st+f-1, pdelivery{pkt: p, tile: int32(ri), hops: int32(hops)})
+}
+
+// schedule queues d for cycle c (c is at or after the current cycle and
+// after every cycle being handled). A slot only ever holds one cycle: every
+// queued cycle lies in [now, now+len(wheel)), so two of them congruent
+// modulo the wheel size are equal. A cycle further ahead grows the wheel.
+func (n *Network) schedule(c uint64, d pdelivery) {
+	now := uint64(n.sched.Now() / n.period)
+	for c-now >= uint64(len(n.pwheel)) {
+		n.growWheel()
+	}
+	sl := &n.pwheel[c&n.pmask]
+	sl.recs = append(sl.recs, d)
+	if sl.event != c+1 {
+		sl.event = c + 1
+		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n})
+	}
+}
+
+// growWheel doubles the delivery wheel, moving each slot to the index of
+// its cycle.
+func (n *Network) growWheel() {
+	old := n.pwheel
+	n.pwheel = make([]pslot, 2*len(old))
+	n.pmask = uint64(len(n.pwheel) - 1)
+	for _, sl := range old {
+		if sl.event != 0 {
+			n.pwheel[(sl.event-1)&n.pmask] = sl
+		}
+	}
+}
+
+// handlePacket delivers everything queued for the cycle of e, in the order
+// it was queued.
+func (n *Network) handlePacket(e sim.Event) {
+	c := uint64(e.Time / n.period)
+	sl := &n.pwheel[c&n.pmask]
+	if sl.event != c+1 {
+		return
+	}
+	sl.event = 0
+	recs := sl.recs
+	sl.recs = nil // an endpoint may inject (and grow the wheel) while we deliver
+	for k := range recs {
+		d := recs[k]
+		if d.pkt == nil {
+			n.srcRoom(&n.routers[d.tile], c)
+			continue
+		}
+		n.deliverPacket(c, &n.routers[d.tile], d)
+	}
+	clear(recs)
+	if sl := &n.pwheel[c&n.pmask]; sl.recs == nil {
+		sl.recs = recs[:0]
+	}
+}
+
+// deliverPacket hands one destination's copy of a packet to its endpoint.
+// The packet is shared by its destinations: Dst and Hops are set for each
+// delivery, and it returns to the pool after the last.
+func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
+	p := d.pkt
+	lat := c - p.injCycle
+	n.stats.packetsDelivered++
+	n.stats.flitsDelivered += uint64(p.Flits)
+	n.stats.hopSum += uint64(d.hops)
+	n.stats.latency.Add(lat)
+	n.inFlight--
+	p.Dst = r.tile
+	p.Hops = int(d.hops)
+	if n.NumHooks() > 0 {
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: lat})
+	}
+	if r.ep != nil {
+		r.ep.Deliver(p)
+	}
+	p.pending--
+	if p.pending == 0 {
+		n.free(p)
+	}
+}
+
+// srcQueued returns how many packets wait in tile r's source queue at cycle
+// c under the packet model: those whose tail has not entered the local
+// input buffer by c.
+func (r *router) srcQueued(c uint64) int {
+	k := 0
+	for k < len(r.srcTail) && r.srcTail[k] <= c {
+		k++
+	}
+	if k > 0 {
+		r.srcTail = append(r.srcTail[:0], r.srcTail[k:]...)
+	}
+	return len(r.srcTail)
+}
+
+// refuse records that tile r refused an Inject at cycle c and queues a
+// reminder for the cycle after the oldest queued packet's tail enters the
+// network.
+func (n *Network) refuse(r *router, c uint64) {
+	if !r.refused {
+		n.schedule(r.srcTail[0]+1, pdelivery{tile: int32(n.index(r.tile))})
+	}
+	r.refused = true
+}
+
+// srcRoom tells r's endpoint that its source queue has room, if it refused
+// an Inject and has room now; otherwise it waits for the next queued tail.
+func (n *Network) srcRoom(r *router, c uint64) {
+	if !r.refused {
+		return
+	}
+	if r.srcQueued(c) >= n.srcCap {
+		n.schedule(r.srcTail[0]+1, pdelivery{tile: int32(n.index(r.tile))})
+		return
+	}
+	r.refused = false
+	if w, ok := r.ep.(InjectWaker); ok {
+		w.InjectReady(r.tile)
+	}
+}

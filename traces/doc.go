@@ -7,11 +7,12 @@
 //
 // # Formats
 //
-//   - Spikes: CSV (".csv") with columns time_ns, chip, core, neuron, layer;
-//     time_ns is exact (three decimals: the picoseconds), neuron is the index
+//   - Spikes: columns time_ns, chip, core, neuron, layer, as CSV (".csv";
+//     time_ns exact, three decimals: the picoseconds) or Parquet (".parquet";
+//     time_ns DOUBLE, the others INT32, Snappy pages, row groups of 64 Ki rows,
+//     written with github.com/parquet-go/parquet-go); neuron is the index
 //     within the layer (population). The format follows the file extension;
-//     Parquet (".parquet") is not implemented yet and, like any other
-//     extension, is an error.
+//     any other extension is an error.
 //   - Input events: Tonic-compatible ".npy" ([NPYEvents]: numpy format 1.0,
 //     structured dtype [('x','<i2'),('y','<i2'),('t','<i8'),('p','|b1')],
 //     t in µs: Tonic's events_struct) and AEDAT 2.0 ([AEDATEvents]: jAER

@@ -67,5 +67,5 @@ func ExampleNewSpikeWriter() {
 	// Output:
 	// time_ns,chip,core,neuron,layer
 	// 141.590,0,1,0,1
-	// traces: spikes.h5: unknown spike file extension ".h5" (want one of .csv)
+	// traces: spikes.h5: unknown spike file extension ".h5" (want one of .csv, .parquet)
 }

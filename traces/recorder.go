@@ -659,9 +659,15 @@ func OpenDir(dir string, lay Layout, sel Select) (*Recorder, error) {
 		}
 		files = append(files, fh)
 		switch f {
-		case "csv":
-			if out.Spikes, err = NewSpikeWriter(fh, path); err != nil {
+		case "csv", "parquet":
+			sw, err := NewSpikeWriter(fh, path)
+			if err != nil {
 				return fail(err)
+			}
+			if out.Spikes == nil {
+				out.Spikes = sw
+			} else {
+				out.Spikes = spikeTee{out.Spikes, sw}
 			}
 		case "vcd":
 			out.VCD = fh
@@ -675,4 +681,23 @@ func OpenDir(dir string, lay Layout, sel Select) (*Recorder, error) {
 	}
 	r.files, r.rasterPath = files, rasterPath
 	return r, nil
+}
+
+// spikeTee writes spikes to two writers.
+type spikeTee [2]SpikeWriter
+
+func (t spikeTee) WriteSpike(s Spike) error {
+	err := t[0].WriteSpike(s)
+	if e := t[1].WriteSpike(s); err == nil {
+		err = e
+	}
+	return err
+}
+
+func (t spikeTee) Close() error {
+	err := t[0].Close()
+	if e := t[1].Close(); err == nil {
+		err = e
+	}
+	return err
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/neurosim/neurosim/core"
 	"github.com/neurosim/neurosim/sim"
 )
@@ -48,7 +50,7 @@ func recordRig(t testing.TB, dir string, steps int64, sel Select) (spikes uint64
 	return spikes, end
 }
 
-var allFormats = Select{Formats: []string{"csv", "vcd", "chrome", "svg"}, Neurons: []NeuronRef{{Core: 1, Neuron: 0}, {Core: 2, Neuron: 3}}}
+var allFormats = Select{Formats: []string{"csv", "parquet", "vcd", "chrome", "svg"}, Neurons: []NeuronRef{{Core: 1, Neuron: 0}, {Core: 2, Neuron: 3}}}
 
 func TestRecorderRig(t *testing.T) {
 	dir := t.TempDir()
@@ -77,6 +79,19 @@ func TestRecorderRig(t *testing.T) {
 		layer, _ := strconv.Atoi(f[4])
 		if layer != c/2 || n < (c%2)*rigNeurons || n >= (c%2+1)*rigNeurons {
 			t.Fatalf("row %q: neuron/layer do not follow the layout", l)
+		}
+	}
+	pq, err := os.ReadFile(filepath.Join(dir, "spikes.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.Read[parquetSpike](bytes.NewReader(pq), int64(len(pq)))
+	if err != nil || len(rows) != len(lines)-1 {
+		t.Fatalf("spikes.parquet: %d rows (%v), spikes.csv %d", len(rows), err, len(lines)-1)
+	}
+	for i, r := range rows {
+		if want := fmt.Sprintf(",%d,%d,%d,%d", r.Chip, r.Core, r.Neuron, r.Layer); !strings.HasSuffix(lines[1+i], want) {
+			t.Fatalf("parquet row %d %+v, csv %q", i, r, lines[1+i])
 		}
 	}
 	checkChrome(t, filepath.Join(dir, "timeline.json"))
@@ -232,7 +247,7 @@ func TestDeterministicBytes(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	recordRig(t, a, 30, allFormats)
 	recordRig(t, b, 30, allFormats)
-	for _, f := range []string{"spikes.csv", "probes.vcd", "timeline.json", "raster.svg"} {
+	for _, f := range []string{"spikes.csv", "spikes.parquet", "probes.vcd", "timeline.json", "raster.svg"} {
 		x, err := os.ReadFile(filepath.Join(a, f))
 		if err != nil {
 			t.Fatal(err)

@@ -32,11 +32,12 @@ type Select struct {
 // Formats maps a format name of --trace-select to the file a Recorder
 // opened with OpenDir writes.
 var Formats = map[string]string{
-	"csv":    "spikes.csv",
-	"vcd":    "probes.vcd",
-	"chrome": "timeline.json",
-	"png":    "raster.png",
-	"svg":    "raster.svg",
+	"csv":     "spikes.csv",
+	"parquet": "spikes.parquet",
+	"vcd":     "probes.vcd",
+	"chrome":  "timeline.json",
+	"png":     "raster.png",
+	"svg":     "raster.svg",
 }
 
 // DefaultFormats are written when a Select names none.

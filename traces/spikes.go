@@ -29,17 +29,17 @@ type SpikeWriter interface {
 }
 
 // SpikeFormats lists the spike file extensions NewSpikeWriter accepts.
-var SpikeFormats = []string{".csv"}
+var SpikeFormats = []string{".csv", ".parquet"}
 
-// NewSpikeWriter returns the spike writer for name's extension (".csv").
-// Parquet (".parquet") is not implemented yet and is an error, as is any
-// other extension.
+// NewSpikeWriter returns the spike writer for name's extension: ".csv"
+// (CSVSpikes) or ".parquet" (ParquetSpikes); any other extension is an
+// error.
 func NewSpikeWriter(w io.Writer, name string) (SpikeWriter, error) {
 	switch ext := strings.ToLower(filepath.Ext(name)); ext {
 	case ".csv":
 		return NewCSVSpikes(w)
 	case ".parquet":
-		return nil, fmt.Errorf("traces: %s: Parquet spike files are not implemented yet; use .csv", name)
+		return NewParquetSpikes(w), nil
 	default:
 		return nil, fmt.Errorf("traces: %s: unknown spike file extension %q (want one of %s)", name, ext, strings.Join(SpikeFormats, ", "))
 	}

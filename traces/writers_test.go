@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/neurosim/neurosim/models/data"
 	"github.com/neurosim/neurosim/sim"
 )
@@ -29,7 +31,7 @@ func TestCSVSpikes(t *testing.T) {
 	if b.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
 	}
-	for _, name := range []string{"s.parquet", "s.txt", "s"} {
+	for _, name := range []string{"s.parq", "s.txt", "s"} {
 		if _, err := NewSpikeWriter(&b, name); err == nil {
 			t.Errorf("%s accepted", name)
 		}
@@ -287,4 +289,43 @@ func TestJSONString(t *testing.T) {
 			t.Errorf("%q → %s, want %s", in, got, want)
 		}
 	}
+}
+
+func TestParquetSpikes(t *testing.T) {
+	var b bytes.Buffer
+	w, err := NewSpikeWriter(&b, "spikes.Parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 3*ParquetRowGroup/2 + 7 // two row groups and a partial batch
+	for i := range n {
+		if err := w.WriteSpike(Spike{Time: sim.Time(i) * 1500, Chip: 1, Core: int32(i % 7), Neuron: int32(i % 100), Layer: int32(i % 3)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range f.Schema().Fields() {
+		cols = append(cols, c.Name())
+	}
+	if got := strings.Join(cols, ","); got != "time_ns,chip,core,neuron,layer" || f.NumRows() != int64(n) || len(f.RowGroups()) != 2 {
+		t.Fatalf("columns %s, %d rows in %d row groups", got, f.NumRows(), len(f.RowGroups()))
+	}
+	rows, err := parquet.Read[parquetSpike](bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		want := parquetSpike{TimeNS: float64(i) * 1.5, Chip: 1, Core: int32(i % 7), Neuron: int32(i % 100), Layer: int32(i % 3)}
+		if r != want {
+			t.Fatalf("row %d = %+v, want %+v", i, r, want)
+		}
+	}
+	t.Logf("%d spikes in %d bytes of Parquet (%.1f B/spike)", n, b.Len(), float64(b.Len())/float64(n))
 }

@@ -118,3 +118,22 @@ func BenchmarkRigUntraced(b *testing.B) {
 		newRig(b).run(b, 500)
 	}
 }
+
+func benchSpikes(b *testing.B, name string) {
+	d := &discard{}
+	w, err := NewSpikeWriter(d, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		w.WriteSpike(Spike{Time: sim.Time(i) * 1500, Core: int32(i % 64), Neuron: int32(i % 256), Layer: int32(i % 4)})
+	}
+	w.Close()
+	b.ReportMetric(float64(d.n)/float64(i), "B/spike")
+}
+
+func BenchmarkSpikesCSV(b *testing.B)     { benchSpikes(b, "s.csv") }
+func BenchmarkSpikesParquet(b *testing.B) { benchSpikes(b, "s.parquet") }

@@ -18,10 +18,51 @@ import (
 // another chip spec than the one it is asked to run on.
 var ErrSpecMismatch = errors.New("program compiled for another chip spec")
 
-// Exec is a compiled program made ready to run on a chip spec: the expanded
-// (CSR) synapse table of every core, the distinct destination tiles of every
-// neuron, and the timing parameters of every core kind. It is read-only once
-// built and shared by every Machine (and so by every worker) that runs it.
+// # Running compiled programs (Exec, Machine, RunSamples)
+//
+// An Exec is a compiler.Program made ready for a spec; a Machine is one
+// simulated chip that runs it sample after sample on its own sim.Engine and
+// noc.Network; RunSamples spreads samples over a pool of Machines and checks
+// every one against compiler.Simulator.
+//
+// Execution follows the program's schedule (compiler doc, "Execution model"):
+// each time step runs phase 0, in which the host writes the step's input
+// events straight into the cores that have the input element as an axon (an
+// 8-bit value event is a multiply-accumulate per synapse; a Poisson spike an
+// accumulate), then the phases of Program.Schedule. In phase k every core of
+// the layers of step k updates its neurons once (IF cores D times), computes
+// its counts (multispike: clamp(floor((acc+(θ−1)/2)/θ), 0, D); LIF: the
+// integer membrane update) and emits them as binary spikes in thermometer
+// order: sub-step 0 of every spiking neuron in neuron order, then sub-step
+// 1, and so on. Spike k leaves at e_k = max(ready_k, e_(k−1)) + spike-out
+// cycles, where ready is the end of its neuron's update for that sub-step, as
+// one NoC packet multicast to the neuron's distinct destination tiles (one
+// unicast per tile without multicast). A delivered packet costs its
+// destination core (synapses of the axon) × CyclesPerSynOp from max(arrival,
+// core busy). The phase ends when the engine is idle and every core has
+// finished; the barrier (Chip.BarrierNS of every used core) follows and the
+// next phase starts on the next NoC clock edge. Latency runs from the start of
+// the input to the end of the last phase of the last step.
+//
+// Functional and timing models are apart: the destination counts spikes per
+// axon while the phase runs and applies the kernel-form weights once at the
+// barrier (the same integer sums), so counts and scores depend only on the
+// program and the input, never on timing, and equal Simulator's bit for bit.
+//
+// Energy is counted per event and priced with the spec's table: synaptic ops
+// (one per nonzero synapse per spike), input MACs, neuron updates, spikes,
+// packets injected, x and y flit hops (from the NoC), core participations in
+// barriers, and static power of every tile's core and router × latency.
+//
+// A machine's NoC (router arbitration state included) and engine are rebuilt
+// at the start of every lane of RunOptions.LaneSize samples, so each
+// sample's figures depend only on its lane, not on the number of workers.
+
+// Exec is a compiled program made ready to run on a chip spec: the kernel-form
+// synapse tables of every layer, the synapse count of every axon, the distinct
+// destination tiles of every neuron, and the timing parameters of every core
+// kind. It is read-only once built and shared by every Machine (and so by
+// every worker) that runs it.
 type Exec struct {
 	Spec *arch.Spec
 	Prog *compiler.Program
@@ -174,6 +215,28 @@ func SpecHash(spec *arch.Spec) (string, error) {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:]), nil
+}
+
+// SetNoCModel makes the machines of x time the NoC with model ("cycle" or
+// "packet", see arch.NoC.Model) instead of the spec's own. The timing model
+// does not change the program, so this needs no recompilation; it changes
+// latencies and stalls, never what the chip computes.
+func (x *Exec) SetNoCModel(model string) error {
+	if model != "cycle" && model != "packet" {
+		return fmt.Errorf("chip: NoC model %q: want cycle or packet", model)
+	}
+	s := *x.Spec
+	s.NoC.Model = model
+	x.Spec = &s
+	return nil
+}
+
+// NoCModel returns the NoC timing model the machines use.
+func (x *Exec) NoCModel() string {
+	if x.Spec.NoC.Model == "" {
+		return "cycle"
+	}
+	return x.Spec.NoC.Model
 }
 
 // nsTime converts nanoseconds to simulated time, rounded to the picosecond.

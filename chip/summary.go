@@ -28,6 +28,7 @@ type Summary struct {
 	Dataset     string  `json:"dataset"`
 	Split       string  `json:"split"`
 	Encoding    string  `json:"encoding"`
+	NoCModel    string  `json:"noc_model"`
 	Steps       int     `json:"steps"`
 	Seed        uint64  `json:"seed"`
 	Samples     int     `json:"samples"`
@@ -139,7 +140,7 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 	n := len(res.Samples)
 	s := &Summary{
 		Model: p.ModelName, ModelHash: p.ModelHash, Chip: p.SpecName, SpecHash: p.SpecHash,
-		Encoding: p.Input.Encoding, Steps: x.steps, Samples: n, Workers: res.Workers,
+		Encoding: p.Input.Encoding, NoCModel: x.NoCModel(), Steps: x.steps, Samples: n, Workers: res.Workers,
 		WallSeconds: res.Wall.Seconds(), Events: res.Events, FirstMismatch: -1,
 	}
 	if n == 0 {

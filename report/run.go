@@ -27,7 +27,7 @@ import (
 // utilisation, the busiest links, early stopping, and what makes the run
 // reproducible. It prints no wall-clock figure (the caller may).
 func RunTable(w io.Writer, s *chip.Summary) error {
-	fmt.Fprintf(w, "%s on %q: %d %s %s samples, %s input, %d step(s)\n\n", s.Model, s.Chip, s.Samples, s.Dataset, s.Split, s.Encoding, s.Steps)
+	fmt.Fprintf(w, "%s on %q (%s-level NoC timing): %d %s %s samples, %s input, %d step(s)\n\n", s.Model, s.Chip, s.NoCModel, s.Samples, s.Dataset, s.Split, s.Encoding, s.Steps)
 	t := runTable(w)
 	t.Header("result", "value")
 	rows := [][]string{

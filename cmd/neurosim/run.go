@@ -27,11 +27,11 @@ import (
 func init() { subcommands = append(subcommands, newRunCmd) }
 
 type runFlags struct {
-	chip, dataset, dataDir, split, encoding, reportDir, earlyStop string
-	limit, steps, workers, lane                                   int
-	seed                                                          uint64
-	asJSON, noProgress                                            bool
-	dt, gain                                                      float64
+	chip, dataset, dataDir, split, encoding, reportDir, earlyStop, nocModel string
+	limit, steps, workers, lane                                             int
+	seed                                                                    uint64
+	asJSON, noProgress                                                      bool
+	dt, gain                                                                float64
 }
 
 func newRunCmd() *cobra.Command {
@@ -71,6 +71,7 @@ writes report.json and a self-contained report.html with plots.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fl.StringVar(&f.earlyStop, "early-stop", "", "early stop for rate-coded models over T steps: margin=θ or confidence=θ")
 	fl.Float64Var(&f.dt, "dt", 0, "NIR import: time step in seconds (0: the importer's default)")
+	fl.StringVar(&f.nocModel, "noc-model", "", "NoC timing model: cycle (flit by flit) or packet (per-link reservation, faster); default: the spec's")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	return cmd
 }
@@ -101,6 +102,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	x, err := chip.NewExec(spec, prog)
 	if err != nil {
 		return err
+	}
+	if f.nocModel != "" {
+		if err := x.SetNoCModel(f.nocModel); err != nil {
+			return err
+		}
 	}
 	if esRule != "" && x.Steps() < 2 {
 		return fmt.Errorf("--early-stop needs a model that runs over several time steps (this program runs %d); use a rate-coded model, e.g. --encoding poisson --steps 16", x.Steps())

@@ -161,10 +161,20 @@ func (n *Network) tree(ri int, ready uint64, hops int, dests []Tile, p *Packet) 
 	here := n.routers[ri].tile
 	var count [numPorts]int
 	ports := n.portScratch[:0]
-	for _, d := range dests {
-		o := n.nextPort(here, d)
-		ports = append(ports, o)
-		count[o]++
+	if n.rt != nil {
+		nt := len(n.routers)
+		row := n.rt[ri*nt:][:nt]
+		for _, d := range dests {
+			o := row[d.Y*n.w+d.X]
+			ports = append(ports, o)
+			count[o]++
+		}
+	} else {
+		for _, d := range dests {
+			o := n.computePort(here, d)
+			ports = append(ports, o)
+			count[o]++
+		}
 	}
 	n.portScratch = ports
 	// Group the destinations by port (stable counting sort through the

@@ -109,13 +109,24 @@ func (r *router) route(i int, v *inVC) {
 		return
 	}
 	// Multicast: which ports does the destination set leave by? One pass
-	// computes every destination's port into the network's scratch space.
+	// computes every destination's port into the network's scratch space
+	// (through this router's row of the route table when there is one).
 	var count [numPorts]int
 	dports := n.portScratch[:0]
-	for _, d := range p.Dests {
-		o := n.nextPort(r.tile, d)
-		dports = append(dports, o)
-		count[o]++
+	if n.rt != nil {
+		nt := len(n.routers)
+		row := n.rt[n.index(r.tile)*nt:][:nt]
+		for _, d := range p.Dests {
+			o := row[d.Y*n.w+d.X]
+			dports = append(dports, o)
+			count[o]++
+		}
+	} else {
+		for _, d := range p.Dests {
+			o := n.computePort(r.tile, d)
+			dports = append(dports, o)
+			count[o]++
+		}
 	}
 	n.portScratch = dports
 	ports := 0
@@ -124,6 +135,7 @@ func (r *router) route(i int, v *inVC) {
 			ports++
 		}
 	}
+	var copies [numPorts]*Packet
 	for o := range Port(numPorts) {
 		if count[o] == 0 {
 			continue
@@ -132,20 +144,25 @@ func (r *router) route(i int, v *inVC) {
 		if ports > 1 {
 			q = n.NewPacket()
 			n.copyPacket(q, p)
-			for k, d := range p.Dests {
-				if dports[k] == o {
-					q.Dests = append(q.Dests, d)
-				}
-			}
-			if len(q.Dests) == 1 {
-				q.Dst = q.Dests[0]
-				q.Dests = q.Dests[:0]
-			}
+			copies[o] = q
 			n.inFlight++
 		}
 		v.br[v.nb] = branch{pkt: q, out: o, vc: n.outVC(r.tile, in, inVC, o), vct: true}
 		v.brOf[o] = int8(v.nb)
 		v.nb++
+	}
+	if ports > 1 {
+		// One pass hands each destination to its port's copy, in order.
+		for k, d := range p.Dests {
+			q := copies[dports[k]]
+			q.Dests = append(q.Dests, d)
+		}
+		for _, q := range copies {
+			if q != nil && len(q.Dests) == 1 {
+				q.Dst = q.Dests[0]
+				q.Dests = q.Dests[:0]
+			}
+		}
 	}
 	v.copied = ports > 1
 }

@@ -485,3 +485,30 @@ func ExampleBuild() {
 	// 4 cores (digital, ≤ 128 neurons each) on a 8×8 mesh
 	// 100 steps in 272µs of chip time; every spike crossed the NoC: true
 }
+
+// TestPacketNoCModel: the packet-level NoC model changes only timing. The
+// raster, spikes, synaptic events, packets, hops and flit-hops (what the
+// energy table prices) equal the cycle model's; the NoC latency stays
+// close (CUBA's traffic is light).
+func TestPacketNoCModel(t *testing.T) {
+	a := preset(t, "default")
+	b := preset(t, "default")
+	b.NoC.Model = "packet"
+	_, sa := runCUBA(t, a, 600, 300, 5, Options{NeuronsPerCore: 40})
+	_, sb := runCUBA(t, b, 600, 300, 5, Options{NeuronsPerCore: 40})
+	if sa.RasterHash != sb.RasterHash || sa.Spikes != sb.Spikes || sa.SynEvents != sb.SynEvents {
+		t.Errorf("raster changed with the NoC model: %s/%d vs %s/%d", sa.RasterHash, sa.Spikes, sb.RasterHash, sb.Spikes)
+	}
+	na, nb := sa.NoC, sb.NoC
+	if na.PacketsInjected != nb.PacketsInjected || na.PacketsDelivered != nb.PacketsDelivered ||
+		na.FlitsInjected != nb.FlitsInjected || na.HopsX != nb.HopsX || na.HopsY != nb.HopsY || na.MeanHops != nb.MeanHops {
+		t.Errorf("NoC counts differ:\ncycle  %+v\npacket %+v", na, nb)
+	}
+	if na.PacketsDelivered == 0 || na.HopsY == 0 {
+		t.Fatalf("no traffic crossed the mesh: %+v", na)
+	}
+	if rel := math.Abs(nb.LatencyMean-na.LatencyMean) / na.LatencyMean; rel > 0.05 {
+		t.Errorf("mean NoC latency: cycle %.2f, packet %.2f cycles", na.LatencyMean, nb.LatencyMean)
+	}
+	t.Logf("mean latency cycle %.3f packet %.3f; sim time %v vs %v", na.LatencyMean, nb.LatencyMean, sa.SimTime, sb.SimTime)
+}

@@ -249,3 +249,37 @@ func TestWilson(t *testing.T) {
 		t.Fatalf("Wilson(81, 263) = %v", ci)
 	}
 }
+
+// TestMachineRunAllocations: once warm, a sample allocates only the NoC's
+// statistics snapshot (noc.Network.Stats copies its link table), a fixed
+// amount independent of the traffic.
+func TestMachineRunAllocations(t *testing.T) {
+	spec, p := compileFor(t, convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10), "default")
+	x, err := NewExec(spec, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := x.NewMachine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := images(8, 4, x.InputSize())
+	var r SampleResult
+	for _, im := range imgs { // warm the pools and queues
+		if err := m.Run([][]uint8{im}, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := 0
+	frame := make([][]uint8, 1)
+	allocs := testing.AllocsPerRun(20, func() {
+		frame[0] = imgs[i%len(imgs)]
+		m.Run(frame, &r)
+		i++
+	})
+	stats := testing.AllocsPerRun(20, func() { m.net.Stats() })
+	if allocs > stats {
+		t.Fatalf("Machine.Run allocates %.1f times per sample, the NoC stats snapshot %.1f", allocs, stats)
+	}
+	t.Logf("%.1f allocations per sample (NoC stats snapshot: %.1f)", allocs, stats)
+}

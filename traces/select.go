@@ -137,9 +137,9 @@ func appendRange(dst []int, s string) ([]int, error) {
 		if b < a {
 			return nil, fmt.Errorf("empty range %d-%d", a, b)
 		}
-		if b-a > 1<<20 {
-			return nil, fmt.Errorf("range %d-%d longer than 2^20", a, b)
-		}
+	}
+	if len(dst)+b-a+1 > 1<<20 {
+		return nil, fmt.Errorf("more than 2^20 indices")
 	}
 	for i := a; i <= b; i++ {
 		dst = append(dst, i)

@@ -250,6 +250,7 @@ func TestParseSelect(t *testing.T) {
 		{"formats=csv,csv", "twice"},
 		{"cores=1,cores=2", "given twice"},
 		{"cores=0-99999999", "integer in"},
+		{"cores=0-900000,0-900000", "more than 2^20"},
 	} {
 		if _, err := ParseSelect(tc.in); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want %q", tc.in, err, tc.want)
@@ -328,4 +329,29 @@ func TestParquetSpikes(t *testing.T) {
 		}
 	}
 	t.Logf("%d spikes in %d bytes of Parquet (%.1f B/spike)", n, b.Len(), float64(b.Len())/float64(n))
+}
+
+func FuzzParseSelect(f *testing.F) {
+	f.Add("layers=0,2-3,cores=1-4,neurons=3:17,3:18,window=10us:2ms,formats=csv,vcd")
+	f.Add("window=:1.5e3ps")
+	f.Add("cores=,")
+	f.Fuzz(func(t *testing.T, s string) {
+		sel, err := ParseSelect(s)
+		if err != nil {
+			return
+		}
+		if sel.End != 0 && sel.End <= sel.Start {
+			t.Fatalf("%q: window [%v, %v)", s, sel.Start, sel.End)
+		}
+		for _, v := range append(append([]int(nil), sel.Layers...), sel.Cores...) {
+			if v < 0 || v >= maxIndex {
+				t.Fatalf("%q: index %d", s, v)
+			}
+		}
+		for _, f := range sel.Formats {
+			if _, ok := Formats[f]; !ok {
+				t.Fatalf("%q: format %q", s, f)
+			}
+		}
+	})
 }

@@ -169,8 +169,11 @@ type Network struct {
 	pnow      uint64 // cycle of the injection being launched
 	pwheel    []pslot
 	pmask     uint64
-	treeDests []Tile // multicast destinations being walked
-	treeTmp   []Tile
+	treeTmp   []Tile   // multicast destinations bucketed by first-dimension coordinate
+	treeStart []int    // bucket starts (one per coordinate, and the end)
+	treePos   []int    // bucket fill positions
+	treeMark  []uint32 // second-dimension coordinates with a destination, stamped treeGen
+	treeGen   uint32
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked

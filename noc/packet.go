@@ -106,6 +106,9 @@ func (n *Network) initPacket() {
 	n.linkBusy = make([]busy, len(n.routers)*numPorts)
 	n.pwheel = make([]pslot, 1024)
 	n.pmask = uint64(len(n.pwheel) - 1)
+	k := max(n.w, n.h)
+	n.treeStart = make([]int, k+1)
+	n.treeMark = make([]uint32, k)
 }
 
 // launch computes the whole journey of packet p injected at tile r at cycle
@@ -131,9 +134,7 @@ func (n *Network) launch(r *router, p *Packet, c uint64) {
 	// once in flight.
 	p.pending = len(p.Dests)
 	n.inFlight += len(p.Dests) - 1
-	d := append(n.treeDests[:0], p.Dests...)
-	n.treeDests = d
-	n.tree(ri, ready, 0, d, p)
+	n.tree(ri, ready, p)
 	p.Dests = p.Dests[:0] // delivered packets carry Dst only, as in the cycle model
 }
 
@@ -153,57 +154,153 @@ func (n *Network) unicast(ri int, ready uint64, p *Packet) {
 	}
 }
 
-// tree walks the multicast tree below router ri for the destinations dests
-// (a range of n.treeDests that tree may reorder), the head being ready at
-// cycle ready after hops links. The destinations are split by output port
-// exactly as the cycle model's routers split them.
-func (n *Network) tree(ri int, ready uint64, hops int, dests []Tile, p *Packet) {
-	here := n.routers[ri].tile
-	var count [numPorts]int
-	ports := n.portScratch[:0]
-	if n.rt != nil {
-		nt := len(n.routers)
-		row := n.rt[ri*nt:][:nt]
-		for _, d := range dests {
-			o := row[d.Y*n.w+d.X]
-			ports = append(ports, o)
-			count[o]++
-		}
-	} else {
-		for _, d := range dests {
-			o := n.computePort(here, d)
-			ports = append(ports, o)
-			count[o]++
-		}
+// tree walks the multicast tree of p from its source router ri, where the
+// head is ready at cycle ready. Under dimension-order routing the tree is a
+// trunk along the first dimension (x for xy) through the source, and from
+// each trunk router whose line (column for xy) holds destinations a branch
+// along the second dimension each way, as far as the farthest destination
+// that way. Those are exactly the links the cycle model's routers use
+// (splitting the destinations by output port at each router; tested), but
+// walking them costs one step per link and per destination instead of one
+// per destination at every router of its path.
+func (n *Network) tree(ri int, ready uint64, p *Packet) {
+	src := n.routers[ri].tile
+	ka, kb := n.w, n.h
+	pa, na, pb, nb := East, West, North, South
+	if n.yx {
+		ka, kb = n.h, n.w
+		pa, na, pb, nb = North, South, East, West
 	}
-	n.portScratch = ports
-	// Group the destinations by port (stable counting sort through the
-	// scratch buffer), so each branch is a contiguous range.
-	var start [numPorts + 1]int
-	for o := range numPorts {
-		start[o+1] = start[o] + count[o]
+	// Bucket the destinations by their first-dimension coordinate.
+	cs := n.treeStart[:ka+1]
+	clear(cs)
+	for _, d := range p.Dests {
+		cs[n.coordA(d)+1]++
 	}
-	if count[ports[0]] != len(dests) {
-		tmp := append(n.treeTmp[:0], dests...)
-		n.treeTmp = tmp
-		pos := start
-		for k, d := range tmp {
-			o := ports[k]
-			dests[pos[o]] = d
-			pos[o]++
-		}
+	for x := range ka {
+		cs[x+1] += cs[x]
 	}
-	for o := range Port(numPorts) {
-		if count[o] == 0 {
+	pos := append(n.treePos[:0], cs[:ka]...)
+	n.treePos = pos
+	ds := n.treeTmp[:0]
+	ds = append(ds, p.Dests...)
+	n.treeTmp = ds
+	for _, d := range p.Dests {
+		x := n.coordA(d)
+		ds[pos[x]] = d
+		pos[x]++
+	}
+	sa := n.coordA(src)
+	n.branch(ri, ready, 0, ds[cs[sa]:cs[sa+1]], kb, pb, nb, p)
+	// The trunk: as far each way as the farthest line with destinations.
+	maxP, maxN := 0, 0
+	for x := range ka {
+		if x == sa || cs[x+1] == cs[x] {
 			continue
 		}
-		if o == Local {
+		if up, d := n.axis(sa, x, ka); up {
+			maxP = max(maxP, d)
+		} else {
+			maxN = max(maxN, d)
+		}
+	}
+	for _, w := range [2]struct {
+		port Port
+		dist int
+	}{{pa, maxP}, {na, maxN}} {
+		cur, r := ri, ready
+		for k := 1; k <= w.dist; k++ {
+			r = n.hop(cur, w.port, r, p)
+			cur = n.routers[cur].out[w.port].downID
+			x := n.coordA(n.routers[cur].tile)
+			if cs[x+1] > cs[x] {
+				n.branch(cur, r, k, ds[cs[x]:cs[x+1]], kb, pb, nb, p)
+			}
+		}
+	}
+}
+
+// branch delivers to dests, which share router ri's first-dimension
+// coordinate, along the second dimension: the head is ready at ri at cycle
+// ready after hops links.
+func (n *Network) branch(ri int, ready uint64, hops int, dests []Tile, kb int, pb, nb Port, p *Packet) {
+	if len(dests) == 0 {
+		return
+	}
+	mark := n.treeMark[:kb]
+	n.treeGen++
+	if n.treeGen == 0 { // wrapped: forget every stamp
+		clear(n.treeMark)
+		n.treeGen = 1
+	}
+	gen := n.treeGen
+	hb := n.coordB(n.routers[ri].tile)
+	maxP, maxN := 0, 0
+	for _, d := range dests {
+		y := n.coordB(d)
+		if y == hb {
 			n.eject(ri, ready, hops, p)
 			continue
 		}
-		next := n.hop(ri, o, ready, p)
-		n.tree(n.routers[ri].out[o].downID, next, hops+1, dests[start[o]:start[o+1]], p)
+		mark[y] = gen
+		if up, dd := n.axis(hb, y, kb); up {
+			maxP = max(maxP, dd)
+		} else {
+			maxN = max(maxN, dd)
+		}
 	}
+	for _, w := range [2]struct {
+		port Port
+		dist int
+	}{{pb, maxP}, {nb, maxN}} {
+		cur, r := ri, ready
+		for k := 1; k <= w.dist; k++ {
+			r = n.hop(cur, w.port, r, p)
+			cur = n.routers[cur].out[w.port].downID
+			if mark[n.coordB(n.routers[cur].tile)] == gen {
+				n.eject(cur, r, hops+k, p)
+			}
+		}
+	}
+}
+
+// coordA and coordB return a tile's coordinate in the first and the second
+// routing dimension.
+func (n *Network) coordA(t Tile) int {
+	if n.yx {
+		return t.Y
+	}
+	return t.X
+}
+
+func (n *Network) coordB(t Tile) int {
+	if n.yx {
+		return t.X
+	}
+	return t.Y
+}
+
+// axis returns the direction (true: positive) and the number of links from
+// coordinate a to b on a ring or line of k routers, as routing goes: on a
+// torus the shorter way, the positive way on a tie. Hence every coordinate
+// reached the positive way lies at most k/2 links away, and none reached
+// the negative way does: a walk in one direction never passes a coordinate
+// that belongs to the other.
+func (n *Network) axis(a, b, k int) (bool, int) {
+	if !n.torus {
+		if b > a {
+			return true, b - a
+		}
+		return false, a - b
+	}
+	d := b - a
+	if d < 0 {
+		d += k
+	}
+	if d <= k-d {
+		return true, d
+	}
+	return false, k - d
 }
 
 // hop reserves output o of router ri for p's flits from the first cycle at

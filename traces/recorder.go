@@ -180,6 +180,7 @@ type Recorder struct {
 	q        pendQ
 	seq      uint64
 	flushed  sim.Time // everything before this time is written
+	off      sim.Time // added to every hook time
 	last     sim.Time
 	err      error
 	closed   bool
@@ -345,6 +346,7 @@ func (r *Recorder) Func(ctx sim.HookCtx) {
 	if r.err != nil || r.closed {
 		return
 	}
+	ctx.Now += r.off
 	if ctx.Now < r.last {
 		r.fail(fmt.Errorf("traces: hook at %v after one at %v: hooks must come in time order", ctx.Now, r.last))
 		return
@@ -434,11 +436,12 @@ func (r *Recorder) packetIn(now sim.Time, p *core.PacketIn) {
 	if !r.coreOn(p.Core) {
 		return
 	}
-	r.busy(p.Core, p.Start, p.End)
-	r.push(pend{t: p.Start, op: opSpan, c: p.Core, a: -1 - int64(p.Axon), b: int64(p.Synapses), dur: p.End - p.Start})
-	if p.Start > now {
+	start, end := p.Start+r.off, p.End+r.off
+	r.busy(p.Core, start, end)
+	r.push(pend{t: start, op: opSpan, c: p.Core, a: -1 - int64(p.Axon), b: int64(p.Synapses), dur: end - start})
+	if start > now {
 		r.fifo(now, p.Core, +1)
-		r.push(pend{t: p.Start, op: opFIFO, c: p.Core})
+		r.push(pend{t: start, op: opFIFO, c: p.Core})
 	}
 }
 
@@ -506,9 +509,10 @@ func (r *Recorder) noc(ctx sim.HookCtx, p *noc.Packet) {
 }
 
 // Membrane records membrane potential v (mV) of a probed neuron at time t,
-// for callers that read neuron state (the core emits no hook for it). t must
-// not be earlier than the last hook's time.
+// for callers that read neuron state (the core emits no hook for it). t (plus
+// the offset) must not be earlier than the last hook's time.
 func (r *Recorder) Membrane(t sim.Time, ref NeuronRef, v float64) error {
+	t += r.off
 	p, ok := r.probes[ref]
 	if !ok {
 		return fmt.Errorf("traces: neuron %d:%d is not a VCD probe", ref.Core, ref.Neuron)
@@ -576,6 +580,13 @@ func (r *Recorder) apply(p pend) {
 		}
 	}
 }
+
+// SetOffset makes r add off to the time of every hook from now on, so that
+// runs on engines that each start at 0 (samples run one after another on a
+// reset machine) can be recorded end to end: set the offset to the end of
+// the previous run before starting the next. Offsets must not make hook times
+// go backwards.
+func (r *Recorder) SetOffset(off sim.Time) { r.off = off }
 
 // Pending returns the number of items waiting for simulated time to pass
 // them (work in flight).

@@ -362,3 +362,35 @@ func vcdChanges(t *testing.T, text string) map[string][]string {
 	}
 	return ch
 }
+
+// Two runs on fresh engines (both starting at 0) recorded end to end.
+func TestOffsetTwoRuns(t *testing.T) {
+	dir := t.TempDir()
+	r1 := newRig(t)
+	rec, err := OpenDir(dir, r1.lay, Select{Formats: []string{"csv", "vcd", "chrome"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Attach(r1.hookables()...)
+	end1 := r1.run(t, 20)
+	r2 := newRig(t)
+	rec.Attach(r2.hookables()...)
+	rec.SetOffset(end1)
+	end2 := r2.run(t, 20)
+	if err := rec.Close(end1 + end2); err != nil {
+		t.Fatal(err)
+	}
+	checkChrome(t, filepath.Join(dir, "timeline.json"))
+	checkVCD(t, filepath.Join(dir, "probes.vcd"))
+	csv, _ := os.ReadFile(filepath.Join(dir, "spikes.csv"))
+	var n1, n2 uint64
+	for _, c := range r1.cores {
+		n1 += c.Counters().SpikesOut
+	}
+	for _, c := range r2.cores {
+		n2 += c.Counters().SpikesOut
+	}
+	if rows := uint64(strings.Count(string(csv), "\n") - 1); rows != n1+n2 {
+		t.Fatalf("%d rows, want %d + %d", rows, n1, n2)
+	}
+}

@@ -209,6 +209,9 @@ func writeAtomic(path string, b []byte) (err error) {
 	if _, err = f.Write(b); err != nil {
 		return err
 	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
 	if err = f.Close(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -257,8 +258,8 @@ func parseEarlyStop(s string) (string, float64, error) {
 		return "", 0, fmt.Errorf("--early-stop %q: want margin=θ or confidence=θ", s)
 	}
 	th, err := strconv.ParseFloat(v, 64)
-	if err != nil || th < 0 {
-		return "", 0, fmt.Errorf("--early-stop %q: θ must be a non-negative number", s)
+	if err != nil || !(th >= 0) || math.IsInf(th, 1) {
+		return "", 0, fmt.Errorf("--early-stop %q: θ must be a finite non-negative number", s)
 	}
 	return rule, th, nil
 }

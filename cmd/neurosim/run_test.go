@@ -198,3 +198,24 @@ func TestRunEarlyStopPoisson(t *testing.T) {
 		t.Fatalf("poisson run with early stop: %+v", s)
 	}
 }
+
+func FuzzParseEarlyStop(f *testing.F) {
+	for _, s := range []string{"", "margin=2", "confidence=0.9", "margin=-1", "x=1", "margin=", "confidence=1e308", "margin=NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rule, th, err := parseEarlyStop(s)
+		if err != nil {
+			return
+		}
+		if s == "" {
+			if rule != "" {
+				t.Fatalf("%q: rule %q", s, rule)
+			}
+			return
+		}
+		if (rule != "margin" && rule != "confidence") || !(th >= 0) {
+			t.Fatalf("%q accepted as %q θ=%v", s, rule, th)
+		}
+	})
+}

@@ -48,7 +48,9 @@
 //   - Order: every file is written in simulated-time order (VCD timestamps
 //     and Chrome ts never decrease; per track and overall), because future
 //     items wait in a queue ordered by (time, arrival) until simulated time
-//     passes them.
+//     passes them. Hops reported ahead of time (the packet NoC model fires
+//     HookPosFlit at injection with the time each flit will cross) go
+//     through the same queue.
 //   - Deterministic: the same hook sequence gives byte-identical files; no
 //     file holds a date, a path or a map-order dependent list.
 //   - Bad selectors, layouts and extensions return errors that name them;

@@ -81,6 +81,7 @@ const (
 	opSpan           // Chrome span on core c: a = step (update) or −1−axon (packet), b = synapses
 	opWire           // VCD wire a set to b
 	opReal           // VCD real a set to math.Float64frombits(b)
+	opHop            // head flit of packet a leaves router (tile) c by port b
 )
 
 type pend struct {
@@ -347,6 +348,12 @@ func (r *Recorder) Func(ctx sim.HookCtx) {
 		return
 	}
 	ctx.Now += r.off
+	if ctx.Pos == noc.HookPosFlit {
+		// The packet NoC model reports every hop at injection, with the
+		// (future) time the flit will cross: queue it like other future work.
+		r.flit(ctx)
+		return
+	}
 	if ctx.Now < r.last {
 		r.fail(fmt.Errorf("traces: hook at %v after one at %v: hooks must come in time order", ctx.Now, r.last))
 		return
@@ -481,18 +488,6 @@ func (r *Recorder) noc(ctx sim.HookCtx, p *noc.Packet) {
 			r.fail(r.chrome.Span("inject", "noc", pid, tid, now, per, "packet", int64(p.ID)))
 			r.fail(r.chrome.Flow('s', "packet", "noc", p.ID, pid, tid, now))
 		}
-	case noc.HookPosFlit:
-		h, ok := ctx.Detail.(noc.FlitHop)
-		if !ok || h.Flit != 0 || int(h.Out) >= len(hopNames) {
-			return
-		}
-		from := r.tileIndex(h.From)
-		if r.chrome != nil && from >= 0 && r.sel.in(now) {
-			tid := r.routerTID(from)
-			r.fail(r.chrome.Span(hopNames[h.Out], "noc", pid, tid, now, per, "packet", int64(p.ID)))
-			r.fail(r.chrome.Flow('t', "packet", "noc", p.ID, pid, tid, now))
-		}
-		return
 	case noc.HookPosDeliver:
 		d = -1
 		dst := r.tileIndex(p.Dst)
@@ -506,6 +501,25 @@ func (r *Recorder) noc(ctx sim.HookCtx, p *noc.Packet) {
 	if r.chrome != nil && r.sel.in(now) {
 		r.fail(r.chrome.Counter("NoC packets in flight", pid, now, "packets", r.inflight))
 	}
+}
+
+// flit queues the hop of a packet's head flit: at the hook's time under the
+// cycle NoC model, at a later time under the packet model.
+func (r *Recorder) flit(ctx sim.HookCtx) {
+	p, ok := ctx.Item.(*noc.Packet)
+	h, ok2 := ctx.Detail.(noc.FlitHop)
+	if !ok || !ok2 || h.Flit != 0 || int(h.Out) >= len(hopNames) || r.chrome == nil {
+		return
+	}
+	src, from := r.tileIndex(p.Src), r.tileIndex(h.From)
+	if src < 0 || from < 0 || !r.coreOn(r.tileCore[src]) {
+		return
+	}
+	if ctx.Now < r.last {
+		r.fail(fmt.Errorf("traces: hop at %v before the last hook at %v", ctx.Now, r.last))
+		return
+	}
+	r.push(pend{t: ctx.Now, op: opHop, c: int32(from), a: int64(p.ID), b: int64(h.Out)})
 }
 
 // Membrane records membrane potential v (mV) of a probed neuron at time t,
@@ -570,6 +584,13 @@ func (r *Recorder) apply(p pend) {
 			b = strconv.AppendInt(b, p.b, 10)
 			r.fail(r.chrome.end(append(b, '}')))
 		}
+	case opHop:
+		if r.chrome == nil || !in {
+			return
+		}
+		pid, tid := r.lay.Chip, r.routerTID(int(p.c))
+		r.fail(r.chrome.Span(hopNames[p.b], "noc", pid, tid, p.t, r.lay.NoCPeriod, "packet", p.a))
+		r.fail(r.chrome.Flow('t', "packet", "noc", uint64(p.a), pid, tid, p.t))
 	case opWire:
 		if r.vcd != nil && in {
 			r.fail(r.vcd.Set(p.t, int(p.a), p.b))

@@ -394,3 +394,28 @@ func TestOffsetTwoRuns(t *testing.T) {
 		t.Fatalf("%d rows, want %d + %d", rows, n1, n2)
 	}
 }
+
+// Under the packet NoC model hops are reported at injection with future
+// times; the recorder queues them and the timeline stays in time order.
+func TestPacketNoCModel(t *testing.T) {
+	var counts [2]int
+	for i, model := range []string{"cycle", "packet"} {
+		dir := t.TempDir()
+		r := newRigModel(t, model)
+		rec, err := OpenDir(dir, r.lay, Select{Formats: []string{"chrome"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Attach(r.hookables()...)
+		if err := rec.Close(r.run(t, 30)); err != nil {
+			t.Fatalf("%s model: %v", model, err)
+		}
+		path := filepath.Join(dir, "timeline.json")
+		checkChrome(t, path)
+		b, _ := os.ReadFile(path)
+		counts[i] = strings.Count(string(b), `"name":"hop `)
+	}
+	if counts[0] == 0 || counts[0] != counts[1] {
+		t.Fatalf("hop spans: cycle model %d, packet model %d; want the same, nonzero", counts[0], counts[1])
+	}
+}

@@ -50,11 +50,18 @@ var rigCUBA = func() neuron.CUBAParams {
 	return p
 }()
 
-func newRig(t testing.TB) *rig {
+func newRig(t testing.TB) *rig { return newRigModel(t, "") }
+
+// newRigModel builds the rig with the given NoC timing model ("" for the
+// spec's: cycle).
+func newRigModel(t testing.TB, model string) *rig {
 	t.Helper()
 	spec, err := arch.Preset("default")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if model != "" {
+		spec.NoC.Model = model
 	}
 	kind := spec.Cores["digital"]
 	r := &rig{eng: sim.NewEngine()}

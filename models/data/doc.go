@@ -21,6 +21,14 @@
 // with probability gain·x, drawn from an explicitly passed *rand.Rand) and Thermometer
 // (an integer v ∈ [0,D] becomes D binary sub-steps, the first v of which spike).
 //
+// # Event streams
+//
+// ReadNMNIST decodes N-MNIST .bin recordings (5 bytes per event: x, y,
+// polarity bit and a 23-bit µs timestamp; y = 240 marks a timestamp
+// overflow) and ReadAEDAT decodes AEDAT 2.0 files (a # header, then
+// big-endian 32-bit address and timestamp per event, DVS128 or DAVIS address
+// layouts), so recorded event-camera data can drive a chip.
+//
 // # Invariants
 //   - Encoders write into caller-provided dst slices and never allocate.
 //   - Randomness only comes from the *rand.Rand passed in; the package holds no global

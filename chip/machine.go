@@ -30,6 +30,10 @@ type Machine struct {
 	tot  [][]int32 // counts summed over the steps
 	busy []sim.Time
 	em   []emitter
+	// emitQ holds the cores with spikes left to emit in this phase, by their
+	// next emission time emitT.
+	emitQ coreHeap
+	emitT []sim.Time
 	// pending[c][a] counts the spikes axon a of core c received in this phase;
 	// touched[c] lists the axons with a nonzero count. The weights are applied
 	// once per axon when the phase closes (flush): the same integer sums as
@@ -110,6 +114,8 @@ func (x *Exec) NewMachine() (*Machine, error) {
 	m.busy = make([]sim.Time, nc)
 	m.coreBusy = make([]sim.Time, nc)
 	m.em = make([]emitter, nc)
+	m.emitT = make([]sim.Time, nc)
+	m.emitQ = make(coreHeap, 0, nc)
 	m.pending = make([][]int32, nc)
 	m.touched = make([][]int32, nc)
 	for ci := range x.cores {
@@ -218,6 +224,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 					m.fire(ci, t)
 				}
 			}
+			m.scheduleEmit()
 			m.eng.Run()
 			end = max(end, m.eng.Now())
 			for ci := range m.busy {
@@ -424,7 +431,8 @@ func (m *Machine) fire(ci int, t sim.Time) {
 		return
 	}
 	em.k, em.t0, em.last = 0, t, t
-	m.eng.Schedule(sim.Event{Time: m.emitTime(ci), Handler: m, A: int64(ci)})
+	m.emitT[ci] = m.emitTime(ci)
+	m.emitQ.push(int32(ci), m.emitT)
 }
 
 // emitTime returns when spike em.k of core ci leaves: once its neuron has been
@@ -447,9 +455,31 @@ func (m *Machine) emitTime(ci int) sim.Time {
 	return max(ready, em.last) + xc.spikeOut
 }
 
-// Handle emits the next spike of the core e.A and schedules the one after.
+// scheduleEmit asks the engine for one event at the earliest pending spike
+// emission of any core: one event per distinct emission time, not per spike
+// (the cores of a layer start together and emit in step).
+func (m *Machine) scheduleEmit() {
+	if len(m.emitQ) > 0 {
+		m.eng.Schedule(sim.Event{Time: m.emitT[m.emitQ[0]], Handler: m})
+	}
+}
+
+// Handle emits the spikes due now, core by core in index order, and asks for
+// the next emission time.
 func (m *Machine) Handle(e sim.Event) {
-	ci := int(e.A)
+	for len(m.emitQ) > 0 && m.emitT[m.emitQ[0]] == e.Time {
+		ci := m.emitQ.pop(m.emitT)
+		if m.emit(int(ci), e.Time) {
+			m.emitT[ci] = m.emitTime(int(ci))
+			m.emitQ.push(ci, m.emitT)
+		}
+	}
+	m.scheduleEmit()
+}
+
+// emit sends spike em.k of core ci at time now and reports whether the core
+// has more.
+func (m *Machine) emit(ci int, now sim.Time) bool {
 	xc := &m.x.cores[ci]
 	em := &m.em[ci]
 	i := em.neu[em.k]
@@ -472,14 +502,58 @@ func (m *Machine) Handle(e sim.Event) {
 			m.cur.Packets += uint64(len(dests))
 		}
 	}
-	em.last = e.Time
-	end := e.Time
+	em.last = now
 	m.coreBusy[ci] += xc.spikeOut
+	m.busy[ci] = max(m.busy[ci], now)
 	em.k++
-	if em.k < len(em.neu) {
-		m.eng.Schedule(sim.Event{Time: m.emitTime(ci), Handler: m, A: e.A})
+	return em.k < len(em.neu)
+}
+
+// coreHeap is a binary min-heap of core indices ordered by (emission time,
+// core index).
+type coreHeap []int32
+
+func (h coreHeap) less(a, b int32, t []sim.Time) bool {
+	return t[a] < t[b] || (t[a] == t[b] && a < b)
+}
+
+func (h *coreHeap) push(c int32, t []sim.Time) {
+	*h = append(*h, c)
+	q := *h
+	i := len(q) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q.less(q[i], q[p], t) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
 	}
-	m.busy[ci] = max(m.busy[ci], end)
+}
+
+func (h *coreHeap) pop(t []sim.Time) int32 {
+	q := *h
+	top := q[0]
+	n := len(q) - 1
+	q[0] = q[n]
+	q = q[:n]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && q.less(q[l], q[m], t) {
+			m = l
+		}
+		if r < n && q.less(q[r], q[m], t) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
 }
 
 // deliver processes a spike packet at core dst: the source neuron's axon

@@ -242,19 +242,153 @@ func TestPacketModelWheelGrows(t *testing.T) {
 	}
 }
 
+// BenchmarkPacketMulticastAll is BenchmarkMulticastAll under the packet
+// model: one packet from a corner to all 64 tiles of the idle 8×8 mesh.
 func BenchmarkPacketMulticastAll(b *testing.B) {
 	spec := testSpec("mesh", 2, 1, 4)
 	spec.Model = "packet"
 	n, e, _ := newNet(b, spec, 8, 8)
+	for i := range 64 {
+		n.Attach(Tile{i % 8, i / 8}, nil)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		p := n.NewPacket()
-		for y := range 8 {
-			for x := range 8 {
-				p.Dests = append(p.Dests, Tile{x, y})
-			}
+		for i := range 64 {
+			p.Dests = append(p.Dests, Tile{i % 8, i / 8})
 		}
 		n.Inject(Tile{0, 0}, p)
 		e.Run()
 	}
+}
+
+// BenchmarkPacketUnicast is BenchmarkUnicast under the packet model.
+func BenchmarkPacketUnicast(b *testing.B) {
+	spec := testSpec("mesh", 2, 1, 4)
+	spec.Model = "packet"
+	n, e, _ := newNet(b, spec, 8, 8)
+	for i := range 64 {
+		n.Attach(Tile{i % 8, i / 8}, nil)
+	}
+	k := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		k = (k*29 + 11) % 4096
+		p := n.NewPacket()
+		p.Dst = Tile{k % 8, k / 8 % 8}
+		n.Inject(Tile{k / 64 % 8, k / 512}, p)
+		e.Run()
+	}
+}
+
+// FuzzPacketModel runs one injection schedule, decoded from the input as in
+// FuzzNetwork, under both timing models and checks the packet model:
+// every destination receives each packet exactly once with the right hop
+// count, no delivery comes earlier than the zero-load latency, no eject
+// port delivers two tails in one cycle, the network drains, and the packet,
+// flit, hop and per-link flit counts equal the cycle model's exactly
+// (which links a packet's flits cross does not depend on timing).
+func FuzzPacketModel(f *testing.F) {
+	f.Add([]byte{0, 0, 2, 1, 4, 8, 8, 1, 0, 5, 9, 1, 0, 9, 5, 2})
+	f.Add([]byte{1, 1, 1, 3, 1, 3, 5, 0, 0, 1, 14, 3, 1, 14, 1, 3, 0, 7, 7, 1})
+	f.Add([]byte{1, 0, 3, 2, 2, 4, 4, 1, 0, 0, 255, 130, 0, 3, 12, 2, 0, 0, 255, 193, 0, 4, 255, 130})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 8 {
+			return
+		}
+		type inj struct {
+			c     uint64
+			src   Tile
+			dst   Tile
+			dests []Tile
+			flits int
+		}
+		spec := testSpec([]string{"mesh", "torus"}[data[0]%2], 1+int(data[2]%3), 1+int(data[3]%3), 1+int(data[4]%4))
+		spec.Routing = []string{"xy", "yx"}[data[1]%2]
+		spec.Multicast = data[7]%2 == 1
+		w, h := 1+int(data[5]%6), 1+int(data[6]%6)
+		nt := w * h
+		var injs []inj
+		var c uint64
+		for rest := data[8:]; len(rest) >= 4 && len(injs) < 200; rest = rest[4:] {
+			c += uint64(rest[0] % 8)
+			in := inj{c: c, src: Tile{int(rest[1]) % nt % w, int(rest[1]) % nt / w}}
+			if rest[3]&0x80 != 0 {
+				for i := range nt {
+					if (int(rest[2])>>(i%8))&1 == 1 && (i/8)%2 == int(rest[3]>>6&1) {
+						in.dests = append(in.dests, Tile{i % w, i / w})
+					}
+				}
+				in.flits = 1 + int(rest[3]%uint8(spec.BufferFlits))
+			} else {
+				d := int(rest[2]) % nt
+				in.dst = Tile{d % w, d / w}
+				in.flits = 1 + int(rest[3]%6)
+			}
+			injs = append(injs, in)
+		}
+		run := func(model string) (Stats, []delivery, *Network) {
+			sp := spec
+			sp.Model = model
+			n, e, s := newNet(t, sp, w, h)
+			for k, in := range injs {
+				at(e, sim.Time(in.c)*n.Period(), func() {
+					p := n.NewPacket()
+					p.A, p.Dst, p.Flits = int64(k), in.dst, in.flits
+					p.Dests = append(p.Dests, in.dests...)
+					n.Inject(in.src, p)
+				})
+			}
+			e.RunUntil(sim.Time(c+1000000) * n.Period())
+			if n.InFlight() != 0 {
+				t.Fatalf("%s model: %d packets in flight after the run", model, n.InFlight())
+			}
+			return n.Stats(), s.got, n
+		}
+		cs, _, _ := run("cycle")
+		ps, got, n := run("packet")
+		seen := map[[2]int]int{}
+		lastAt := map[Tile]sim.Time{}
+		for _, d := range got {
+			in := injs[d.a]
+			seen[[2]int{int(d.a), n.index(d.dst)}]++
+			if d.hops != n.Hops(d.src, d.dst) {
+				t.Fatalf("packet %d %v→%v: %d hops, want %d", d.a, d.src, d.dst, d.hops, n.Hops(d.src, d.dst))
+			}
+			zero := sim.Time(d.hops*(spec.RouterPipelineCycles+spec.LinkLatencyCycles)+spec.RouterPipelineCycles+in.flits-1) * n.Period()
+			if d.at < sim.Time(in.c)*n.Period()+zero {
+				t.Fatalf("packet %d %v→%v delivered at %v, before its zero-load latency", d.a, d.src, d.dst, d.at)
+			}
+			if l, ok := lastAt[d.dst]; ok && l == d.at {
+				t.Fatalf("tile %v delivered two tails at %v", d.dst, d.at)
+			}
+			lastAt[d.dst] = d.at
+		}
+		want := 0
+		for k, in := range injs {
+			dests := in.dests
+			if len(dests) == 0 {
+				dests = []Tile{in.dst}
+			}
+			for _, d := range dests {
+				want++
+				if seen[[2]int{k, n.index(d)}] != 1 {
+					t.Fatalf("packet %d at %v: %d deliveries, want 1", k, d, seen[[2]int{k, n.index(d)}])
+				}
+			}
+		}
+		if len(got) != want {
+			t.Fatalf("%d deliveries, want %d", len(got), want)
+		}
+		if cs.PacketsInjected != ps.PacketsInjected || cs.PacketsDelivered != ps.PacketsDelivered ||
+			cs.FlitsInjected != ps.FlitsInjected || cs.FlitsDelivered != ps.FlitsDelivered ||
+			cs.HopsX != ps.HopsX || cs.HopsY != ps.HopsY || cs.HopSum != ps.HopSum {
+			t.Fatalf("counts differ:\ncycle  %+v\npacket %+v", cs, ps)
+		}
+		for k := range cs.Links {
+			if cs.Links[k].Flits != ps.Links[k].Flits {
+				t.Fatalf("link %v %v: %d flits (cycle), %d (packet)", cs.Links[k].From, cs.Links[k].Out, cs.Links[k].Flits, ps.Links[k].Flits)
+			}
+		}
+	})
 }

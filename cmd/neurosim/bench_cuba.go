@@ -47,7 +47,13 @@ core when the preset's is too small; the output says so), and runs it with
 every spike sent as packets through the network-on-chip. It prints the mean
 rate, the mean CV of inter-spike intervals, spikes, synaptic events, the
 energy breakdown, the NoC statistics and the wall time (network build and
-run). Everything except the wall time depends only on the flags.`,
+run). Everything except the wall time depends only on the flags.
+
+--noc packet times the NoC with the packet-level model (per-link bookings, no
+back-pressure; see the noc package) instead of the chip spec's noc.model
+(cycle-level by default): the same spikes, packets and flit-hops, much less
+simulation time on big meshes. docs/cuba-bigcore.toml describes a chip whose
+cores are not fan-in bound by 40 000 sources (docs/bench-noc-fast.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchCuba(cmd.OutOrStdout(), a) },
 	}
@@ -71,6 +77,7 @@ type cubaResult struct {
 	firing     chip.FiringStats
 	build, run time.Duration
 	autoSized  bool
+	nocModel   string
 }
 
 func runBenchCuba(out io.Writer, a cubaArgs) error {
@@ -103,8 +110,8 @@ func runBenchCuba(out io.Writer, a cubaArgs) error {
 	if a.json {
 		return report.JSON(out, s, append(extra, report.Row{Name: "wall time", Value: wall}))
 	}
-	fmt.Fprintf(out, "CUBA: %d neurons, %d synapses, %d steps of 0.1 ms on chip %q: %s\n",
-		s.Neurons, s.Synapses, s.Steps, s.Chip, s.Mapping)
+	fmt.Fprintf(out, "CUBA: %d neurons, %d synapses, %d steps of 0.1 ms on chip %q (%s-level NoC timing): %s\n",
+		s.Neurons, s.Synapses, s.Steps, s.Chip, res.nocModel, s.Mapping)
 	if err := report.Table(out, s, report.Options{Extra: extra, Cores: a.cores}); err != nil {
 		return err
 	}
@@ -151,5 +158,5 @@ func benchCuba(a cubaArgs) (*cubaResult, error) {
 	}
 	t2 := time.Now()
 	return &cubaResult{stats: s, firing: chip.Firing(c.Raster(), a.neurons, steps, neuron.DefaultCUBA.DT),
-		build: t1.Sub(t0), run: t2.Sub(t1), autoSized: c.Mapping().AutoSized}, nil
+		build: t1.Sub(t0), run: t2.Sub(t1), autoSized: c.Mapping().AutoSized, nocModel: spec.NoC.Model}, nil
 }

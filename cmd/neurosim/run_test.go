@@ -219,3 +219,32 @@ func FuzzParseEarlyStop(f *testing.F) {
 		}
 	})
 }
+
+// TestRunDefaultFull is the issue's acceptance run: the embedded model on the
+// whole MNIST test set agrees with the software integer model on every image
+// and reaches ≥ 99.3 % on the chip. Minutes of CPU: only with NEUROSIM_LONG=1.
+func TestRunDefaultFull(t *testing.T) {
+	if os.Getenv("NEUROSIM_LONG") != "1" {
+		t.Skip("the full MNIST test set on the chip takes minutes; set NEUROSIM_LONG=1")
+	}
+	needMNIST(t)
+	if _, err := assets.Model(); errors.Is(err, assets.ErrMissing) {
+		t.Skip("the default model is not embedded in this build (internal/assets/files)")
+	}
+	out, err := run(t, "run", "--json", "--no-progress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Samples   int     `json:"samples"`
+		Accuracy  float64 `json:"accuracy"`
+		Agreement float64 `json:"agreement"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Samples != 10000 || s.Agreement != 1 || s.Accuracy < 0.993 {
+		t.Fatalf("default run: %d samples, agreement %.4f, accuracy %.4f", s.Samples, s.Agreement, s.Accuracy)
+	}
+	t.Logf("accuracy %.2f%%, agreement 100%%", 100*s.Accuracy)
+}

@@ -6,9 +6,9 @@ import (
 
 // The packet-level timing model (arch NoC.Model = "packet"). See the
 // package documentation, section "Packet model", for what it keeps and what
-// it drops. Its state: the cycle each output port (link or ejection port) is
-// next free, each tile's injection channel (router.injFree), and a wheel of
-// pending deliveries with one engine event per cycle that has any.
+// it drops. Its state: the future busy intervals of each output port (link
+// or ejection port), each tile's injection channel (router.injFree), and a
+// wheel of pending deliveries with one engine event per cycle that has any.
 
 // pdelivery is one pending delivery of the packet model, or (pkt nil) a
 // reminder to tell tile's endpoint that its source queue has room.

@@ -73,10 +73,13 @@ func kernelForm(l *compiler.Layer) []kproj {
 }
 
 // accumulate adds val × the weights of source (src, n) to the accumulators of
-// a core holding region r of the layer whose projections are ks.
+// a core holding region r of the layer whose projections are ks. The
+// accumulators are channel-minor: local neuron (c, y, x) of the region sits
+// at (y·width + x)·channels + c (execCore.perm), so that the output channels
+// one input reaches are contiguous. A dense region is one row and column, so
+// the two orders coincide.
 func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, val int64) {
 	rh, rw := r.Y1-r.Y0, r.X1-r.X0
-	plane := rh * rw
 	for j := range ks {
 		k := &ks[j]
 		if k.src != src {
@@ -97,8 +100,8 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 		if lo >= hi {
 			continue
 		}
+		nch := r.C1 - r.C0
 		colLo, ncol := lo-g*k.coutG, hi-lo
-		chBase := (lo - r.C0) * plane
 		for ky := 0; ky < k.kh; ky++ {
 			t := iy + k.pad - ky
 			if t < 0 || t%k.str != 0 {
@@ -118,17 +121,16 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 					continue
 				}
 				ws := k.wt[((ci*k.kh+ky)*k.kw+kx)*k.coutG+colLo:][:ncol]
-				o := chBase + oy*rw + ox
+				o := (oy*rw+ox)*nch + lo - r.C0
+				a := acc[o : o+len(ws)]
 				if val == 1 {
-					for _, w := range ws {
-						acc[o] += int64(w)
-						o += plane
+					for c, w := range ws {
+						a[c] += int64(w)
 					}
 					continue
 				}
-				for _, w := range ws {
-					acc[o] += int64(w) * val
-					o += plane
+				for c, w := range ws {
+					a[c] += int64(w) * val
 				}
 			}
 		}

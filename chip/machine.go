@@ -297,12 +297,12 @@ func (m *Machine) beginStep() {
 		acc := m.acc[ci]
 		if xc.kind == compiler.LayerReadout {
 			for i := range acc {
-				acc[i] += int64(l.Bias[xc.c0+i/xc.plane])
+				acc[i] += int64(l.Bias[xc.c0+i%xc.nch])
 			}
 			continue
 		}
 		for i := range acc {
-			acc[i] = int64(l.Bias[xc.c0+i/xc.plane])
+			acc[i] = int64(l.Bias[xc.c0+i%xc.nch])
 		}
 	}
 }
@@ -377,7 +377,7 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	x := m.x
 	xc := &x.cores[ci]
 	l := &x.Prog.Layers[xc.layer]
-	acc, cnt, tot := m.acc[ci], m.cnt[ci], m.tot[ci]
+	acc, cnt, tot, perm := m.acc[ci], m.cnt[ci], m.tot[ci], xc.perm
 	updates := uint64(xc.n)
 	switch xc.kind {
 	case compiler.LayerReadout:
@@ -386,7 +386,7 @@ func (m *Machine) fire(ci int, t sim.Time) {
 		v := m.v[ci]
 		for i := range acc {
 			var fired bool
-			v[i], fired = l.Integrate(xc.c0+i/xc.plane, v[i], acc[i])
+			v[i], fired = l.Integrate(xc.c0+i/xc.plane, v[i], acc[perm[i]])
 			cnt[i] = 0
 			if fired {
 				cnt[i] = 1
@@ -394,7 +394,7 @@ func (m *Machine) fire(ci int, t sim.Time) {
 		}
 	default:
 		for i := range acc {
-			cnt[i] = l.Fire(xc.c0+i/xc.plane, acc[i])
+			cnt[i] = l.Fire(xc.c0+i/xc.plane, acc[perm[i]])
 		}
 		if xc.neuron == "if" {
 			updates *= uint64(max(xc.d, 1))
@@ -419,12 +419,24 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	}
 	m.layerSpk[xc.layer] += spikes
 	m.cur.Spikes += spikes
-	for j := int32(0); j < maxS; j++ {
+	if maxS > 0 {
+		// sub-step 0: every spiking neuron; sub-step j: those of sub-step j−1
+		// whose count exceeds j
 		for i, s := range cnt {
-			if s > j {
+			if s > 0 {
 				em.neu = append(em.neu, int32(i))
-				em.sub = append(em.sub, j)
+				em.sub = append(em.sub, 0)
 			}
+		}
+		for j, a := int32(1), 0; j < maxS; j++ {
+			b := len(em.neu)
+			for _, i := range em.neu[a:b] {
+				if cnt[i] > j {
+					em.neu = append(em.neu, i)
+					em.sub = append(em.sub, j)
+				}
+			}
+			a = b
 		}
 	}
 	if len(em.neu) == 0 {
@@ -595,8 +607,8 @@ func (m *Machine) readScores() {
 			}
 			continue
 		}
-		for i, v := range m.acc[ci] {
-			m.scores[xc.global[i]] = v
+		for i, j := range xc.perm {
+			m.scores[xc.global[i]] = m.acc[ci][j]
 		}
 	}
 }

@@ -89,6 +89,11 @@ type execCore struct {
 	n      int
 	c0     int // first channel of the region
 	plane  int // neurons per channel in the region
+	nch    int // channels in the region
+	// perm[i] is where local neuron i's accumulator sits: accumulators are
+	// kept channel-minor ([row][column][channel]) so that the output channels
+	// one input reaches are contiguous (see accumulate).
+	perm   []int32
 	tile   noc.Tile
 	global []int32 // layer-wide index of each local neuron
 
@@ -173,6 +178,11 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			update:   sim.Time(k.CyclesPerNeuronUpdate) * x.corePer,
 			spikeOut: sim.Time(k.CyclesPerSpikeOut) * x.corePer,
 			synOp:    sim.Time(k.CyclesPerSynOp) * x.corePer,
+		}
+		xc.nch = r.C1 - r.C0
+		xc.perm = make([]int32, xc.n)
+		for i := range xc.perm {
+			xc.perm[i] = int32(i%xc.plane*xc.nch + i/xc.plane)
 		}
 		xc.global = make([]int32, xc.n)
 		for i := range xc.global {

@@ -221,9 +221,9 @@ func TestKernelMatchesSynapseTable(t *testing.T) {
 				for _, s := range syn[start[a]:start[a+1]] {
 					want[s.Neuron] += 3 * int64(s.Weight)
 				}
-				for i := range got {
-					if got[i] != want[i] {
-						t.Fatalf("core %d axon %d neuron %d: kernel form %d, synapse table %d", ci, a, i, got[i], want[i])
+				for i := range want {
+					if got[xc.perm[i]] != want[i] {
+						t.Fatalf("core %d axon %d neuron %d: kernel form %d, synapse table %d", ci, a, i, got[xc.perm[i]], want[i])
 					}
 				}
 			}

@@ -147,3 +147,20 @@ func TestCheckpointResume(t *testing.T) {
 		t.Error("corrupt checkpoint accepted")
 	}
 }
+
+// One full epoch of torch-bench on MNIST (about 20 s on two idle cores): the
+// integer-inference test accuracy matches PyTorch's 97–98 % after one epoch.
+func TestLongTorchBenchEpoch(t *testing.T) {
+	if os.Getenv("NEUROSIM_LONG") != "1" {
+		t.Skip("full MNIST epoch; set NEUROSIM_LONG=1 to run")
+	}
+	ds := loadMNIST(t)
+	res, err := Train(context.Background(), ds, Options{Arch: ArchTorchBench, Epochs: 1, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("epoch %.1f s, integer-inference test accuracy %.2f%%", res.History[0].Seconds, 100*res.TestAcc)
+	if res.TestAcc < 0.97 {
+		t.Errorf("test accuracy %.4f after one epoch, want ≥ 0.97", res.TestAcc)
+	}
+}

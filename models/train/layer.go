@@ -95,9 +95,9 @@ func clear32(s []float32) {
 	}
 }
 
-// kaimingUniform fills w with U(-b, b), b = sqrt(6/fanIn)·gain/sqrt(2)... as
-// PyTorch's default for conv and linear weights: b = 1/sqrt(fanIn)·sqrt(3)·
-// sqrt(1/3) = 1/sqrt(fanIn) (kaiming_uniform with a=sqrt(5)).
+// kaimingUniform fills w with U(−b, b), b = 1/sqrt(fanIn): PyTorch's default
+// initialisation of conv and linear weights and biases (kaiming_uniform with
+// a = sqrt(5)).
 func kaimingUniform(w []float32, fanIn int, rng *rand.Rand) {
 	b := 1 / math.Sqrt(float64(fanIn))
 	for i := range w {

@@ -62,8 +62,8 @@ func TestPresetFigures(t *testing.T) {
 	if m.Rows*m.Cols != 256*1024 || p.Chip.ProcessNM != 40 || m.ReadNoise != 0.2 {
 		t.Errorf("prime-40nm macro %d×%d at %d nm, read noise %g; want 256 Kb at 40 nm with σ 0.2", m.Rows, m.Cols, p.Chip.ProcessNM, m.ReadNoise)
 	}
-	if got := p.Chip.CoreAt(5, 3); got != "xbar" {
-		t.Errorf("prime-40nm tile (5,3) holds %q, want xbar", got)
+	if got := p.Chip.CoreAt(7, 3); got != "xbar" {
+		t.Errorf("prime-40nm tile (7,3) holds %q, want xbar", got)
 	}
 	if got := p.Chip.CoreAt(0, 0); got != "digital" {
 		t.Errorf("prime-40nm tile (0,0) holds %q, want digital", got)

@@ -97,8 +97,11 @@ func TestPrime40nm(t *testing.T) {
 			t.Fatalf("score %d: cores %d, simulator %d", j, la[o][j], res.Acc[o][j])
 		}
 	}
-	// The full default model needs more neuron compartments than the chip has
-	// (47,178 with pool populations; 32×1024 + 32×256 = 40,960): a diagnostic.
-	_, err = Compile(convNet(rand.New(rand.NewPCG(1, 2)), 32, 64, 128, 10), mustPreset("prime-40nm"), Options{Seed: 1})
+	// The full default model fits (56 digital cores and 8 macros), and one with
+	// twice the first layer's channels does not: a diagnostic naming the core kind.
+	if _, err := Compile(convNet(rand.New(rand.NewPCG(1, 2)), 32, 64, 128, 10), mustPreset("prime-40nm"), Options{Seed: 1}); err != nil {
+		t.Fatalf("default-model shape on prime-40nm: %v", err)
+	}
+	_, err = Compile(convNet(rand.New(rand.NewPCG(1, 2)), 64, 64, 128, 10), mustPreset("prime-40nm"), Options{Seed: 1})
 	wantDiag(t, err, "cores of kind", "over by")
 }

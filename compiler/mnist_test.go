@@ -13,11 +13,12 @@ import (
 )
 
 // trainedModel returns the trained default model: $NEUROSIM_MODEL, else
-// assets/sfa-convnet-mnist.nsm; the test skips when neither exists.
+// internal/assets/files/<asset> (where the shipped models live); the test
+// skips when neither exists.
 func trainedModel(t *testing.T, env, asset string) *models.Graph {
 	path := os.Getenv(env)
 	if path == "" {
-		path = filepath.Join("..", "assets", asset)
+		path = filepath.Join("..", "internal", "assets", "files", asset)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("no trained model at %s (train one with neurosim train, or set NEUROSIM_MODEL)", path)

@@ -9,13 +9,13 @@ import (
 	"github.com/neurosim/neurosim/models"
 )
 
-// The shipped default model (assets/sfa-convnet-mnist.nsm) loads and runs.
+// The shipped default model (internal/assets/files/sfa-convnet-mnist.nsm) loads and runs.
 // By default it is checked on the first 500 test images; with
 // NEUROSIM_LONG=1 on all 10,000, where it must reach 99.3 %.
 func TestShippedModel(t *testing.T) {
-	g, err := models.Load("../../assets/sfa-convnet-mnist.nsm")
+	g, err := models.Load("../../internal/assets/files/sfa-convnet-mnist.nsm")
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skip("assets/sfa-convnet-mnist.nsm not present")
+		t.Skip("internal/assets/files/sfa-convnet-mnist.nsm not present")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -579,11 +579,13 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		if d.Core != dst {
 			continue
 		}
-		if m.pending[dst][d.Axon] == 0 {
-			m.touched[dst] = append(m.touched[dst], d.Axon)
+		pend := m.pending[dst]
+		a := d.Axon
+		if pend[a] == 0 {
+			m.touched[dst] = append(m.touched[dst], a)
 		}
-		m.pending[dst][d.Axon]++
-		n := uint64(xc.nsyn[d.Axon])
+		pend[a]++
+		n := uint64(xc.nsyn[a])
 		m.cur.SynOps += n
 		m.layerSyn[xc.layer] += n
 		dur := sim.Time(n) * xc.synOp

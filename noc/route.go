@@ -5,10 +5,10 @@ package noc
 // y for yx) completely, then the second. On a torus each dimension goes the
 // shorter way round; on a tie (distance exactly k/2) it goes the positive way.
 func (n *Network) nextPort(here, dst Tile) Port {
-	if n.rt != nil {
-		return n.rt[n.index(here)*len(n.routers)+n.index(dst)]
+	if n.rt == nil {
+		return n.computePort(here, dst)
 	}
-	return n.computePort(here, dst)
+	return n.rt[n.index(here)*len(n.routers)+n.index(dst)]
 }
 
 // routeTableMax is the largest network (in tiles) whose routes are

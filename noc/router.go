@@ -26,7 +26,7 @@ type ring struct {
 
 func (q *ring) push(e flitEntry) {
 	if q.n == len(q.buf) {
-		panic(fmt.Sprintf("noc: input buffer overflow (%d flits): credit flow control broken", len(q.buf)))
+		ringOverflow(len(q.buf))
 	}
 	i := q.head + q.n
 	if i >= len(q.buf) {
@@ -51,6 +51,12 @@ func (q *ring) pop() {
 		q.head = 0
 	}
 	q.n--
+}
+
+// ringOverflow panics on a full input buffer; kept out of push so that push
+// inlines.
+func ringOverflow(n int) {
+	panic(fmt.Sprintf("noc: input buffer overflow (%d flits): credit flow control broken", n))
 }
 
 // cycleQ is a FIFO of credit arrival cycles for one output VC.
@@ -112,20 +118,21 @@ type outPort struct {
 
 // router is one router with its tile's source queue and local ports.
 type router struct {
-	n       *Network
-	tile    Tile
-	in      [numPorts * maxVC]inVC // index vc·numPorts + port
-	out     [numPorts]outPort
-	active  uint16 // input VCs holding flits
-	credQ   uint16 // output VCs (port·maxVC+vc) with credits in flight
-	flits   int    // flits held in the input buffers
-	wakeAt  []uint64
-	src     pktQueue
-	srcSent int    // flits of the source queue's head packet already fed
-	injFree uint64 // first cycle the injection channel is free
-	refused bool   // an Inject was refused since the queue was last drained
-	ep      Endpoint
-	srcTail []uint64 // packet model with a bounded source queue: cycle each queued packet's tail enters
+	n        *Network
+	tile     Tile
+	in       [numPorts * maxVC]inVC // index vc·numPorts + port
+	out      [numPorts]outPort
+	active   uint16 // input VCs holding flits
+	credQ    uint16 // output VCs (port·maxVC+vc) with credits in flight
+	flits    int    // flits held in the input buffers
+	wakeAt   []uint64
+	wakeMask uint64 // n.wakeMask: wakeAt's index mask
+	src      pktQueue
+	srcSent  int    // flits of the source queue's head packet already fed
+	injFree  uint64 // first cycle the injection channel is free
+	refused  bool   // an Inject was refused since the queue was last drained
+	ep       Endpoint
+	srcTail  []uint64 // packet model with a bounded source queue: cycle each queued packet's tail enters
 }
 
 // init sets up router id. Its buffers and credit queues are cut from slabs
@@ -134,6 +141,7 @@ func (r *router) init(n *Network, id int, wakeAt []uint64, flits []flitEntry, cr
 	r.n = n
 	r.tile = Tile{X: id % n.w, Y: id / n.w}
 	r.wakeAt = wakeAt
+	r.wakeMask = n.wakeMask
 	b := n.bufFlits
 	for v := range n.vcs {
 		for p := range numPorts {
@@ -201,12 +209,15 @@ func (r *router) connect() {
 // Wakes go into the network's timing wheel; the wheel asks the engine for
 // one event per cycle in which any router has work.
 func (r *router) wake(c uint64) {
-	n := r.n
-	s := &r.wakeAt[c&n.wakeMask]
-	if *s == c+1 {
-		return
+	if r.wakeAt[c&r.wakeMask] != c+1 {
+		r.wakeSlow(c)
 	}
-	*s = c + 1
+}
+
+// wakeSlow records a wake not yet recorded for cycle c.
+func (r *router) wakeSlow(c uint64) {
+	n := r.n
+	r.wakeAt[c&n.wakeMask] = c + 1
 	sl := &n.wheel[c&n.wakeMask]
 	sl.routers = append(sl.routers, r)
 	if sl.event != c+1 && !(n.busy && c == n.cur) {
@@ -274,7 +285,14 @@ func (r *router) eval(c uint64) {
 		// Visit requesters in round-robin order: rotate so that the input
 		// VC after the last winner comes first. The first eligible one wins.
 		sh := uint(o.rr + 1)
-		rot := (req>>sh | req<<(nin-sh)) & (1<<nin - 1)
+		var rot uint32
+		if req&(req-1) == 0 {
+			// One requester (the common case): no rotation needed; the
+			// index computed below from rot is again the requester's.
+			rot, sh = req, 0
+		} else {
+			rot = (req>>sh | req<<(nin-sh)) & (1<<nin - 1)
+		}
 		win := -1
 		var winBr *branch
 		for ; rot != 0; rot &= rot - 1 {

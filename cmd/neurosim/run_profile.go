@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime/pprof"
+
+	"github.com/spf13/cobra"
+)
+
+// A hidden --cpuprofile flag on `run`, for performance work on the main job:
+// `neurosim run --cpuprofile cpu.out` writes a pprof CPU profile of the whole
+// command (go tool pprof -top cpu.out).
+func init() {
+	for i, mk := range subcommands {
+		subcommands[i] = func() *cobra.Command {
+			c := mk()
+			if c.Name() == "run" {
+				addCPUProfileFlag(c)
+			}
+			return c
+		}
+	}
+}
+
+func addCPUProfileFlag(c *cobra.Command) {
+	var path string
+	c.Flags().StringVar(&path, "cpuprofile", "", "write a CPU profile of the run to this file")
+	_ = c.Flags().MarkHidden("cpuprofile")
+	run := c.RunE
+	c.RunE = func(cmd *cobra.Command, args []string) (err error) {
+		if path == "" {
+			return run(cmd, args)
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if cerr := f.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("cpuprofile: %w", cerr)
+			}
+		}()
+		return run(cmd, args)
+	}
+}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/compiler"
-	"github.com/neurosim/neurosim/models"
 )
 
 func init() { subcommands = append(subcommands, newCompileCmd) }
@@ -27,10 +26,10 @@ func newCompileCmd() *cobra.Command {
 		chip, out, dumpAfter, dumpFormat, dumpDir, heatmap string
 		seed                                               uint64
 		verify, asJSON                                     bool
-		activity                                           float64
+		activity, dt                                       float64
 	)
 	cmd := &cobra.Command{
-		Use:   "compile MODEL.nsm",
+		Use:   "compile MODEL.nsm|.nir|.net",
 		Short: "Map a trained model onto a chip: quantise, partition, place, route, write a .nsp program",
 		Long: `compile runs the compiler passes (` + strings.Join(compiler.PassNames(), " → ") + `)
 on a model for a chip spec (a preset or a TOML file) and writes the program
@@ -42,7 +41,7 @@ it lists every problem, each naming the layer, the limit and what would fix
 it, and exits non-zero.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := models.Load(args[0])
+			g, err := loadModel(args[0], dt, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -79,6 +78,7 @@ it, and exits non-zero.`,
 		},
 	}
 	f := cmd.Flags()
+	f.Float64Var(&dt, "dt", 1e-4, "time step in seconds for importing .nir and .net files")
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement annealer")

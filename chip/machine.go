@@ -480,10 +480,15 @@ func (m *Machine) scheduleEmit() {
 // the next emission time.
 func (m *Machine) Handle(e sim.Event) {
 	for len(m.emitQ) > 0 && m.emitT[m.emitQ[0]] == e.Time {
-		ci := m.emitQ.pop(m.emitT)
+		ci := m.emitQ[0]
 		if m.emit(int(ci), e.Time) {
+			// The core stays at the top with a later time: one sift down
+			// instead of a pop and a push (keys are distinct, so the order
+			// of the cores popped is the same).
 			m.emitT[ci] = m.emitTime(int(ci))
-			m.emitQ.push(ci, m.emitT)
+			m.emitQ.down(0, m.emitT)
+		} else {
+			m.emitQ.pop(m.emitT)
 		}
 	}
 	m.scheduleEmit()
@@ -549,7 +554,15 @@ func (h *coreHeap) pop(t []sim.Time) int32 {
 	n := len(q) - 1
 	q[0] = q[n]
 	q = q[:n]
-	i := 0
+	*h = q
+	h.down(0, t)
+	return top
+}
+
+// down restores the heap order below position i after its key grew.
+func (h coreHeap) down(i int, t []sim.Time) {
+	q := h
+	n := len(q)
 	for {
 		l, r, m := 2*i+1, 2*i+2, i
 		if l < n && q.less(q[l], q[m], t) {
@@ -564,8 +577,6 @@ func (h *coreHeap) pop(t []sim.Time) int32 {
 		q[i], q[m] = q[m], q[i]
 		i = m
 	}
-	*h = q
-	return top
 }
 
 // deliver processes a spike packet at core dst: the source neuron's axon

@@ -296,7 +296,10 @@ func (r *router) eval(c uint64) {
 		win := -1
 		var winBr *branch
 		for ; rot != 0; rot &= rot - 1 {
-			i := (bits.TrailingZeros32(rot) + int(sh)) % nin
+			i := bits.TrailingZeros32(rot) + int(sh)
+			if i >= nin {
+				i -= nin
+			}
 			v := &r.in[i]
 			br := &v.br[v.brOf[p]]
 			vc := br.vc

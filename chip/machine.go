@@ -500,7 +500,8 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 	xc := &m.x.cores[ci]
 	em := &m.em[ci]
 	i := em.neu[em.k]
-	dests := xc.dests[xc.destStart[i]:xc.destStart[i+1]]
+	o := xc.out[2*i : 2*i+4]
+	dests := xc.dests[o[0]:o[2]]
 	if len(dests) > 0 {
 		p := m.net.NewPacket()
 		p.Dests = p.Dests[:0]
@@ -509,7 +510,9 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 		} else {
 			p.Dests = append(p.Dests, dests...)
 		}
-		p.A, p.B = int64(ci), int64(i)
+		// payload: source core and neuron, and the neuron's fan range
+		// (deliver reads it without the fanStart table)
+		p.A, p.B = int64(ci)|int64(i)<<32, int64(o[1])|int64(o[3])<<32
 		if !m.net.Inject(xc.tile, p) {
 			panic("chip: the unbounded NoC source queue refused a packet")
 		}
@@ -583,10 +586,10 @@ func (h coreHeap) down(i int, t []sim.Time) {
 // there selects the synapses whose weights the core adds to its neurons.
 func (m *Machine) deliver(dst int32, p *noc.Packet) {
 	x := m.x
-	src := &x.cores[p.A]
-	i := p.B
+	srcCore, i := int32(p.A), int32(p.A>>32) // see emit
+	src := &x.cores[srcCore]
 	xc := &x.cores[dst]
-	for _, d := range src.fan[src.fanStart[i]:src.fanStart[i+1]] {
+	for _, d := range src.fan[int32(p.B):int32(p.B>>32)] {
 		if d.Core != dst {
 			continue
 		}
@@ -604,7 +607,7 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		m.coreBusy[dst] += dur
 		return
 	}
-	panic(fmt.Sprintf("chip: core %d got a spike of core %d neuron %d, which has no axon there", dst, p.A, i))
+	panic(fmt.Sprintf("chip: core %d got a spike of core %d neuron %d, which has no axon there", dst, srcCore, i))
 }
 
 // readScores gathers the output layer's scores: the readout's accumulators

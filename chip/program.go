@@ -107,6 +107,10 @@ type execCore struct {
 	dests     []noc.Tile
 	fanStart  []int32
 	fan       []compiler.Dest
+	// out interleaves destStart and fanStart: out[2i] = destStart[i],
+	// out[2i+1] = fanStart[i] (length 2(n+1)), so that emitting a spike reads
+	// both ranges from one cache line.
+	out []int32
 
 	update, spikeOut, synOp sim.Time // durations of one neuron update, one spike emission, one synaptic op
 }
@@ -209,6 +213,10 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 				xc.dests = append(xc.dests, t)
 			}
 			xc.destStart[i+1] = int32(len(xc.dests))
+		}
+		xc.out = make([]int32, 2*(xc.n+1))
+		for i := 0; i <= xc.n; i++ {
+			xc.out[2*i], xc.out[2*i+1] = xc.destStart[i], c.FanStart[i]
 		}
 		x.cores[ci] = xc
 	}

@@ -180,8 +180,14 @@ func macsDense(n *Node, in []Shape, out Shape) int64 {
 	return out.Numel() * int64(w.Shape[1])
 }
 
-func inferConv2d(c *nodeCheck) Shape {
-	if !c.rank("[C,H,W]", 3) {
+func inferConv1d(c *nodeCheck) Shape { return inferConv(c, 1) }
+func inferConv2d(c *nodeCheck) Shape { return inferConv(c, 2) }
+
+// inferConv infers the output of an nd-dimensional convolution (nd = 1 or
+// 2): input [C, spatial...], weight [Cout, Cin/groups, kernel...], optional
+// bias [Cout], and stride, padding and dilation given once or per axis.
+func inferConv(c *nodeCheck, nd int) Shape {
+	if !c.rank([...]string{1: "[C,L]", 2: "[C,H,W]"}[nd], nd+1) {
 		return nil
 	}
 	in := c.input()
@@ -189,14 +195,14 @@ func inferConv2d(c *nodeCheck) Shape {
 	if w == nil {
 		return nil
 	}
-	if len(w.Shape) != 4 {
-		c.errf("tensor weight has shape %v, want [Cout, Cin/groups, kH, kW]", w.Shape)
+	if len(w.Shape) != nd+2 {
+		c.errf("tensor weight has shape %v, want %s", w.Shape, [...]string{1: "[Cout, Cin/groups, k]", 2: "[Cout, Cin/groups, kH, kW]"}[nd])
 		return nil
 	}
 	groups, ok1 := c.intAttr("groups", 1, 1)
-	stride, ok2 := c.pair("stride", 1, 1)
-	pad, ok3 := c.pair("padding", 0, 0)
-	dil, ok4 := c.pair("dilation", 1, 1)
+	stride, ok2 := c.perAxis("stride", nd, 1, 1)
+	pad, ok3 := c.perAxis("padding", nd, 0, 0)
+	dil, ok4 := c.perAxis("dilation", nd, 1, 1)
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return nil
 	}
@@ -212,17 +218,22 @@ func inferConv2d(c *nodeCheck) Shape {
 	if !c.tensorShape("bias", Shape{cout}) {
 		return nil
 	}
-	var hw [2]int
-	for i := range 2 {
-		ext := dil[i]*(w.Shape[2+i]-1) + 1
-		o, ok := outLen(in[1+i], pad[i], ext, stride[i])
-		if !ok || w.Shape[2+i] < 1 {
-			c.errf("kernel %dx%d does not fit input %v with padding %v", w.Shape[2], w.Shape[3], in, pad)
+	out := Shape{cout}
+	for i := range nd {
+		k := w.Shape[2+i]
+		o, ok := outLen(in[1+i], pad[i], dil[i]*(k-1)+1, stride[i])
+		if !ok || k < 1 {
+			kernel := fmt.Sprint(w.Shape[2])
+			padding := fmt.Sprint(pad[0])
+			if nd == 2 {
+				kernel = fmt.Sprintf("%dx%d", w.Shape[2], w.Shape[3])
+				padding = fmt.Sprint(pad)
+			}
+			c.errf("kernel %s does not fit input %v with padding %s", kernel, in, padding)
 			return nil
 		}
-		hw[i] = o
+		out = append(out, o)
 	}
-	out := Shape{cout, hw[0], hw[1]}
 	if is := c.n.Ints("input_shape"); is != nil && !slices.Equal(is, in) {
 		c.errf("attribute input_shape = %v, but the input is %v", is, in)
 		return nil
@@ -230,48 +241,15 @@ func inferConv2d(c *nodeCheck) Shape {
 	return out
 }
 
-func inferConv1d(c *nodeCheck) Shape {
-	if !c.rank("[C,L]", 2) {
-		return nil
+// perAxis reads a stride/padding/dilation attribute for nd spatial axes:
+// one value for every axis or, for nd = 2, one per axis.
+func (c *nodeCheck) perAxis(name string, nd, def, lo int) ([]int, bool) {
+	if nd == 1 {
+		v, ok := c.single(name, def, lo)
+		return []int{v}, ok
 	}
-	in := c.input()
-	w := c.n.Tensors["weight"]
-	if w == nil {
-		return nil
-	}
-	if len(w.Shape) != 3 {
-		c.errf("tensor weight has shape %v, want [Cout, Cin/groups, k]", w.Shape)
-		return nil
-	}
-	groups, ok1 := c.intAttr("groups", 1, 1)
-	stride, ok2 := c.single("stride", 1, 1)
-	pad, ok3 := c.single("padding", 0, 0)
-	dil, ok4 := c.single("dilation", 1, 1)
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return nil
-	}
-	cout, cinG, k := w.Shape[0], w.Shape[1], w.Shape[2]
-	if cinG*groups != in[0] {
-		c.errf("tensor weight has shape %v: Cin/groups = %d with groups = %d, but the input has %d channels", w.Shape, cinG, groups, in[0])
-		return nil
-	}
-	if cout%groups != 0 {
-		c.errf("output channels %d not divisible by groups %d", cout, groups)
-		return nil
-	}
-	if !c.tensorShape("bias", Shape{cout}) {
-		return nil
-	}
-	o, ok := outLen(in[1], pad, dil*(k-1)+1, stride)
-	if !ok || k < 1 {
-		c.errf("kernel %d does not fit input %v with padding %d", k, in, pad)
-		return nil
-	}
-	if is := c.n.Ints("input_shape"); is != nil && !slices.Equal(is, in) {
-		c.errf("attribute input_shape = %v, but the input is %v", is, in)
-		return nil
-	}
-	return Shape{cout, o}
+	p, ok := c.pair(name, def, lo)
+	return p[:], ok
 }
 
 // macsConv: Cout · spatial out · Cin/groups · kernel volume.

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/core"
 	"github.com/neurosim/neurosim/noc"
 	"github.com/neurosim/neurosim/sim"
 )
@@ -18,7 +19,18 @@ import (
 // what it fires depends only on the packets it is delivered within a phase
 // (the barrier closes every phase), while when things happen depends on the
 // core cycles, the NoC and the barrier.
+//
+// Hooks: a Machine is a sim.Hookable. Hooks attached with AcceptHook see
+// core.HookPosStep (Item *core.StepInfo) at the start of every time step,
+// core.HookPosSpikeOut (Item *core.SpikeOut; Neuron is the index within the
+// core) when a spike leaves a core, core.HookPosPacketIn (Item
+// *core.PacketIn) when a delivered spike packet is charged to its core, and
+// the NoC's own positions (noc.HookPosInject, HookPosFlit, HookPosDeliver):
+// AcceptHook attaches them to the NoC too, and Reset re-attaches them to the
+// NoC it builds. With no hook attached nothing is built or called.
 type Machine struct {
+	sim.Hookable
+
 	x   *Exec
 	eng *sim.Engine
 	net *noc.Network
@@ -55,6 +67,21 @@ type Machine struct {
 	events     uint64
 	multicast  bool
 	samples    int
+
+	// hook items, reused so that a hooked run allocates nothing per event
+	stepInfo core.StepInfo
+	spikeOut core.SpikeOut
+	pktIn    core.PacketIn
+	step     int64      // the time step in progress within the sample (from 0)
+	hooks    []sim.Hook // attached hooks, for the NoCs Reset builds
+}
+
+// AcceptHook attaches h to the machine and to its NoC (and, through Reset,
+// to every NoC built later).
+func (m *Machine) AcceptHook(h sim.Hook) {
+	m.Hookable.AcceptHook(h)
+	m.hooks = append(m.hooks, h)
+	m.net.AcceptHook(h)
 }
 
 // emitter is the spike emission of one core in one phase: the binary spikes
@@ -156,6 +183,9 @@ func (m *Machine) Reset() error {
 		return err
 	}
 	m.net = net
+	for _, h := range m.hooks {
+		net.AcceptHook(h)
+	}
 	clear(m.busy)
 	m.eps = make([]progEndpoint, len(x.cores))
 	for ci := range x.cores {
@@ -212,6 +242,11 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 		frame := frames[0]
 		if len(frames) > 1 {
 			frame = frames[step]
+		}
+		m.step = int64(step)
+		if m.NumHooks() > 0 {
+			m.stepInfo = core.StepInfo{Step: m.step, Active: len(x.cores)}
+			m.InvokeHook(sim.HookCtx{Domain: m, Pos: core.HookPosStep, Now: t, Item: &m.stepInfo})
 		}
 		m.beginStep()
 		// phase 0: the host delivers the step's input events
@@ -522,6 +557,10 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 			m.cur.Packets += uint64(len(dests))
 		}
 	}
+	if m.NumHooks() > 0 {
+		m.spikeOut = core.SpikeOut{Core: int32(ci), Neuron: i, Step: m.step}
+		m.InvokeHook(sim.HookCtx{Domain: m, Pos: core.HookPosSpikeOut, Now: now, Item: &m.spikeOut})
+	}
 	em.last = now
 	m.coreBusy[ci] += xc.spikeOut
 	m.busy[ci] = max(m.busy[ci], now)
@@ -603,8 +642,13 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		m.cur.SynOps += n
 		m.layerSyn[xc.layer] += n
 		dur := sim.Time(n) * xc.synOp
-		m.busy[dst] = max(m.busy[dst], m.eng.Now()) + dur
+		start := max(m.busy[dst], m.eng.Now())
+		m.busy[dst] = start + dur
 		m.coreBusy[dst] += dur
+		if m.NumHooks() > 0 {
+			m.pktIn = core.PacketIn{Core: dst, Axon: a, Step: m.step, Synapses: int(n), Start: start, End: start + dur}
+			m.InvokeHook(sim.HookCtx{Domain: m, Pos: core.HookPosPacketIn, Now: m.eng.Now(), Item: &m.pktIn})
+		}
 		return
 	}
 	panic(fmt.Sprintf("chip: core %d got a spike of core %d neuron %d, which has no axon there", dst, srcCore, i))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/compiler"
@@ -304,4 +305,91 @@ func (c *Counts) DynamicPJ(e *arch.Energy) float64 {
 	return float64(c.SynOps+c.InputMACs)*e.SynapticOp.PJ + float64(c.NeuronUpdates)*e.NeuronUpdate.PJ +
 		float64(c.Spikes)*e.SpikeOut.PJ + float64(c.Packets)*e.PacketOut.PJ +
 		float64(c.HopsX)*e.HopX.PJ + float64(c.HopsY)*e.HopY.PJ + float64(c.Barriers)*e.Barrier.PJ
+}
+
+// CorePlace says where a placed core sits and which neurons it holds, for
+// tools that lay out what a Machine's hooks report (Core in those hooks is
+// the index into Exec.Cores).
+type CorePlace struct {
+	Tile  noc.Tile
+	Layer int // population (layer) index
+	// First is the layer-wide index of the core's neuron 0. A core's
+	// neurons are First, First+1, … within the layer only when its region
+	// covers whole channel planes; a core holding a spatial part of a plane
+	// has layer-wide indices that are not contiguous.
+	First   int
+	Neurons int
+}
+
+// Cores returns the placement of every core of the program, in core order.
+func (x *Exec) Cores() []CorePlace {
+	out := make([]CorePlace, len(x.cores))
+	for i := range x.cores {
+		xc := &x.cores[i]
+		out[i] = CorePlace{Tile: xc.tile, Layer: xc.layer, Neurons: xc.n}
+		if len(xc.global) > 0 {
+			out[i].First = int(xc.global[0])
+		}
+	}
+	return out
+}
+
+// NoCPeriod returns the NoC router clock period.
+func (x *Exec) NoCPeriod() sim.Time { return x.nocFreq.Period() }
+
+// Frames returns the input frames that RunSamples, run with root seed seed,
+// feeds Machine.Run for sample number sample whose pixels are img: img
+// itself for direct encoding, Steps Poisson frames drawn from the sample's
+// own stream for Poisson encoding.
+func (x *Exec) Frames(img []uint8, sample int, seed uint64) ([][]uint8, error) {
+	if len(img) != x.inputSize {
+		return nil, fmt.Errorf("chip: sample %d has %d values, the program takes %d (shape %v)", sample, len(img), x.inputSize, x.Prog.Input.Shape)
+	}
+	if sample < 0 {
+		return nil, fmt.Errorf("chip: sample %d", sample)
+	}
+	if x.Prog.Input.Encoding != "poisson" {
+		return [][]uint8{img}, nil
+	}
+	frames := make([][]uint8, x.steps)
+	for t := range frames {
+		frames[t] = make([]uint8, x.inputSize)
+	}
+	x.encodePoisson(frames, img, sample, seed)
+	return frames, nil
+}
+
+// encodePoisson draws the Poisson frames of sample number sample from its
+// own stream of root seed seed.
+func (x *Exec) encodePoisson(frames [][]uint8, img []uint8, sample int, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, uint64(sample)))
+	for t := range frames {
+		compiler.EncodePoisson(frames[t], img, x.Prog.Input.Gain, rng)
+	}
+}
+
+// RunOne runs sample number sample (pixels img, root seed seed, as in
+// RunSamples) alone on a fresh Machine with hooks attached before it starts,
+// and returns its result. The machine starts from a fresh engine and NoC, so
+// its timing equals that of the sample in RunSamples when the sample opens a
+// lane (sample % LaneSize == 0); a sample later in its lane ran after others
+// that left the NoC's arbitration state elsewhere. What the chip computes
+// (class, scores, spike counts) never depends on that.
+func (x *Exec) RunOne(img []uint8, sample int, seed uint64, hooks ...sim.Hook) (*SampleResult, error) {
+	frames, err := x.Frames(img, sample, seed)
+	if err != nil {
+		return nil, err
+	}
+	m, err := x.NewMachine()
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hooks {
+		m.AcceptHook(h)
+	}
+	res := new(SampleResult)
+	if err := m.Run(frames, res); err != nil {
+		return nil, fmt.Errorf("chip: sample %d: %w", sample, err)
+	}
+	return res, nil
 }

@@ -2,7 +2,6 @@ package chip
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -153,10 +152,7 @@ func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) in
 					var r compiler.Result
 					var err error
 					if poisson {
-						rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)))
-						for t := range frames {
-							compiler.EncodePoisson(frames[t], img, x.Prog.Input.Gain, rng)
-						}
+						x.encodePoisson(frames, img, i, opt.Seed)
 						in = frames
 						r, err = ref.RunFrames(frames)
 					} else {

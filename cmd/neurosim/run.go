@@ -33,6 +33,7 @@ type runFlags struct {
 	seed                                                                    uint64
 	asJSON, noProgress                                                      bool
 	dt, gain                                                                float64
+	trace                                                                   traceFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -74,6 +75,7 @@ writes report.json and a self-contained report.html with plots.`,
 	fl.Float64Var(&f.dt, "dt", 0, "NIR import: time step in seconds (0: the importer's default)")
 	fl.StringVar(&f.nocModel, "noc-model", "", "NoC timing model: cycle (flit by flit) or packet (per-link reservation, faster); default: the spec's")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
+	addTraceFlags(fl, &f.trace)
 	return cmd
 }
 
@@ -142,6 +144,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		bar.Finish()
 	}
 	if err != nil {
+		return err
+	}
+	if err := runTrace(x, &f.trace, sp.Image, n, f.seed, stderr); err != nil {
 		return err
 	}
 	s := x.Summarise(res)

@@ -471,11 +471,16 @@ type waker struct {
 
 func (w *waker) InjectReady(Tile) { w.ready++ }
 
-// TestSourceQueueBackPressure: a bounded source queue refuses packets when
-// full and tells the endpoint when room frees.
-func TestSourceQueueBackPressure(t *testing.T) {
+// sourceQueueBurst injects five 3-flit packets at once from tile (0,0) to
+// (3,0) of a 4×1 network whose source queue holds two packets, runs it, and
+// checks that two were accepted, three refused, the source woken once and
+// both accepted packets delivered. The first packet's first flit enters the
+// router at once; the source queue still counts it until its last flit has
+// left.
+func sourceQueueBurst(t *testing.T, spec arch.NoC) (*Network, *sim.Engine, Tile) {
+	t.Helper()
 	e := sim.NewEngine()
-	n, err := New(testSpec("mesh", 2, 1, 1), 4, 1, e, sim.GHz, WithSourceQueue(2))
+	n, err := New(spec, 4, 1, e, sim.GHz, WithSourceQueue(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,11 +502,16 @@ func TestSourceQueueBackPressure(t *testing.T) {
 		}
 	})
 	e.Run()
-	// The first packet's first flit enters the router at once; the source
-	// queue (2 packets) still counts it until its last flit has left.
 	if accepted != 2 || refused != 3 || w.ready != 1 || len(w.got) != 2 {
 		t.Errorf("accepted %d, refused %d, InjectReady %d times, delivered %d; want 2, 3, 1, 2", accepted, refused, w.ready, len(w.got))
 	}
+	return n, e, src
+}
+
+// TestSourceQueueBackPressure: a bounded source queue refuses packets when
+// full and tells the endpoint when room frees.
+func TestSourceQueueBackPressure(t *testing.T) {
+	_, e, src := sourceQueueBurst(t, testSpec("mesh", 2, 1, 1))
 	// A multicast split into unicasts needs room for all of them.
 	spec := testSpec("mesh", 2, 1, 4)
 	spec.Multicast = false

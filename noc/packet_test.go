@@ -181,34 +181,9 @@ func TestPacketModelContention(t *testing.T) {
 // TestPacketModelSourceQueue: a bounded source queue refuses and wakes under
 // the packet model as under the cycle model.
 func TestPacketModelSourceQueue(t *testing.T) {
-	e := sim.NewEngine()
 	spec := testSpec("mesh", 2, 1, 1)
 	spec.Model = "packet"
-	n, err := New(spec, 4, 1, e, sim.GHz, WithSourceQueue(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &waker{}
-	src := Tile{0, 0}
-	n.Attach(src, w)
-	n.Attach(Tile{3, 0}, w)
-	var accepted, refused int
-	at(e, 0, func() {
-		for range 5 {
-			p := n.NewPacket()
-			p.Dst, p.Flits = Tile{3, 0}, 3
-			if n.Inject(src, p) {
-				accepted++
-			} else {
-				n.Release(p)
-				refused++
-			}
-		}
-	})
-	e.Run()
-	if accepted != 2 || refused != 3 || w.ready != 1 || len(w.got) != 2 {
-		t.Errorf("accepted %d, refused %d, InjectReady %d times, delivered %d; want 2, 3, 1, 2", accepted, refused, w.ready, len(w.got))
-	}
+	n, _, _ := sourceQueueBurst(t, spec)
 	if n.InFlight() != 0 {
 		t.Errorf("%d packets in flight after the run", n.InFlight())
 	}

@@ -60,7 +60,7 @@ func checkTrained(t *testing.T, g *models.Graph) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, preset := range []string{"default", "loihi"} {
+	for _, preset := range []string{"default", "loihi", "prime-40nm"} {
 		p, err := Compile(g, mustPreset(preset), Options{Seed: 1})
 		if err != nil {
 			t.Fatalf("%s: %v", preset, err)

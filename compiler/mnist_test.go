@@ -104,7 +104,7 @@ func checkTrained(t *testing.T, g *models.Graph) {
 func BenchmarkSimulateMNIST(b *testing.B) {
 	path := os.Getenv("NEUROSIM_MODEL")
 	if path == "" {
-		path = filepath.Join("..", "assets", "sfa-convnet-mnist.nsm")
+		path = filepath.Join("..", "internal", "assets", "files", "sfa-convnet-mnist.nsm")
 	}
 	g, err := models.Load(path)
 	if err != nil {

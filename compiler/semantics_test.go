@@ -463,7 +463,7 @@ func TestConvScatterMatchesGather(t *testing.T) {
 		a, b := make([]int64, c.cout*oh*oh), make([]int64, c.cout*oh*oh)
 		conv(a, pr, x, out)
 		wt := transposeConv(pr)
-		convScatter(b, pr, wt, x, out)
+		convScatter(b, pr, wt, x, out, make([]int64, len(b)))
 		for i := range a {
 			if a[i] != b[i] {
 				t.Fatalf("%+v: output %d gather %d scatter %d", c, i, a[i], b[i])
@@ -528,6 +528,39 @@ func TestSynapseTable(t *testing.T) {
 				if got[k] != want[k] || got[k].Neuron < 0 || int(got[k].Neuron) >= c.Neurons() {
 					t.Fatalf("core %d axon %d synapse %d: %v, want %v", i, a, k, got[k], want[k])
 				}
+			}
+		}
+	}
+}
+
+// TestDenseTransposedMatchesPlain: the simulator's dense product over the
+// transposed weights equals the plain [output][input] loop.
+func TestDenseTransposedMatchesPlain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, c := range []struct{ in, out int }{{1, 1}, {7, 3}, {64, 10}, {33, 129}} {
+		w := make([]int32, c.in*c.out)
+		for i := range w {
+			w[i] = int32(rng.IntN(255) - 127)
+		}
+		x := make([]int32, c.in)
+		for i := range x {
+			x[i] = int32(rng.IntN(4))
+		}
+		want := make([]int64, c.out)
+		for o := range want {
+			want[o] = int64(o) // dense adds to what is there
+			for i, v := range x {
+				want[o] += int64(w[o*c.in+i]) * int64(v)
+			}
+		}
+		got := make([]int64, c.out)
+		for o := range got {
+			got[o] = int64(o)
+		}
+		dense(got, transposeDense(w, c.out), x)
+		for o := range got {
+			if got[o] != want[o] {
+				t.Fatalf("%+v: output %d: %d, want %d", c, o, got[o], want[o])
 			}
 		}
 	}

@@ -74,8 +74,10 @@ type Simulator struct {
 	v      [][]int64 // LIF membranes
 	scores []int64
 	// wt[layer][projection]: conv weights transposed to [ci_local][ky][kx][co_local]
-	// for the input-stationary loop.
+	// and dense weights to [input][output], for the input-stationary loops.
 	wt [][][]int32
+	// cm is the scratch of convScatter: one layer's accumulators channel-minor.
+	cm []int64
 }
 
 // NewSimulator checks p's layers and prepares buffers.
@@ -106,10 +108,12 @@ func NewSimulator(p *Program) (*Simulator, error) {
 		s.wt[li] = make([][]int32, len(p.Layers[li].Inputs))
 		for j := range p.Layers[li].Inputs {
 			pr := &p.Layers[li].Inputs[j]
-			if pr.Kind != ProjConv {
+			if pr.Kind == ProjDense {
+				s.wt[li][j] = transposeDense(pr.Weights, p.Layers[li].Size())
 				continue
 			}
 			s.wt[li][j] = transposeConv(pr)
+			s.cm = make([]int64, max(len(s.cm), p.Layers[li].Size()))
 		}
 	}
 	return s, nil
@@ -219,9 +223,9 @@ func (s *Simulator) step() {
 				x = s.counts[pr.Source]
 			}
 			if pr.Kind == ProjDense {
-				dense(acc, pr.Weights, x)
+				dense(acc, s.wt[li][j], x)
 			} else {
-				convScatter(acc, pr, s.wt[li][j], x, sh)
+				convScatter(acc, pr, s.wt[li][j], x, sh, s.cm)
 			}
 		}
 		out, tot := s.counts[li], s.total[li]
@@ -251,17 +255,30 @@ func (s *Simulator) step() {
 	}
 }
 
-func dense(acc []int64, w []int32, x []int32) {
-	in := len(x)
+// dense adds the contribution of every nonzero input x[i] to every output:
+// wt is the weight matrix transposed to [input][output] (transposeDense), so
+// one input's weights are contiguous.
+func dense(acc []int64, wt []int32, x []int32) {
+	out := len(acc)
 	for i, v := range x {
 		if v == 0 {
 			continue
 		}
-		xv := int64(v)
-		for o := range acc {
-			acc[o] += int64(w[o*in+i]) * xv
+		addScaled(acc, wt[i*out:][:out], int64(v))
+	}
+}
+
+// transposeDense returns the [output][input] matrix w with out rows as
+// [input][output].
+func transposeDense(w []int32, out int) []int32 {
+	in := len(w) / max(out, 1)
+	wt := make([]int32, len(w))
+	for o := 0; o < out; o++ {
+		for i := 0; i < in; i++ {
+			wt[i*out+o] = w[o*in+i]
 		}
 	}
+	return wt
 }
 
 // transposeConv returns pr's weights as [ci][ky][kx][co within the group].
@@ -280,12 +297,17 @@ func transposeConv(pr *Projection) []int32 {
 }
 
 // convScatter adds the contribution of every nonzero input x[ci,iy,ix] to the
-// outputs it reaches: input-stationary, so silent inputs cost nothing.
-func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int) {
+// outputs it reaches: input-stationary, so silent inputs cost nothing. It sums
+// into cm (at least Cout·OH·OW long) channel-minor, so that the output channels
+// one input reaches are contiguous, and adds cm into the channel-major acc at
+// the end: the same integer sums.
+func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int, cm []int64) {
 	h, w := pr.InShape[1], pr.InShape[2]
 	cinG, coutG := pr.InShape[0]/pr.Groups, pr.Cout/pr.Groups
-	oh, ow := out[1], out[2]
+	cout, oh, ow := out[0], out[1], out[2]
 	plane := oh * ow
+	cm = cm[:cout*plane]
+	clear(cm)
 	k := pr.KH * pr.KW
 	for i, v := range x {
 		if v == 0 {
@@ -294,7 +316,6 @@ func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int) 
 		xv := int64(v)
 		ci, iy, ix := i/(h*w), (i/w)%h, i%w
 		g := ci / cinG
-		base := g * coutG * plane
 		for ky := 0; ky < pr.KH; ky++ {
 			ny := iy + pr.Pad - ky
 			if ny < 0 || ny%pr.Stride != 0 || ny/pr.Stride >= oh {
@@ -306,13 +327,33 @@ func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int) 
 				if nx < 0 || nx%pr.Stride != 0 || nx/pr.Stride >= ow {
 					continue
 				}
-				o := base + oy*ow + nx/pr.Stride
+				o := (oy*ow+nx/pr.Stride)*cout + g*coutG
 				ws := wt[(ci*k+ky*pr.KW+kx)*coutG:][:coutG]
-				for col, wv := range ws {
-					acc[o+col*plane] += int64(wv) * xv
-				}
+				addScaled(cm[o:][:len(ws)], ws, xv)
 			}
 		}
+	}
+	for c := 0; c < cout; c++ {
+		a := acc[c*plane:][:plane]
+		for i := range a {
+			a[i] += cm[i*cout+c]
+		}
+	}
+}
+
+// addScaled adds ws·xv to a (len(a) = len(ws)), four at a time.
+func addScaled(a []int64, ws []int32, xv int64) {
+	n := len(ws) &^ 3
+	a = a[:len(ws)]
+	for c := 0; c < n; c += 4 {
+		w4, a4 := ws[c:c+4:c+4], a[c:c+4:c+4]
+		a4[0] += int64(w4[0]) * xv
+		a4[1] += int64(w4[1]) * xv
+		a4[2] += int64(w4[2]) * xv
+		a4[3] += int64(w4[3]) * xv
+	}
+	for c := n; c < len(ws); c++ {
+		a[c] += int64(ws[c]) * xv
 	}
 }
 

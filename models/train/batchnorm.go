@@ -122,11 +122,7 @@ func (l *BatchNorm) statChunk(_, ch int) {
 	}
 	for s := lo; s < hi; s++ {
 		for c := 0; c < C; c++ {
-			sum := 0.0
-			for _, v := range l.x[(s*C+c)*hw : (s*C+c+1)*hw] {
-				sum += float64(v)
-			}
-			p[c] += sum
+			p[c] += sum64(l.x[(s*C+c)*hw : (s*C+c+1)*hw])
 		}
 	}
 }
@@ -140,13 +136,7 @@ func (l *BatchNorm) varChunk(_, ch int) {
 	}
 	for s := lo; s < hi; s++ {
 		for c := 0; c < C; c++ {
-			m := l.mean[c]
-			sum := 0.0
-			for _, v := range l.x[(s*C+c)*hw : (s*C+c+1)*hw] {
-				d := float64(v) - m
-				sum += d * d
-			}
-			p[c] += sum
+			p[c] += sumSqDev64(l.x[(s*C+c)*hw:(s*C+c+1)*hw], l.mean[c])
 		}
 	}
 }
@@ -160,18 +150,11 @@ func (l *BatchNorm) normChunk(_, ch int) {
 			m, is := float32(l.mean[c]), float32(l.invstd[c])
 			g, b := l.gamma.W[c], l.beta.W[c]
 			y := l.y[off : off+hw]
+			xh := y // evaluation keeps no x̂
 			if l.training {
-				xh := l.xhat[off : off+hw]
-				for i, v := range l.x[off : off+hw] {
-					h := (v - m) * is
-					xh[i] = h
-					y[i] = g*h + b
-				}
-				continue
+				xh = l.xhat[off : off+hw]
 			}
-			for i, v := range l.x[off : off+hw] {
-				y[i] = g*((v-m)*is) + b
-			}
+			bnNorm(xh, y, l.x[off:off+hw], m, is, g, b)
 		}
 	}
 }
@@ -214,12 +197,7 @@ func (l *BatchNorm) gradChunk(_, ch int) {
 	for s := lo; s < hi; s++ {
 		for c := 0; c < C; c++ {
 			off := (s*C + c) * hw
-			sdy, sdx := float32(0), float32(0)
-			xh := l.xhat[off : off+hw]
-			for i, g := range l.dy[off : off+hw] {
-				sdy += g
-				sdx += g * xh[i]
-			}
+			sdy, sdx := bnGradSums(l.dy[off:off+hw], l.xhat[off:off+hw])
 			p[c] += float64(sdy)
 			p[C+c] += float64(sdx)
 		}
@@ -237,11 +215,7 @@ func (l *BatchNorm) dxChunk(_, ch int) {
 			k := float32(float64(l.gamma.W[c]) * l.invstd[c])
 			mdy := float32(l.sumDy[c] / cnt)
 			mdx := float32(l.sumDx[c] / cnt)
-			xh := l.xhat[off : off+hw]
-			dx := l.dx[off : off+hw]
-			for i, g := range l.dy[off : off+hw] {
-				dx[i] = k * (g - mdy - xh[i]*mdx)
-			}
+			bnDx(l.dx[off:off+hw], l.dy[off:off+hw], l.xhat[off:off+hw], k, mdy, mdx)
 		}
 	}
 }

@@ -275,6 +275,19 @@ func col2im(dx, col []float32, in, out Shape, kh, kw, stride, pad int) {
 					}
 					src := row[oy*out.W : (oy+1)*out.W]
 					dst := plane[iy*in.W : (iy+1)*in.W]
+					if stride == 1 {
+						// ix = ox - pad + kx: one shifted add, edges dropped.
+						off := kx - pad
+						lo := max(0, -off)
+						hi := min(out.W, in.W-off)
+						if hi > lo {
+							d := dst[lo+off : hi+off]
+							for i, v := range src[lo:hi] {
+								d[i] += v
+							}
+						}
+						continue
+					}
 					for ox, v := range src {
 						ix := ox*stride - pad + kx
 						if ix >= 0 && ix < in.W {

@@ -76,6 +76,10 @@ func (l *Pool2d) forwardChunk(_, ch int) {
 		scale = 1 / float32(l.K*l.K)
 	}
 	ihw, ohw := l.in.H*l.in.W, l.out.H*l.out.W
+	if l.Kind != MaxPool && l.K == 2 && l.Stride == 2 {
+		l.forward2(lo*l.in.C, hi*l.in.C, scale)
+		return
+	}
 	for pl := lo * l.in.C; pl < hi*l.in.C; pl++ {
 		xs := l.x[pl*ihw : (pl+1)*ihw]
 		ys := l.y[pl*ohw : (pl+1)*ohw]
@@ -126,6 +130,10 @@ func (l *Pool2d) backwardChunk(_, ch int) {
 		scale = 1 / float32(l.K*l.K)
 	}
 	ihw, ohw := l.in.H*l.in.W, l.out.H*l.out.W
+	if l.Kind != MaxPool && l.K == 2 && l.Stride == 2 {
+		l.backward2(lo*l.in.C, hi*l.in.C, scale)
+		return
+	}
 	clear32(l.dx[lo*l.in.Size() : hi*l.in.Size()])
 	for pl := lo * l.in.C; pl < hi*l.in.C; pl++ {
 		dxs := l.dx[pl*ihw : (pl+1)*ihw]
@@ -146,6 +154,52 @@ func (l *Pool2d) backwardChunk(_, ch int) {
 						d[i] += g
 					}
 				}
+			}
+		}
+	}
+}
+
+// forward2 is the sum and average pool for K = stride = 2, planes [p0, p1):
+// the general loop's arithmetic ((x00+x01)+x10)+x11, then ·scale, with the
+// window loops unrolled.
+func (l *Pool2d) forward2(p0, p1 int, scale float32) {
+	iw, ihw := l.in.W, l.in.H*l.in.W
+	ow, ohw := l.out.W, l.out.H*l.out.W
+	for pl := p0; pl < p1; pl++ {
+		xs := l.x[pl*ihw : (pl+1)*ihw]
+		ys := l.y[pl*ohw : (pl+1)*ohw]
+		for oy := 0; oy < l.out.H; oy++ {
+			r0 := xs[2*oy*iw : 2*oy*iw+2*ow]
+			r1 := xs[(2*oy+1)*iw : (2*oy+1)*iw+2*ow]
+			yr := ys[oy*ow : (oy+1)*ow]
+			for ox := range yr {
+				s := r0[2*ox] + r0[2*ox+1]
+				s += r1[2*ox]
+				s += r1[2*ox+1]
+				yr[ox] = s * scale
+			}
+		}
+	}
+}
+
+// backward2 is the sum and average pool gradient for K = stride = 2: every
+// input of a window gets dy·scale; inputs in no window (odd sizes) get 0.
+func (l *Pool2d) backward2(p0, p1 int, scale float32) {
+	iw, ihw := l.in.W, l.in.H*l.in.W
+	ow, ohw := l.out.W, l.out.H*l.out.W
+	if l.in.H != 2*l.out.H || iw != 2*ow {
+		clear32(l.dx[p0*ihw : p1*ihw])
+	}
+	for pl := p0; pl < p1; pl++ {
+		dxs := l.dx[pl*ihw : (pl+1)*ihw]
+		dys := l.dy[pl*ohw : (pl+1)*ohw]
+		for oy := 0; oy < l.out.H; oy++ {
+			r0 := dxs[2*oy*iw : 2*oy*iw+2*ow]
+			r1 := dxs[(2*oy+1)*iw : (2*oy+1)*iw+2*ow]
+			for ox, g := range dys[oy*ow : (oy+1)*ow] {
+				v := g * scale
+				r0[2*ox], r0[2*ox+1] = v, v
+				r1[2*ox], r1[2*ox+1] = v, v
 			}
 		}
 	}

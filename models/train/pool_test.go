@@ -48,3 +48,51 @@ func TestPoolBackwardExact(t *testing.T) {
 		})
 	}
 }
+
+// The unrolled 2×2 path equals the window sum of the general definition,
+// ((x00+x01)+x10)+x11 times the scale, and spreads dy·scale over each
+// window; on odd sizes the uncovered last row and column get 0.
+func TestPool2x2MatchesNaive(t *testing.T) {
+	for _, kind := range []PoolKind{AvgPool, SumPool} {
+		for _, in := range []Shape{{8, 8, 3}, {7, 9, 2}, {28, 28, 1}} {
+			rng := rand.New(rand.NewPCG(13, 14))
+			l := NewPool2d(kind, 2)
+			out, err := l.Init(in, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 9
+			x := randInput(rng, n*in.Size())
+			c := newTestCtx(2)
+			y := l.Forward(c, x, n)
+			dy := randInput(rng, n*out.Size())
+			dx := l.Backward(c, dy, n, true)
+			scale := float32(1)
+			if kind == AvgPool {
+				scale = 0.25
+			}
+			want := make([]float32, len(x))
+			for pl := 0; pl < n*in.C; pl++ {
+				for oy := 0; oy < out.H; oy++ {
+					for ox := 0; ox < out.W; ox++ {
+						i := pl*in.H*in.W + 2*oy*in.W + 2*ox
+						o := pl*out.H*out.W + oy*out.W + ox
+						s := x[i] + x[i+1]
+						s += x[i+in.W]
+						s += x[i+in.W+1]
+						if y[o] != s*scale {
+							t.Fatalf("%v %v: y[%d] = %v, want %v", kind, in, o, y[o], s*scale)
+						}
+						g := dy[o] * scale
+						want[i], want[i+1], want[i+in.W], want[i+in.W+1] = g, g, g, g
+					}
+				}
+			}
+			for i := range want {
+				if dx[i] != want[i] {
+					t.Fatalf("%v %v: dx[%d] = %v, want %v", kind, in, i, dx[i], want[i])
+				}
+			}
+		}
+	}
+}

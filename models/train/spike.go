@@ -107,28 +107,23 @@ func (l *MultiSpike) Forward(c *pass, x []float32, n int) []float32 {
 	return l.y
 }
 
-// forwardChunk is the hot loop of SpikeCount, branch-free: clamp with
-// min/max, round with the float64 magic-number trick (exact, see
-// SpikeCount). NaN propagates instead of mapping to 0; the training loop
-// stops on a NaN loss anyway.
+// forwardChunk is the hot loop of SpikeCount: clamp, then round. Half-even
+// runs the spikeFwd kernel (exactly SpikeCount·(1/Norm), NaN mapped to 0);
+// half-up stays in float64, where w+0.5 is exact.
 func (l *MultiSpike) forwardChunk(_, ch int) {
 	lo, hi := chunkRange(ch, l.n)
 	lo, hi = lo*l.in.Size(), hi*l.in.Size()
 	inv := 1 / l.norm()
-	d := float64(l.D)
 	y := l.y[lo:hi]
 	if l.Round == HalfUp {
+		d := float64(l.D)
 		for i, v := range l.x[lo:hi] {
 			w := min(max(float64(v), 0), d)
 			y[i] = float32(math.Floor(w+0.5)) * inv
 		}
 		return
 	}
-	const magic = 6755399441055744.0
-	for i, v := range l.x[lo:hi] {
-		w := min(max(float64(v), 0), d)
-		y[i] = float32((w+magic)-magic) * inv
-	}
+	spikeFwd(y, l.x[lo:hi], float32(l.D), inv)
 }
 
 // Backward reads the input of the last Forward, which the layer before
@@ -147,23 +142,5 @@ func (l *MultiSpike) Backward(c *pass, dy []float32, n int, needDX bool) []float
 func (l *MultiSpike) backwardChunk(_, ch int) {
 	lo, hi := chunkRange(ch, l.n)
 	lo, hi = lo*l.in.Size(), hi*l.in.Size()
-	g := l.ste()
-	x := l.x[lo:hi]
-	dx := l.dx[lo:hi]
-	// 0 ≤ x ≤ D on the bit patterns: non-negative floats order like their
-	// bits; negatives (sign bit set) compare above D's bits; −0 is mapped to
-	// +0 first. Written with integer selects so that it compiles without
-	// branches (the window test is unpredictable).
-	bd := math.Float32bits(float32(l.D))
-	for i, v := range l.dy[lo:hi] {
-		u := math.Float32bits(x[i])
-		if u == 0x80000000 {
-			u = 0
-		}
-		keep := uint32(0)
-		if u <= bd {
-			keep = 0xFFFFFFFF
-		}
-		dx[i] = math.Float32frombits(math.Float32bits(v*g) & keep)
-	}
+	steMask(l.dx[lo:hi], l.dy[lo:hi], l.x[lo:hi], l.ste(), float32(l.D))
 }

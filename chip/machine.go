@@ -204,7 +204,7 @@ func (m *Machine) Events() uint64 {
 
 // Run runs one inference. frames holds the input of every step (one frame
 // for direct encoding, repeated every step; Steps frames for Poisson, 0/1
-// spikes), each of InputSize elements. res is filled; its slices are reused
+// spikes, and for events, event counts), each of InputSize elements. res is filled; its slices are reused
 // when large enough, so a caller that reuses res makes Run allocate nothing
 // beyond the NoC's statistics snapshot.
 func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
@@ -378,13 +378,15 @@ func (m *Machine) flush() {
 func (m *Machine) input(t sim.Time, frame []uint8) sim.Time {
 	x := m.x
 	p := x.Prog
-	mac := p.Input.Encoding == "direct"
+	direct, events := p.Input.Encoding == "direct", p.Input.Encoding == "events"
 	end := t
 	for i, v := range frame {
 		if v == 0 {
 			continue
 		}
 		val := int64(v)
+		// a pixel, or an event count above 1, is a multiply-accumulate
+		mac := direct || (events && v > 1)
 		m.inputNZ++
 		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
 			xc := &x.cores[d.Core]

@@ -272,6 +272,31 @@ func (x *Exec) Steps() int { return x.steps }
 // InputSize returns the number of input elements of one frame.
 func (x *Exec) InputSize() int { return x.inputSize }
 
+// SampleSize returns the number of values of one sample as RunSamples and
+// RunOne take it: InputSize, or for events encoding Steps × InputSize (the
+// frames one after another, as models/data.EventFrames writes them).
+func (x *Exec) SampleSize() int {
+	if x.Prog.Input.Encoding == "events" {
+		return x.steps * x.inputSize
+	}
+	return x.inputSize
+}
+
+func (x *Exec) framesNote() string {
+	if x.Prog.Input.Encoding == "events" {
+		return fmt.Sprintf(" × %d event frames", x.steps)
+	}
+	return ""
+}
+
+// cutFrames points frames[t] at frame t of an events sample.
+func (x *Exec) cutFrames(frames [][]uint8, img []uint8) [][]uint8 {
+	for t := range frames {
+		frames[t] = img[t*x.inputSize : (t+1)*x.inputSize]
+	}
+	return frames
+}
+
 // Counts are the events of one inference (or a part of it) that the energy
 // table prices.
 type Counts struct {
@@ -340,13 +365,17 @@ func (x *Exec) NoCPeriod() sim.Time { return x.nocFreq.Period() }
 // Frames returns the input frames that RunSamples, run with root seed seed,
 // feeds Machine.Run for sample number sample whose pixels are img: img
 // itself for direct encoding, Steps Poisson frames drawn from the sample's
-// own stream for Poisson encoding.
+// own stream for Poisson encoding, and for events encoding img cut into its
+// Steps frames (img holds them one after another, SampleSize values).
 func (x *Exec) Frames(img []uint8, sample int, seed uint64) ([][]uint8, error) {
-	if len(img) != x.inputSize {
-		return nil, fmt.Errorf("chip: sample %d has %d values, the program takes %d (shape %v)", sample, len(img), x.inputSize, x.Prog.Input.Shape)
+	if len(img) != x.SampleSize() {
+		return nil, fmt.Errorf("chip: sample %d has %d values, the program takes %d (shape %v%s)", sample, len(img), x.SampleSize(), x.Prog.Input.Shape, x.framesNote())
 	}
 	if sample < 0 {
 		return nil, fmt.Errorf("chip: sample %d", sample)
+	}
+	if x.Prog.Input.Encoding == "events" {
+		return x.cutFrames(make([][]uint8, x.steps), img), nil
 	}
 	if x.Prog.Input.Encoding != "poisson" {
 		return [][]uint8{img}, nil

@@ -71,7 +71,8 @@ type RunResult struct {
 
 // RunSamples runs samples 0..n−1 on the chip and, for each, on the software
 // integer model, and compares them. image(i) returns sample i's pixels (row
-// major, InputSize values) and label(i) its class; both are called from
+// major, InputSize values; for events encoding its Steps frames one after
+// another, SampleSize values) and label(i) its class; both are called from
 // worker goroutines and must be safe for that. Results are in sample order
 // and identical for any number of workers.
 func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) int, opt RunOptions) (*RunResult, error) {
@@ -106,7 +107,7 @@ func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) in
 		wg       sync.WaitGroup
 		machines = make([]*Machine, workers)
 	)
-	poisson := x.Prog.Input.Encoding == "poisson"
+	poisson, events := x.Prog.Input.Encoding == "poisson", x.Prog.Input.Encoding == "events"
 	for w := 0; w < workers; w++ {
 		m, err := x.NewMachine()
 		if err != nil {
@@ -144,18 +145,22 @@ func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) in
 				}
 				for i := L * lane; i < min((L+1)*lane, n); i++ {
 					img := image(i)
-					if len(img) != x.inputSize {
-						fail(i, fmt.Errorf("sample %d has %d values, the program takes %d (shape %v)", i, len(img), x.inputSize, x.Prog.Input.Shape))
+					if len(img) != x.SampleSize() {
+						fail(i, fmt.Errorf("sample %d has %d values, the program takes %d (shape %v%s)", i, len(img), x.SampleSize(), x.Prog.Input.Shape, x.framesNote()))
 						return
 					}
 					in := frames[:1]
 					var r compiler.Result
 					var err error
-					if poisson {
+					switch {
+					case events:
+						in = x.cutFrames(frames, img)
+						r, err = ref.RunFrames(in)
+					case poisson:
 						x.encodePoisson(frames, img, i, opt.Seed)
 						in = frames
 						r, err = ref.RunFrames(frames)
-					} else {
+					default:
 						in[0] = img
 						r, err = ref.Run(img)
 					}

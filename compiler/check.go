@@ -177,7 +177,7 @@ func (p *Program) check(level int) error {
 		return fmt.Errorf("%d time steps", p.Steps)
 	}
 	switch p.Input.Encoding {
-	case "direct", "poisson":
+	case "direct", "poisson", "events":
 	default:
 		return fmt.Errorf("unknown input encoding %q", p.Input.Encoding)
 	}

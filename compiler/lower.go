@@ -135,9 +135,9 @@ func (s *State) localCheck(n *models.Node) bool {
 	id := n.ID
 	switch n.Op {
 	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd, models.OpBatchNorm,
-		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson:
-	case models.OpRate, models.OpEvents:
-		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer) and Poisson", n.Op)
+		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents:
+	case models.OpRate:
+		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer), Poisson and Events", n.Op)
 		return false
 	case models.OpLIF, models.OpIF:
 		if _, err := s.lifParams(n); err != nil {
@@ -285,6 +285,19 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		p.Steps = max(n.Int("steps", 1), 1)
 		p.Input.Encoding, p.Input.ValueBits, p.Input.Scale, p.Input.Gain = "poisson", 1, 1, n.Float("gain", 1)
 		return &value{spike: true, layer: -1, scale: 1, vmax: 1}
+	case models.OpEvents:
+		if in[0].layer != -1 {
+			s.errorf(id, "Events encoder after a layer: the compiler encodes the input only")
+			return nil
+		}
+		p.Steps = max(n.Int("steps", 1), 1)
+		p.Input.Encoding, p.Input.ValueBits, p.Input.Scale = "events", 8, 1
+		p.Input.BinUS, p.Input.Bins = int64(n.Int("bin_us", 0)), n.Int("bins", 0)
+		if p.Input.BinUS < 0 || p.Input.Bins < 0 || (p.Input.Bins > 0 && p.Input.Bins != p.Steps) {
+			s.errorf(id, "Events with bin_us %d, bins %d for %d steps: want bin_us ≥ 0 and bins 0 or the number of steps", p.Input.BinUS, p.Input.Bins, p.Steps)
+			return nil
+		}
+		return &value{spike: true, layer: -1, scale: 1, vmax: 255}
 	case models.OpLIF, models.OpIF:
 		e := needExpr()
 		lr, _ := s.lifParams(n)

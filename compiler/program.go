@@ -53,12 +53,23 @@ type Program struct {
 // multiply-accumulate: the first layer is the MAC layer). Encoding "poisson":
 // in each step element i is a binary spike (ValueBits 1, Scale 1) drawn by the
 // host with EncodePoisson at the given Gain; a spike is an ordinary event.
+// Encoding "events": the host bins an event-camera recording into Steps frames
+// (models/data.EventFrames); element i of frame t is the number of events of
+// its pixel and polarity in window t (ValueBits 8, Scale 1: a count c stands
+// for the real value c, what frame-trained networks such as Sinabs' see), sent
+// as a value event like a direct pixel.
 type Input struct {
 	Shape     []int   `json:"shape"`
 	Encoding  string  `json:"encoding"`
 	ValueBits int     `json:"value_bits"`
 	Scale     float64 `json:"scale"`
 	Gain      float64 `json:"gain,omitempty"`
+	// BinUS (µs per frame) or Bins (frames per recording, Tonic's
+	// n_time_bins) say how an events-encoded program's host bins a recording
+	// into its Steps frames, as the model's Events node gave them (both 0:
+	// the runner chooses).
+	BinUS int64 `json:"bin_us,omitempty"`
+	Bins  int   `json:"bins,omitempty"`
 }
 
 // Layer kinds.

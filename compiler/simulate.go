@@ -151,7 +151,9 @@ func (s *Simulator) RunPoisson(pixels []uint8, rng *rand.Rand) (Result, error) {
 }
 
 // RunFrames evaluates the program on the given input of every step
-// (len(frames) = Steps): pixels for direct encoding, 0/1 spikes for Poisson.
+// (len(frames) = Steps): pixels for direct encoding, 0/1 spikes for Poisson,
+// event counts (or 0/1) per pixel and polarity for events. It allocates
+// nothing.
 func (s *Simulator) RunFrames(frames [][]uint8) (Result, error) {
 	if len(frames) != s.p.Steps {
 		return Result{}, fmt.Errorf("simulate: %d input frames for %d steps", len(frames), s.p.Steps)

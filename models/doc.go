@@ -33,7 +33,7 @@
 //	GraphConv        input [nodes,Fin]; weight [Fout,Fin], bias?, Â as adj_row, adj_col (i32) and adj_val [E]
 //	Direct           steps? (1)
 //	Rate Poisson     steps; Poisson gain? (1; spike probability gain·x)
-//	Events           bin_us?
+//	Events           steps? (frames T), bin_us? (µs per frame) or bins? (Tonic n_time_bins)
 //
 // Element-wise parameters of Scale, Threshold, Delay and the neurons broadcast to the
 // input shape by NumPy rules ([] or [1] scalar, [C,1,1] per channel of [C,H,W], [F]

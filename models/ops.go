@@ -162,7 +162,7 @@ func init() {
 		encoder(OpDirect, []AttrSpec{{Name: "steps", Kind: AttrInt}}),
 		encoder(OpRate, []AttrSpec{{Name: "steps", Kind: AttrInt, Required: true}}),
 		encoder(OpPoisson, []AttrSpec{{Name: "steps", Kind: AttrInt, Required: true}, {Name: "gain", Kind: AttrFloat}}),
-		encoder(OpEvents, []AttrSpec{{Name: "bin_us", Kind: AttrInt}}),
+		encoder(OpEvents, []AttrSpec{{Name: "steps", Kind: AttrInt}, {Name: "bin_us", Kind: AttrInt}, {Name: "bins", Kind: AttrInt}}),
 	}
 	for _, s := range specs {
 		opSpecs[s.Op] = s

@@ -34,6 +34,7 @@ type runFlags struct {
 	asJSON, noProgress                                                      bool
 	dt, gain                                                                float64
 	trace                                                                   traceFlags
+	events                                                                  eventFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -59,11 +60,11 @@ writes report.json and a self-contained report.html with plots.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
-	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist or fashion-mnist")
-	fl.StringVar(&f.dataDir, "data", "", "directory holding the dataset's IDX files (default: the dataset's standard location)")
+	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist or nmnist (event recordings, needs --data)")
+	fl.StringVar(&f.dataDir, "data", "", "directory holding the dataset's IDX files (default: the dataset's standard location), or for nmnist its Train/ and Test/ folders")
 	fl.StringVar(&f.split, "split", "test", "dataset split: test or train")
 	fl.IntVar(&f.limit, "limit", 0, "run only the first N samples (0: all)")
-	fl.StringVar(&f.encoding, "encoding", "", "input encoding when compiling a model: direct or poisson (default: the model's own)")
+	fl.StringVar(&f.encoding, "encoding", "", "input encoding when compiling a model: direct, poisson or events (default: the model's own; events for event input)")
 	fl.IntVar(&f.steps, "steps", 0, "time steps T when compiling a model (default: the model's own)")
 	fl.Float64Var(&f.gain, "gain", 0, "Poisson gain when --encoding poisson (default: the model's, else 1)")
 	fl.Uint64Var(&f.seed, "seed", 1, "root seed: placement when compiling, Poisson input draws")
@@ -76,6 +77,7 @@ writes report.json and a self-contained report.html with plots.`,
 	fl.StringVar(&f.nocModel, "noc-model", "", "NoC timing model: cycle (flit by flit) or packet (per-link reservation, faster); default: the spec's")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	addTraceFlags(fl, &f.trace)
+	addEventFlags(fl, &f.events)
 	return cmd
 }
 
@@ -88,8 +90,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if f.split != "test" && f.split != "train" {
 		return fmt.Errorf("--split %q: want test or train", f.split)
 	}
-	if f.encoding != "" && f.encoding != "direct" && f.encoding != "poisson" {
-		return fmt.Errorf("--encoding %q: want direct or poisson", f.encoding)
+	if f.encoding != "" && f.encoding != "direct" && f.encoding != "poisson" && f.encoding != "events" {
+		return fmt.Errorf("--encoding %q: want direct, poisson or events", f.encoding)
+	}
+	if err := checkEventFlags(f); err != nil {
+		return err
 	}
 	if f.limit < 0 || f.steps < 0 || f.workers < 0 || f.lane < 0 {
 		return errors.New("--limit, --steps, --workers and --lane must not be negative")
@@ -114,21 +119,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if esRule != "" && x.Steps() < 2 {
 		return fmt.Errorf("--early-stop needs a model that runs over several time steps (this program runs %d); use a rate-coded model, e.g. --encoding poisson --steps 16", x.Steps())
 	}
-	ds, err := data.Load(f.dataset, f.dataDir)
+	src, err := runSource(f, x, stderr)
 	if err != nil {
 		return err
 	}
-	sp := &ds.Test
-	if f.split == "train" {
-		sp = &ds.Train
-	}
-	if want, got := prog.Input.Shape, ds.Shape(); !sameShape(want, got) {
-		return fmt.Errorf("dataset %s has samples of shape %v, the model takes %v: use a model trained for this dataset", ds.Name, got, want)
-	}
-	n := sp.N
-	if f.limit > 0 {
-		n = min(n, f.limit)
-	}
+	n := src.n
 	var bar *progressbar.ProgressBar
 	if !f.noProgress && isTerminal(stderr) {
 		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("samples"),
@@ -139,18 +134,25 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if bar != nil {
 		opt.Progress = func(done int) { bar.Set(done) }
 	}
-	res, err := x.RunSamples(n, sp.Image, func(i int) int { return int(sp.Labels[i]) }, opt)
+	res, err := x.RunSamples(n, src.image, src.label, opt)
 	if bar != nil {
 		bar.Finish()
+	}
+	if serr := src.err(); serr != nil {
+		return serr
 	}
 	if err != nil {
 		return err
 	}
-	if err := runTrace(x, &f.trace, sp.Image, n, f.seed, stderr); err != nil {
+	listPredictions(stderr, src, res)
+	if err := runTrace(x, &f.trace, src.image, n, f.seed, stderr); err != nil {
+		return err
+	}
+	if err := src.err(); err != nil {
 		return err
 	}
 	s := x.Summarise(res)
-	s.Dataset, s.Split, s.Seed, s.LaneSize = ds.Name, f.split, f.seed, f.lane
+	s.Dataset, s.Split, s.Seed, s.LaneSize = src.name, f.split, f.seed, f.lane
 	if s.ProgramHash, err = programHash(prog); err != nil {
 		return err
 	}
@@ -181,6 +183,34 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	return nil
 }
 
+// runSource returns the samples of the run: event recordings (--events,
+// --dataset nmnist) or a split of an IDX image dataset.
+func runSource(f *runFlags, x *chip.Exec, stderr io.Writer) (*source, error) {
+	if f.eventInput() {
+		return eventSource(f, x, stderr)
+	}
+	if x.Prog.Input.Encoding == "events" {
+		return nil, errors.New("the program takes event frames: give --events FILE… or --dataset nmnist --data DIR")
+	}
+	ds, err := data.Load(f.dataset, f.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	sp := &ds.Test
+	if f.split == "train" {
+		sp = &ds.Train
+	}
+	if want, got := x.Prog.Input.Shape, ds.Shape(); !sameShape(want, got) {
+		return nil, fmt.Errorf("dataset %s has samples of shape %v, the model takes %v: use a model trained for this dataset", ds.Name, got, want)
+	}
+	n := sp.N
+	if f.limit > 0 {
+		n = min(n, f.limit)
+	}
+	return &source{name: ds.Name, n: n, image: sp.Image, label: func(i int) int { return int(sp.Labels[i]) },
+		err: func() error { return nil }}, nil
+}
+
 // loadProgram returns the program to run: a .nsp as it is, a model file
 // compiled for spec, or (no argument) the embedded default model.
 func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) (*compiler.Program, error) {
@@ -198,6 +228,7 @@ func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) 
 		if f.encoding != "" || f.steps != 0 || f.gain != 0 {
 			return nil, fmt.Errorf("%s is a compiled program: --encoding, --steps and --gain apply only when compiling a model", args[0])
 		}
+		// event binning flags apply to the recordings, checked against the program later
 		return compiler.Load(args[0])
 	default:
 		var err error
@@ -205,7 +236,12 @@ func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) 
 			return nil, err
 		}
 	}
-	if err := setEncoding(g, f.encoding, f.steps, f.gain); err != nil {
+	if f.eventInput() || f.encoding == "events" {
+		steps, binUS, bins := eventEncoding(f)
+		if err := setEventsEncoding(g, steps, binUS, bins); err != nil {
+			return nil, err
+		}
+	} else if err := setEncoding(g, f.encoding, f.steps, f.gain); err != nil {
 		return nil, err
 	}
 	return compiler.Compile(g, spec, compiler.Options{Seed: f.seed})
@@ -216,28 +252,9 @@ func setEncoding(g *models.Graph, enc string, steps int, gain float64) error {
 	if enc == "" && steps == 0 && gain == 0 {
 		return nil
 	}
-	var node *models.Node
-	for _, n := range g.Nodes() {
-		if n.Op == models.OpDirect || n.Op == models.OpPoisson {
-			node = n
-			break
-		}
-	}
-	if node == nil {
-		in := g.Inputs()
-		if len(in) != 1 {
-			return errors.New("--encoding/--steps: the model has no encoder node and not exactly one input")
-		}
-		if enc == "" {
-			enc = "direct"
-		}
-		node = models.NewNode("encoder", models.OpDirect)
-		for _, to := range g.Successors(in[0]) {
-			g.Disconnect(in[0], to, false)
-			g.AddNode(node)
-			g.Connect(node.ID, to)
-		}
-		g.Connect(in[0], node.ID)
+	node, err := encoderNode(g)
+	if err != nil {
+		return err
 	}
 	switch enc {
 	case "direct":

@@ -124,8 +124,8 @@ func (l *Conv2d) forwardChunk(_, ch int) {
 			for i := range yr {
 				yr[i] = b
 			}
-			accumRows(yr, l.weff[co*l.k:(co+1)*l.k], col, l.p)
 		}
+		accumRowsN(y, l.p, l.weff, l.k, l.k, col, l.p, l.p, l.Cout)
 	}
 }
 
@@ -184,9 +184,9 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 	for s := lo; s < hi; s++ {
 		col := l.col[s*l.p*l.k : (s+1)*l.p*l.k]
 		dy := l.dy[s*os : (s+1)*os]
+		gradRowsN(gw, l.k, dy, l.p, l.Cout, col, l.p, l.k, l.p)
 		for co := 0; co < l.Cout; co++ {
 			dyr := dy[co*l.p : (co+1)*l.p]
-			dotRows(gw[co*l.k:(co+1)*l.k], dyr, col, l.p)
 			if gb != nil {
 				sum := float32(0)
 				for _, v := range dyr {
@@ -199,11 +199,8 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 			continue
 		}
 		dcol := l.dcol[w]
-		for k := 0; k < l.k; k++ {
-			d := dcol[k*l.p : (k+1)*l.p]
-			clear32(d)
-			accumRows(d, l.wt[k*l.Cout:(k+1)*l.Cout], dy, l.p)
-		}
+		clear32(dcol)
+		accumRowsN(dcol, l.p, l.wt, l.Cout, l.Cout, dy, l.p, l.p, l.k)
 		dx := l.dx[s*is : (s+1)*is]
 		clear32(dx)
 		col2im(dx, dcol, l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
@@ -214,6 +211,19 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 // every output pixel, the input tap it multiplies; padding taps are zero.
 func im2col(col, x []float32, in, out Shape, kh, kw, stride, pad int) {
 	p := out.H * out.W
+	if sameGeometry(in, out, kh, kw, stride, pad) {
+		r := 0
+		for ci := 0; ci < in.C; ci++ {
+			plane := x[ci*p : (ci+1)*p]
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					im2colSame(col[r*p:(r+1)*p], plane, in.W, ky-pad, kx-pad)
+					r++
+				}
+			}
+		}
+		return
+	}
 	r := 0
 	for ci := 0; ci < in.C; ci++ {
 		plane := x[ci*in.H*in.W : (ci+1)*in.H*in.W]
@@ -258,9 +268,23 @@ func im2col(col, x []float32, in, out Shape, kh, kw, stride, pad int) {
 }
 
 // col2im adds the K×P matrix back into the CHW input positions its entries
-// came from (dx must be zeroed by the caller).
+// came from (dx must be zeroed by the caller). It may overwrite the entries
+// of col that map to padding.
 func col2im(dx, col []float32, in, out Shape, kh, kw, stride, pad int) {
 	p := out.H * out.W
+	if sameGeometry(in, out, kh, kw, stride, pad) {
+		r := 0
+		for ci := 0; ci < in.C; ci++ {
+			plane := dx[ci*p : (ci+1)*p]
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					col2imSame(plane, col[r*p:(r+1)*p], in.W, ky-pad, kx-pad)
+					r++
+				}
+			}
+		}
+		return
+	}
 	r := 0
 	for ci := 0; ci < in.C; ci++ {
 		plane := dx[ci*in.H*in.W : (ci+1)*in.H*in.W]
@@ -297,5 +321,68 @@ func col2im(dx, col []float32, in, out Shape, kh, kw, stride, pad int) {
 				}
 			}
 		}
+	}
+}
+
+// sameGeometry reports a stride-1 convolution whose output has the input's
+// size (2·pad = k−1), where every im2col row is the input plane shifted by
+// (ky−pad, kx−pad): one block copy (or add) instead of one per image row.
+func sameGeometry(in, out Shape, kh, kw, stride, pad int) bool {
+	return stride == 1 && out.H == in.H && out.W == in.W && pad < in.W && pad < in.H
+}
+
+// im2colSame writes the H×W plane shifted by (dy, dx) into row, zero where the
+// shifted position falls outside: one block copy of the rows that exist
+// (whose first or last |dx| entries of each image row wrap to a neighbouring
+// image row), then zeros over those entries.
+func im2colSame(row, plane []float32, w, dy, dx int) {
+	h := len(plane) / w
+	lo, hi := max(0, -dy), min(h, h-dy) // output rows whose input row exists
+	if lo >= hi {
+		clear32(row)
+		return
+	}
+	clear32(row[:lo*w])
+	clear32(row[hi*w:])
+	dst := row[lo*w : hi*w]
+	s0 := (lo+dy)*w + dx // plane index of dst[0]
+	a, b := max(0, -s0), min(len(dst), len(plane)-s0)
+	copy(dst[a:b], plane[s0+a:s0+b])
+	clear32(dst[:a])
+	clear32(dst[b:])
+	zeroEdges(dst, w, dx)
+}
+
+// zeroEdges zeroes, in every image row of block, the |dx| entries at the
+// left (dx < 0) or right (dx > 0) edge.
+func zeroEdges(block []float32, w, dx int) {
+	switch {
+	case dx < 0:
+		for o := 0; o < len(block); o += w {
+			clear32(block[o : o-dx])
+		}
+	case dx > 0:
+		for o := w - dx; o < len(block); o += w {
+			clear32(block[o : o+dx])
+		}
+	}
+}
+
+// col2imSame adds row back onto the plane positions im2colSame took it from.
+// It zeroes row's wrapped entries first (row is scratch) so that the add is
+// one block: those entries add +0 to a neighbour.
+func col2imSame(plane, row []float32, w, dy, dx int) {
+	h := len(plane) / w
+	lo, hi := max(0, -dy), min(h, h-dy)
+	if lo >= hi {
+		return
+	}
+	src := row[lo*w : hi*w]
+	zeroEdges(src, w, dx)
+	s0 := (lo+dy)*w + dx
+	a, b := max(0, -s0), min(len(src), len(plane)-s0)
+	d := plane[s0+a : s0+b]
+	for i, v := range src[a:b] {
+		d[i] += v
 	}
 }

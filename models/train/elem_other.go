@@ -2,7 +2,10 @@
 
 package train
 
-const haveAVX = false
+const (
+	haveAVX    = false
+	haveAVX512 = false
+)
 
 func spikeFwdAVX(y, x []float32, d, inv float32)            { panic("no AVX") }
 func steMaskAVX(dx, dy, x []float32, gain, d float32)       { panic("no AVX") }

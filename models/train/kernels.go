@@ -102,3 +102,78 @@ func dotRowsGo(g, v, x []float32, stride int) {
 		g[k] += r + t
 	}
 }
+
+// accumRowsN runs accumRows on rows matrix rows at once:
+//
+//	accumRows(y[r·ys : r·ys+n], a[r·as : r·as+j], x, xs)   for r in [0, rows)
+//
+// with the same bits. On amd64 with AVX-512 four rows share each load of x
+// (a register-tiled matrix product, C += A·X, that keeps accumRows' order of
+// summation per element); the other rows go through accumRows.
+func accumRowsN(y []float32, ys int, a []float32, as, j int, x []float32, xs, n, rows int) {
+	if rows <= 0 || n <= 0 || j <= 0 {
+		return
+	}
+	if ys < n || as < j || xs < n || len(y) < (rows-1)*ys+n || len(a) < (rows-1)*as+j || len(x) < (j-1)*xs+n {
+		panic("train: accumRowsN: slices too short for the given strides")
+	}
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		if !accumRows4Arch(y[r*ys:], a[r*as:], x, n, j, ys, as, xs) {
+			break
+		}
+	}
+	for ; r < rows; r++ {
+		accumRows(y[r*ys:r*ys+n], a[r*as:r*as+j], x, xs)
+	}
+}
+
+// gradRowsN adds to each g[r·gs+k] (r < rows, k < cols) the dot product of
+// v[r·vs : r·vs+n] with x[k·xs : k·xs+n], in the fixed order of dot16Go: the
+// matrix product G += V·Xᵀ of a weight gradient. On amd64 with AVX-512 it
+// runs 4×4 register tiles; the rows and columns left over, and other
+// machines, use dot16Go.
+func gradRowsN(g []float32, gs int, v []float32, vs, rows int, x []float32, xs, cols, n int) {
+	if rows <= 0 || cols <= 0 || n <= 0 {
+		return
+	}
+	if gs < cols || vs < n || xs < n || len(g) < (rows-1)*gs+cols || len(v) < (rows-1)*vs+n || len(x) < (cols-1)*xs+n {
+		panic("train: gradRowsN: slices too short for the given strides")
+	}
+	r0, k0 := 0, 0 // rows and columns done by the tiles
+	if haveAVX512 {
+		r0, k0 = rows&^3, cols&^3
+		for r := 0; r < r0; r += 4 {
+			for k := 0; k < k0; k += 4 {
+				gradRows4Arch(g[r*gs+k:], v[r*vs:], x[k*xs:], n, gs, vs, xs)
+			}
+		}
+	}
+	for r := 0; r < rows; r++ {
+		kFrom := 0
+		if r < r0 {
+			kFrom = k0
+		}
+		vr := v[r*vs : r*vs+n]
+		for k := kFrom; k < cols; k++ {
+			g[r*gs+k] += dot16Go(vr, x[k*xs:k*xs+n])
+		}
+	}
+}
+
+// dot16Go is the dot product of gradRowsN: sixteen lane sums (lane j takes
+// the elements i ≡ j mod 16, in order), folded as m_j = l_j + l_(j+8), then
+// ((m0+m4)+(m1+m5)) + ((m2+m6)+(m3+m7)). Products are rounded to float32
+// before they are added.
+func dot16Go(v, x []float32) float32 {
+	x = x[:len(v)]
+	var l [16]float32
+	for i, a := range v {
+		l[i&15] += float32(a * x[i])
+	}
+	var m [8]float32
+	for j := range m {
+		m[j] = l[j] + l[j+8]
+	}
+	return ((m[0] + m[4]) + (m[1] + m[5])) + ((m[2] + m[6]) + (m[3] + m[7]))
+}

@@ -86,3 +86,168 @@ func TestDotRowsMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// accumRowsN (register-tiled where available) equals accumRowsGo row by row,
+// bit for bit, for every tail length and row count.
+func TestAccumRowsNMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, n := range []int{1, 5, 15, 16, 17, 47, 48, 49, 63, 64, 65, 196, 784} {
+		for _, rows := range []int{1, 3, 4, 5, 8, 16} {
+			for _, j := range []int{1, 2, 9, 32, 144} {
+				ys, as, xs := n+rng.IntN(3), j+rng.IntN(3), n+rng.IntN(3)
+				a := randInput(rng, (rows-1)*as+j)
+				for i := range a {
+					a[i] = a[i]*2 - 1
+				}
+				x := randInput(rng, (j-1)*xs+n)
+				y0 := randInput(rng, (rows-1)*ys+n)
+				y1 := append([]float32(nil), y0...)
+				y2 := append([]float32(nil), y0...)
+				accumRowsN(y1, ys, a, as, j, x, xs, n, rows)
+				for r := 0; r < rows; r++ {
+					accumRowsGo(y2[r*ys:r*ys+n], a[r*as:r*as+j], x, xs)
+				}
+				for i := range y1 {
+					if y1[i] != y2[i] {
+						t.Fatalf("n=%d rows=%d j=%d: y[%d] = %v, Go %v", n, rows, j, i, y1[i], y2[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkAccumRowsN(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, j, rows = 196, 144, 32
+	a, x, y := randInput(rng, rows*j), randInput(rng, j*n), make([]float32, rows*n)
+	b.ReportAllocs()
+	b.SetBytes(int64(4 * n * j * rows))
+	for i := 0; i < b.N; i++ {
+		accumRowsN(y, n, a, j, j, x, n, n, rows)
+	}
+}
+
+func BenchmarkAccumRowsLoop(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, j, rows = 196, 144, 32
+	a, x, y := randInput(rng, rows*j), randInput(rng, j*n), make([]float32, rows*n)
+	b.ReportAllocs()
+	b.SetBytes(int64(4 * n * j * rows))
+	for i := 0; i < b.N; i++ {
+		for r := 0; r < rows; r++ {
+			accumRows(y[r*n:(r+1)*n], a[r*j:(r+1)*j], x, n)
+		}
+	}
+}
+
+// gradRowsN (register-tiled where available) equals dot16Go per entry, bit
+// for bit, and is a dot product.
+func TestGradRowsNMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{1, 5, 15, 16, 17, 31, 33, 196, 784} {
+		for _, rows := range []int{1, 3, 4, 5, 8} {
+			for _, cols := range []int{1, 4, 6, 9, 144} {
+				gs, vs, xs := cols+rng.IntN(3), n+rng.IntN(3), n+rng.IntN(3)
+				v := randInput(rng, (rows-1)*vs+n)
+				for i := range v {
+					v[i] = v[i]*2 - 1
+				}
+				x := randInput(rng, (cols-1)*xs+n)
+				g0 := randInput(rng, (rows-1)*gs+cols)
+				g1 := append([]float32(nil), g0...)
+				gradRowsN(g1, gs, v, vs, rows, x, xs, cols, n)
+				for r := 0; r < rows; r++ {
+					for k := 0; k < cols; k++ {
+						vr, xk := v[r*vs:r*vs+n], x[k*xs:k*xs+n]
+						want := g0[r*gs+k] + dot16Go(vr, xk)
+						if got := g1[r*gs+k]; got != want {
+							t.Fatalf("n=%d rows=%d cols=%d: g[%d][%d] = %v, dot16Go %v", n, rows, cols, r, k, got, want)
+						}
+						exact := float64(g0[r*gs+k])
+						for i := range vr {
+							exact += float64(vr[i]) * float64(xk[i])
+						}
+						if d := float64(want) - exact; d > 1e-4 || d < -1e-4 {
+							t.Fatalf("n=%d: dot16Go %v, exact %v", n, want, exact)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkGradRowsN(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, k, rows = 196, 144, 32
+	v, x, g := randInput(rng, rows*n), randInput(rng, k*n), make([]float32, rows*k)
+	b.ReportAllocs()
+	b.SetBytes(int64(4 * n * k * rows))
+	for i := 0; i < b.N; i++ {
+		gradRowsN(g, k, v, n, rows, x, n, k, n)
+	}
+}
+
+func BenchmarkDotRowsLoop(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, k, rows = 196, 144, 32
+	v, x, g := randInput(rng, rows*n), randInput(rng, k*n), make([]float32, rows*k)
+	b.ReportAllocs()
+	b.SetBytes(int64(4 * n * k * rows))
+	for i := 0; i < b.N; i++ {
+		for r := 0; r < rows; r++ {
+			dotRows(g[r*k:(r+1)*k], v[r*n:(r+1)*n], x, n)
+		}
+	}
+}
+
+// im2col and col2im (block paths for "same" stride-1 geometry) match their
+// per-element definitions.
+func TestIm2colCol2imMatchNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, g := range []struct {
+		in        Shape
+		k, s, pad int
+	}{{Shape{28, 28, 1}, 3, 1, 1}, {Shape{14, 14, 3}, 3, 1, 1}, {Shape{5, 7, 2}, 5, 1, 2}, {Shape{4, 6, 2}, 1, 1, 0}, {Shape{9, 8, 2}, 3, 2, 1}, {Shape{6, 6, 1}, 3, 1, 0}} {
+		oh := (g.in.H+2*g.pad-g.k)/g.s + 1
+		ow := (g.in.W+2*g.pad-g.k)/g.s + 1
+		out := Shape{oh, ow, 1}
+		p, kk := oh*ow, g.in.C*g.k*g.k
+		x := randInput(rng, g.in.Size())
+		col := make([]float32, kk*p)
+		for i := range col {
+			col[i] = 7 // must all be overwritten
+		}
+		im2col(col, x, g.in, out, g.k, g.k, g.s, g.pad)
+		src := randInput(rng, kk*p)
+		dx := make([]float32, g.in.Size())
+		col2im(dx, append([]float32(nil), src...), g.in, out, g.k, g.k, g.s, g.pad)
+		want := make([]float64, g.in.Size())
+		for ci := 0; ci < g.in.C; ci++ {
+			for ky := 0; ky < g.k; ky++ {
+				for kx := 0; kx < g.k; kx++ {
+					r := (ci*g.k+ky)*g.k + kx
+					for oy := 0; oy < oh; oy++ {
+						for ox := 0; ox < ow; ox++ {
+							iy, ix := oy*g.s-g.pad+ky, ox*g.s-g.pad+kx
+							v := float32(0)
+							if iy >= 0 && iy < g.in.H && ix >= 0 && ix < g.in.W {
+								v = x[(ci*g.in.H+iy)*g.in.W+ix]
+								want[(ci*g.in.H+iy)*g.in.W+ix] += float64(src[r*p+oy*ow+ox])
+							}
+							if got := col[r*p+oy*ow+ox]; got != v {
+								t.Fatalf("%+v: col[%d][%d,%d] = %v, want %v", g, r, oy, ox, got, v)
+							}
+						}
+					}
+				}
+			}
+		}
+		for i, w := range want {
+			if d := float64(dx[i]) - w; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("%+v: dx[%d] = %v, want %v", g, i, dx[i], w)
+			}
+		}
+	}
+}

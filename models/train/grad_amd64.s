@@ -1,0 +1,173 @@
+#include "textflag.h"
+
+// FOLD16 adds to the float32 at M the 16 lanes of Z (low half Y):
+// m_j = l_j + l_(j+8), then ((m0+m4)+(m1+m5)) + ((m2+m6)+(m3+m7)).
+#define FOLD16(Z, Y, M) \
+	VEXTRACTF64X4 $1, Z, Y0 \
+	VADDPS Y, Y0, Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS X1, X0, X1 \
+	VHADDPS X1, X1, X1 \
+	VHADDPS X1, X1, X1 \
+	VADDSS M, X1, X1 \
+	VMOVSS X1, M
+
+// func gradRows4AVX512(g, v, x []float32, n, gs, vs, xs int)
+//
+// For r, k in 0…3: g[r·gs+k] += dot16(v[r·vs : r·vs+n], x[k·xs : k·xs+n]),
+// the sixteen-lane dot product of gradRowsGo: lane j sums the products of
+// the elements i ≡ j mod 16 in order (the last, partial block of 16 loaded
+// under a mask, its missing lanes adding +0), then FOLD16. Products are
+// rounded before they are added (no FMA). Sixteen accumulators: every load
+// of v or x feeds four products. n ≥ 1; the caller checks the bounds.
+TEXT ·gradRows4AVX512(SB), NOSPLIT, $0-104
+	MOVQ g_base+0(FP), DI
+	MOVQ v_base+24(FP), SI
+	MOVQ x_base+48(FP), DX
+	MOVQ gs+80(FP), R8
+	SHLQ $2, R8
+	MOVQ vs+88(FP), R13
+	SHLQ $2, R13
+	MOVQ xs+96(FP), R10
+	SHLQ $2, R10
+	LEAQ (SI)(R13*2), R14
+	ADDQ R13, R14            // &v row 3
+	LEAQ (DX)(R10*2), R15
+	ADDQ R10, R15            // &x row 3
+	LEAQ (DI)(R8*2), R9
+	ADDQ R8, R9              // &g row 3
+	MOVQ n+72(FP), CX
+	MOVQ CX, AX
+	ANDQ $15, CX             // n mod 16: lanes of the last block
+	MOVQ $1, R12
+	SHLQ CX, R12
+	DECQ R12
+	KMOVW R12, K1
+	SHRQ $4, AX              // full blocks
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+	TESTQ AX, AX
+	JEQ   tail
+full:
+	VMOVUPS (DX), Z0
+	VMOVUPS (DX)(R10*1), Z1
+	VMOVUPS (DX)(R10*2), Z2
+	VMOVUPS (R15), Z3
+	VMOVUPS (SI), Z4
+	VMOVUPS (SI)(R13*1), Z5
+	VMOVUPS (SI)(R13*2), Z6
+	VMOVUPS (R14), Z7
+	VMULPS Z0, Z4, Z8
+	VMULPS Z1, Z4, Z9
+	VMULPS Z2, Z4, Z10
+	VMULPS Z3, Z4, Z11
+	VADDPS Z8, Z16, Z16
+	VADDPS Z9, Z17, Z17
+	VADDPS Z10, Z18, Z18
+	VADDPS Z11, Z19, Z19
+	VMULPS Z0, Z5, Z12
+	VMULPS Z1, Z5, Z13
+	VMULPS Z2, Z5, Z14
+	VMULPS Z3, Z5, Z15
+	VADDPS Z12, Z20, Z20
+	VADDPS Z13, Z21, Z21
+	VADDPS Z14, Z22, Z22
+	VADDPS Z15, Z23, Z23
+	VMULPS Z0, Z6, Z8
+	VMULPS Z1, Z6, Z9
+	VMULPS Z2, Z6, Z10
+	VMULPS Z3, Z6, Z11
+	VADDPS Z8, Z24, Z24
+	VADDPS Z9, Z25, Z25
+	VADDPS Z10, Z26, Z26
+	VADDPS Z11, Z27, Z27
+	VMULPS Z0, Z7, Z12
+	VMULPS Z1, Z7, Z13
+	VMULPS Z2, Z7, Z14
+	VMULPS Z3, Z7, Z15
+	VADDPS Z12, Z28, Z28
+	VADDPS Z13, Z29, Z29
+	VADDPS Z14, Z30, Z30
+	VADDPS Z15, Z31, Z31
+	ADDQ $64, SI
+	ADDQ $64, R14
+	ADDQ $64, DX
+	ADDQ $64, R15
+	DECQ AX
+	JNE  full
+tail:
+	TESTQ R12, R12
+	JEQ   fold
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (DX)(R10*1), K1, Z1
+	VMOVUPS.Z (DX)(R10*2), K1, Z2
+	VMOVUPS.Z (R15), K1, Z3
+	VMOVUPS.Z (SI), K1, Z4
+	VMOVUPS.Z (SI)(R13*1), K1, Z5
+	VMOVUPS.Z (SI)(R13*2), K1, Z6
+	VMOVUPS.Z (R14), K1, Z7
+	VMULPS Z0, Z4, Z8
+	VMULPS Z1, Z4, Z9
+	VMULPS Z2, Z4, Z10
+	VMULPS Z3, Z4, Z11
+	VADDPS Z8, Z16, Z16
+	VADDPS Z9, Z17, Z17
+	VADDPS Z10, Z18, Z18
+	VADDPS Z11, Z19, Z19
+	VMULPS Z0, Z5, Z12
+	VMULPS Z1, Z5, Z13
+	VMULPS Z2, Z5, Z14
+	VMULPS Z3, Z5, Z15
+	VADDPS Z12, Z20, Z20
+	VADDPS Z13, Z21, Z21
+	VADDPS Z14, Z22, Z22
+	VADDPS Z15, Z23, Z23
+	VMULPS Z0, Z6, Z8
+	VMULPS Z1, Z6, Z9
+	VMULPS Z2, Z6, Z10
+	VMULPS Z3, Z6, Z11
+	VADDPS Z8, Z24, Z24
+	VADDPS Z9, Z25, Z25
+	VADDPS Z10, Z26, Z26
+	VADDPS Z11, Z27, Z27
+	VMULPS Z0, Z7, Z12
+	VMULPS Z1, Z7, Z13
+	VMULPS Z2, Z7, Z14
+	VMULPS Z3, Z7, Z15
+	VADDPS Z12, Z28, Z28
+	VADDPS Z13, Z29, Z29
+	VADDPS Z14, Z30, Z30
+	VADDPS Z15, Z31, Z31
+fold:
+	FOLD16(Z16, Y16, (DI))
+	FOLD16(Z17, Y17, 4(DI))
+	FOLD16(Z18, Y18, 8(DI))
+	FOLD16(Z19, Y19, 12(DI))
+	FOLD16(Z20, Y20, (DI)(R8*1))
+	FOLD16(Z21, Y21, 4(DI)(R8*1))
+	FOLD16(Z22, Y22, 8(DI)(R8*1))
+	FOLD16(Z23, Y23, 12(DI)(R8*1))
+	FOLD16(Z24, Y24, (DI)(R8*2))
+	FOLD16(Z25, Y25, 4(DI)(R8*2))
+	FOLD16(Z26, Y26, 8(DI)(R8*2))
+	FOLD16(Z27, Y27, 12(DI)(R8*2))
+	FOLD16(Z28, Y28, (R9))
+	FOLD16(Z29, Y29, 4(R9))
+	FOLD16(Z30, Y30, 8(R9))
+	FOLD16(Z31, Y31, 12(R9))
+	VZEROUPPER
+	RET

@@ -115,6 +115,10 @@ func (l *Conv2d) forwardChunk(_, ch int) {
 		col := l.col[s*l.p*l.k : (s+1)*l.p*l.k]
 		im2col(col, l.x[s*is:(s+1)*is], l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
 		y := l.y[s*os : (s+1)*os]
+		if l.b == nil {
+			setRowsN(y, l.p, l.weff, l.k, l.k, col, l.p, l.p, l.Cout)
+			continue
+		}
 		for co := 0; co < l.Cout; co++ {
 			yr := y[co*l.p : (co+1)*l.p]
 			b := float32(0)
@@ -199,8 +203,7 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 			continue
 		}
 		dcol := l.dcol[w]
-		clear32(dcol)
-		accumRowsN(dcol, l.p, l.wt, l.Cout, l.Cout, dy, l.p, l.p, l.k)
+		setRowsN(dcol, l.p, l.wt, l.Cout, l.Cout, dy, l.p, l.p, l.k)
 		dx := l.dx[s*is : (s+1)*is]
 		clear32(dx)
 		col2im(dx, dcol, l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
@@ -357,6 +360,14 @@ func im2colSame(row, plane []float32, w, dy, dx int) {
 // left (dx < 0) or right (dx > 0) edge.
 func zeroEdges(block []float32, w, dx int) {
 	switch {
+	case dx == -1:
+		for o := 0; o < len(block); o += w {
+			block[o] = 0
+		}
+	case dx == 1:
+		for o := w - 1; o < len(block); o += w {
+			block[o] = 0
+		}
 	case dx < 0:
 		for o := 0; o < len(block); o += w {
 			clear32(block[o : o-dx])

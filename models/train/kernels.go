@@ -111,19 +111,34 @@ func dotRowsGo(g, v, x []float32, stride int) {
 // (a register-tiled matrix product, C += A·X, that keeps accumRows' order of
 // summation per element); the other rows go through accumRows.
 func accumRowsN(y []float32, ys int, a []float32, as, j int, x []float32, xs, n, rows int) {
-	if rows <= 0 || n <= 0 || j <= 0 {
+	accumRowsNZ(y, ys, a, as, j, x, xs, n, rows, false)
+}
+
+// setRowsN is accumRowsN on zeroed rows of y (y = A·X) without clearing
+// them first.
+func setRowsN(y []float32, ys int, a []float32, as, j int, x []float32, xs, n, rows int) {
+	accumRowsNZ(y, ys, a, as, j, x, xs, n, rows, true)
+}
+
+func accumRowsNZ(y []float32, ys int, a []float32, as, j int, x []float32, xs, n, rows int, zero bool) {
+	if rows <= 0 || n <= 0 {
 		return
 	}
 	if ys < n || as < j || xs < n || len(y) < (rows-1)*ys+n || len(a) < (rows-1)*as+j || len(x) < (j-1)*xs+n {
 		panic("train: accumRowsN: slices too short for the given strides")
 	}
 	r := 0
-	for ; r+4 <= rows; r += 4 {
-		if !accumRows4Arch(y[r*ys:], a[r*as:], x, n, j, ys, as, xs) {
-			break
+	if j > 0 {
+		for ; r+4 <= rows; r += 4 {
+			if !accumRows4Arch(y[r*ys:], a[r*as:], x, n, j, ys, as, xs, zero) {
+				break
+			}
 		}
 	}
 	for ; r < rows; r++ {
+		if zero {
+			clear32(y[r*ys : r*ys+n])
+		}
 		accumRows(y[r*ys:r*ys+n], a[r*as:r*as+j], x, xs)
 	}
 }

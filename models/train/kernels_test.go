@@ -104,12 +104,17 @@ func TestAccumRowsNMatchesGo(t *testing.T) {
 				y1 := append([]float32(nil), y0...)
 				y2 := append([]float32(nil), y0...)
 				accumRowsN(y1, ys, a, as, j, x, xs, n, rows)
+				y3 := append([]float32(nil), y0...) // setRowsN: rows overwritten, gaps kept
+				y4 := append([]float32(nil), y0...)
+				setRowsN(y3, ys, a, as, j, x, xs, n, rows)
 				for r := 0; r < rows; r++ {
 					accumRowsGo(y2[r*ys:r*ys+n], a[r*as:r*as+j], x, xs)
+					clear32(y4[r*ys : r*ys+n])
+					accumRowsGo(y4[r*ys:r*ys+n], a[r*as:r*as+j], x, xs)
 				}
 				for i := range y1 {
-					if y1[i] != y2[i] {
-						t.Fatalf("n=%d rows=%d j=%d: y[%d] = %v, Go %v", n, rows, j, i, y1[i], y2[i])
+					if !sameBits(y1[i], y2[i]) || !sameBits(y3[i], y4[i]) {
+						t.Fatalf("n=%d rows=%d j=%d: y[%d] = %v (set %v), Go %v (%v)", n, rows, j, i, y1[i], y3[i], y2[i], y4[i])
 					}
 				}
 			}

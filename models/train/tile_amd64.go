@@ -5,13 +5,13 @@ import "golang.org/x/sys/cpu"
 var haveAVX512 = cpu.X86.HasAVX512F
 
 //go:noescape
-func accumRows4AVX512(y, a, x []float32, n, j, ys, as, xs int)
+func accumRows4AVX512(y, a, x []float32, n, j, ys, as, xs int, zero bool)
 
-func accumRows4Arch(y, a, x []float32, n, j, ys, as, xs int) bool {
+func accumRows4Arch(y, a, x []float32, n, j, ys, as, xs int, zero bool) bool {
 	if !haveAVX512 {
 		return false
 	}
-	accumRows4AVX512(y, a, x, n, j, ys, as, xs)
+	accumRows4AVX512(y, a, x, n, j, ys, as, xs, zero)
 	return true
 }
 

@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// func accumRows4AVX512(y, a, x []float32, n, j, ys, as, xs int)
+// func accumRows4AVX512(y, a, x []float32, n, j, ys, as, xs int, zero bool)
 //
 // For the four rows r = 0…3: y[r·ys+i] += a[r·as+k]·x[k·xs+i] for k = 0, 1,
 // …, j−1 in turn, for every i in [0, n): accumRows on four rows at once, so
@@ -8,8 +8,10 @@
 // (VMULPS, VADDPS; no FMA): every y element gets the sequential sum of
 // accumRowsGo bit for bit. y stays in registers over all k: 48 lanes per
 // row per pass (12 accumulators), then 16, then a masked block for the
-// last n mod 16. n ≥ 1, j ≥ 1; the caller checks the bounds.
-TEXT ·accumRows4AVX512(SB), NOSPLIT, $0-112
+// last n mod 16. With zero set, y's old values are not read: the sums start
+// from +0 (y = A·X; the same bits as accumRowsGo on a zeroed y). n ≥ 1,
+// j ≥ 1; the caller checks the bounds.
+TEXT ·accumRows4AVX512(SB), NOSPLIT, $0-113
 	MOVQ y_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
 	MOVQ x_base+48(FP), DX
@@ -28,6 +30,22 @@ loop48:
 	SUBQ AX, R11
 	CMPQ R11, $48
 	JLT  loop16
+	CMPB zero+112(FP), $0
+	JEQ  load48
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	JMP  go48
+load48:
 	LEAQ (DI)(AX*4), R11     // &y[0][i]
 	VMOVUPS (R11), Z0
 	VMOVUPS 64(R11), Z1
@@ -42,6 +60,7 @@ loop48:
 	VMOVUPS (R11)(BX*1), Z9
 	VMOVUPS 64(R11)(BX*1), Z10
 	VMOVUPS 128(R11)(BX*1), Z11
+go48:
 	LEAQ (DX)(AX*4), R8      // &x[0][i]
 	MOVQ SI, R12             // &a[0][0]
 	LEAQ (SI)(R13*2), R14
@@ -117,12 +136,21 @@ loop16:
 	MOVQ R9, CX
 mask:
 	KMOVW R8, K1
+	CMPB zero+112(FP), $0
+	JEQ  load16
+	VPXORD Z0, Z0, Z0
+	VPXORD Z3, Z3, Z3
+	VPXORD Z6, Z6, Z6
+	VPXORD Z9, Z9, Z9
+	JMP  go16
+load16:
 	LEAQ (DI)(AX*4), R11
 	VMOVUPS.Z (R11), K1, Z0
 	VMOVUPS.Z (R11)(BX*1), K1, Z3
 	LEAQ (R15)(AX*4), R11
 	VMOVUPS.Z (R11), K1, Z6
 	VMOVUPS.Z (R11)(BX*1), K1, Z9
+go16:
 	LEAQ (DX)(AX*4), R8
 	MOVQ SI, R12
 	LEAQ (SI)(R13*2), R14

@@ -4,7 +4,7 @@
 // Conv2d SumPool2d AvgPool2d Flatten Scale Threshold Delay I IF LI LIF CubaLI CubaLIF,
 // extended with what the seed models need: MultiSpike (SFA / I-LIF integer neuron),
 // BatchNorm, Add, Concat, Upsample, MaxPool2d, Mean, SpikeAttention, LinearAttention,
-// GraphConv and the input encoders Direct, Rate, Poisson and Events. The table in
+// GraphConv, DFL and the input encoders Direct, Rate, Poisson and Events. The table in
 // ops.go (Spec, Ops) lists every op with its tensors, attributes and arity.
 //
 // # Ops and parameters
@@ -23,7 +23,8 @@
 //	I IF LI LIF CubaLI CubaLIF  NIR names: r, tau, tau_syn, tau_mem (> 0), v_leak, v_threshold, v_reset?, w_in?
 //	MultiSpike       D int ≥ 1, rounding? (half-even | half-up), decay? (0: stateless; I-LIF 0.25),
 //	                 norm? (D; output = spikes/norm), ste? (inclusive | exclusive; training only)
-//	BatchNorm        weight, bias, running_mean, running_var [C]; eps? (1e-5); C is the first dim
+//	BatchNorm        weight, bias, running_mean, running_var [C]; eps? (1e-5); C is the first dim;
+//	                 padding? (0): [C,H,W] is zero-padded by p on each side first (BNAndPad)
 //	Add              ≥ 2 inputs of equal shape (membrane shortcut)
 //	Concat           axis? (0)
 //	Upsample         scale_factor int, mode? (nearest)
@@ -31,6 +32,8 @@
 //	SpikeAttention   inputs q, k [C,tokens…], v [Cv,tokens…]; heads, scale? ((C/heads)^-½), order? (qk_v | q_kv)
 //	LinearAttention  inputs q, k [N,dk], v [N,dv], gate? [N,dk]; heads, scale?, decay? (constant decay without gate)
 //	GraphConv        input [nodes,Fin]; weight [Fout,Fin], bias?, Â as adj_row, adj_col (i32) and adj_val [E]
+//	DFL              input [4·bins, anchors] → [4, anchors]; weight [1,bins,1,1]: per side, a
+//	                 softmax over the bins, then Σ weight[i]·p[i] (YOLOv8 / SpikeYOLO box head)
 //	Direct           steps? (1)
 //	Rate Poisson     steps; Poisson gain? (1; spike probability gain·x)
 //	Events           steps? (frames T), bin_us? (µs per frame) or bins? (Tonic n_time_bins)

@@ -24,6 +24,9 @@ func FoldBatchNorm(g *Graph, bnID string) error {
 	if bn == nil || bn.Op != OpBatchNorm {
 		return fmt.Errorf("models: fold %s: not a BatchNorm node", bnID)
 	}
+	if bn.Int("padding", 0) != 0 {
+		return fmt.Errorf("models: fold %s: a padded BatchNorm (BNAndPad) does not fold into its producer; fold its whole chain (FoldChain)", bnID)
+	}
 	preds := g.Predecessors(bnID)
 	if len(preds) != 1 || len(g.InEdges(bnID)) != 1 {
 		return fmt.Errorf("models: fold %s: needs exactly one input and no recurrent input", bnID)
@@ -88,7 +91,7 @@ func FoldBatchNorm(g *Graph, bnID string) error {
 func FoldAllBatchNorm(g *Graph) (int, error) {
 	var ids []string
 	for _, n := range g.nodes {
-		if n.Op != OpBatchNorm {
+		if n.Op != OpBatchNorm || n.Int("padding", 0) != 0 {
 			continue
 		}
 		preds := g.Predecessors(n.ID)

@@ -42,6 +42,7 @@ const (
 	OpSpikeAttention  Op = "SpikeAttention"  // spike-driven self-attention on (q, k, v)
 	OpLinearAttention Op = "LinearAttention" // gated linear recurrence with matrix state on (q, k, v[, g])
 	OpGraphConv       Op = "GraphConv"       // sparse normalised adjacency aggregation Â X Wᵀ + b
+	OpDFL             Op = "DFL"             // YOLOv8 box integral: softmax over bins, then expectation
 
 	OpDirect  Op = "Direct"  // encoder: real values go straight into the first layer
 	OpRate    Op = "Rate"    // encoder: deterministic rate code over steps

@@ -132,7 +132,7 @@ func init() {
 			{Name: "bias", DType: F32, Required: true},
 			{Name: "running_mean", DType: F32, Required: true, Buffer: true},
 			{Name: "running_var", DType: F32, Required: true, Buffer: true, Domain: NonNegative},
-		}, []AttrSpec{{Name: "eps", Kind: AttrFloat}}),
+		}, []AttrSpec{{Name: "eps", Kind: AttrFloat}, {Name: "padding", Kind: AttrInt}}),
 		{Op: OpAdd, MinInputs: 2, MaxInputs: -1, infer: inferAdd},
 		{Op: OpConcat, MinInputs: 1, MaxInputs: -1, Attrs: []AttrSpec{{Name: "axis", Kind: AttrInt}}, infer: inferConcat},
 		unary(OpUpsample, inferUpsample, nil, []AttrSpec{
@@ -159,6 +159,8 @@ func init() {
 			{Name: "adj_col", DType: I32, Required: true, Buffer: true},
 			{Name: "adj_val", DType: F32, Required: true, Buffer: true},
 		}, nil), macsGraphConv),
+		{Op: OpDFL, Tensors: []TensorSpec{{Name: "weight", DType: F32, Required: true}}, MinInputs: 1, MaxInputs: 1,
+			infer: inferDFL, macs: macsDFL},
 		encoder(OpDirect, []AttrSpec{{Name: "steps", Kind: AttrInt}}),
 		encoder(OpRate, []AttrSpec{{Name: "steps", Kind: AttrInt, Required: true}}),
 		encoder(OpPoisson, []AttrSpec{{Name: "steps", Kind: AttrInt, Required: true}, {Name: "gain", Kind: AttrFloat}}),

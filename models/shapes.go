@@ -377,7 +377,50 @@ func inferBatchNorm(c *nodeCheck) Shape {
 	if !ok {
 		return nil
 	}
-	return slices.Clone(in)
+	pad, ok := c.intAttr("padding", 0, 0)
+	if !ok {
+		return nil
+	}
+	if pad == 0 {
+		return slices.Clone(in)
+	}
+	// BNAndPad (SpikeYOLO RepConv): the input is zero-padded on both sides of H and
+	// W before normalising, so the border holds each channel's value at zero input.
+	if len(in) != 3 {
+		c.errf("attribute padding = %d needs a [C,H,W] input, have %v", pad, in)
+		return nil
+	}
+	return Shape{in[0], in[1] + 2*pad, in[2] + 2*pad}
+}
+
+// inferDFL: the distribution-focal-loss integral of YOLOv8's box head. Input
+// [4·bins, anchors]; each of the 4 box sides is a softmax over bins, and the output
+// [4, anchors] is its expectation under the fixed weight [1, bins, 1, 1]
+// (weight[i] = i in the authors' model).
+func inferDFL(c *nodeCheck) Shape {
+	in := c.input()
+	if len(in) != 2 {
+		c.errf("input %v, want [4·bins, anchors]", in)
+		return nil
+	}
+	w := c.n.Tensors["weight"]
+	if w == nil {
+		return nil
+	}
+	if len(w.Shape) != 4 || w.Shape[0] != 1 || w.Shape[2] != 1 || w.Shape[3] != 1 || w.Shape[1] < 1 {
+		c.errf("tensor weight has shape %v, want [1, bins, 1, 1]", w.Shape)
+		return nil
+	}
+	if in[0] != 4*w.Shape[1] {
+		c.errf("input has %d channels, want 4 × bins = %d", in[0], 4*w.Shape[1])
+		return nil
+	}
+	return Shape{4, in[1]}
+}
+
+// macsDFL: one multiply-accumulate per bin per side and anchor.
+func macsDFL(n *Node, in []Shape, out Shape) int64 {
+	return out.Numel() * int64(n.Tensors["weight"].Shape[1])
 }
 
 func inferAdd(c *nodeCheck) Shape {

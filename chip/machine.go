@@ -52,6 +52,9 @@ type Machine struct {
 	// one accumulate per spike, which the timing model still charges.
 	pending [][]int32
 	touched [][]int32
+	// rec holds the CubaLIF currents and the recurrent spikes held for the
+	// next step (kernel_cubalif.go).
+	rec recMachine
 
 	cur        Counts
 	inputNZ    uint64
@@ -152,7 +155,7 @@ func (x *Exec) NewMachine() (*Machine, error) {
 		m.pending[ci] = make([]int32, len(xc.axons))
 		m.touched[ci] = make([]int32, 0, len(xc.axons))
 		m.tot[ci] = make([]int32, xc.n)
-		if xc.kind == compiler.LayerLIF {
+		if xc.kind == compiler.LayerLIF || xc.kind == compiler.LayerCuba {
 			m.v[ci] = make([]int64, xc.n)
 		}
 		d := max(xc.d, 1)
@@ -160,6 +163,7 @@ func (x *Exec) NewMachine() (*Machine, error) {
 		m.em[ci].sub = make([]int32, 0, xc.n*d)
 		m.em[ci].ifSub = xc.neuron == "if"
 	}
+	m.rec.init(x)
 	m.layerSpk = make([]uint64, len(x.Prog.Layers))
 	m.layerSyn = make([]uint64, len(x.Prog.Layers))
 	m.phaseSum = make([]sim.Time, len(x.Prog.Schedule)+1)
@@ -233,6 +237,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 			clear(m.acc[ci])
 		}
 	}
+	m.rec.reset()
 	res.Steps = res.Steps[:0]
 	start := x.nocFreq.ThisOrNextTick(m.eng.Now())
 	t := start
@@ -340,6 +345,7 @@ func (m *Machine) beginStep() {
 			acc[i] = int64(l.Bias[xc.c0+i%xc.nch])
 		}
 	}
+	m.applyRecurrent()
 }
 
 // closePhase ends schedule position k (0: input) that started at t0 and whose
@@ -419,6 +425,8 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	switch xc.kind {
 	case compiler.LayerReadout:
 		// the readout only accumulates; reading it is one update per neuron
+	case compiler.LayerCuba:
+		m.integrateCuba(ci, xc, l)
 	case compiler.LayerLIF:
 		v := m.v[ci]
 		for i := range acc {
@@ -634,12 +642,16 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		if d.Core != dst {
 			continue
 		}
-		pend := m.pending[dst]
 		a := d.Axon
-		if pend[a] == 0 {
-			m.touched[dst] = append(m.touched[dst], a)
+		if r := x.recAxon[dst]; r != nil && r[a] {
+			m.holdRecurrent(dst, a)
+		} else {
+			pend := m.pending[dst]
+			if pend[a] == 0 {
+				m.touched[dst] = append(m.touched[dst], a)
+			}
+			pend[a]++
 		}
-		pend[a]++
 		n := uint64(xc.nsyn[a])
 		m.cur.SynOps += n
 		m.layerSyn[xc.layer] += n

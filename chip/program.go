@@ -79,6 +79,9 @@ type Exec struct {
 	layerSize []int
 	// kern holds each layer's projections in kernel form (kernel.go).
 	kern [][]kproj
+	// recAxon[c][a] marks axon a of core c as fed by a recurrent projection
+	// (nil for cores without one; kernel_cubalif.go).
+	recAxon [][]bool
 }
 
 // execCore is one placed core of the program, in the form the chip runs it.
@@ -221,6 +224,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		}
 		x.cores[ci] = xc
 	}
+	x.markRecurrent()
 	return x, nil
 }
 

@@ -102,6 +102,15 @@ func (p *Program) check(level int) error {
 				return fmt.Errorf("layer %d (%s): D = %d", i, l.Name, l.D)
 			}
 		case LayerReadout:
+		case LayerCuba:
+			if l.D != 1 {
+				return fmt.Errorf("layer %d (%s): a CubaLIF layer has D = 1, not %d", i, l.Name, l.D)
+			}
+			if level > checkLowered {
+				if err := checkCuba(l); err != nil {
+					return fmt.Errorf("layer %d (%s): %v", i, l.Name, err)
+				}
+			}
 		case LayerLIF:
 			if l.D != 1 {
 				return fmt.Errorf("layer %d (%s): a LIF layer has D = 1, not %d", i, l.Name, l.D)
@@ -140,7 +149,7 @@ func (p *Program) check(level int) error {
 		}
 		for j := range l.Inputs {
 			pr := &l.Inputs[j]
-			if pr.Source < -1 || pr.Source >= i {
+			if pr.Source < -1 || pr.Source >= len(p.Layers) || (pr.Source >= i && !pr.Recurrent) {
 				return fmt.Errorf("layer %d (%s): input %d from %d breaks topological order", i, l.Name, j, pr.Source)
 			}
 			if pr.Source >= 0 && p.Layers[pr.Source].Kind == LayerReadout {
@@ -204,7 +213,7 @@ func (p *Program) check(level int) error {
 		for _, a := range c.Axons {
 			lim := nin
 			if a.Source >= 0 {
-				if int(a.Source) >= c.Layer {
+				if int(a.Source) >= len(p.Layers) || (int(a.Source) >= c.Layer && !p.Layers[c.Layer].recurrentFrom(int(a.Source))) {
 					return fmt.Errorf("core %d: axon from layer %d not before layer %d", i, a.Source, c.Layer)
 				}
 				lim = p.Layers[a.Source].Size()

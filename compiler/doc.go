@@ -43,10 +43,23 @@
 // takes binary input spikes drawn by EncodePoisson; the readout sums over the
 // steps.
 //
-// Not lowerable (an error naming the node): recurrent edges, CubaLIF, I-LIF
-// (MultiSpike with decay), MaxPool2d, attention, Concat, Upsample, Rate and
-// Events encoders, LIF nodes whose neurons differ in their parameters, and
-// more than one Input or Output.
+// A CubaLIF node becomes a cuba layer (cubalif.go): binary spikes, a synaptic
+// current and a membrane kept across steps, stepped with neuron.CubaLIF's
+// coefficients (dt, integration and reset from the graph's Meta lif_dt,
+// lif_integration, lif_reset) quantised to 16 fractional bits, the state
+// kept with up to 12 fractional bits below the layer's accumulator unit
+// (CubaParams); parameters may differ per channel (per neuron of a [N]
+// layer). A recurrent edge into a neuron node adds its source expression
+// as Recurrent projections, which read the source's spikes of the previous
+// step; the chip holds such spikes at the destination until the next step
+// begins. The Events encoder takes Steps frames of event counts (value
+// events, scale 1) binned by the host.
+//
+// Not lowerable (an error naming the node): recurrent edges into anything but
+// a neuron node, a layer fed by one source both directly and recurrently,
+// I-LIF (MultiSpike with decay), MaxPool2d, attention, Concat, Upsample, the
+// Rate encoder, LIF nodes whose neurons differ in their parameters, CubaLIF
+// nodes without leak, and more than one Input or Output.
 //
 // # Integer semantics
 //

@@ -135,7 +135,7 @@ func (s *State) localCheck(n *models.Node) bool {
 	id := n.ID
 	switch n.Op {
 	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd, models.OpBatchNorm,
-		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents:
+		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF:
 	case models.OpRate:
 		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer), Poisson and Events", n.Op)
 		return false
@@ -185,11 +185,6 @@ func lowerPass(s *State) error {
 	p := &Program{Format: NSPFormat, Version: NSPVersion, Output: Output{Layer: -1}}
 	s.prog = p
 	vals := map[string]*value{}
-	for _, e := range g.Edges() {
-		if e.Recurrent {
-			s.errorf(e.To, "recurrent edge from %s: the compiler maps feed-forward networks only (T=1 barrier schedule)", e.From)
-		}
-	}
 	inputs := 0
 	for _, n := range order {
 		var in []*value
@@ -221,6 +216,7 @@ func lowerPass(s *State) error {
 		v.shape = shape
 		vals[n.ID] = v
 	}
+	s.lowerRecurrent(vals)
 	if inputs == 0 {
 		s.errorf("", "the graph has no Input")
 	}
@@ -310,6 +306,8 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		li := s.addLayer(id, LayerLIF, shape, 1, e.affine(a, b))
 		s.prog.Layers[li].lif = &lifReal{la: lr.la, vth: lr.vth, vreset: lr.vreset, subtract: lr.subtract}
 		return &value{spike: true, layer: li, scale: 1, vmax: 1}
+	case models.OpCubaLIF:
+		return s.lowerCuba(n, needExpr(), shape)
 	case models.OpConv2d:
 		src := needSpike()
 		if src == nil {
@@ -594,7 +592,7 @@ func (s *State) addLayer(name, kind string, shape models.Shape, d int, e *value)
 	}
 	for _, t := range e.terms {
 		nt := *t
-		if t.Source >= 0 && p.Layers[t.Source].Step+1 > l.Step {
+		if t.Source >= 0 && !t.Recurrent && p.Layers[t.Source].Step+1 > l.Step {
 			l.Step = p.Layers[t.Source].Step + 1
 		}
 		if nt.Kind == ProjConv {

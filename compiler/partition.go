@@ -62,6 +62,12 @@ func neuronFor(l *Layer, c capacity) string {
 	if l.Kind == LayerReadout {
 		return "readout"
 	}
+	if l.Kind == LayerCuba {
+		if slices.Contains(c.models, "cubalif") {
+			return "cubalif"
+		}
+		return ""
+	}
 	if l.Kind == LayerLIF {
 		if slices.Contains(c.models, "lif") {
 			return "lif"
@@ -566,6 +572,9 @@ func (s *State) explainNoFit(l *Layer, caps []capacity) {
 		as := "multispike or if"
 		if l.Kind == LayerLIF {
 			as = "lif"
+		}
+		if l.Kind == LayerCuba {
+			as = "cubalif"
 		}
 		s.errorf(l.Name, "neuron model %s (as %s) is not implemented by any core kind on the chip (%s)", l.Kind, as, strings.Join(kinds, "; "))
 	}

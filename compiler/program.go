@@ -78,6 +78,7 @@ const (
 	LayerPool    = "pool"    // sum pooling as a population with θ = 1 (exact counts)
 	LayerReadout = "readout" // accumulates only; its membrane is the class score
 	LayerLIF     = "lif"     // leaky integrate-and-fire: binary spikes, membrane kept across steps
+	// LayerCuba (cubalif.go) is a current-based LIF: binary spikes, current and membrane kept.
 )
 
 // LIFParams are the integer parameters of a LIF layer (Kind "lif"). Per step, with
@@ -136,13 +137,16 @@ type Layer struct {
 	// exact below 2^24).
 	AccBound int64 `json:"acc_bound"`
 	// LIF holds the membrane dynamics of a "lif" layer (nil otherwise).
-	LIF    *LIFParams   `json:"lif,omitempty"`
+	LIF *LIFParams `json:"lif,omitempty"`
+	// Cuba holds the dynamics of a "cuba" layer (nil otherwise; cubalif.go).
+	Cuba   *CubaParams  `json:"cuba,omitempty"`
 	Inputs []Projection `json:"inputs"`
 	Cores  []int        `json:"cores"`
 	Quant  QuantStats   `json:"quant"`
 
 	biasReal []float64 // float bias until quantize
 	lif      *lifReal  // float LIF parameters until quantize
+	cuba     *cubaReal // float CubaLIF coefficients until quantize
 }
 
 type lifReal struct {
@@ -167,16 +171,19 @@ const (
 // dense: the source is read flat (row-major, as Flatten does); output neuron o sums
 // Weights[o][i]·x[i]; Weights has shape [Out, In].
 type Projection struct {
-	Source  int     `json:"source"`
-	Kind    string  `json:"kind"`
-	InShape []int   `json:"in_shape"`
-	Cout    int     `json:"cout"`
-	KH      int     `json:"kh,omitempty"`
-	KW      int     `json:"kw,omitempty"`
-	Stride  int     `json:"stride,omitempty"`
-	Pad     int     `json:"pad,omitempty"`
-	Groups  int     `json:"groups,omitempty"`
-	Weights []int32 `json:"-"`
+	Source  int    `json:"source"`
+	Kind    string `json:"kind"`
+	InShape []int  `json:"in_shape"`
+	Cout    int    `json:"cout"`
+	KH      int    `json:"kh,omitempty"`
+	KW      int    `json:"kw,omitempty"`
+	Stride  int    `json:"stride,omitempty"`
+	Pad     int    `json:"pad,omitempty"`
+	Groups  int    `json:"groups,omitempty"`
+	// Recurrent projections read the source's spikes of the previous time
+	// step (cubalif.go); the source may be the layer itself or a later one.
+	Recurrent bool    `json:"recurrent,omitempty"`
+	Weights   []int32 `json:"-"`
 	// real holds the float weights (already multiplied by the source scale) until
 	// quantize replaces them; not written to the file.
 	real []float64

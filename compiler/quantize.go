@@ -119,6 +119,9 @@ func quantizePass(s *State) error {
 		if l.lif != nil {
 			s.quantizeLIF(l)
 		}
+		if l.cuba != nil {
+			s.quantizeCuba(l)
+		}
 	}
 	return nil
 }

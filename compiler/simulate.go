@@ -71,7 +71,8 @@ type Simulator struct {
 	counts [][]int32 // this step's counts
 	total  [][]int32 // counts summed over steps
 	acc    [][]int64
-	v      [][]int64 // LIF membranes
+	v      [][]int64 // LIF and CubaLIF membranes
+	rec    recState  // CubaLIF currents, previous-step counts (cubalif_sim.go)
 	scores []int64
 	// wt[layer][projection]: conv weights transposed to [ci_local][ky][kx][co_local]
 	// and dense weights to [input][output], for the input-stationary loops.
@@ -96,13 +97,14 @@ func NewSimulator(p *Program) (*Simulator, error) {
 		} else {
 			s.counts, s.total = append(s.counts, make([]int32, n)), append(s.total, make([]int32, n))
 		}
-		if l.Kind == LayerLIF {
+		if l.Kind == LayerLIF || l.Kind == LayerCuba {
 			s.v = append(s.v, make([]int64, n))
 		} else {
 			s.v = append(s.v, nil)
 		}
 	}
 	s.scores = make([]int64, p.Layers[p.Output.Layer].Size())
+	s.rec.init(p)
 	s.wt = make([][][]int32, len(p.Layers))
 	for li := range p.Layers {
 		s.wt[li] = make([][]int32, len(p.Layers[li].Inputs))
@@ -171,6 +173,7 @@ func (s *Simulator) run(frame func(t int) []uint8) (Result, error) {
 			clear(s.v[li])
 		}
 	}
+	s.rec.reset()
 	o := p.Output.Layer
 	clear(s.scores)
 	for t := 0; t < max(p.Steps, 1); t++ {
@@ -182,6 +185,7 @@ func (s *Simulator) run(frame func(t int) []uint8) (Result, error) {
 			s.in[i] = int32(v)
 		}
 		s.step()
+		s.rec.endStep(s.counts)
 		if p.Output.Mode == "count" {
 			for i, v := range s.counts[o] {
 				s.scores[i] += int64(v)
@@ -224,6 +228,9 @@ func (s *Simulator) step() {
 			if pr.Source >= 0 {
 				x = s.counts[pr.Source]
 			}
+			if pr.Recurrent {
+				x = s.rec.prev[pr.Source]
+			}
 			if pr.Kind == ProjDense {
 				dense(acc, s.wt[li][j], x)
 			} else {
@@ -233,6 +240,8 @@ func (s *Simulator) step() {
 		out, tot := s.counts[li], s.total[li]
 		switch l.Kind {
 		case LayerReadout:
+		case LayerCuba:
+			s.rec.integrate(li, l, s.v[li], acc, out, tot)
 		case LayerLIF:
 			v := s.v[li]
 			for c := 0; c < sh[0]; c++ {

@@ -24,6 +24,9 @@ func init() { subcommands = append(subcommands, newCompileCmd) }
 func newCompileCmd() *cobra.Command {
 	var (
 		chip, out, dumpAfter, dumpFormat, dumpDir, heatmap string
+		encoding                                           string
+		steps, timeBins                                    int
+		binUS                                              int64
 		seed                                               uint64
 		verify, asJSON                                     bool
 		activity, dt                                       float64
@@ -48,6 +51,31 @@ it, and exits non-zero.`,
 			spec, err := arch.Load(chip)
 			if err != nil {
 				return err
+			}
+			switch encoding {
+			case "":
+				if steps != 0 || timeBins != 0 || binUS != 0 {
+					return fmt.Errorf("--steps, --time-bins and --bin-us need --encoding")
+				}
+			case "events":
+				if timeBins > 0 && steps > 0 && timeBins != steps {
+					return fmt.Errorf("--time-bins %d and --steps %d: the frames are the steps", timeBins, steps)
+				}
+				if timeBins > 0 {
+					steps = timeBins
+				}
+				if err := setEventsEncoding(g, steps, binUS, timeBins); err != nil {
+					return err
+				}
+			case "direct", "poisson":
+				if timeBins != 0 || binUS != 0 {
+					return fmt.Errorf("--time-bins and --bin-us apply to --encoding events")
+				}
+				if err := setEncoding(g, encoding, steps, 0); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("--encoding %q: want direct, poisson or events", encoding)
 			}
 			opts := compiler.Options{Seed: seed, Verify: verify, DumpAfter: dumpAfter, DumpFormat: dumpFormat, DumpDir: dumpDir, Activity: activity}
 			p, err := compiler.Compile(g, spec, opts)
@@ -89,6 +117,10 @@ it, and exits non-zero.`,
 	f.StringVar(&heatmap, "heatmap", "", "write the estimated link-load heatmap to this PNG")
 	f.Float64Var(&activity, "activity", 1, "expected binary spikes per neuron per inference, for the traffic estimates")
 	f.BoolVar(&asJSON, "json", false, "print the mapping report as JSON")
+	f.StringVar(&encoding, "encoding", "", "input encoding: direct (8-bit pixels), poisson or events (binned event or spike frames, one per step; e.g. the braille networks' 0/1 input); default: the model's own")
+	f.IntVar(&steps, "steps", 0, "time steps T with --encoding (default: the model's own; events: 300)")
+	f.IntVar(&timeBins, "time-bins", 0, "--encoding events: frames per recording as equal windows (Tonic's n_time_bins); the steps")
+	f.Int64Var(&binUS, "bin-us", 0, "--encoding events: µs per frame (default 1000 when run)")
 	return cmd
 }
 

@@ -91,6 +91,12 @@
 // reaches another router at least one cycle later, so the order in which
 // routers evaluate within a cycle never changes a result.
 //
+// On a mesh whose packets have all been one flit long (spike traffic), a
+// router evaluates with a specialised copy of the cycle (single.go) that
+// keeps the same state and makes the same moves, wakes and statistics
+// (tested against the general evaluation); the first longer packet switches
+// the network to the general evaluation for good.
+//
 // # Packet model
 //
 // With arch NoC.Model = "packet" the network does not move flits. Inject

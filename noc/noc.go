@@ -162,6 +162,9 @@ type Network struct {
 	busy          bool
 	inFlight      int
 	overflowCheck bool
+	// single: a mesh on which every packet so far was one flit long; routers
+	// evaluate with evalSingle (single.go) until a longer packet is injected.
+	single bool
 
 	// Packet model (spec Model "packet"); see packet.go.
 	packet    bool
@@ -239,6 +242,7 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	if n.torus {
 		n.vcs = 2
 	}
+	n.single = n.vcs == 1
 	// Wake requests reach at most link+pipe cycles ahead; the dedup ring
 	// must be longer than that.
 	ring := 1 << bits.Len64(n.link+n.pipe+1)
@@ -290,6 +294,10 @@ func (n *Network) Handle(e sim.Event) {
 	if n.reverseEval { // tests: the opposite order must give the same result
 		for k := len(sl.routers) - 1; k >= 0; k-- {
 			sl.routers[k].eval(c)
+		}
+	} else if n.single {
+		for k := 0; k < len(sl.routers); k++ {
+			sl.routers[k].evalSingle(c)
 		}
 	} else {
 		for k := 0; k < len(sl.routers); k++ {
@@ -378,6 +386,9 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	}
 	if p.Flits <= 0 {
 		p.Flits = n.spikeFlits
+	}
+	if p.Flits != 1 {
+		n.single = false
 	}
 	if len(p.Dests) == 1 {
 		p.Dst = p.Dests[0]

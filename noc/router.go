@@ -120,6 +120,7 @@ type outPort struct {
 type router struct {
 	n        *Network
 	tile     Tile
+	id       int // index of the router (and its tile)
 	in       [numPorts * maxVC]inVC // index vc·numPorts + port
 	out      [numPorts]outPort
 	active   uint16 // input VCs holding flits
@@ -139,6 +140,7 @@ type router struct {
 // shared by all routers, so one router's state lies close together.
 func (r *router) init(n *Network, id int, wakeAt []uint64, flits []flitEntry, credits []uint64) {
 	r.n = n
+	r.id = id
 	r.tile = Tile{X: id % n.w, Y: id / n.w}
 	r.wakeAt = wakeAt
 	r.wakeMask = n.wakeMask

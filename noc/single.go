@@ -1,0 +1,196 @@
+package noc
+
+import (
+	"math/bits"
+
+	"github.com/neurosim/neurosim/sim"
+)
+
+// The single-flit evaluation. On a mesh (one virtual channel) whose packets
+// have all been one flit long, a router cycle does exactly what eval does
+// with most of its generality gone: a flit is head and tail at once, so no
+// output VC is ever locked, a branch has sent either nothing or the packet,
+// and a multicast branch needs one credit like any other. All requesters of
+// an output then share the output's credit count: either none of them is
+// eligible or the first in round-robin order wins. evalSingle keeps every
+// piece of router state as eval does (so a network can fall back to eval at
+// any cycle, which it does for good when a longer packet is injected) and
+// makes the same wakes, statistics, hooks and deliveries in the same order;
+// TestSingleFlitMatchesGeneral compares the two on random traffic.
+
+// evalSingle is eval for a network in single-flit mode.
+func (r *router) evalSingle(c uint64) {
+	n := r.n
+	// Credits that have arrived by now become usable (mesh: VC 0 only).
+	for m := r.credQ; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros16(m)
+		o := &r.out[j/maxVC]
+		q := &o.cq[0]
+		for q.n > 0 && q.t[q.head] <= c {
+			o.credits[0]++
+			q.head++
+			if q.head == len(q.t) {
+				q.head = 0
+			}
+			q.n--
+		}
+		if q.n == 0 {
+			r.credQ &^= 1 << j
+		}
+	}
+
+	// Phase 1: requests. A routed head is ready; its unsent branches request.
+	var reqs [numPorts]uint16
+	var outs uint8
+	for m := r.active; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros16(m)
+		v := &r.in[i]
+		if !v.routed {
+			e := &v.buf[v.head]
+			if e.ready > c {
+				continue
+			}
+			p := e.pkt
+			if len(p.Dests) == 0 {
+				// unicast: route inline (mesh: VC 0)
+				var o Port
+				if n.rt != nil {
+					o = n.rt[r.id*len(n.routers)+p.Dst.Y*n.w+p.Dst.X]
+				} else {
+					o = n.computePort(r.tile, p.Dst)
+				}
+				v.cur, v.popped, v.routed, v.copied = p, 0, true, false
+				v.br[0] = branch{pkt: p, out: o}
+				v.brOf[o] = 0
+				v.nb = 1
+				reqs[o] |= 1 << i
+				outs |= 1 << o
+				continue
+			}
+			r.route(i, v)
+		}
+		for b := 0; b < v.nb; b++ {
+			if br := &v.br[b]; br.sent == 0 {
+				reqs[br.out] |= 1 << i
+				outs |= 1 << br.out
+			}
+		}
+	}
+
+	// Phase 2: one winner per output, the first requester after the last
+	// winner in round-robin order, if the output has a credit.
+	var deliver *Packet
+	var moved uint16
+	for ; outs != 0; outs &= outs - 1 {
+		p := Port(bits.TrailingZeros8(outs))
+		req := reqs[p]
+		o := &r.out[p]
+		if p != Local && o.credits[0] < 1 {
+			// no requester is eligible (each would do the same)
+			if q := &o.cq[0]; q.n > 0 {
+				r.wake(q.t[q.head])
+			} else {
+				o.starved[0] = true
+			}
+			continue
+		}
+		win := bits.TrailingZeros16(req)
+		if after := req >> uint(o.rr+1) << uint(o.rr+1); after != 0 {
+			win = bits.TrailingZeros16(after)
+		}
+		if req&(req-1) != 0 {
+			r.wake(c + 1) // an eligible loser retries next cycle
+		}
+		moved |= 1 << win
+		// move the packet (head and tail) of input win through p
+		v := &r.in[win]
+		br := &v.br[v.brOf[p]]
+		stall := c - v.buf[v.head].ready
+		o.stalls += stall
+		n.stats.stalls += stall
+		o.rr = win
+		pkt := br.pkt
+		br.pkt = nil
+		br.sent = 1
+		o.flits++
+		if p == Local {
+			n.stats.flitsDelivered++
+			deliver = pkt
+			continue
+		}
+		o.credits[0]--
+		pkt.Hops++
+		if p <= West {
+			n.stats.hopsX++
+		} else {
+			n.stats.hopsY++
+		}
+		d := o.down
+		ready := c + n.link + n.pipe
+		j := o.downIn
+		d.in[j].push(flitEntry{pkt: pkt, ready: ready})
+		d.active |= 1 << j
+		d.flits++
+		d.wake(ready)
+		if n.NumHooks() > 0 {
+			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt,
+				Detail: FlitHop{From: r.tile, Out: p}})
+		}
+	}
+
+	// Pop the packets every branch has forwarded, return their credits and
+	// retire them.
+	for m := moved; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros16(m)
+		v := &r.in[i]
+		done := true
+		for b := 0; b < v.nb; b++ {
+			if v.br[b].sent == 0 {
+				done = false
+				break
+			}
+		}
+		if !done {
+			continue
+		}
+		v.pop()
+		r.flits--
+		if port := Port(i); port != Local {
+			up := r.out[port].down // the link is bidirectional: out[port] leads to the sender
+			op := opposite(port)
+			uo := &up.out[op]
+			uo.cq[0].push(c + n.link)
+			up.credQ |= 1 << (int(op) * maxVC)
+			if uo.starved[0] {
+				uo.starved[0] = false
+				up.wake(c + n.link)
+			}
+		}
+		if v.copied {
+			n.free(v.cur)
+			n.inFlight--
+		}
+		for b := 0; b < v.nb; b++ {
+			v.brOf[v.br[b].out] = -1
+			v.br[b] = branch{}
+		}
+		v.nb = 0
+		v.routed, v.copied, v.popped, v.cur = false, false, 0, nil
+		if v.n > 0 {
+			r.wake(max(c+1, v.buf[v.head].ready))
+		} else {
+			r.active &^= 1 << i
+		}
+	}
+
+	if deliver != nil {
+		r.deliver(c, deliver)
+	}
+	r.feed(c)
+	if r.refused && (n.srcCap == 0 || r.src.len() < n.srcCap) {
+		r.refused = false
+		if w, ok := r.ep.(InjectWaker); ok {
+			w.InjectReady(r.tile)
+		}
+	}
+}

@@ -120,7 +120,7 @@ type outPort struct {
 type router struct {
 	n        *Network
 	tile     Tile
-	id       int // index of the router (and its tile)
+	id       int                    // index of the router (and its tile)
 	in       [numPorts * maxVC]inVC // index vc·numPorts + port
 	out      [numPorts]outPort
 	active   uint16 // input VCs holding flits

@@ -27,6 +27,7 @@ func benchStep(b *testing.B, arch string, batch int) {
 	defer c.pool.close()
 	ps := net.Params()
 	opt := newOptimizer(OptimConfig{Kind: OptAdam, LR: 2e-3, Beta1: .9, Beta2: .999, Eps: 1e-8}, ps)
+	opt.pool = c.pool
 	grad := make([]float32, batch*10)
 	step := func() {
 		net.zeroGrad()

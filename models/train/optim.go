@@ -98,7 +98,21 @@ type optimizer struct {
 	cfg  OptimConfig
 	step int         // number of updates applied (Adam bias correction)
 	m, v [][]float32 // Adam moments, or SGD velocity in m
+
+	// pool, when set, spreads update over its workers in blocks of
+	// optBlock values. Every value is updated by the same arithmetic
+	// whichever worker runs its block, so the result does not depend on it.
+	pool   *pool
+	blocks []optRange
+	ps     []*Param
+	lr     float64
+	blkFn  func(w, i int)
 }
+
+// optBlock is the number of parameter values one parallel update task covers.
+const optBlock = 2048
+
+type optRange struct{ k, lo, hi int }
 
 func newOptimizer(cfg OptimConfig, ps []*Param) *optimizer {
 	o := &optimizer{cfg: cfg}
@@ -108,61 +122,86 @@ func newOptimizer(cfg OptimConfig, ps []*Param) *optimizer {
 			o.v = append(o.v, make([]float32, len(p.W)))
 		}
 	}
+	o.blkFn = o.block
 	return o
 }
 
 // update applies one step with learning rate lr to every parameter.
 func (o *optimizer) update(ps []*Param, lr float64) {
 	o.step++
-	c := &o.cfg
-	for k, p := range ps {
-		wd := 0.0
-		if p.Decay {
-			wd = c.WeightDecay
+	if o.pool == nil || o.pool.workers == 1 {
+		for k, p := range ps {
+			o.updateRange(k, p, lr, 0, len(p.W))
 		}
-		m := o.m[k]
-		switch c.Kind {
-		case OptAdam:
-			v := o.v[k]
-			b1, b2 := c.Beta1, c.Beta2
-			bc1 := 1 - math.Pow(b1, float64(o.step))
-			bc2 := 1 - math.Pow(b2, float64(o.step))
-			stepSize := lr / bc1
-			sq := math.Sqrt(bc2)
-			for i, g := range p.G {
-				gd := float64(g)
-				w := float64(p.W[i])
-				if wd != 0 {
-					if c.Decoupled {
-						w -= lr * wd * w
-					} else {
-						gd += wd * w
-					}
-				}
-				mi := b1*float64(m[i]) + (1-b1)*gd
-				vi := b2*float64(v[i]) + (1-b2)*gd*gd
-				m[i], v[i] = float32(mi), float32(vi)
-				w -= stepSize * mi / (math.Sqrt(vi)/sq + c.Eps)
-				p.W[i] = float32(w)
+		return
+	}
+	if len(o.blocks) == 0 || len(o.ps) != len(ps) || o.ps[0] != ps[0] {
+		o.blocks = o.blocks[:0]
+		for k, p := range ps {
+			for lo := 0; lo < len(p.W); lo += optBlock {
+				o.blocks = append(o.blocks, optRange{k, lo, min(lo+optBlock, len(p.W))})
 			}
-		case OptSGD:
-			for i, g := range p.G {
-				gd := float64(g)
-				w := float64(p.W[i])
-				if wd != 0 {
-					if c.Decoupled {
-						w -= lr * wd * w
-					} else {
-						gd += wd * w
-					}
+		}
+	}
+	o.ps, o.lr = ps, lr
+	o.pool.run(len(o.blocks), o.blkFn)
+}
+
+func (o *optimizer) block(_, i int) {
+	b := o.blocks[i]
+	o.updateRange(b.k, o.ps[b.k], o.lr, b.lo, b.hi)
+}
+
+// updateRange updates values [lo, hi) of parameter k.
+func (o *optimizer) updateRange(k int, p *Param, lr float64, lo, hi int) {
+	c := &o.cfg
+	wd := 0.0
+	if p.Decay {
+		wd = c.WeightDecay
+	}
+	m := o.m[k][lo:hi]
+	W := p.W[lo:hi]
+	switch c.Kind {
+	case OptAdam:
+		v := o.v[k][lo:hi]
+		b1, b2 := c.Beta1, c.Beta2
+		bc1 := 1 - math.Pow(b1, float64(o.step))
+		bc2 := 1 - math.Pow(b2, float64(o.step))
+		stepSize := lr / bc1
+		sq := math.Sqrt(bc2)
+		for i, g := range p.G[lo:hi] {
+			gd := float64(g)
+			w := float64(W[i])
+			if wd != 0 {
+				if c.Decoupled {
+					w -= lr * wd * w
+				} else {
+					gd += wd * w
 				}
-				if c.Momentum != 0 {
-					mi := c.Momentum*float64(m[i]) + gd
-					m[i] = float32(mi)
-					gd = mi
-				}
-				p.W[i] = float32(w - lr*gd)
 			}
+			mi := b1*float64(m[i]) + (1-b1)*gd
+			vi := b2*float64(v[i]) + (1-b2)*gd*gd
+			m[i], v[i] = float32(mi), float32(vi)
+			w -= stepSize * mi / (math.Sqrt(vi)/sq + c.Eps)
+			W[i] = float32(w)
+		}
+	case OptSGD:
+		for i, g := range p.G[lo:hi] {
+			gd := float64(g)
+			w := float64(W[i])
+			if wd != 0 {
+				if c.Decoupled {
+					w -= lr * wd * w
+				} else {
+					gd += wd * w
+				}
+			}
+			if c.Momentum != 0 {
+				mi := c.Momentum*float64(m[i]) + gd
+				m[i] = float32(mi)
+				gd = mi
+			}
+			W[i] = float32(w - lr*gd)
 		}
 	}
 }

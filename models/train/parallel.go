@@ -24,21 +24,71 @@ func chunkRange(c, n int) (lo, hi int) {
 
 // task is the work item a pool runs: f(worker, i) for i in [0, n).
 type task struct {
-	f    func(worker, i int)
-	n    int
-	next atomic.Int64
-	wg   sync.WaitGroup
+	f       func(worker, i int)
+	n       int
+	next    atomic.Int64
+	pending atomic.Int32 // helpers that have not finished this task
 }
 
 // pool is a fixed set of worker goroutines. run hands out task indices
 // dynamically (for load balance); callers make each index write to its own
 // output slots, so which worker ran which index never changes a result.
+//
+// A training step calls run a few dozen times, for a millisecond or less
+// each, so the hand-over is by spinning on atomics, not by parking: an idle
+// helper polls the task generation for up to spinLimit polls before it
+// sleeps on its wake channel, and run polls the helpers' completion count
+// the same way before it sleeps on done. (Parking and waking a goroutine
+// costs tens of microseconds per run; the spin is bounded so that an idle
+// pool costs no CPU.)
 type pool struct {
 	workers int
-	jobs    chan *task
-	t       task
 	mu      sync.Mutex
+	t       task
+	gen     atomic.Uint64 // bumped when t holds a new task (or on close)
+	quit    atomic.Bool
+	helpers []*sleeper
+	waiter  sleeper // run, waiting for the helpers
 }
+
+// sleeper is the parking handshake of one goroutine: it sets asleep before
+// blocking on wake; whoever clears asleep (by CAS) owes it one token.
+type sleeper struct {
+	asleep atomic.Bool
+	wake   chan struct{}
+}
+
+func newSleeper() *sleeper { return &sleeper{wake: make(chan struct{}, 1)} }
+
+// rouse wakes s if it is asleep.
+func (s *sleeper) rouse() {
+	if s.asleep.CompareAndSwap(true, false) {
+		s.wake <- struct{}{}
+	}
+}
+
+// await returns once ready() holds: polling, then asleep on s.wake.
+func (s *sleeper) await(ready func() bool) {
+	for i := 0; i < spinLimit; i++ {
+		if ready() {
+			return
+		}
+	}
+	for {
+		s.asleep.Store(true)
+		if ready() {
+			if !s.asleep.CompareAndSwap(true, false) {
+				<-s.wake // a rouse saw us asleep: take its token
+			}
+			return
+		}
+		<-s.wake
+	}
+}
+
+// spinLimit is the number of polls (an atomic load each, about a
+// nanosecond) before a waiting goroutine parks: tens of microseconds.
+const spinLimit = 1 << 15
 
 // newPool starts workers-1 goroutines (the caller of run is the last worker).
 // workers <= 0 means runtime.GOMAXPROCS(0).
@@ -46,17 +96,27 @@ func newPool(workers int) *pool {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p := &pool{workers: workers, jobs: make(chan *task)}
+	p := &pool{workers: workers, waiter: sleeper{wake: make(chan struct{}, 1)}}
 	for w := 1; w < workers; w++ {
-		go p.loop(w)
+		h := newSleeper()
+		p.helpers = append(p.helpers, h)
+		go p.loop(w, h)
 	}
 	return p
 }
 
-func (p *pool) loop(w int) {
-	for t := range p.jobs {
-		t.drain(w)
-		t.wg.Done()
+func (p *pool) loop(w int, h *sleeper) {
+	seen := uint64(0)
+	for {
+		h.await(func() bool { return p.gen.Load() != seen })
+		seen = p.gen.Load()
+		if p.quit.Load() {
+			return
+		}
+		p.t.drain(w)
+		if p.t.pending.Add(-1) == 0 {
+			p.waiter.rouse()
+		}
 	}
 }
 
@@ -87,20 +147,23 @@ func (p *pool) run(n int, f func(worker, i int)) {
 	t := &p.t
 	t.f, t.n = f, n
 	t.next.Store(0)
-	helpers := min(p.workers-1, n-1)
-	t.wg.Add(helpers)
-	for h := 0; h < helpers; h++ {
-		p.jobs <- t
+	t.pending.Store(int32(len(p.helpers)))
+	p.gen.Add(1)
+	for _, h := range p.helpers {
+		h.rouse()
 	}
 	t.drain(0)
-	t.wg.Wait()
+	p.waiter.await(func() bool { return t.pending.Load() == 0 })
 	t.f = nil
 }
 
 // close stops the worker goroutines.
 func (p *pool) close() {
-	if p.jobs != nil {
-		close(p.jobs)
-		p.jobs = nil
+	if p.quit.Swap(true) {
+		return
+	}
+	p.gen.Add(1)
+	for _, h := range p.helpers {
+		h.rouse()
 	}
 }

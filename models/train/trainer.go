@@ -224,6 +224,7 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 	total := batches * opt.Epochs
 	p := newPool(opt.Workers)
 	defer p.close()
+	op.pool = p
 	c := &pass{pool: p, train: true, noise: opt.Noise}
 	b := &batcher{opt: &opt, split: &ds.Train, in: in}
 	grad := make([]float32, opt.Batch*ds.Classes)

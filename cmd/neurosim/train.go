@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"time"
@@ -35,8 +36,21 @@ prints is that of the integer inference of the saved graph.
 Architectures: ` + fmt.Sprint(train.Archs()) + `.
 The same --seed gives the same model for any number of --workers.
 With --checkpoint a checkpoint is written after every epoch; --resume continues
-from it (the options must match, except --epochs).`,
+from it (the options must match, except --epochs).
+
+--learning selects the rule: bp (backpropagation, the default), df
+(Distance-Forward: block-local goodness losses, the label embedded in the
+input, inference by the best summed goodness; it prints the accounted
+training memory and the process's peak RSS), df-bp (the same blocks trained
+by backpropagation with a softmax head: DF's baseline) and prune (PRIME
+edge-popup: frozen random differential-pair weights, learned top-k masks;
+the .nsm holds the pruned weights, 0 for a pair in the high-resistance
+state). A DF network is saved only when it maps onto graph ops (--df-act
+multispike --df-goodness sum --df-norm none); otherwise the accuracy is the
+software one and nothing is saved.`,
 		Example: `  neurosim train --arch sfa-convnet --dataset mnist --epochs 15 --shift 2 --schedule cosine --out model.nsm
+  neurosim train --learning df --df-hidden 500,500,500 --df-collab none --epochs 8 --lr 1e-3 --schedule cosine --out df.nsm
+  neurosim train --learning prune --keep 0.5 --arch prime-mlp --hidden 1024 --encoding poisson --steps 8 --out prime.nsm
   neurosim train --arch lif-convnet --steps 4 --epochs 3 --out lif.nsm
   neurosim train --arch mlp --encoding poisson --steps 8 --noise-aware 0.2 --out noisy.nsm`,
 		Args: cobra.NoArgs,
@@ -58,18 +72,35 @@ from it (the options must match, except --epochs).`,
 			if err != nil {
 				return err
 			}
-			res.Graph.Meta["train_seconds"] = fmt.Sprintf("%.0f", time.Since(start).Seconds())
-			if err := models.Save(out, res.Graph); err != nil {
-				return err
+			saved := out
+			if res.Graph != nil {
+				res.Graph.Meta["train_seconds"] = fmt.Sprintf("%.0f", time.Since(start).Seconds())
+				if err := models.Save(out, res.Graph); err != nil {
+					return err
+				}
+			} else {
+				saved = "nothing"
+				fmt.Fprintf(stderr, "not saved: %v\n", res.ExportErr)
 			}
+			rss := peakRSSKiB()
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{
-					"model": out, "arch": res.Options.Arch, "dataset": ds.Name,
+				m := map[string]any{
+					"model": saved, "arch": res.Options.Arch, "learning": res.Options.Learning, "dataset": ds.Name,
 					"test_accuracy": res.TestAcc, "epochs": res.History,
-					"wall_seconds": time.Since(start).Seconds(),
-				})
+					"wall_seconds": time.Since(start).Seconds(), "peak_rss_kib": rss,
+				}
+				if res.Memory != (train.MemStats{}) {
+					m["memory_bytes"] = res.Memory
+				}
+				return writeJSON(cmd.OutOrStdout(), m)
 			}
 			w := cmd.OutOrStdout()
+			if res.Memory != (train.MemStats{}) {
+				mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+				fmt.Fprintf(w, "accounted memory: gradients %.2f MiB, activations %.2f MiB (training %.2f MiB); parameters %.2f MiB, optimiser %.2f MiB (total %.2f MiB)\n",
+					mb(res.Memory.Grads), mb(res.Memory.Acts), mb(res.Memory.Training()), mb(res.Memory.Params), mb(res.Memory.OptState), mb(res.Memory.Total()))
+			}
+			fmt.Fprintf(w, "peak RSS of this process: %.1f MiB\n", float64(rss)/1024)
 			fmt.Fprintf(w, "%-6s %-8s %-9s %-9s %s\n", "epoch", "loss", "train", "test", "seconds")
 			for _, h := range res.History {
 				test := "-"
@@ -78,8 +109,17 @@ from it (the options must match, except --epochs).`,
 				}
 				fmt.Fprintf(w, "%-6d %-8.4f %-9s %-9s %.1f\n", h.Epoch, h.Loss, fmt.Sprintf("%.2f%%", 100*h.TrainAcc), test, h.Seconds)
 			}
-			_, err = fmt.Fprintf(w, "%s on %s: integer-inference test accuracy %.2f%%, saved %s (%.0f s)\n",
-				res.Options.Arch, ds.Name, 100*res.TestAcc, out, time.Since(start).Seconds())
+			name, kind := res.Options.Arch, "integer-inference"
+			switch res.Options.Learning {
+			case train.LearnDF:
+				name, kind = train.LearnDF, "summed-goodness"
+			case train.LearnDFBP:
+				name, kind = train.LearnDFBP, "software"
+			case train.LearnPrune:
+				name = res.Options.Arch + " (pruned random)"
+			}
+			_, err = fmt.Fprintf(w, "%s on %s: %s test accuracy %.2f%%, saved %s (%.0f s)\n",
+				name, ds.Name, kind, 100*res.TestAcc, saved, time.Since(start).Seconds())
 			return err
 		},
 	}
@@ -111,6 +151,25 @@ from it (the options must match, except --epochs).`,
 	f.IntVar(&o.TrainLimit, "train-limit", 0, "use only the first N training samples")
 	f.IntVar(&o.TestLimit, "test-limit", 0, "evaluate only the first N test samples")
 	f.IntVar(&o.EvalEvery, "eval-every", 1, "evaluate the test set every N epochs (0 = last only)")
+	f.StringVar(&o.Learning, "learning", train.LearnBP, "learning rule: bp (backpropagation), df (Distance-Forward), df-bp (DF's blocks by backpropagation, the baseline) or prune (PRIME edge-popup)")
+	f.IntSliceVar(&o.DF.Hidden, "df-hidden", []int{1000, 1000}, "df: block widths")
+	f.StringVar(&o.DF.Act, "df-act", train.DFActReLU, "df: block activation relu or multispike (--D levels)")
+	f.StringVar(&o.DF.Norm, "df-norm", train.DFNormRMS, "df: normalisation between blocks: rms, l2 or none")
+	f.StringVar(&o.DF.Goodness, "df-goodness", train.DFGoodSumSq, "df: goodness sumsq (Σh²) or sum (Σh)")
+	f.Float64Var(&o.DF.Margin, "df-margin", 1, "df: margin m of the N-pair loss")
+	f.Float64Var(&o.DF.Alpha, "df-alpha", 1, "df: temperature α on goodness differences")
+	f.StringVar(&o.DF.Collab, "df-collab", train.DFCollabPrev, "df: layer collaboration none, prev or all")
+	f.Float64Var(&o.DF.Gamma, "df-gamma", 1, "df: weight γ of the other blocks' goodness")
+	f.Float64Var(&o.DF.LabelScale, "df-label-scale", 1, "df: value of the one-hot label input")
+	f.IntVar(&o.DF.InferFrom, "df-infer-from", 0, "df: first block (0-based) whose goodness counts at inference")
+	f.Float64Var(&o.Prune.Keep, "keep", 0.5, "prune: fraction of weights kept per layer")
+	f.StringVar(&o.Prune.Dist, "g-dist", train.DistNormal, "prune: conductance distribution of the random pairs: normal or uniform")
+	f.Float64Var(&o.Prune.GMean, "g-mean", 20, "prune: mean cell conductance (µS, normal)")
+	f.Float64Var(&o.Prune.GStd, "g-std", 6.91593/math.Sqrt2, "prune: cell conductance spread (µS, normal)")
+	f.Float64Var(&o.Prune.GOff, "g-off", 0, "prune: high-resistance-state conductance (µS; lower clip)")
+	f.Float64Var(&o.Prune.GOn, "g-on", 40, "prune: low-resistance-state conductance (µS; upper clip)")
+	f.Float64Var(&o.Prune.Scale, "g-scale", 0.003, "prune: weight per µS of conductance difference")
+	f.IntSliceVar(&o.Prune.Hidden, "hidden", []int{1024}, "prime-mlp: hidden layer widths")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress bar")
 	return cmd

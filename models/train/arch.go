@@ -18,6 +18,8 @@ type ArchConfig struct {
 	D     int      // MultiSpike levels (default 4)
 	Round Rounding // MultiSpike rounding
 	Steps int      // time steps T (LIF BPTT, or Poisson input); default 1
+	// Hidden are the hidden widths of prime-mlp (default 1024).
+	Hidden []int
 }
 
 var builders = map[string]func(in Shape, classes int, c ArchConfig) []Layer{

@@ -31,6 +31,22 @@
 // architectures: mlp, sfa-convnet (the default model), lif-convnet and
 // torch-bench (the network of shared/bench/torch_sfa_mnist.py).
 //
+// Options.Learning selects the learning rule. "bp" is the above. "prune" is
+// PRIME's edge-popup (prune.go, seed-models §7): every Linear becomes a
+// PrunedLinear whose weights are frozen random differential pairs
+// Scale·(G⁺−G⁻) drawn from a conductance distribution and whose only
+// parameters are scores; the forward pass keeps the top Keep fraction of
+// |score| per layer and the scores get the straight-through gradient. The
+// prime-mlp architecture has PRIME's LIF (β 0.25, threshold 0.2, hard reset)
+// over rate-coded input. "df" is Distance-Forward (df.go, dftrain.go,
+// seed-models §8): an MLP of blocks, each trained by its own goodness-based
+// N-pair margin loss with the label embedded in the input, normalised inputs
+// between blocks and no gradient between them; blocks are trained one after
+// another within a batch and the labels streamed through one at a time, so
+// one block-sized gradient buffer and one label's activations suffice.
+// "df-bp" trains the same blocks by backpropagation (dfbp.go), DF's memory
+// and accuracy baseline; both account their buffers (MemStats).
+//
 // Export folds BatchNorm into the preceding weights and writes MultiSpike
 // layers with integer outputs (norm 1), folding 1/D (and the 1/k² of an
 // average pool, which becomes a SumPool2d) into the next layer, so that every
@@ -50,6 +66,12 @@
 //     so the AVX path and the portable Go path give the same bits.
 //   - A training step allocates nothing once the buffers have grown to the
 //     batch size.
+//   - A pruned layer's effective weights are always its frozen random
+//     values or exactly 0, and exactly round(Keep·n) of its n weights are
+//     kept (ties at the threshold aside); the exported graph carries them
+//     unchanged (no BatchNorm is allowed to rescale them).
+//   - DF: no gradient crosses a block boundary; inference is the arg-max of
+//     the summed goodness, and an exported DF graph computes exactly that.
 //   - Bad options, graphs and checkpoints return errors; the package never
 //     prints and never reads global randomness.
 package train

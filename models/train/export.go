@@ -234,6 +234,9 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 		return in, nil
 	case *TimeMean:
 		return in, nil
+	case *PrunedLinear:
+		l.refresh()
+		return e.layer(l.Lin, in)
 	}
 	return Shape{}, fmt.Errorf("no export for layer %T", l)
 }

@@ -61,6 +61,12 @@ type Options struct {
 	// EvalEvery runs the integer-inference test evaluation every N epochs
 	// (and always after the last); 0 = only after the last.
 	EvalEvery int
+
+	// Learning is the learning rule: "bp" (default), "df", "df-bp" or
+	// "prune" (df.go, prune.go); DF and Prune configure the last three.
+	Learning string
+	DF       DFConfig
+	Prune    PruneConfig
 }
 
 // Defaults returns o with every zero field replaced by its default.
@@ -89,6 +95,12 @@ func (o Options) Defaults() Options {
 	if o.Encoding == "" {
 		o.Encoding = EncodingDirect
 	}
+	if o.Learning == "" {
+		o.Learning = LearnBP
+	}
+	if o.Learning == LearnPrune {
+		o = o.pruneDefaults()
+	}
 	if o.Steps == 0 {
 		o.Steps = 1
 		if o.Arch == ArchLIFConvNet || o.Encoding == EncodingPoisson {
@@ -100,7 +112,12 @@ func (o Options) Defaults() Options {
 
 func (o *Options) validate() error {
 	var errs []error
-	if _, ok := builders[o.Arch]; !ok {
+	switch o.Learning {
+	case LearnBP, LearnDF, LearnDFBP, LearnPrune:
+	default:
+		errs = append(errs, fmt.Errorf("learning rule %q: want bp, df, df-bp or prune", o.Learning))
+	}
+	if _, ok := builders[o.Arch]; !ok && o.Learning != LearnDF && o.Learning != LearnDFBP {
 		errs = append(errs, fmt.Errorf("unknown architecture %q (have %v)", o.Arch, Archs()))
 	}
 	if o.Epochs < 1 || o.Batch < 1 || o.Steps < 1 {
@@ -123,6 +140,11 @@ func (o *Options) validate() error {
 	}
 	if err := o.Optim.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if o.Learning == LearnPrune {
+		if err := o.Prune.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if o.Resume && o.Checkpoint == "" {
 		errs = append(errs, errors.New("resume needs a checkpoint path"))
@@ -157,6 +179,12 @@ type Result struct {
 	TestAcc float64       // integer inference on the test split
 	History []EpochStat
 	Options Options
+	// Memory is the accounted training memory (df and df-bp only).
+	Memory MemStats
+	// DFNet is the trained DF network (df and df-bp); ExportErr says why
+	// it has no Graph when its configuration does not map onto graph ops.
+	DFNet     *dfNet
+	ExportErr error
 }
 
 // stream returns the random stream named name (index i) under seed: PCG
@@ -179,14 +207,22 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 	if ds.Train.N == 0 || ds.Test.N == 0 {
 		return nil, fmt.Errorf("dataset %s has an empty split", ds.Name)
 	}
+	if opt.Learning == LearnDF || opt.Learning == LearnDFBP {
+		return trainDF(ctx, ds, opt, progress)
+	}
 	in := Shape{ds.Train.Rows, ds.Train.Cols, 1}
 	round := HalfEven
 	if opt.Rounding == models.RoundHalfUp {
 		round = HalfUp
 	}
-	net, err := Build(opt.Arch, in, ds.Classes, ArchConfig{D: opt.D, Round: round, Steps: opt.Steps})
+	net, err := Build(opt.Arch, in, ds.Classes, ArchConfig{D: opt.D, Round: round, Steps: opt.Steps, Hidden: opt.Prune.Hidden})
 	if err != nil {
 		return nil, err
+	}
+	if opt.Learning == LearnPrune {
+		if net.Layers, err = prunify(net.Layers, opt.Prune); err != nil {
+			return nil, err
+		}
 	}
 	if err := net.Init(stream(opt.Seed, "init", 0)); err != nil {
 		return nil, err
@@ -298,6 +334,9 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 			return nil, err
 		}
 		res.Graph, res.TestAcc = g, ev.Accuracy
+	}
+	if opt.Learning == LearnPrune {
+		pruneMeta(res.Graph.Meta, net, opt.Prune)
 	}
 	res.Graph.Meta["dataset"] = ds.Name
 	res.Graph.Meta["epochs"] = fmt.Sprint(opt.Epochs)

@@ -116,3 +116,26 @@ func TestSweepCLIErrors(t *testing.T) {
 		t.Errorf("merge of an empty directory: %v", err)
 	}
 }
+
+func TestCertifyCLI(t *testing.T) {
+	if _, err := data.Load("mnist", ""); err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	dir := t.TempDir()
+	out, err := run(t, "certify", "--limit", "2", "--n0", "4", "--n", "20", "--alpha", "0.05", "--sigma", "0.05", "--out", dir)
+	// 20 of 20 at α = 0.05: p_A = 0.05^(1/20) = 0.8609, radius 0.05·1.0846 = 0.054.
+	if err != nil || !strings.Contains(out, "correct 2 (100.00%)") || !strings.Contains(out, "0.054") {
+		t.Fatalf("certify: %v\n%s", err, out)
+	}
+	for _, f := range []string{"certify.csv", "certified.txt", "certified.png", "certified.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := run(t, "certify", "--noise", "laplace"); err == nil || !strings.Contains(err.Error(), "gaussian or poisson") {
+		t.Errorf("--noise laplace: %v", err)
+	}
+	if _, err := run(t, "certify", "--sigma", "0", "--limit", "1"); err == nil || !strings.Contains(err.Error(), "σ = 0") {
+		t.Errorf("--sigma 0: %v", err)
+	}
+}

@@ -52,6 +52,9 @@ func walkFields(v reflect.Value, prefix, source string, out *[]Field) {
 		switch f.Kind() {
 		case reflect.Struct:
 			if f.Type() == reflect.TypeOf(Entry{}) || f.Type() == reflect.TypeOf(Power{}) {
+				if sf.Tag.Get("optional") != "" && f.IsZero() {
+					continue // an optional entry the spec leaves unset
+				}
 				inner := f.Type().Field(0)
 				*out = append(*out, Field{
 					Path: join(path, inner.Tag.Get("toml")), Unit: inner.Tag.Get("unit"), Value: tomlValue(f.Field(0)),
@@ -163,6 +166,9 @@ func writeTable(b *bytes.Buffer, v reflect.Value, name string) {
 		f := v.Field(i)
 		if f.Kind() == reflect.Struct {
 			if f.Type() == reflect.TypeOf(Entry{}) || f.Type() == reflect.TypeOf(Power{}) {
+				if sf.Tag.Get("optional") != "" && f.IsZero() {
+					continue // an optional entry the spec leaves unset
+				}
 				writeComment(b, sf)
 				num := f.Field(0)
 				fmt.Fprintf(b, "%s = { %s = %s, source = %s }\n", key, f.Type().Field(0).Tag.Get("toml"), tomlValue(num), strconv.Quote(f.Field(1).String()))

@@ -63,9 +63,16 @@ type CoreKind struct {
 	WeightBits         int `toml:"weight_bits" unit:"bits" default:"8" only:"digital" doc:"digital: bits per stored weight"`
 	CyclesPerSynOp     int `toml:"cycles_per_synop" unit:"cycles" default:"1" only:"digital" doc:"digital: cycles per synaptic operation (read weight, accumulate)"`
 	// CIM cores.
-	Macro  Macro  `toml:"macro" only:"cim" doc:"cim: the memristor macro holding the synapses"`
+	Macro Macro `toml:"macro" only:"cim" doc:"cim: the memristor macro holding the synapses"`
+	// Macros is left out of the JSON encoding (and so of the spec hash) when
+	// zero, so that adding it kept the hash of every spec without it.
+	Macros int    `toml:"macros" unit:"macros" only:"cim" json:",omitzero" doc:"cim: macros per core, each one [core.X.macro]; a layer's weight matrix is tiled onto them (row tiles × column tiles, partial sums of row tiles added digitally); 0 means 1"`
 	Source string `toml:"source" doc:"where this core's figures come from"`
 }
+
+// MacrosPerCore returns the number of macros of a cim core kind (Macros, or
+// 1 when unset).
+func (k CoreKind) MacrosPerCore() int { return max(k.Macros, 1) }
 
 // Macro describes a memristor crossbar macro.
 type Macro struct {
@@ -140,6 +147,9 @@ type Energy struct {
 	XbarRow      Entry `toml:"xbar_row" doc:"cim: driving one active row for one read"`
 	ADC          Entry `toml:"adc" doc:"cim: one ADC conversion"`
 	CellRead     Entry `toml:"cell_read" doc:"cim: one cell read (per active row × column)"`
+	// PsumAdd is optional (and left out of the JSON encoding, so of the spec
+	// hash, when unset): chips without cim cores need not list it.
+	PsumAdd      Entry `toml:"psum_add" optional:"cim" json:",omitzero" doc:"cim: one digital add of a partial sum (a row tile's or a weight slice's column output into a neuron's sum)"`
 	InterchipBit Entry `toml:"interchip_bit" doc:"one bit across an inter-chip link"`
 	CoreStatic   Power `toml:"core_static" doc:"static power of one core"`
 	RouterStatic Power `toml:"router_static" doc:"static power of one router"`

@@ -173,7 +173,7 @@ func (s *Spec) Validate() Problems {
 	}{
 		{"synaptic_op", e.SynapticOp.PJ}, {"neuron_update", e.NeuronUpdate.PJ}, {"spike_out", e.SpikeOut.PJ}, {"packet_out", e.PacketOut.PJ},
 		{"hop_x", e.HopX.PJ}, {"hop_y", e.HopY.PJ}, {"barrier", e.Barrier.PJ}, {"xbar_row", e.XbarRow.PJ},
-		{"adc", e.ADC.PJ}, {"cell_read", e.CellRead.PJ}, {"interchip_bit", e.InterchipBit.PJ},
+		{"adc", e.ADC.PJ}, {"cell_read", e.CellRead.PJ}, {"psum_add", e.PsumAdd.PJ}, {"interchip_bit", e.InterchipBit.PJ},
 		{"core_static", e.CoreStatic.MW}, {"router_static", e.RouterStatic.MW},
 	} {
 		c.nonNegative("energy."+en.k, en.v)
@@ -205,6 +205,7 @@ func (k CoreKind) validate(c *checker, p string) {
 		c.intRange(p+".weight_bits", k.WeightBits, 1, 32)
 		c.intRange(p+".cycles_per_synop", k.CyclesPerSynOp, 1, 1<<16)
 	case CIM:
+		c.intRange(p+".macros", k.Macros, 0, 1024)
 		m, q := k.Macro, p+".macro"
 		c.intRange(q+".rows", m.Rows, 1, maxMacroDim)
 		c.intRange(q+".cols", m.Cols, 1, maxMacroDim)

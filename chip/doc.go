@@ -34,6 +34,20 @@
 // Vogels–Abbott CUBA benchmark as ../shared/bench/brian2_cuba.py does, and
 // [Firing] measures rate and ISI irregularity from a raster.
 //
+// # Compiled programs and CIM cores
+//
+// [NewExec] prepares a compiler.Program for a spec and [Exec.RunSamples]
+// runs it (program.go). Cores of a cim kind keep their synapses in crossbar
+// macros (package crossbar) laid out by the compiler's tile pass: binary
+// spikes drive rows, one read per binary sub-step (8-bit input pixels
+// bit-serially), read noise drawn per read from a stream of (root seed, core,
+// sample), drift at each read's simulated time, ADC outputs added digitally
+// to the integer accumulators; see cim.go for the full model. [Evaluate]
+// runs a program with the macros' noise fields overridden (no recompile):
+// the entry point for sweeps; [Exec.SetMacro], [SetMacroField],
+// [Exactly] and [MacroExact] are its parts, [Summary].CIM records the
+// macros a run used.
+//
 // # Invariants
 //
 //   - Deterministic: the same spec, network and seed give the same Stats
@@ -43,4 +57,8 @@
 //   - Bad networks, specs and mappings return errors naming the problem;
 //     nothing panics on user input.
 //   - The step loop allocates nothing once queues and pools are warm.
+//   - Cim cores: with exact macros (MacroExact) the chip equals the integer
+//     model bit for bit; with noise, a sample's result depends only on
+//     (program, spec, macros, seed, sample, lane), never on the number of
+//     workers.
 package chip

@@ -77,6 +77,12 @@ type Machine struct {
 	pktIn    core.PacketIn
 	step     int64      // the time step in progress within the sample (from 0)
 	hooks    []sim.Hook // attached hooks, for the NoCs Reset builds
+
+	// cim cores (cim.go)
+	cim      []*cimState
+	cimSeed  uint64
+	cimReady bool
+	sample   int // the sample index Run draws read noise for
 }
 
 // AcceptHook attaches h to the machine and to its NoC (and, through Reset,
@@ -222,6 +228,9 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 			return fmt.Errorf("chip: an input frame has %d values, the program takes %d (shape %v)", len(f), x.inputSize, p.Input.Shape)
 		}
 	}
+	if err := m.cimBegin(); err != nil {
+		return err
+	}
 	m.net.ResetStats()
 	m.cur = Counts{}
 	m.inputNZ = 0
@@ -321,6 +330,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 	res.LayerSynOps = append(res.LayerSynOps[:0], m.layerSyn...)
 	m.coreTime += res.Latency
 	m.samples++
+	m.sample++
 	return nil
 }
 
@@ -352,6 +362,9 @@ func (m *Machine) beginStep() {
 // work ended at end: the barrier follows, and the next phase starts on the
 // next NoC clock edge after it.
 func (m *Machine) closePhase(k int, t0, end sim.Time) sim.Time {
+	if m.x.cim != nil {
+		end = m.cimPhase(k, t0, end)
+	}
 	m.flush()
 	m.cur.Barriers += uint64(len(m.x.cores))
 	next := m.x.nocFreq.ThisOrNextTick(max(end, t0) + m.x.barrier)
@@ -396,6 +409,10 @@ func (m *Machine) input(t sim.Time, frame []uint8) sim.Time {
 		m.inputNZ++
 		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
 			xc := &x.cores[d.Core]
+			if x.cim != nil && x.cim[d.Core] != nil {
+				m.cimInput(int(d.Core), d.Axon, val)
+				continue
+			}
 			accumulate(m.acc[d.Core], x.kern[xc.layer], &xc.region, -1, i, val)
 			n := uint64(xc.nsyn[d.Axon])
 			m.cur.InputEvents++

@@ -82,6 +82,10 @@ type Exec struct {
 	// recAxon[c][a] marks axon a of core c as fed by a recurrent projection
 	// (nil for cores without one; kernel_cubalif.go).
 	recAxon [][]bool
+	// cim holds each cim core's macros (cim.go), nil for a digital core; the
+	// slice is nil when the program has no cim core.
+	cim    []*cimExec
+	cimAge float64 // seconds between programming and engine time 0
 }
 
 // execCore is one placed core of the program, in the form the chip runs it.
@@ -164,9 +168,6 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		if !ok {
 			return nil, fmt.Errorf("chip: core %d uses core kind %q, which the spec does not define", c.ID, c.Kind)
 		}
-		if k.Type != arch.Digital {
-			return nil, fmt.Errorf("chip: core %d is a %s core (%s); running programs on cim cores is not supported yet", c.ID, k.Type, c.Kind)
-		}
 		if got := spec.Chip.CoreAt(c.X, c.Y); got != c.Kind {
 			return nil, fmt.Errorf("chip: core %d is placed as %q on tile (%d,%d), which the spec makes %q", c.ID, c.Kind, c.X, c.Y, got)
 		}
@@ -221,6 +222,18 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		xc.out = make([]int32, 2*(xc.n+1))
 		for i := 0; i <= xc.n; i++ {
 			xc.out[2*i], xc.out[2*i+1] = xc.destStart[i], c.FanStart[i]
+		}
+		if k.Type == arch.CIM {
+			// synapses live in the macros (cim.go): no synaptic ops, no
+			// cycles on delivery
+			clear(xc.nsyn)
+			xc.synOp = 0
+			if x.cim == nil {
+				x.cim = make([]*cimExec, len(p.Cores))
+			}
+			if x.cim[ci], err = x.newCIM(ci, c, k); err != nil {
+				return nil, err
+			}
 		}
 		x.cores[ci] = xc
 	}
@@ -314,6 +327,13 @@ type Counts struct {
 	HopsX         uint64 `json:"hops_x"`         // flits × links crossed east-west
 	HopsY         uint64 `json:"hops_y"`         // flits × links crossed north-south
 	Barriers      uint64 `json:"barriers"`       // core participations in phase barriers
+	// cim cores (cim.go); omitted when zero, so a digital chip's report is
+	// as before.
+	XbarReads      uint64 `json:"xbar_reads,omitempty"`      // macro reads
+	XbarRows       uint64 `json:"xbar_rows,omitempty"`       // word lines driven, summed over reads
+	ADCConversions uint64 `json:"adc_conversions,omitempty"` // column conversions
+	CellReads      uint64 `json:"cell_reads,omitempty"`      // cells read: driven rows × columns
+	PsumAdds       uint64 `json:"psum_adds,omitempty"`       // digital partial-sum additions
 }
 
 func (c *Counts) add(o *Counts) {
@@ -327,13 +347,29 @@ func (c *Counts) add(o *Counts) {
 	c.HopsX += o.HopsX
 	c.HopsY += o.HopsY
 	c.Barriers += o.Barriers
+	c.XbarReads += o.XbarReads
+	c.XbarRows += o.XbarRows
+	c.ADCConversions += o.ADCConversions
+	c.CellReads += o.CellReads
+	c.PsumAdds += o.PsumAdds
 }
 
 // DynamicPJ prices c with the energy table e (no static power).
 func (c *Counts) DynamicPJ(e *arch.Energy) float64 {
 	return float64(c.SynOps+c.InputMACs)*e.SynapticOp.PJ + float64(c.NeuronUpdates)*e.NeuronUpdate.PJ +
 		float64(c.Spikes)*e.SpikeOut.PJ + float64(c.Packets)*e.PacketOut.PJ +
-		float64(c.HopsX)*e.HopX.PJ + float64(c.HopsY)*e.HopY.PJ + float64(c.Barriers)*e.Barrier.PJ
+		float64(c.HopsX)*e.HopX.PJ + float64(c.HopsY)*e.HopY.PJ + float64(c.Barriers)*e.Barrier.PJ +
+		c.cimPJ(e)
+}
+
+// cimPJ prices the cim counts: row drives, ADC conversions, cell reads and
+// partial-sum additions.
+func (c *Counts) cimPJ(e *arch.Energy) float64 {
+	if c.XbarReads == 0 && c.PsumAdds == 0 {
+		return 0
+	}
+	return float64(c.XbarRows)*e.XbarRow.PJ + float64(c.ADCConversions)*e.ADC.PJ + float64(c.CellReads)*e.CellRead.PJ +
+		float64(c.PsumAdds)*e.PsumAdd.PJ
 }
 
 // CorePlace says where a placed core sits and which neurons it holds, for
@@ -417,6 +453,10 @@ func (x *Exec) RunOne(img []uint8, sample int, seed uint64, hooks ...sim.Hook) (
 	if err != nil {
 		return nil, err
 	}
+	if err := m.ProgramMacros(seed); err != nil {
+		return nil, err
+	}
+	m.SetSample(sample)
 	for _, h := range hooks {
 		m.AcceptHook(h)
 	}

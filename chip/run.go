@@ -113,6 +113,9 @@ func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) in
 		if err != nil {
 			return nil, err
 		}
+		if err := m.ProgramMacros(opt.Seed); err != nil {
+			return nil, err
+		}
 		ref, err := compiler.NewSimulator(x.Prog)
 		if err != nil {
 			return nil, err
@@ -165,6 +168,7 @@ func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) in
 						r, err = ref.Run(img)
 					}
 					if err == nil {
+						m.SetSample(i)
 						err = m.Run(in, &res.Samples[i])
 					}
 					if err != nil {

@@ -60,8 +60,12 @@ type Summary struct {
 	Links               []LinkLine  `json:"busiest_links"`
 	PacketLatencyCycles Dist        `json:"packet_latency_cycles"`
 
-	Counts    Counts     `json:"mean_counts"` // rounded means per inference
-	Latencies []float64  `json:"-"`           // per sample, for plots
+	Counts Counts `json:"mean_counts"` // rounded means per inference
+	// CIM lists the macro every cim core kind ran with (the spec's, or the
+	// one Exec.SetMacro set, which the spec hash does not show); nil on a
+	// chip without cim cores.
+	CIM       []CIMLine  `json:"cim,omitempty"`
+	Latencies []float64  `json:"-"` // per sample, for plots
 	EarlyStop *EarlyStop `json:"early_stop,omitempty"`
 }
 
@@ -196,6 +200,15 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		{"core static", "core·s", e.CoreStatic.Source, e.CoreStatic.MW * 1e9, func(r *SampleResult) float64 { return tiles * sec(r) }},
 		{"router static", "router·s", e.RouterStatic.Source, e.RouterStatic.MW * 1e9, func(r *SampleResult) float64 { return tiles * sec(r) }},
 	}
+	if x.HasCIM() {
+		comps = append(comps,
+			comp{"xbar row drive", "rows", e.XbarRow.Source, e.XbarRow.PJ, func(r *SampleResult) float64 { return float64(r.Counts.XbarRows) }},
+			comp{"ADC conversion", "conversions", e.ADC.Source, e.ADC.PJ, func(r *SampleResult) float64 { return float64(r.Counts.ADCConversions) }},
+			comp{"cell read", "cells", e.CellRead.Source, e.CellRead.PJ, func(r *SampleResult) float64 { return float64(r.Counts.CellReads) }},
+			comp{"partial-sum add", "adds", e.PsumAdd.Source, e.PsumAdd.PJ, func(r *SampleResult) float64 { return float64(r.Counts.PsumAdds) }},
+		)
+		s.CIM = x.cimLines()
+	}
 	total := make([]float64, n)
 	vals := make([]float64, n)
 	for _, c := range comps {
@@ -236,6 +249,9 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		Spikes: uint64(math.Round(float64(sum.Spikes) / fn)), Packets: uint64(math.Round(float64(sum.Packets) / fn)),
 		Deliveries: uint64(math.Round(float64(sum.Deliveries) / fn)), HopsX: uint64(math.Round(float64(sum.HopsX) / fn)),
 		HopsY: uint64(math.Round(float64(sum.HopsY) / fn)), Barriers: uint64(math.Round(float64(sum.Barriers) / fn)),
+		XbarReads: uint64(math.Round(float64(sum.XbarReads) / fn)), XbarRows: uint64(math.Round(float64(sum.XbarRows) / fn)),
+		ADCConversions: uint64(math.Round(float64(sum.ADCConversions) / fn)), CellReads: uint64(math.Round(float64(sum.CellReads) / fn)),
+		PsumAdds: uint64(math.Round(float64(sum.PsumAdds) / fn)),
 	}
 
 	// layers and the analytic estimate

@@ -196,6 +196,9 @@ func (p *Program) check(level int) error {
 	if level < checkRouted {
 		return nil
 	}
+	if err := p.checkCIMTiles(); err != nil {
+		return err
+	}
 	nin := numel(p.Input.Shape)
 	covered := make([]int, len(p.Layers))
 	for i := range p.Cores {

@@ -35,6 +35,12 @@ type Options struct {
 	Activity float64
 	// AnnealSteps bounds the simulated-annealing moves; 0 means automatic.
 	AnnealSteps int
+	// CIMLayers says which layers run on cim cores on a chip that has them:
+	// CIMDense ("" too: layers fed only by dense projections), CIMAll (every
+	// layer with stored weights), CIMNone, or a comma-separated list of layer
+	// names. Selected layers go only on cim kinds, the others only on
+	// digital kinds.
+	CIMLayers string
 }
 
 // State is what the passes read and write.
@@ -50,6 +56,7 @@ type State struct {
 	diags  Diagnostics
 	// partition and placement working data
 	parts   []layerPart
+	onCIM   []bool // per layer: placed on cim kinds (cimSelect)
 	tilings map[tilingKey]tilingVal
 	cost    placementCost
 	traffic [][]edgeW // per core: cores it sends to, with weights
@@ -75,6 +82,7 @@ var Passes = []Pass{
 	{Name: "lower", Run: lowerPass, Doc: "ops → populations (spike, pool, readout) and projections (conv kernels, dense)"},
 	{Name: "quantize", Run: quantizePass, Doc: "per-population odd threshold θ and integer weights within the spec's weight bits"},
 	{Name: "partition", Run: partitionPass, Doc: "split layers into core-sized boxes (neurons, axons, synapse memory, crossbar rows×cols)"},
+	{Name: "tile", Run: tilePass, Doc: "lay each cim core's synapse matrix onto its macros: weight digits, row tiles × column tiles"},
 	{Name: "place", Run: placePass, Doc: "assign cores to tiles: greedy, then simulated annealing on Σ traffic × hops"},
 	{Name: "route", Run: routePass, Doc: "axon tables, spike fan-out, dimension-order multicast routing tables, link loads"},
 	{Name: "emit", Run: emitPass, Doc: "schedule, hashes and mapping report"},

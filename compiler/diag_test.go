@@ -73,13 +73,21 @@ func TestPrime40nm(t *testing.T) {
 	if _, err := Compile(g, mustPreset("prime-40nm"), Options{Seed: 1, Verify: true}); err != nil {
 		t.Fatal(err)
 	}
-	// With only 16 digital tiles the layers whose fan-in fits 512 rows go to
-	// the cim tiles, and the program still runs exactly.
+	// With only 24 digital tiles the default placement (dense layers on the
+	// macros) does not fit; putting conv2 on the macros too does, and the
+	// program still runs exactly.
 	s := mustPreset("prime-40nm")
-	s.Chip.Tiles[0].X0 = 2
-	p, err := Compile(g, s, Options{Seed: 1, Verify: true})
+	s.Chip.Tiles[0].X0 = 3
+	_, err := Compile(g, s, Options{Seed: 1})
+	wantDiag(t, err, "cores of kind digital", "over by")
+	p, err := Compile(g, s, Options{Seed: 1, Verify: true, CIMLayers: "conv2, fc1,fc2"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, l := range p.Layers {
+		if onX := p.Cores[l.Cores[0]].Kind == "xbar"; onX != (l.Name == "conv2" || l.Name == "fc1" || l.Name == "fc2") {
+			t.Errorf("layer %s on %s cores", l.Name, p.Cores[l.Cores[0]].Kind)
+		}
 	}
 	kinds := map[string]int{}
 	for _, c := range p.Cores {
@@ -104,4 +112,33 @@ func TestPrime40nm(t *testing.T) {
 	}
 	_, err = Compile(convNet(rand.New(rand.NewPCG(1, 2)), 64, 64, 128, 10), mustPreset("prime-40nm"), Options{Seed: 1})
 	wantDiag(t, err, "cores of kind", "over by")
+}
+
+func TestCIMLayersDiagnostics(t *testing.T) {
+	g := convNet(rand.New(rand.NewPCG(1, 2)), 32, 64, 128, 10)
+	spec := mustPreset("prime-40nm")
+	for _, c := range []struct {
+		sel  string
+		want []string
+	}{
+		{"fc9", []string{"no layer \"fc9\"", "layers: conv1"}},
+		{"pool1", []string{"layer pool1:", "no stored weights"}},
+		{"all", []string{"cores of kind xbar", "over by"}},
+	} {
+		_, err := Compile(g, spec, Options{Seed: 1, CIMLayers: c.sel})
+		wantDiag(t, err, c.want...)
+	}
+	// One macro per core cannot hold fc1's 3136 rows.
+	small := mustPreset("prime-40nm")
+	k := small.Cores["xbar"]
+	k.Macros = 4
+	small.Cores["xbar"] = k
+	_, err := Compile(g, small, Options{Seed: 1})
+	wantDiag(t, err, "layer fc1:", "needs 7 macros of 512 rows", "has 4 (over by 3)")
+	// A chip without cim cores ignores the default and rejects names.
+	if _, err := Compile(tinyNet(), tinySpec(t, func(*arch.CoreKind, *arch.Spec) {}), Options{CIMLayers: "all"}); err != nil {
+		t.Errorf("all on a digital chip: %v", err)
+	}
+	_, err = Compile(tinyNet(), tinySpec(t, func(*arch.CoreKind, *arch.Spec) {}), Options{CIMLayers: "conv"})
+	wantDiag(t, err, "layer conv:", "has no cim core kind")
 }

@@ -8,7 +8,7 @@
 //
 // Compile runs the table Passes in order: verify, fold-bn, fold-scale (graph
 // passes; Options.Verify runs models.Verify after each), lower, quantize,
-// partition, place, route, emit (Options.Verify runs Program checks after
+// partition, tile, place, route, emit (Options.Verify runs Program checks after
 // each). Options.DumpAfter writes the graph, or after lower the layer graph
 // and header, as JSON or DOT. Every problem of a failing pass is returned
 // together as a sorted Diagnostics, each naming the layer, the limit, the
@@ -120,11 +120,47 @@
 // Routing is dimension-order (xy or yx); a multicast tree per source core is
 // the union of its routes, one routing-table entry per router on it.
 //
+// # CIM cores: placement and the tile pass
+//
+// On a chip with cim (memristor crossbar) tiles, Options.CIMLayers decides
+// which layers the macros hold (`neurosim run/compile --cim-layers`):
+// "dense" (the default) puts every layer fed only by dense projections (the
+// FC layers: fc1 and fc2 of the default model) on cim kinds, "all" every
+// layer with stored weights (conv and dense), "none" none, and a list of
+// layer names exactly those. Pool layers have no stored weights and stay
+// digital. The selected layers are partitioned only onto cim kinds, all
+// others only onto digital kinds (a chip with no digital tiles puts every
+// layer on its macros). A cim core of a kind with M = macros macros of R rows
+// and O = cols/cells_per_weight outputs holds a box of neurons N and axons A
+// with ceil(A/R) · ceil(N·P/O) ≤ M, N ≤ neurons and A ≤ axons, where P is
+// the layer's parts per neuron: each integer weight is written in base L =
+// levels as S digits (the fewest that hold the layer's largest |w|; 8-bit
+// weights on 16 levels: S = 2), P = S with differential pairs and 2S with
+// one cell per weight (positive and negative parts apart). A selected layer
+// that cannot fit is a diagnostic naming the layer, the limit (macros,
+// axons) and the amount over.
+//
+// The tile pass (after partition) records per cim core a CIMTile: the
+// logical matrix (rows = the core's axons, columns = neurons × parts) cut
+// into row tiles × column tiles of one macro each; Program.CIMWeights gives
+// the levels of each macro. Conv layers use the unrolled mapping of an
+// event-driven chip (a kernel weight repeated per output position of the
+// core's box; see CIMTile), dense layers their weight matrix. Row tiles'
+// partial sums and the weight digits (Σ Coef(p)·column) are added digitally
+// by the core (package chip prices them as psum_add). The default model on
+// prime-40nm: fc1 (3136 inputs × 128 neurons × 2 digits) takes 7 × 1 macros
+// of one core, fc2 1 × 1 of another. The tiling travels in the .nsp header
+// (cim_tiles, omitted when empty, so digital programs encode as before; a
+// reader without the field rejects such a file as an unknown field).
+//
 // # Invariants
 //   - The same graph, spec and Options give a byte-identical .nsp.
 //   - Compile never modifies its graph argument and never panics on bad
 //     input; Decode rejects truncated, corrupted and wrong-version files.
 //   - A routed Program passes Check: every axon is fed by exactly one neuron
 //     (or input element) whose fan-out names it.
+//   - Every cim core has one CIMTile, consistent with its axons and neurons,
+//     using at most its kind's macros; Σ_p Coef(p)·digit_p over its macros
+//     equals every synapse's weight, and each digit fits the macro's levels.
 //   - Simulator.Run allocates nothing.
 package compiler

@@ -25,6 +25,8 @@ type capacity struct {
 	wbits   int
 	models  []string
 	tiles   int // tiles of this kind on the board
+	macro   arch.Macro
+	macros  int // cim: macros per core
 }
 
 func capacities(spec *arch.Spec, wbits int) []capacity {
@@ -40,8 +42,9 @@ func capacities(spec *arch.Spec, wbits int) []capacity {
 		c := capacity{name: n, neurons: k.Neurons, axons: k.Axons, models: k.NeuronModels, wbits: wbits}
 		if k.Type == arch.CIM {
 			c.cim = true
-			c.neurons = min(c.neurons, k.Macro.Cols/max(k.Macro.CellsPerWeight, 1))
-			c.axons = min(c.axons, k.Macro.Rows)
+			c.macro, c.macros = k.Macro, k.MacrosPerCore()
+			c.neurons = min(c.neurons, c.macros*k.Macro.Cols/max(k.Macro.CellsPerWeight, 1))
+			c.axons = min(c.axons, c.macros*k.Macro.Rows)
 		} else {
 			c.mem = k.SynapseMemoryBytes
 		}
@@ -199,6 +202,10 @@ func candidates(n int) []int {
 func bestTiling(l *Layer, c capacity, kind, c0, c1 int) (tiling, bool) {
 	s := chw(l.Shape)
 	s[0] = c1 - c0
+	parts := 0
+	if c.cim {
+		_, parts = cimParts(l, c.macro)
+	}
 	best := tiling{}
 	found := false
 	bestAx := 0
@@ -219,6 +226,9 @@ func bestTiling(l *Layer, c capacity, kind, c0, c1 int) (tiling, bool) {
 				b.C0, b.C1 = b.C0+c0, b.C1+c0
 				ax, mem, _ := boxNeeds(l, b, c.wbits)
 				if ax > c.axons || (!c.cim && mem > c.mem) {
+					continue
+				}
+				if c.cim && cimMacros(ax, b.Len(), parts, c.macro) > c.macros {
 					continue
 				}
 				t.axons, t.mem = ax, mem
@@ -277,13 +287,18 @@ func partitionPass(s *State) error {
 		t  tiling
 		ok bool
 	}
+	onCIM := s.cimSelect()
+	if len(s.diags) > 0 {
+		return nil
+	}
+	s.onCIM = onCIM
 	opts := make([][]option, len(p.Layers))
 	for li := range p.Layers {
 		l := &p.Layers[li]
 		opts[li] = make([]option, len(caps))
 		any := false
 		for ci, c := range caps {
-			if c.tiles == 0 || neuronFor(l, c) == "" {
+			if c.tiles == 0 || neuronFor(l, c) == "" || c.cim != onCIM[li] {
 				continue
 			}
 			t, ok := s.tilingFor(li, c, ci, 0, l.Shape[0])
@@ -291,7 +306,7 @@ func partitionPass(s *State) error {
 			any = any || ok
 		}
 		if !any {
-			s.explainNoFit(l, caps)
+			s.explainNoFit(l, caps, onCIM[li])
 		}
 	}
 	if len(s.diags) > 0 {
@@ -507,7 +522,7 @@ func (s *State) splitLayer(parts []layerPart, li, a int, caps []capacity, left [
 	}
 	C := l.Shape[0]
 	for b := range caps {
-		if b == a || caps[b].tiles == 0 || neuronFor(l, caps[b]) == "" || left[a] >= 0 {
+		if b == a || caps[b].tiles == 0 || neuronFor(l, caps[b]) == "" || left[a] >= 0 || caps[b].cim != s.onCIM[li] {
 			continue
 		}
 		moved, have := 0, left[b]
@@ -548,7 +563,7 @@ func axonCountBox(l *Layer, r Region) int {
 }
 
 // explainNoFit reports why not even one neuron of l fits a core of any kind.
-func (s *State) explainNoFit(l *Layer, caps []capacity) {
+func (s *State) explainNoFit(l *Layer, caps []capacity, cim bool) {
 	sh := chw(l.Shape)
 	unit := Region{C0: 0, C1: 1, Y0: sh[1] / 2, Y1: sh[1]/2 + 1, X0: sh[2] / 2, X1: sh[2]/2 + 1}
 	var kinds []string
@@ -556,10 +571,24 @@ func (s *State) explainNoFit(l *Layer, caps []capacity) {
 	for _, c := range caps {
 		nm := neuronFor(l, c)
 		kinds = append(kinds, fmt.Sprintf("%s: %s", c.name, strings.Join(c.models, ",")))
-		if nm == "" || c.tiles == 0 {
+		if nm == "" || c.tiles == 0 || c.cim != cim {
 			continue
 		}
 		ax, mem, _ := boxNeeds(l, unit, c.wbits)
+		if c.cim {
+			_, parts := cimParts(l, c.macro)
+			need := cimMacros(ax, 1, parts, c.macro)
+			switch {
+			case need > c.macros:
+				s.errorf(l.Name, "on cim cores: one neuron's fan-in %d × %d weight slices needs %d macros of %d rows, a %s core has %d (over by %d); use a chip with more macros per core (core.%s.macros), --cim-layers without %s, or split the layer",
+					ax, parts, need, c.macro.Rows, c.name, c.macros, need-c.macros, c.name, l.Name)
+				reported = true
+			case ax > c.axons:
+				s.errorf(l.Name, "on cim cores: fan-in %d > %d axons of a %s core (over by %d); use a chip with larger cim cores, --cim-layers without %s, or split the layer", ax, c.axons, c.name, ax-c.axons, l.Name)
+				reported = true
+			}
+			continue
+		}
 		if ax > c.axons {
 			s.errorf(l.Name, "fan-in %d > core axons %d on %s cores (over by %d); use a chip with larger cores or split channels", ax, c.axons, c.name, ax-c.axons)
 			reported = true

@@ -43,6 +43,9 @@ type Program struct {
 	Cores      []Core   `json:"cores"`
 	Routers    []Router `json:"routers"`
 	Report     Report   `json:"report"`
+	// CIMTiles is the macro tiling of every cim core, in core order (tile
+	// pass; empty without cim cores, so digital programs encode as before).
+	CIMTiles []CIMTile `json:"cim_tiles,omitempty"`
 }
 
 // Input says how a sample enters the chip, in every time step. Encoding

@@ -35,6 +35,7 @@ type runFlags struct {
 	dt, gain                                                                float64
 	trace                                                                   traceFlags
 	events                                                                  eventFlags
+	cim                                                                     cimFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -78,6 +79,7 @@ writes report.json and a self-contained report.html with plots.`,
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	addTraceFlags(fl, &f.trace)
 	addEventFlags(fl, &f.events)
+	addCIMFlags(fl, &f.cim)
 	return cmd
 }
 
@@ -115,6 +117,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		if err := x.SetNoCModel(f.nocModel); err != nil {
 			return err
 		}
+	}
+	if err := f.cim.apply(x, stderr); err != nil {
+		return err
 	}
 	if esRule != "" && x.Steps() < 2 {
 		return fmt.Errorf("--early-stop needs a model that runs over several time steps (this program runs %d); use a rate-coded model, e.g. --encoding poisson --steps 16", x.Steps())
@@ -177,7 +182,7 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	if s.Agreement < 1 {
+	if s.Agreement < 1 && x.Exact() {
 		return fmt.Errorf("the chip disagrees with the software integer model on %.2f%% of the samples (first: sample %d)", 100*(1-s.Agreement), s.FirstMismatch)
 	}
 	return nil
@@ -225,8 +230,8 @@ func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) 
 			return nil, fmt.Errorf("embedded default model: %w", err)
 		}
 	case strings.EqualFold(filepath.Ext(args[0]), ".nsp"):
-		if f.encoding != "" || f.steps != 0 || f.gain != 0 {
-			return nil, fmt.Errorf("%s is a compiled program: --encoding, --steps and --gain apply only when compiling a model", args[0])
+		if f.encoding != "" || f.steps != 0 || f.gain != 0 || f.cim.layers != "" {
+			return nil, fmt.Errorf("%s is a compiled program: --encoding, --steps, --gain and --cim-layers apply only when compiling a model", args[0])
 		}
 		// event binning flags apply to the recordings, checked against the program later
 		return compiler.Load(args[0])
@@ -244,7 +249,7 @@ func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) 
 	} else if err := setEncoding(g, f.encoding, f.steps, f.gain); err != nil {
 		return nil, err
 	}
-	return compiler.Compile(g, spec, compiler.Options{Seed: f.seed})
+	return compiler.Compile(g, spec, compiler.Options{Seed: f.seed, CIMLayers: f.cim.layers})
 }
 
 // setEncoding rewrites the model's encoder node for --encoding/--steps/--gain.

@@ -92,6 +92,15 @@ func (x *Exec) newCIM(ci int, c *compiler.Core, k arch.CoreKind) (*cimExec, erro
 	if t == nil {
 		return nil, fmt.Errorf("chip: core %d is a cim core (%s) but the program has no macro tiling for it; recompile the model", ci, c.Kind)
 	}
+	l := &x.Prog.Layers[c.Layer]
+	if l.Kind == compiler.LayerCuba {
+		return nil, fmt.Errorf("chip: core %d: cuba layer %s on a cim core is not supported", ci, l.Name)
+	}
+	for i := range l.Inputs {
+		if l.Inputs[i].Recurrent {
+			return nil, fmt.Errorf("chip: core %d: layer %s has recurrent projections, which cim cores do not run", ci, l.Name)
+		}
+	}
 	m := k.Macro
 	if t.Base != m.Levels {
 		return nil, fmt.Errorf("chip: core %d: the program's weight digits are base %d, the %s macro has %d levels", ci, t.Base, c.Kind, m.Levels)

@@ -128,7 +128,8 @@
 // FC layers: fc1 and fc2 of the default model) on cim kinds, "all" every
 // layer with stored weights (conv and dense), "none" none, and a list of
 // layer names exactly those. Pool layers have no stored weights and stay
-// digital. The selected layers are partitioned only onto cim kinds, all
+// digital; cuba layers and layers with recurrent projections stay digital
+// too (not supported on cim cores yet). The selected layers are partitioned only onto cim kinds, all
 // others only onto digital kinds (a chip with no digital tiles puts every
 // layer on its macros). A cim core of a kind with M = macros macros of R rows
 // and O = cols/cells_per_weight outputs holds a box of neurons N and axons A

@@ -190,7 +190,7 @@ func (s *State) cimSelect() []bool {
 		}
 		for li := range p.Layers {
 			l := &p.Layers[li]
-			if l.Kind == LayerPool || len(l.Inputs) == 0 {
+			if cimUnsupported(l) != "" || len(l.Inputs) == 0 {
 				continue
 			}
 			dense := true
@@ -213,13 +213,29 @@ func (s *State) cimSelect() []bool {
 			s.errorf("", "--cim-layers: no layer %q (layers: %s; or dense, all, none)", name, strings.Join(names, ", "))
 		case !hasCIM:
 			s.errorf(name, "placed on cim cores by --cim-layers, but the chip %q has no cim core kind", s.Spec.Chip.Name)
-		case p.Layers[li].Kind == LayerPool:
-			s.errorf(name, "a pool layer has no stored weights to put in a crossbar; keep it on digital cores")
+		case cimUnsupported(&p.Layers[li]) != "":
+			s.errorf(name, "%s; keep it on digital cores", cimUnsupported(&p.Layers[li]))
 		default:
 			sel[li] = true
 		}
 	}
 	return sel
+}
+
+// cimUnsupported says why layer l cannot run on cim cores, or "".
+func cimUnsupported(l *Layer) string {
+	switch {
+	case l.Kind == LayerPool:
+		return "a pool layer has no stored weights to put in a crossbar"
+	case l.Kind == LayerCuba:
+		return "cuba layers do not run on cim cores yet"
+	}
+	for i := range l.Inputs {
+		if l.Inputs[i].Recurrent {
+			return "recurrent projections do not run on cim cores yet"
+		}
+	}
+	return ""
 }
 
 // tilePass lays the synapses of every cim core onto its macros.

@@ -8,4 +8,6 @@ func dotRowsArch(g, v, x []float32, stride int) bool { return false }
 
 func accumRows4Arch(y, a, x []float32, n, j, ys, as, xs int, zero bool) bool { return false }
 
-func gradRows4Arch(g, v, x []float32, n, gs, vs, xs int) bool { return false }
+func gradRowsTile(cols int, g, v, x []float32, n, gs, vs, xs, s, vss, xss int) bool {
+	return false
+}

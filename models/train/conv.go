@@ -185,10 +185,11 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 	if l.needDX {
 		l.dcol[w] = grow(l.dcol[w], l.p*l.k)
 	}
+	// The weight gradient of the whole chunk at once: each entry's 16 lane
+	// sums run over the chunk's samples in order, then fold.
+	gradRowsN(gw, l.k, l.dy[lo*os:hi*os], l.p, l.Cout, l.col[lo*l.p*l.k:hi*l.p*l.k], l.p, l.k, l.p, hi-lo, os, l.p*l.k)
 	for s := lo; s < hi; s++ {
-		col := l.col[s*l.p*l.k : (s+1)*l.p*l.k]
 		dy := l.dy[s*os : (s+1)*os]
-		gradRowsN(gw, l.k, dy, l.p, l.Cout, col, l.p, l.k, l.p)
 		for co := 0; co < l.Cout; co++ {
 			dyr := dy[co*l.p : (co+1)*l.p]
 			if gb != nil {

@@ -143,48 +143,51 @@ func accumRowsNZ(y []float32, ys int, a []float32, as, j int, x []float32, xs, n
 	}
 }
 
-// gradRowsN adds to each g[r·gs+k] (r < rows, k < cols) the dot product of
-// v[r·vs : r·vs+n] with x[k·xs : k·xs+n], in the fixed order of dot16Go: the
-// matrix product G += V·Xᵀ of a weight gradient. On amd64 with AVX-512 it
-// runs 4×4 register tiles; the rows and columns left over, and other
-// machines, use dot16Go.
-func gradRowsN(g []float32, gs int, v []float32, vs, rows int, x []float32, xs, cols, n int) {
-	if rows <= 0 || cols <= 0 || n <= 0 {
+// gradRowsN adds to each g[r·gs+k] (r < rows, k < cols) the dot product, over
+// the s samples t, of v[t·vss + r·vs …] with x[t·xss + k·xs …] (n values
+// each), in the fixed order of dot16Go: the weight gradient G += Σ_t V_t·X_tᵀ
+// of a chunk of samples. On amd64 with AVX-512 it runs 4×4 and 4×1 register
+// tiles; other machines use dot16Go, with the same bits.
+func gradRowsN(g []float32, gs int, v []float32, vs, rows int, x []float32, xs, cols, n, s, vss, xss int) {
+	if rows <= 0 || cols <= 0 || n <= 0 || s <= 0 {
 		return
 	}
-	if gs < cols || vs < n || xs < n || len(g) < (rows-1)*gs+cols || len(v) < (rows-1)*vs+n || len(x) < (cols-1)*xs+n {
+	if gs < cols || vs < n || xs < n || vss < 0 || xss < 0 || len(g) < (rows-1)*gs+cols ||
+		len(v) < (s-1)*vss+(rows-1)*vs+n || len(x) < (s-1)*xss+(cols-1)*xs+n {
 		panic("train: gradRowsN: slices too short for the given strides")
 	}
-	r0, k0 := 0, 0 // rows and columns done by the tiles
+	r0 := 0 // rows done by the tiles
 	if haveAVX512 {
-		r0, k0 = rows&^3, cols&^3
+		r0 = rows &^ 3
 		for r := 0; r < r0; r += 4 {
-			for k := 0; k < k0; k += 4 {
-				gradRows4Arch(g[r*gs+k:], v[r*vs:], x[k*xs:], n, gs, vs, xs)
+			k := 0
+			for ; k+4 <= cols; k += 4 {
+				gradRowsTile(4, g[r*gs+k:], v[r*vs:], x[k*xs:], n, gs, vs, xs, s, vss, xss)
+			}
+			for ; k < cols; k++ {
+				gradRowsTile(1, g[r*gs+k:], v[r*vs:], x[k*xs:], n, gs, vs, xs, s, vss, xss)
 			}
 		}
 	}
-	for r := 0; r < rows; r++ {
-		kFrom := 0
-		if r < r0 {
-			kFrom = k0
-		}
-		vr := v[r*vs : r*vs+n]
-		for k := kFrom; k < cols; k++ {
-			g[r*gs+k] += dot16Go(vr, x[k*xs:k*xs+n])
+	for r := r0; r < rows; r++ {
+		for k := 0; k < cols; k++ {
+			g[r*gs+k] += dot16Go(v[r*vs:], x[k*xs:], n, s, vss, xss)
 		}
 	}
 }
 
-// dot16Go is the dot product of gradRowsN: sixteen lane sums (lane j takes
-// the elements i ≡ j mod 16, in order), folded as m_j = l_j + l_(j+8), then
+// dot16Go is the dot product of gradRowsN: sixteen lane sums (lane j takes,
+// sample after sample, the elements i ≡ j mod 16 of v[t·vss : t·vss+n] and
+// x[t·xss : t·xss+n], in order), folded as m_j = l_j + l_(j+8), then
 // ((m0+m4)+(m1+m5)) + ((m2+m6)+(m3+m7)). Products are rounded to float32
 // before they are added.
-func dot16Go(v, x []float32) float32 {
-	x = x[:len(v)]
+func dot16Go(v, x []float32, n, s, vss, xss int) float32 {
 	var l [16]float32
-	for i, a := range v {
-		l[i&15] += float32(a * x[i])
+	for t := 0; t < s; t++ {
+		vt, xt := v[t*vss:t*vss+n], x[t*xss:t*xss+n]
+		for i, a := range vt {
+			l[i&15] += float32(a * xt[i])
+		}
 	}
 	var m [8]float32
 	for j := range m {

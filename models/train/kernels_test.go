@@ -153,28 +153,32 @@ func TestGradRowsNMatchesGo(t *testing.T) {
 	for _, n := range []int{1, 5, 15, 16, 17, 31, 33, 196, 784} {
 		for _, rows := range []int{1, 3, 4, 5, 8} {
 			for _, cols := range []int{1, 4, 6, 9, 144} {
-				gs, vs, xs := cols+rng.IntN(3), n+rng.IntN(3), n+rng.IntN(3)
-				v := randInput(rng, (rows-1)*vs+n)
-				for i := range v {
-					v[i] = v[i]*2 - 1
-				}
-				x := randInput(rng, (cols-1)*xs+n)
-				g0 := randInput(rng, (rows-1)*gs+cols)
-				g1 := append([]float32(nil), g0...)
-				gradRowsN(g1, gs, v, vs, rows, x, xs, cols, n)
-				for r := 0; r < rows; r++ {
-					for k := 0; k < cols; k++ {
-						vr, xk := v[r*vs:r*vs+n], x[k*xs:k*xs+n]
-						want := g0[r*gs+k] + dot16Go(vr, xk)
-						if got := g1[r*gs+k]; got != want {
-							t.Fatalf("n=%d rows=%d cols=%d: g[%d][%d] = %v, dot16Go %v", n, rows, cols, r, k, got, want)
-						}
-						exact := float64(g0[r*gs+k])
-						for i := range vr {
-							exact += float64(vr[i]) * float64(xk[i])
-						}
-						if d := float64(want) - exact; d > 1e-4 || d < -1e-4 {
-							t.Fatalf("n=%d: dot16Go %v, exact %v", n, want, exact)
+				for _, ns := range []int{1, 3} {
+					gs, vs, xs := cols+rng.IntN(3), n+rng.IntN(3), n+rng.IntN(3)
+					vss, xss := (rows-1)*vs+n+rng.IntN(3), (cols-1)*xs+n+rng.IntN(3)
+					v := randInput(rng, (ns-1)*vss+(rows-1)*vs+n)
+					for i := range v {
+						v[i] = v[i]*2 - 1
+					}
+					x := randInput(rng, (ns-1)*xss+(cols-1)*xs+n)
+					g0 := randInput(rng, (rows-1)*gs+cols)
+					g1 := append([]float32(nil), g0...)
+					gradRowsN(g1, gs, v, vs, rows, x, xs, cols, n, ns, vss, xss)
+					for r := 0; r < rows; r++ {
+						for k := 0; k < cols; k++ {
+							want := g0[r*gs+k] + dot16Go(v[r*vs:], x[k*xs:], n, ns, vss, xss)
+							if got := g1[r*gs+k]; got != want {
+								t.Fatalf("n=%d rows=%d cols=%d s=%d: g[%d][%d] = %v, dot16Go %v", n, rows, cols, ns, r, k, got, want)
+							}
+							exact := float64(g0[r*gs+k])
+							for s := 0; s < ns; s++ {
+								for i := 0; i < n; i++ {
+									exact += float64(v[s*vss+r*vs+i]) * float64(x[s*xss+k*xs+i])
+								}
+							}
+							if d := float64(want) - exact; d > 1e-4 || d < -1e-4 {
+								t.Fatalf("n=%d s=%d: dot16Go %v, exact %v", n, ns, want, exact)
+							}
 						}
 					}
 				}
@@ -190,7 +194,7 @@ func BenchmarkGradRowsN(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(4 * n * k * rows))
 	for i := 0; i < b.N; i++ {
-		gradRowsN(g, k, v, n, rows, x, n, k, n)
+		gradRowsN(g, k, v, n, rows, x, n, k, n, 1, 0, 0)
 	}
 }
 

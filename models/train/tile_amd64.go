@@ -16,12 +16,21 @@ func accumRows4Arch(y, a, x []float32, n, j, ys, as, xs int, zero bool) bool {
 }
 
 //go:noescape
-func gradRows4AVX512(g, v, x []float32, n, gs, vs, xs int)
+func gradRows4AVX512(g, v, x []float32, n, gs, vs, xs, s, vss, xss int)
 
-func gradRows4Arch(g, v, x []float32, n, gs, vs, xs int) bool {
+//go:noescape
+func gradRows1AVX512(g, v, x []float32, n, gs, vs, xs, s, vss, xss int)
+
+// gradRowsTile runs the AVX-512 4×cols tile (cols 4 or 1) if the machine
+// has it.
+func gradRowsTile(cols int, g, v, x []float32, n, gs, vs, xs, s, vss, xss int) bool {
 	if !haveAVX512 {
 		return false
 	}
-	gradRows4AVX512(g, v, x, n, gs, vs, xs)
+	if cols == 4 {
+		gradRows4AVX512(g, v, x, n, gs, vs, xs, s, vss, xss)
+	} else {
+		gradRows1AVX512(g, v, x, n, gs, vs, xs, s, vss, xss)
+	}
 	return true
 }

@@ -18,16 +18,33 @@ func newInspectCmd() *cobra.Command {
 	var asJSON bool
 	var input string
 	var dt float64
+	var zooName string
 	cmd := &cobra.Command{
-		Use:   "inspect MODEL.nsm|MODEL.nir|MODEL.net",
+		Use:   "inspect MODEL.nsm|MODEL.nir|MODEL.net | inspect --zoo NAME [--input SIZE]",
 		Short: "Print a model's nodes, shapes, parameter counts and MACs",
 		Long: `inspect loads a model, verifies it and prints one row per node in
 topological order: op, input and output shapes, trainable parameters and
 multiply-accumulates per time step, with totals. --input C,H,W (or
 NAME=C,H,W) overrides the input size the model declares. NIR (.nir) and
-lava-dl (.net) files are imported with the time step --dt (seconds).`,
-		Args: cobra.ExactArgs(1),
+lava-dl (.net) files are imported with the time step --dt (seconds).
+
+--zoo NAME builds a published model instead (` + "`neurosim inspect --zoo list`" + `
+names them) and prints its analytic table: per layer the parameters, the FLOPs
+Cin·Cout·k²·Hout·Wout/groups with re-parameterised (Rep) conv chains folded into
+the one conv they are at inference, and the spiking layer that drives it (none:
+a real-valued input, priced as MACs); then the MultiSpike outputs per image.
+--input takes SIZE (a square RGB image) or C,H,W.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if zooName != "" {
+				if len(args) != 0 {
+					return fmt.Errorf("inspect: give either a model file or --zoo, not both")
+				}
+				return inspectZoo(cmd.OutOrStdout(), zooName, input, asJSON)
+			}
+			if len(args) != 1 {
+				return fmt.Errorf("inspect: give a model file or --zoo NAME")
+			}
 			g, err := loadModel(args[0], dt, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -62,7 +79,8 @@ lava-dl (.net) files are imported with the time step --dt (seconds).`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	cmd.Flags().Float64Var(&dt, "dt", nir.DefaultDT, "time step in seconds for importing .nir and .net files")
-	cmd.Flags().StringVar(&input, "input", "", "input size C,H,W (or NAME=C,H,W for a model with several inputs)")
+	cmd.Flags().StringVar(&input, "input", "", "input size C,H,W (or NAME=C,H,W for a model with several inputs; with --zoo also SIZE)")
+	cmd.Flags().StringVar(&zooName, "zoo", "", "build the named zoo model (list: --zoo list) and print its analytic FLOP table")
 	return cmd
 }
 

@@ -266,7 +266,26 @@ func (t *Table) Price(r Rates, p Prices) (*Energy, error) {
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		missing = slices.Compact(missing)
-		return nil, fmt.Errorf("zoo: price: no rate for %d spiking layers: %s", len(missing), strings.Join(missing, ", "))
+		more := ""
+		if len(missing) > 10 {
+			more = fmt.Sprintf(" and %d more", len(missing)-10)
+			missing = missing[:10]
+		}
+		return nil, fmt.Errorf("zoo: price: no rate for spiking layers %s%s", strings.Join(missing, ", "), more)
 	}
 	return e, nil
+}
+
+// Sources returns the spiking nodes whose rates Price needs, in layer order,
+// each once.
+func (t *Table) Sources() []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, l := range t.Layers {
+		if l.Source != "" && !seen[l.Source] {
+			seen[l.Source] = true
+			ids = append(ids, l.Source)
+		}
+	}
+	return ids
 }

@@ -2,6 +2,7 @@ package zoo
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -91,4 +92,34 @@ func WriteRates(w io.Writer, r Rates, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// RatesFromRun reads the per-layer mean spike counts of a `neurosim run` report
+// (report.json or `run --json`): every entry of "layers" gives its "name" (the
+// compiled layer, named after its neuron node) and "mean_count" (spikes per neuron
+// per real step, measured on the chip).
+func RatesFromRun(r io.Reader) (Rates, error) {
+	var rep struct {
+		Layers []struct {
+			Name  string   `json:"name"`
+			Count *float64 `json:"mean_count"`
+		} `json:"layers"`
+	}
+	if err := json.NewDecoder(r).Decode(&rep); err != nil {
+		return nil, fmt.Errorf("run report: %w", err)
+	}
+	if len(rep.Layers) == 0 {
+		return nil, fmt.Errorf("run report: no \"layers\" with per-layer spike counts")
+	}
+	rates := Rates{}
+	for i, l := range rep.Layers {
+		if !models.ValidID(l.Name) || l.Count == nil || math.IsNaN(*l.Count) || math.IsInf(*l.Count, 0) || *l.Count < 0 {
+			return nil, fmt.Errorf("run report: layers[%d]: want a node name and a finite mean_count ≥ 0", i)
+		}
+		if _, dup := rates[l.Name]; dup {
+			return nil, fmt.Errorf("run report: layer %s appears twice", l.Name)
+		}
+		rates[l.Name] = *l.Count
+	}
+	return rates, nil
 }

@@ -68,3 +68,16 @@ func FuzzParseRates(f *testing.F) {
 		}
 	})
 }
+
+func TestRatesFromRun(t *testing.T) {
+	r, err := RatesFromRun(strings.NewReader(`{"accuracy": 1, "layers": [{"name": "lif1", "mean_count": 0.25}, {"name": "out", "mean_count": 0}]}`))
+	if err != nil || len(r) != 2 || r["lif1"] != 0.25 {
+		t.Fatalf("RatesFromRun = %v, %v", r, err)
+	}
+	for _, bad := range []string{`{}`, `{"layers": [{"name": "a"}]}`, `{"layers": [{"name": "a", "mean_count": -1}]}`,
+		`{"layers": [{"name": "a", "mean_count": 1}, {"name": "a", "mean_count": 1}]}`, `[`} {
+		if _, err := RatesFromRun(strings.NewReader(bad)); err == nil {
+			t.Errorf("RatesFromRun(%s) accepted", bad)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/neurosim/neurosim/models/data"
@@ -200,6 +201,30 @@ func TestDFResumeAndExport(t *testing.T) {
 	}
 }
 
+// TestDFWorkersIndependent trains with GOMAXPROCS 1 and 2: gonum's Sgemm
+// parallelises over output blocks, each summed in a fixed order, so the
+// weights must be identical.
+func TestDFWorkersIndependent(t *testing.T) {
+	ds := synthDataset(200)
+	opt := Options{Learning: LearnDF, Epochs: 1, Batch: 100, Seed: 9, Optim: OptimConfig{LR: 3e-3},
+		DF: DFConfig{Hidden: []int{130, 70}}}
+	var ws [2][][]float32
+	for i, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		res, err := Train(context.Background(), ds, opt, nil)
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.DFNet.params() {
+			ws[i] = append(ws[i], p.W)
+		}
+	}
+	if !reflect.DeepEqual(ws[0], ws[1]) {
+		t.Error("weights differ between GOMAXPROCS 1 and 2")
+	}
+}
+
 func TestDFOptionErrors(t *testing.T) {
 	ds := synthDataset(30)
 	for _, c := range []DFConfig{{Hidden: []int{0}}, {Act: "tanh"}, {Norm: "batch"}, {Collab: "x"}, {Alpha: -1}, {InferFrom: 5}} {
@@ -209,5 +234,45 @@ func TestDFOptionErrors(t *testing.T) {
 	}
 	if _, err := Train(context.Background(), ds, Options{Learning: "hebb"}, nil); err == nil {
 		t.Error("unknown learning rule accepted")
+	}
+}
+
+// BenchmarkDFStep is one DF batch (3 blocks of 500, batch 64, MNIST-sized
+// input) against one backpropagation batch of the same network. The only
+// allocations are gonum's Sgemm dispatching its goroutines.
+func BenchmarkDFStep(b *testing.B) {
+	for _, bp := range []bool{false, true} {
+		name := "df"
+		if bp {
+			name = "df-bp"
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := DFConfig{Hidden: []int{500, 500, 500}, Collab: DFCollabNone}.defaults()
+			net := newDFNet(cfg, 4, 784, 10, bp, rand.New(rand.NewPCG(1, 1)))
+			y := make([]int, 64)
+			for i := range y {
+				y[i] = i % 10
+			}
+			var r dfRunner
+			if bp {
+				r = newBPTrainer(net, 64, OptimConfig{Kind: OptAdam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+			} else {
+				t := newDFTrainer(net, 64)
+				for _, blk := range net.blocks {
+					blk.op = newOptimizer(OptimConfig{Kind: OptAdam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, []*Param{blk.w, blk.b})
+				}
+				r = t
+			}
+			x := r.input()
+			rng := rand.New(rand.NewPCG(2, 2))
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+			pred := make([]int, 64)
+			b.ReportAllocs()
+			for b.Loop() {
+				r.step(y, 1e-3, pred)
+			}
+		})
 	}
 }

@@ -34,6 +34,7 @@ type dfTrainer struct {
 	r    []float64    // B: normalisation factors
 	good []float64    // B×K×L goodness
 	coef []float64    // B×K: dL/dG of the block being trained, over B
+	ghat []float64    // K: one sample's collaborative goodness
 	grad []float32    // the shared weight+bias gradient, largest block
 }
 
@@ -54,7 +55,8 @@ func newDFTrainer(net *dfNet, batch int) *dfTrainer {
 	t.r = make([]float64, batch)
 	t.good = make([]float64, batch*net.classes*len(net.blocks))
 	t.coef = make([]float64, batch*net.classes)
-	a.Acts += 8 * int64(len(t.r)+len(t.good)+len(t.coef))
+	t.ghat = make([]float64, net.classes)
+	a.Acts += 8 * int64(len(t.r)+len(t.good)+len(t.coef)+len(t.ghat))
 	t.grad = a.grads(gmax)
 	for _, b := range net.blocks {
 		b.w.G = t.grad[:len(b.w.W)]
@@ -128,7 +130,7 @@ func (t *dfTrainer) blockLoss(l int, y []int) float64 {
 	cfg := &n.cfg
 	loss := 0.0
 	inv := 1 / float64(len(y))
-	ghat := make([]float64, K) // K ≤ 256: small, per batch
+	ghat := t.ghat
 	for s, ys := range y {
 		for k := 0; k < K; k++ {
 			g := t.good[(s*K+k)*L : (s*K+k+1)*L]

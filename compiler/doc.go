@@ -36,6 +36,14 @@
 // default model's fc1, beyond a 4,096-axon core); a population keeps fan-in
 // small at the price of neurons and D sub-steps of latency.
 //
+// A GraphConv (Y = Â·X·Wᵀ + b on a spike source X [nodes, Fin]) becomes a
+// projection whose synapse from (m, fi) to (n, fo) weighs Σ Â[n][m]·W[fo][fi]:
+// the graph's neighbourhoods are the synaptic fan-in, zero between nodes that
+// are not neighbours (stored as a dense table; the chip counts synaptic
+// operations only for nonzero synapses). Its population is flat, one channel
+// per neuron, since bias and threshold vary along the feature axis. A rank-2
+// Input [nodes, features] is a graph's node features (8-bit, like pixels).
+//
 // A LIF or IF node becomes a lif layer: binary spikes, a membrane kept across
 // time steps, leak, threshold and reset in integers (LIFParams; neuron.FixedLIF
 // at FracBits 0), with the input gain folded into the weights. The model runs

@@ -127,6 +127,9 @@ type value struct {
 	bias  []float64 // per output channel (shape[0])
 	// poisoned marks the value of a node that could not be lowered.
 	poisoned bool
+	// flat marks an expression with one bias per element (GraphConv): its
+	// population is flat, one channel per neuron (popShape).
+	flat bool
 }
 
 // localCheck reports the problems of n that do not depend on its inputs, so
@@ -135,7 +138,7 @@ func (s *State) localCheck(n *models.Node) bool {
 	id := n.ID
 	switch n.Op {
 	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd, models.OpBatchNorm,
-		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF:
+		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF, models.OpGraphConv:
 	case models.OpRate:
 		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer), Poisson and Events", n.Op)
 		return false
@@ -165,7 +168,7 @@ func (s *State) localCheck(n *models.Node) bool {
 			return false
 		}
 	default:
-		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Conv2d, Affine, Linear, BatchNorm, Scale, Add, MultiSpike, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
+		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
 		return false
 	}
 	return true
@@ -262,8 +265,8 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 			s.errorf(id, "more than one Input: the compiler maps single-input models")
 			return nil
 		}
-		if len(shape) != 3 && len(shape) != 1 {
-			s.errorf(id, "input shape %v: want [C,H,W] or [N]", shape)
+		if len(shape) < 1 || len(shape) > 3 {
+			s.errorf(id, "input shape %v: want [C,H,W], [nodes, features] or [N]", shape)
 			return nil
 		}
 		p.Input = Input{Shape: append([]int(nil), shape...), Encoding: "direct", ValueBits: 8, Scale: 1.0 / 255}
@@ -303,7 +306,7 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		for i := range a {
 			a[i], b[i] = lr.lb, lr.lc
 		}
-		li := s.addLayer(id, LayerLIF, shape, 1, e.affine(a, b))
+		li := s.addLayer(id, LayerLIF, popShape(e, shape), 1, e.affine(a, b))
 		s.prog.Layers[li].lif = &lifReal{la: lr.la, vth: lr.vth, vreset: lr.vreset, subtract: lr.subtract}
 		return &value{spike: true, layer: li, scale: 1, vmax: 1}
 	case models.OpCubaLIF:
@@ -338,6 +341,12 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		pr.setReal(w.F32, src.scale)
 		pr.node = id
 		return &value{terms: []*Projection{pr}, bias: biasOf(n, w.Shape[0])}
+	case models.OpGraphConv:
+		src := needSpike()
+		if src == nil {
+			return nil
+		}
+		return s.lowerGraphConv(n, src)
 	case models.OpAdd:
 		out := &value{}
 		for _, v := range in {
@@ -367,7 +376,7 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		e := needExpr()
 		d := n.Int("D", 4)
 		norm := n.Float("norm", float64(d))
-		li := s.addLayer(id, LayerSpike, shape, d, e)
+		li := s.addLayer(id, LayerSpike, popShape(e, shape), d, e)
 		return &value{spike: true, layer: li, scale: 1 / norm, vmax: d}
 	case models.OpSumPool2d, models.OpAvgPool2d:
 		src := needSpike()
@@ -419,11 +428,11 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 			p.Output = Output{Layer: in[0].layer, Mode: "count", Classes: int(shape.Numel())}
 			return nil
 		}
-		li := s.addLayer(id, LayerReadout, shape, 0, in[0])
+		li := s.addLayer(id, LayerReadout, popShape(in[0], shape), 0, in[0])
 		p.Output = Output{Layer: li, Mode: "membrane", Classes: int(shape.Numel())}
 		return nil
 	}
-	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Conv2d, Affine, Linear, BatchNorm, Scale, Add, MultiSpike, LIF, IF, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
+	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
 	return nil
 }
 
@@ -516,7 +525,7 @@ func (pr *Projection) setReal(w []float32, scale float64) {
 // affine multiplies output channel c of every term by a[c] and maps the bias to
 // bias·a + c, returning a new expression.
 func (v *value) affine(a, c []float64) *value {
-	out := &value{bias: make([]float64, len(v.bias))}
+	out := &value{bias: make([]float64, len(v.bias)), flat: v.flat}
 	for i := range v.bias {
 		out.bias[i] = v.bias[i]*a[i] + c[i]
 	}

@@ -61,7 +61,7 @@ writes report.json and a self-contained report.html with plots.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
-	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist or nmnist (event recordings, needs --data)")
+	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, nmnist (event recordings, needs --data), mnist-superpixels or karate (node classification: accuracy is per node)")
 	fl.StringVar(&f.dataDir, "data", "", "directory holding the dataset's IDX files (default: the dataset's standard location), or for nmnist its Train/ and Test/ folders")
 	fl.StringVar(&f.split, "split", "test", "dataset split: test or train")
 	fl.IntVar(&f.limit, "limit", 0, "run only the first N samples (0: all)")
@@ -161,6 +161,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if s.ProgramHash, err = programHash(prog); err != nil {
 		return err
 	}
+	if f.dataset == data.KarateName {
+		if err := nodeSummary(s, res, prog, data.Karate(), src.image(0), stderr); err != nil {
+			return err
+		}
+	}
 	if esRule != "" {
 		if s.EarlyStop, err = x.EarlyStopCurve(res, esRule, esTheta); err != nil {
 			return err
@@ -197,7 +202,7 @@ func runSource(f *runFlags, x *chip.Exec, stderr io.Writer) (*source, error) {
 	if x.Prog.Input.Encoding == "events" {
 		return nil, errors.New("the program takes event frames: give --events FILE… or --dataset nmnist --data DIR")
 	}
-	ds, err := data.Load(f.dataset, f.dataDir)
+	ds, _, err := runDataset(f)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,12 @@ software one and nothing is saved.`,
 			if out == "" {
 				return fmt.Errorf("--out FILE.nsm is required")
 			}
+			if train.IsGraphArch(o.Arch) && !cmd.Flags().Changed("dataset") {
+				dataset = data.SuperpixelName
+			}
+			if o.Arch == train.ArchSGNNKarate || dataset == data.KarateName {
+				return trainNodes(cmd, o, out, asJSON)
+			}
 			ds, err := data.Load(dataset, dir)
 			if err != nil {
 				return err
@@ -125,7 +131,7 @@ software one and nothing is saved.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Arch, "arch", train.ArchSFAConvNet, "architecture")
-	f.StringVar(&dataset, "dataset", data.MNISTName, "dataset: mnist or fashion-mnist")
+	f.StringVar(&dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, mnist-superpixels (default for sgnn-superpixel) or karate (sgnn-karate)")
 	f.StringVar(&dir, "data", "", "directory with the four IDX files (default: the dataset's standard location)")
 	f.StringVar(&out, "out", "", "output model file (.nsm)")
 	f.IntVar(&o.Epochs, "epochs", 1, "training epochs")

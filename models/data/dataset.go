@@ -59,7 +59,8 @@ var idxFiles = [4]string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "
 // ErrNotFound is wrapped by the error for a missing dataset.
 var ErrNotFound = errors.New("dataset not found")
 
-// Load returns the named dataset ("mnist" or "fashion-mnist"). dir overrides the
+// Load returns the named dataset ("mnist", "fashion-mnist" or "mnist-superpixels",
+// the graphs Superpixels builds from MNIST). dir overrides the
 // default location (the --data flag); "" uses the default.
 func Load(name, dir string) (*Dataset, error) {
 	switch name {
@@ -67,8 +68,14 @@ func Load(name, dir string) (*Dataset, error) {
 		return MNIST(dir)
 	case FashionMNISTName:
 		return FashionMNIST(dir)
+	case SuperpixelName:
+		ds, err := MNIST(dir)
+		if err != nil {
+			return nil, err
+		}
+		return Superpixels(ds, SuperpixelCell)
 	}
-	return nil, fmt.Errorf("unknown dataset %q (want %s or %s)", name, MNISTName, FashionMNISTName)
+	return nil, fmt.Errorf("unknown dataset %q (want %s, %s or %s)", name, MNISTName, FashionMNISTName, SuperpixelName)
 }
 
 // MNIST reads MNIST from dir, or from the GoMNIST module in the module cache if dir

@@ -13,6 +13,12 @@
 // A Dataset has a Train and a Test Split: images as uint8 pixels [N][Rows][Cols] and
 // labels in [0, Classes).
 //
+// Graphs: Superpixels turns MNIST into graph classification (7×7 grid
+// superpixels with mean intensity and centroid, edges to the k nearest cells;
+// the topology is the same for every image), and Karate is Zachary's karate
+// club as a node-classification task (78 edges embedded, source cited). Graph
+// gives the GCN's normalised adjacency D̃^−½(A+I)D̃^−½ (NormAdj).
+//
 // # Encoders
 //
 // Encoders turn a normalised sample x ∈ [0,1] into the input of the first layer:

@@ -98,7 +98,10 @@ func Build(arch string, in Shape, classes int, c ArchConfig) (*Net, error) {
 	if c.Steps == 0 {
 		c.Steps = 1
 	}
-	if arch == ArchLIFConvNet && c.Steps < 2 {
+	if err := checkGraphArch(arch, in); err != nil {
+		return nil, err
+	}
+	if (arch == ArchLIFConvNet || IsGraphArch(arch)) && c.Steps < 2 {
 		return nil, fmt.Errorf("%s needs at least 2 time steps, got %d", arch, c.Steps)
 	}
 	if classes < 2 {

@@ -24,12 +24,20 @@
 // by (1 + σ·N(0,1)) in each training forward pass, as PRIME does, and
 // propagates the gradient through the factor.
 //
+// Spiking GNNs (seed-models §5) add GraphConv (Â·X·Wᵀ over a fixed
+// normalised adjacency; graph tensors are stored feature-major, one channel
+// per feature) and STFN (a BatchNorm over features, statistics over batch,
+// time and nodes, γ starting at V_th), followed by LIF. TrainNodes trains a
+// node classifier full batch on one graph with the loss on its labelled
+// nodes.
+//
 // Train runs the loop (Adam or SGD, constant, cosine or step schedules,
 // weight decay, random-shift augmentation, softmax cross-entropy), reports
 // progress through a callback, writes a checkpoint after every epoch
 // (temporary file, then rename) and resumes from it. Build names the
-// architectures: mlp, sfa-convnet (the default model), lif-convnet and
-// torch-bench (the network of shared/bench/torch_sfa_mnist.py).
+// architectures: mlp, sfa-convnet (the default model), lif-convnet,
+// torch-bench (the network of shared/bench/torch_sfa_mnist.py),
+// sgnn-superpixel and sgnn-karate.
 //
 // Options.Learning selects the learning rule. "bp" is the above. "prune" is
 // PRIME's edge-popup (prune.go, seed-models §7): every Linear becomes a

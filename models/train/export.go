@@ -37,7 +37,11 @@ func (n *Net) Export(encoding string) (*models.Graph, error) {
 		"encoding": encoding,
 		"producer": "neurosim train",
 	}
-	g.Add("input", models.OpInput).SetInts("shape", n.In.C, n.In.H, n.In.W)
+	if gc, ok := n.Layers[0].(*GraphConv); ok && gc.nodeMajor {
+		g.Add("input", models.OpInput).SetInts("shape", n.In.H, n.In.W) // [nodes, features]
+	} else {
+		g.Add("input", models.OpInput).SetInts("shape", n.In.C, n.In.H, n.In.W)
+	}
 	prev := "input"
 	switch encoding {
 	case EncodingDirect:
@@ -76,6 +80,12 @@ type exporter struct {
 	last *models.Node
 	// lastSpike says the value flowing is a spike count (for pool rewriting).
 	lastSpike bool
+	// graph says the value flowing is a graph tensor: [nodes, F] in the
+	// graph, feature-major in the net (see GraphConv); flat is set after a
+	// Flatten of one, whose order differs (node-major in the graph), so the
+	// next Linear permutes its columns.
+	graph bool
+	flat  *Shape
 }
 
 func (e *exporter) id(kind string) string {
@@ -130,6 +140,19 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 		for i := range w {
 			w[i] = float32(float64(w[i]) / e.scale)
 		}
+		if f := e.flat; f != nil {
+			// net column fi·nodes + m is graph column m·F + fi
+			p := make([]float32, len(w))
+			nodes, nf := f.H, f.C
+			for o := 0; o < l.Out; o++ {
+				for fi := 0; fi < nf; fi++ {
+					for m := 0; m < nodes; m++ {
+						p[o*l.nin+m*nf+fi] = w[o*l.nin+fi*nodes+m]
+					}
+				}
+			}
+			w, e.flat = p, nil
+		}
 		b := make([]float32, l.Out)
 		if l.b != nil {
 			copy(b, l.b.W)
@@ -139,6 +162,31 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 			SetF32("bias", models.Shape{l.Out}, b)
 		e.scale, e.last, e.lastSpike = 1, nd, false
 		return Shape{1, 1, l.Out}, nil
+	case *STFN:
+		if e.last == nil || e.last.Op != models.OpGraphConv || e.scale != 1 {
+			return Shape{}, fmt.Errorf("STFN must follow a GraphConv")
+		}
+		foldBN(e.last, &l.BatchNorm)
+		e.last = nil
+		return in, nil
+	case *GraphConv:
+		w := f32s(l.w.W)
+		for i := range w {
+			w[i] = float32(float64(w[i]) / e.scale)
+		}
+		b := make([]float32, l.Out)
+		if l.b != nil {
+			copy(b, l.b.W)
+		}
+		ne := len(l.Row)
+		nd := e.add("gconv", models.OpGraphConv).
+			SetF32("weight", models.Shape{l.Out, l.fin}, w).
+			SetF32("bias", models.Shape{l.Out}, b).
+			SetTensor("adj_row", models.NewIntTensor(models.Shape{ne}, append([]int32(nil), l.Row...))).
+			SetTensor("adj_col", models.NewIntTensor(models.Shape{ne}, append([]int32(nil), l.Col...))).
+			SetF32("adj_val", models.Shape{ne}, f32s(l.Val))
+		e.scale, e.last, e.lastSpike, e.graph = 1, nd, false, true
+		return Shape{H: l.nodes, W: 1, C: l.Out}, nil
 	case *BatchNorm:
 		if e.last != nil && e.scale == 1 {
 			foldBN(e.last, l)
@@ -180,6 +228,9 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 		return l.out, nil
 	case *Flatten:
 		e.add("flat", models.OpFlatten)
+		if e.graph {
+			e.flat, e.graph = &in, false
+		}
 		return Shape{1, 1, in.Size()}, nil
 	case *Residual:
 		from := e.prev
@@ -220,6 +271,9 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 		shape := models.Shape{in.C, in.H, in.W}
 		if in.H == 1 && in.W == 1 {
 			shape = models.Shape{in.C}
+		}
+		if e.graph {
+			shape, sz = models.Shape{1}, 1 // one value for every node and feature
 		}
 		e.add("lif", models.OpLIF).
 			SetF32("tau", shape, full(tau)).

@@ -50,7 +50,11 @@ func exportMatches(t *testing.T, net *Net, tol float64) {
 	for i := 0; i < b; i++ {
 		r.predict(x[i*sz:(i+1)*sz], 0, i)
 		for j := 0; j < k; j++ {
-			got := float64(r.acc[j]) / float64(net.Steps)
+			gj := j
+			if net.Out.W == 1 && net.Out.H > 1 { // a graph tensor: feature-major in the net, node-major in the graph
+				gj = (j%net.Out.H)*net.Out.C + j/net.Out.H
+			}
+			got := float64(r.acc[gj]) / float64(net.Steps)
 			w := float64(want[i*k+j])
 			if math.Abs(got-w) > tol*(1+math.Abs(w)) {
 				t.Fatalf("sample %d output %d: graph %.6g, net %.6g", i, j, got, w)
@@ -76,10 +80,18 @@ func TestExportSpikingNets(t *testing.T) {
 	for _, arch := range Archs() {
 		t.Run(arch, func(t *testing.T) {
 			cfg := ArchConfig{D: 4, Steps: 1}
-			if arch == ArchLIFConvNet {
+			in := Shape{12, 12, 1}
+			if arch == ArchLIFConvNet || IsGraphArch(arch) {
 				cfg.Steps = 3
 			}
-			net, err := Build(arch, Shape{12, 12, 1}, 5, cfg)
+			if IsGraphArch(arch) {
+				g, err := graphArchs[arch]()
+				if err != nil {
+					t.Fatal(err)
+				}
+				in = Shape{g.Nodes, 3, 1}
+			}
+			net, err := Build(arch, in, 5, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -51,6 +51,10 @@ type inode struct {
 	d     int
 	round Rounding
 	inv   float32
+	// graphconv: Â in COO form
+	arow, acol []int32
+	aval       []float32
+	fin, fout  int
 	// batchnorm: y = x·a + c per channel
 	a, c []float32
 	// lif (Euler): v ← la·v + lb·x + lc; spike if v ≥ vth; reset
@@ -94,6 +98,8 @@ func NewModel(g *models.Graph) (*Model, error) {
 			nd.shape = Shape{s[1], s[2], s[0]}
 		case 1:
 			nd.shape = Shape{1, 1, s[0]}
+		case 2: // [nodes, features] of a graph model, row-major
+			nd.shape = Shape{s[0], s[1], 1}
 		default:
 			return nil, fmt.Errorf("node %s: shape %v: %w", n.ID, s, ErrUnsupported)
 		}
@@ -171,6 +177,11 @@ func (m *Model) prepare(nd *inode, order []*models.Node, idx map[string]int, sha
 			}
 		}
 		nd.b = biasOf(n, out)
+	case models.OpGraphConv:
+		w := n.Tensor("weight")
+		nd.w, nd.fout, nd.fin = w.F32, w.Shape[0], w.Shape[1]
+		nd.b = biasOf(n, w.Shape[0])
+		nd.arow, nd.acol, nd.aval = n.Tensor("adj_row").I32, n.Tensor("adj_col").I32, n.Tensor("adj_val").F32
 	case models.OpMultiSpike:
 		if n.Float("decay", 0) != 0 {
 			return fmt.Errorf("MultiSpike with decay (I-LIF): %w", ErrUnsupported)
@@ -374,6 +385,29 @@ func (r *runner) exec(i int, nd *inode, x []float32) {
 	case models.OpAffine, models.OpLinear:
 		copy(out, nd.b)
 		accumRows(out, in, nd.wt, len(out))
+	case models.OpGraphConv:
+		// X·Wᵀ per node ([nodes][Fout] in r.col), then out = b + Â·(X·Wᵀ)
+		nodes := len(in) / nd.fin
+		r.col = grow(r.col, nodes*nd.fout)
+		for m := 0; m < nodes; m++ {
+			x := in[m*nd.fin : (m+1)*nd.fin]
+			for fo := 0; fo < nd.fout; fo++ {
+				var a float32
+				for fi, w := range nd.w[fo*nd.fin : (fo+1)*nd.fin] {
+					a += w * x[fi]
+				}
+				r.col[m*nd.fout+fo] = a
+			}
+		}
+		for m := 0; m < nodes; m++ {
+			copy(out[m*nd.fout:(m+1)*nd.fout], nd.b)
+		}
+		for k, v := range nd.aval {
+			o := out[int(nd.arow[k])*nd.fout:][:nd.fout]
+			for fo, a := range r.col[int(nd.acol[k])*nd.fout:][:nd.fout] {
+				o[fo] += v * a
+			}
+		}
 	case models.OpScale:
 		for j, v := range in {
 			if len(nd.a) == 1 {

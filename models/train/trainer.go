@@ -103,7 +103,7 @@ func (o Options) Defaults() Options {
 	}
 	if o.Steps == 0 {
 		o.Steps = 1
-		if o.Arch == ArchLIFConvNet || o.Encoding == EncodingPoisson {
+		if o.Arch == ArchLIFConvNet || IsGraphArch(o.Arch) || o.Encoding == EncodingPoisson {
 			o.Steps = 4
 		}
 	}
@@ -131,6 +131,9 @@ func (o *Options) validate() error {
 	}
 	if !(o.Noise >= 0 && o.Noise < 10) {
 		errs = append(errs, fmt.Errorf("noise σ %g outside [0, 10)", o.Noise))
+	}
+	if IsGraphArch(o.Arch) && o.Shift != 0 {
+		errs = append(errs, fmt.Errorf("shift augmentation moves image pixels; %s samples are graphs", o.Arch))
 	}
 	if o.Shift < 0 || o.Shift > 8 {
 		errs = append(errs, fmt.Errorf("shift %d outside [0, 8]", o.Shift))
@@ -439,6 +442,8 @@ func batchNorms(ls []Layer) []*BatchNorm {
 		switch l := l.(type) {
 		case *BatchNorm:
 			out = append(out, l)
+		case *STFN:
+			out = append(out, &l.BatchNorm)
 		case *Residual:
 			out = append(out, batchNorms(l.Body)...)
 		}

@@ -98,6 +98,24 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 		}
 		nch := r.C1 - r.C0
 		colLo, ncol := lo-g*k.coutG, hi-lo
+		if k.str == 1 {
+			// the common case without divisions: output (iy+pad−ky, ix+pad−kx)
+			for ky := 0; ky < k.kh; ky++ {
+				oy := iy + k.pad - ky - r.Y0
+				if oy < 0 || oy >= rh {
+					continue
+				}
+				for kx := 0; kx < k.kw; kx++ {
+					ox := ix + k.pad - kx - r.X0
+					if ox < 0 || ox >= rw {
+						continue
+					}
+					ws := k.wt[((ci*k.kh+ky)*k.kw+kx)*k.coutG+colLo:][:ncol]
+					addScaled(acc[(oy*rw+ox)*nch+lo-r.C0:], ws, val)
+				}
+			}
+			continue
+		}
 		for ky := 0; ky < k.kh; ky++ {
 			t := iy + k.pad - ky
 			if t < 0 || t%k.str != 0 {

@@ -446,17 +446,22 @@ func (m *Machine) fire(ci int, t sim.Time) {
 		m.integrateCuba(ci, xc, l)
 	case compiler.LayerLIF:
 		v := m.v[ci]
-		for i := range acc {
-			var fired bool
-			v[i], fired = l.Integrate(xc.c0+i/xc.plane, v[i], acc[perm[i]])
-			cnt[i] = 0
-			if fired {
-				cnt[i] = 1
+		// local neuron i is of channel c0 + i/plane: walk the planes
+		for i0, ch := 0, xc.c0; i0 < len(acc); i0, ch = i0+xc.plane, ch+1 {
+			for i := i0; i < min(i0+xc.plane, len(acc)); i++ {
+				var fired bool
+				v[i], fired = l.Integrate(ch, v[i], acc[perm[i]])
+				cnt[i] = 0
+				if fired {
+					cnt[i] = 1
+				}
 			}
 		}
 	default:
-		for i := range acc {
-			cnt[i] = l.Fire(xc.c0+i/xc.plane, acc[perm[i]])
+		for i0, ch := 0, xc.c0; i0 < len(acc); i0, ch = i0+xc.plane, ch+1 {
+			for i := i0; i < min(i0+xc.plane, len(acc)); i++ {
+				cnt[i] = l.Fire(ch, acc[perm[i]])
+			}
 		}
 		if xc.neuron == "if" {
 			updates *= uint64(max(xc.d, 1))

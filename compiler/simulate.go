@@ -11,8 +11,8 @@ import (
 func (l *Layer) Fire(c int, acc int64) int32 {
 	th := int64(l.Threshold[c])
 	num := acc + (th-1)/2
-	if num < 0 {
-		return 0
+	if num < th {
+		return 0 // silent (most neurons): no division
 	}
 	return int32(min(num/th, int64(l.D)))
 }
@@ -327,6 +327,24 @@ func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int, 
 		xv := int64(v)
 		ci, iy, ix := i/(h*w), (i/w)%h, i%w
 		g := ci / cinG
+		if pr.Stride == 1 {
+			// the common case without divisions: output (iy+pad−ky, ix+pad−kx)
+			for ky := 0; ky < pr.KH; ky++ {
+				oy := iy + pr.Pad - ky
+				if oy < 0 || oy >= oh {
+					continue
+				}
+				for kx := 0; kx < pr.KW; kx++ {
+					ox := ix + pr.Pad - kx
+					if ox < 0 || ox >= ow {
+						continue
+					}
+					ws := wt[(ci*k+ky*pr.KW+kx)*coutG:][:coutG]
+					addScaled(cm[(oy*ow+ox)*cout+g*coutG:][:len(ws)], ws, xv)
+				}
+			}
+			continue
+		}
 		for ky := 0; ky < pr.KH; ky++ {
 			ny := iy + pr.Pad - ky
 			if ny < 0 || ny%pr.Stride != 0 || ny/pr.Stride >= oh {

@@ -360,10 +360,9 @@ func (n *Network) free(p *Packet) {
 // (multicast copies count separately once replicated).
 func (n *Network) InFlight() int { return n.inFlight }
 
-// cycleNow returns the first clock edge at or after now, as a cycle number,
+// cycleAt returns the first clock edge at or after now, as a cycle number,
 // and whether now lies on that edge.
-func (n *Network) cycleNow() (uint64, bool) {
-	now := n.sched.Now()
+func (n *Network) cycleAt(now sim.Time) (uint64, bool) {
 	c := uint64(now / n.period)
 	if now%n.period == 0 {
 		return c, true
@@ -411,7 +410,8 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	if split {
 		need = len(p.Dests)
 	}
-	c, onEdge := n.cycleNow()
+	now := n.sched.Now()
+	c, onEdge := n.cycleAt(now)
 	if n.packet && n.srcCap > 0 && r.srcQueued(c)+need > n.srcCap {
 		n.refuse(r, c)
 		return false
@@ -420,7 +420,6 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 		r.refused = true
 		return false
 	}
-	now := n.sched.Now()
 	if split {
 		for i, d := range p.Dests {
 			q := p

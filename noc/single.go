@@ -186,7 +186,9 @@ func (r *router) evalSingle(c uint64) {
 	if deliver != nil {
 		r.deliver(c, deliver)
 	}
-	r.feed(c)
+	if r.src.n > 0 {
+		r.feed(c)
+	}
 	if r.refused && (n.srcCap == 0 || r.src.len() < n.srcCap) {
 		r.refused = false
 		if w, ok := r.ep.(InjectWaker); ok {

@@ -108,7 +108,12 @@ func (e *Engine) RunUntil(t Time) bool {
 			}
 			break
 		}
-		ev, _ := e.q.Pop()
+		var ev Event
+		if hq != nil {
+			hq.popInto(&ev)
+		} else {
+			ev, _ = e.q.Pop()
+		}
 		e.now = ev.Time
 		e.fired++
 		ev.Handler.Handle(ev)

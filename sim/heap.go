@@ -77,21 +77,29 @@ func (q *HeapQueue) PeekTime() (Time, bool) {
 
 // Pop removes and returns the first event.
 func (q *HeapQueue) Pop() (Event, bool) {
-	h := q.h
-	n := len(h)
-	if n == 0 {
+	if len(q.h) == 0 {
 		return Event{}, false
 	}
+	var ev Event
+	q.popInto(&ev)
+	return ev, true
+}
+
+// popInto moves the first event of a non-empty heap into ev.
+func (q *HeapQueue) popInto(ev *Event) {
+	h := q.h
+	n := len(h)
 	slot := h[0].slot
-	ev := q.slab[slot]
-	q.slab[slot] = Event{} // drop references for the GC
+	e := &q.slab[slot]
+	*ev = *e
+	*e = Event{} // drop references for the GC
 	q.free = append(q.free, slot)
 	n--
 	last := h[n]
 	h = h[:n]
 	q.h = h
 	if n == 0 {
-		return ev, true
+		return
 	}
 	i := 0
 	for {
@@ -116,5 +124,4 @@ func (q *HeapQueue) Pop() (Event, bool) {
 		i = m
 	}
 	h[i] = last
-	return ev, true
 }

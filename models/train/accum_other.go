@@ -11,3 +11,5 @@ func accumRows4Arch(y, a, x []float32, n, j, ys, as, xs int, zero bool) bool { r
 func gradRowsTile(cols int, g, v, x []float32, n, gs, vs, xs, s, vss, xss int) bool {
 	return false
 }
+
+func pool2Arch(bwd bool, a, b []float32, rows, ow, iw int, scale float32) bool { return false }

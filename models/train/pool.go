@@ -165,6 +165,14 @@ func (l *Pool2d) backwardChunk(_, ch int) {
 func (l *Pool2d) forward2(p0, p1 int, scale float32) {
 	iw, ihw := l.in.W, l.in.H*l.in.W
 	ow, ohw := l.out.W, l.out.H*l.out.W
+	if l.in.H == 2*l.out.H && iw == 2*ow && p1 > p0 {
+		// Even sizes: the planes' output rows pair with consecutive input
+		// row pairs, so the whole range is one run of rows.
+		rows := (p1 - p0) * l.out.H
+		if pool2Arch(false, l.y[p0*ohw:p1*ohw], l.x[p0*ihw:p1*ihw], rows, ow, iw, scale) {
+			return
+		}
+	}
 	for pl := p0; pl < p1; pl++ {
 		xs := l.x[pl*ihw : (pl+1)*ihw]
 		ys := l.y[pl*ohw : (pl+1)*ohw]
@@ -189,6 +197,8 @@ func (l *Pool2d) backward2(p0, p1 int, scale float32) {
 	ow, ohw := l.out.W, l.out.H*l.out.W
 	if l.in.H != 2*l.out.H || iw != 2*ow {
 		clear32(l.dx[p0*ihw : p1*ihw])
+	} else if p1 > p0 && pool2Arch(true, l.dx[p0*ihw:p1*ihw], l.dy[p0*ohw:p1*ohw], (p1-p0)*l.out.H, ow, iw, scale) {
+		return
 	}
 	for pl := p0; pl < p1; pl++ {
 		dxs := l.dx[pl*ihw : (pl+1)*ihw]

@@ -54,7 +54,7 @@ func TestPoolBackwardExact(t *testing.T) {
 // window; on odd sizes the uncovered last row and column get 0.
 func TestPool2x2MatchesNaive(t *testing.T) {
 	for _, kind := range []PoolKind{AvgPool, SumPool} {
-		for _, in := range []Shape{{8, 8, 3}, {7, 9, 2}, {28, 28, 1}} {
+		for _, in := range []Shape{{8, 8, 3}, {7, 9, 2}, {28, 28, 1}, {2, 32, 2}, {4, 34, 1}} {
 			rng := rand.New(rand.NewPCG(13, 14))
 			l := NewPool2d(kind, 2)
 			out, err := l.Init(in, rng)

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package train
+
+func cpuTime() float64 { return -1 }

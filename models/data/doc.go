@@ -19,6 +19,11 @@
 // club as a node-classification task (78 edges embedded, source cited). Graph
 // gives the GCN's normalised adjacency D̃^−½(A+I)D̃^−½ (NormAdj).
 //
+// Detection: MNISTScenes places 1–4 digits (scaled to 14–28 px) on 64×64
+// canvases without heavy overlap, with tight ink boxes and classes; train
+// scenes from the train split, test scenes from the test split, every scene
+// from its own seeded stream.
+//
 // # Encoders
 //
 // Encoders turn a normalised sample x ∈ [0,1] into the input of the first layer:

@@ -39,7 +39,10 @@ type Sweep struct {
 	Seed    uint64 `toml:"seed" json:"seed"`       // base seed
 	Seeds   int    `toml:"seeds" json:"seeds"`     // seeds per grid value
 	Lane    int    `toml:"lane" json:"lane"`       // samples per machine between resets (chip.RunOptions.LaneSize)
-	Axes    []Axis `toml:"axis" json:"axes"`       // the grid, first axis outermost
+	// CIMLayers says which layers the compiler puts on cim cores
+	// (compiler.Options.CIMLayers: "" or "dense", "all", "none", or layer names).
+	CIMLayers string `toml:"cim_layers" json:"cim_layers,omitempty"`
+	Axes      []Axis `toml:"axis" json:"axes"` // the grid, first axis outermost
 
 	dir string // directory relative paths are resolved against
 }
@@ -52,7 +55,7 @@ type Axis struct {
 }
 
 // keys of the sweep file, for did-you-mean on unknown keys.
-var fileKeys = []string{"name", "chip", "model", "dataset", "data", "split", "limit", "seed", "seeds", "lane", "axis", "axis.path", "axis.values", "axis.labels"}
+var fileKeys = []string{"name", "chip", "model", "dataset", "data", "split", "limit", "seed", "seeds", "lane", "cim_layers", "axis", "axis.path", "axis.values", "axis.labels"}
 
 // ParseFile reads and checks a sweep file; relative chip and model paths are
 // resolved against its directory.

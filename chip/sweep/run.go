@@ -157,7 +157,7 @@ func ChipEvaluator(p *Plan) (Evaluator, error) {
 		if err != nil {
 			return Metrics{}, err
 		}
-		prog, err := compiler.Compile(g, spec, compiler.Options{Seed: pt.Seed})
+		prog, err := compiler.Compile(g, spec, compiler.Options{Seed: pt.Seed, CIMLayers: s.CIMLayers})
 		if err != nil {
 			return Metrics{}, err
 		}

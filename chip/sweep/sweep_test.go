@@ -379,3 +379,35 @@ func TestShardedChipRunMatchesUnsharded(t *testing.T) {
 	}
 	sameOutputs(t, outputs(t, m1, t.TempDir()), outputs(t, m3, t.TempDir()), "3 shards vs unsharded")
 }
+
+func TestConfigHashCoversSettings(t *testing.T) {
+	base := "limit = 5\n[[axis]]\npath = 'noc.buffer_flits'\nvalues = [1, 2]\n"
+	hash := func(text string) string {
+		s, err := Parse([]byte(text), "s.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Resolve()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ConfigHash
+	}
+	h := hash(base)
+	if hash(base) != h {
+		t.Fatal("the config hash is not deterministic")
+	}
+	for _, change := range []string{"cim_layers = 'all'\n", "seed = 2\n", "limit = 6\n", "chip = 'loihi'\n", "seeds = 2\n", "split = 'train'\n"} {
+		text := change + strings.Replace(base, "limit = 5\n", "", 1)
+		if change != "limit = 6\n" {
+			text = change + base
+		}
+		if hash(text) == h {
+			t.Errorf("%q does not change the config hash", strings.TrimSpace(change))
+		}
+	}
+	// The data directory is a location, not a setting.
+	if hash("data = '/elsewhere'\n"+base) != h {
+		t.Error("the data directory changes the config hash")
+	}
+}

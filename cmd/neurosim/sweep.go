@@ -41,7 +41,8 @@ with --shards or NEUROSIM_SHARDS giving the count). Merge the directories
 with ` + "`neurosim merge`" + `.
 
 Sweep file keys: name, chip (preset or spec file), model ("default" or a
-.nsm file), dataset, data, split, limit, seed, seeds, lane, and [[axis]]
+.nsm file), dataset, data, split, limit, seed, seeds, lane, cim_layers
+(which layers go on crossbar macros: dense, all, none or names), and [[axis]]
 tables with path, values and optional labels. See examples/sweeps/.`,
 		Example: `  neurosim sweep examples/sweeps/noc-buffers.toml --out runs/noc
   neurosim sweep sweep.toml --out runs/s --shard 1/3 --workers 2

@@ -137,7 +137,12 @@ type value struct {
 func (s *State) localCheck(n *models.Node) bool {
 	id := n.ID
 	switch n.Op {
-	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd, models.OpBatchNorm,
+	case models.OpBatchNorm:
+		if n.Int("padding", 0) != 0 {
+			s.errorf(id, "BatchNorm with padding (SpikeYOLO's BNAndPad) is not a per-channel affine map; fold its re-parameterised chain into one conv first (models.FoldChain, zoo.Fold)")
+			return false
+		}
+	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd,
 		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF, models.OpGraphConv:
 	case models.OpRate:
 		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer), Poisson and Events", n.Op)

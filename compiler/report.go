@@ -21,6 +21,27 @@ type Report struct {
 	MaxLinkLoad float64    `json:"max_link_load"`
 	Tiles       int        `json:"tiles"`
 	UsedCores   int        `json:"used_cores"`
+	// InterChip sums the Links that cross between chips of a board; zero (and left
+	// out of the encoding, so single-chip programs keep their bytes) on one chip.
+	InterChip InterChipReport `json:"inter_chip,omitzero"`
+}
+
+// InterChipReport estimates the traffic between the chips of a board, at
+// Options.Activity binary spikes per neuron, priced with the spec's board links
+// (latency, bandwidth) and energy.interchip_bit.
+type InterChipReport struct {
+	Chips     int     `json:"chips"`      // chips on the board
+	UsedChips int     `json:"used_chips"` // chips holding at least one core
+	Links     int     `json:"links"`      // directed inter-chip links that carry traffic
+	Packets   float64 `json:"packets"`    // packet crossings per inference, all inter-chip links
+	Bits      float64 `json:"bits"`       // Packets × spike_packet_bits
+	EnergyPJ  float64 `json:"energy_pj"`  // Bits × energy.interchip_bit
+	// CrossingNS is one packet's time on one inter-chip link: link latency plus
+	// serialisation (spike_packet_bits / link_gbps).
+	CrossingNS float64 `json:"crossing_ns"`
+	// BusiestNS is the serialisation time of the busiest inter-chip link's packets
+	// per inference: a lower bound on the board's time per inference.
+	BusiestNS float64 `json:"busiest_ns"`
 }
 
 // LayerReport describes one layer's mapping.
@@ -169,6 +190,7 @@ func emitPass(s *State) error {
 	if s.cost.RowMajor > 0 {
 		r.Placement.Ratio = float64(s.cost.Annealed) / float64(s.cost.RowMajor)
 	}
+	r.InterChip = interChip(s, r.Links)
 	slices.SortStableFunc(r.Links, func(a, b LinkLoad) int {
 		if a.Y != b.Y {
 			return a.Y - b.Y
@@ -179,4 +201,31 @@ func emitPass(s *State) error {
 		return a.Dir - b.Dir
 	})
 	return nil
+}
+
+// interChip sums the inter-chip links of the estimated link loads.
+func interChip(s *State, links []LinkLoad) InterChipReport {
+	b, bits := s.Spec.Board, float64(s.Spec.NoC.SpikePacketBits)
+	if b.ChipsX*b.ChipsY == 1 {
+		return InterChipReport{}
+	}
+	ic := InterChipReport{Chips: b.ChipsX * b.ChipsY}
+	used := map[int]bool{}
+	for i := range s.prog.Cores {
+		used[s.prog.Cores[i].Chip] = true
+	}
+	ic.UsedChips = len(used)
+	serial := bits / b.LinkGbps // Gb/s = bits per ns
+	ic.CrossingNS = b.LinkLatencyNS + serial
+	for _, l := range links {
+		if !l.InterChip {
+			continue
+		}
+		ic.Links++
+		ic.Packets += l.Packets
+		ic.BusiestNS = max(ic.BusiestNS, l.Packets*serial)
+	}
+	ic.Bits = ic.Packets * bits
+	ic.EnergyPJ = ic.Bits * s.Spec.Energy.InterchipBit.PJ
+	return ic
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/models/zoo"
 )
 
 func init() { subcommands = append(subcommands, newCompileCmd) }
@@ -30,6 +32,7 @@ func newCompileCmd() *cobra.Command {
 		seed                                               uint64
 		verify, asJSON                                     bool
 		activity, dt                                       float64
+		zooName                                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile MODEL.nsm|.nir|.net",
@@ -41,12 +44,18 @@ axons, synapse memory and utilisation, the quantisation error, per core
 occupancy, routing-table sizes, the placement cost (Σ traffic × hops) against
 a naive row-major placement, and the busiest links. If the model does not fit
 it lists every problem, each naming the layer, the limit and what would fix
-it, and exits non-zero.`,
-		Args: cobra.ExactArgs(1),
+it, and exits non-zero.
+
+--zoo NAME compiles a published model (neurosim inspect --zoo list) with
+random weights from --seed, its re-parameterised conv chains folded first.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := loadModel(args[0], dt, cmd.ErrOrStderr())
+			g, err := compileInput(args, zooName, seed, dt, cmd.ErrOrStderr())
 			if err != nil {
 				return err
+			}
+			if zooName != "" {
+				args = []string{zooName + ".nsm"}
 			}
 			spec, err := arch.Load(chip)
 			if err != nil {
@@ -107,6 +116,7 @@ it, and exits non-zero.`,
 	}
 	f := cmd.Flags()
 	f.Float64Var(&dt, "dt", 1e-4, "time step in seconds for importing .nir and .net files")
+	f.StringVar(&zooName, "zoo", "", "compile the named zoo model with random weights (from --seed) instead of a file")
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement annealer")
@@ -183,6 +193,10 @@ func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 		fmt.Fprintf(w, " (%d,%d)→%s %.0f%s;", l.X, l.Y, dirs[l.Dir], l.Packets, inter)
 	}
 	fmt.Fprintln(w)
+	if ic := r.InterChip; ic.Chips > 1 {
+		fmt.Fprintf(w, "board: %d of %d chips used; inter-chip: %d links, %.0f packet crossings (%.0f bits, %.4g pJ) per inference; %.1f ns per crossing, busiest link %.0f ns of serialisation per inference\n",
+			ic.UsedChips, ic.Chips, ic.Links, ic.Packets, ic.Bits, ic.EnergyPJ, ic.CrossingNS, ic.BusiestNS)
+	}
 	return nil
 }
 
@@ -220,4 +234,23 @@ func writeHeatmap(p *compiler.Program, path string) error {
 	}
 	_, err := os.Stat(path)
 	return err
+}
+
+// compileInput returns the model to compile: the file in args, or the zoo model
+// zooName with random weights (seed) and its linear chains folded.
+func compileInput(args []string, zooName string, seed uint64, dt float64, warn io.Writer) (*models.Graph, error) {
+	switch {
+	case zooName != "" && len(args) == 0:
+		m, err := zoo.Build(zooName, zoo.Options{Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := zoo.Fold(m.Graph); err != nil {
+			return nil, err
+		}
+		return m.Graph, nil
+	case zooName == "" && len(args) == 1:
+		return loadModel(args[0], dt, warn)
+	}
+	return nil, fmt.Errorf("compile: give a model file or --zoo NAME (one of them)")
 }

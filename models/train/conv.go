@@ -20,7 +20,13 @@ type Conv2d struct {
 
 	weff, eps []float32 // noisy weights and their N(0,1) draws (noise-aware)
 	wt        []float32 // weffᵀ, K×Cout, for the input gradient
-	col       []float32 // im2col of the whole batch: per sample K×P
+	// col holds one im2col buffer per worker for up to chunkSamples
+	// samples (K×P each). The backward pass rebuilds a chunk's im2col from
+	// the kept input rather than keeping the whole batch's (7 MB for the
+	// torch-bench net's second conv): rebuilt, it is in cache when the
+	// weight gradient reads it.
+	col       [][]float32
+	xin       []float32 // input of the last Forward (unchanged until the next)
 	y, dx     []float32
 	dcol      [][]float32 // per-worker scratch, K×P
 	tmp       []float32
@@ -99,20 +105,28 @@ func addNoisyGrad(c *pass, dst, g, eps []float32) {
 }
 
 func (l *Conv2d) Forward(c *pass, x []float32, n int) []float32 {
-	l.col = grow(l.col, n*l.p*l.k)
+	for len(l.col) < c.pool.workers {
+		l.col = append(l.col, nil)
+	}
 	l.y = grow(l.y, n*l.out.Size())
 	l.weff = effWeights(c, l.w.W, &l.weff, &l.eps)
 	l.x, l.n = x, n
 	c.pool.run(numChunks(n), l.fwdFn)
-	l.x = nil
+	l.xin, l.x = x, nil
 	return l.y
 }
 
-func (l *Conv2d) forwardChunk(_, ch int) {
+// chunkCol returns worker w's im2col buffer, grown to hold ns samples.
+func (l *Conv2d) chunkCol(w, ns int) []float32 {
+	l.col[w] = grow(l.col[w], ns*l.p*l.k)
+	return l.col[w]
+}
+
+func (l *Conv2d) forwardChunk(w, ch int) {
 	lo, hi := chunkRange(ch, l.n)
 	is, os := l.in.Size(), l.out.Size()
+	col := l.chunkCol(w, 1)
 	for s := lo; s < hi; s++ {
-		col := l.col[s*l.p*l.k : (s+1)*l.p*l.k]
 		im2col(col, l.x[s*is:(s+1)*is], l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
 		y := l.y[s*os : (s+1)*os]
 		if l.b == nil {
@@ -187,7 +201,11 @@ func (l *Conv2d) backwardChunk(w, ch int) {
 	}
 	// The weight gradient of the whole chunk at once: each entry's 16 lane
 	// sums run over the chunk's samples in order, then fold.
-	gradRowsN(gw, l.k, l.dy[lo*os:hi*os], l.p, l.Cout, l.col[lo*l.p*l.k:hi*l.p*l.k], l.p, l.k, l.p, hi-lo, os, l.p*l.k)
+	col := l.chunkCol(w, hi-lo)
+	for s := lo; s < hi; s++ {
+		im2col(col[(s-lo)*l.p*l.k:(s-lo+1)*l.p*l.k], l.xin[s*is:(s+1)*is], l.in, l.out, l.KH, l.KW, l.Stride, l.Pad)
+	}
+	gradRowsN(gw, l.k, l.dy[lo*os:hi*os], l.p, l.Cout, col, l.p, l.k, l.p, hi-lo, os, l.p*l.k)
 	for s := lo; s < hi; s++ {
 		dy := l.dy[s*os : (s+1)*os]
 		for co := 0; co < l.Cout; co++ {
@@ -393,8 +411,6 @@ func col2imSame(plane, row []float32, w, dy, dx int) {
 	zeroEdges(src, w, dx)
 	s0 := (lo+dy)*w + dx
 	a, b := max(0, -s0), min(len(src), len(plane)-s0)
-	d := plane[s0+a : s0+b]
-	for i, v := range src[a:b] {
-		d[i] += v
-	}
+	// y += 1·x: the product is exact, so each entry is d + v, vectorised.
+	axpy(1, src[a:b], plane[s0+a:s0+b])
 }

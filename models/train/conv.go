@@ -25,11 +25,11 @@ type Conv2d struct {
 	// the kept input rather than keeping the whole batch's (7 MB for the
 	// torch-bench net's second conv): rebuilt, it is in cache when the
 	// weight gradient reads it.
-	col       [][]float32
-	xin       []float32 // input of the last Forward (unchanged until the next)
-	y, dx     []float32
-	dcol      [][]float32 // per-worker scratch, K×P
-	tmp       []float32
+	col   [][]float32
+	xin   []float32 // input of the last Forward (unchanged until the next)
+	y, dx []float32
+	dcol  [][]float32 // per-worker scratch, K×P
+	tmp   []float32
 
 	// arguments of the current pass, read by the chunk functions
 	x, dy  []float32

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neurosim/neurosim/internal/assets"
 )
 
 // The issue's check: SpikeYOLO s at 640×640 prints its FLOP table and analytic
@@ -47,5 +53,71 @@ func TestCompileZooNamesUnsupportedOps(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// energy --run prices a model with the spike counts a run measured: every conv and
+// dense layer gets the SOPs the run's own analytic estimate gives it (the run also
+// charges the sum-pool layers, which the SDT/SpikeYOLO methodology leaves out).
+func TestEnergyFromRun(t *testing.T) {
+	needMNIST(t)
+	g, err := assets.Model()
+	if errors.Is(err, assets.ErrMissing) {
+		t.Skip("the default model is not embedded in this build (internal/assets/files)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "m.nsm")
+	if err := os.WriteFile(model, g, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runErr(t, "run", model, "--limit", "2", "--no-progress", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Layers []struct {
+			Name string  `json:"name"`
+			SOPs float64 `json:"analytic_sops"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	runPath := filepath.Join(t.TempDir(), "report.json")
+	if err := os.WriteFile(runPath, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eout, _, err := runErr(t, "energy", model, "--run", runPath, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Layers []struct {
+			Node string  `json:"node"`
+			Ops  float64 `json:"ops"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(eout), &e); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]float64{}
+	for _, l := range e.Layers {
+		ops[l.Node] = l.Ops
+	}
+	matched := 0
+	for _, l := range rep.Layers {
+		v, ok := ops[l.Name]
+		if !ok {
+			continue
+		}
+		matched++
+		if math.Abs(v-l.SOPs) > 1e-6*math.Max(1, l.SOPs) {
+			t.Errorf("layer %s: energy prices %g ops, the run %g", l.Name, v, l.SOPs)
+		}
+	}
+	if matched < 3 {
+		t.Errorf("only %d layers in common between\n%s\nand\n%s", matched, out, eout)
 	}
 }

@@ -144,12 +144,12 @@ func (t *Table) add(l Layer) {
 }
 
 // spikeSource returns id if its value is a spike tensor (a MultiSpike, or a routing
-// node — Concat, Flatten, Upsample — over spike tensors only), else "".
+// node — Concat, Flatten, Upsample, a pool — over spike tensors only), else "".
 func (t *Table) spikeSource(id string) string {
 	switch t.ops[id] {
 	case models.OpMultiSpike:
 		return id
-	case models.OpConcat, models.OpFlatten, models.OpUpsample:
+	case models.OpConcat, models.OpFlatten, models.OpUpsample, models.OpSumPool2d, models.OpAvgPool2d, models.OpMaxPool2d:
 		for _, p := range t.preds[id] {
 			if t.spikeSource(p) == "" {
 				return ""
@@ -173,8 +173,28 @@ func (t *Table) rate(r Rates, id string) (float64, bool) {
 		return v, true
 	}
 	switch t.ops[id] {
-	case models.OpFlatten, models.OpUpsample:
+	case models.OpMultiSpike:
+		// A run report names a spiking layer after a node that feeds its neurons
+		// (its conv or dense node): look through the linear nodes before it.
+		for p, i := t.preds[id], 0; len(p) == 1 && i < 4; p, i = t.preds[p[0]], i+1 {
+			if v, ok := r[p[0]]; ok {
+				return v, true
+			}
+			switch t.ops[p[0]] {
+			case models.OpBatchNorm, models.OpScale, models.OpConv2d, models.OpAffine, models.OpLinear:
+			default:
+				return 0, false
+			}
+		}
+	case models.OpFlatten, models.OpUpsample, models.OpAvgPool2d, models.OpMaxPool2d:
+		// Routing keeps the count per element (an average or a max of counts is
+		// priced at its input's rate: an approximation for the pools).
 		return t.rate(r, t.preds[id][0])
+	case models.OpSumPool2d:
+		// Each output sums a k×k window: k² times the input's count (borders of a
+		// padded pool count as full windows).
+		v, ok := t.rate(r, t.preds[id][0])
+		return v * float64(t.numel[t.preds[id][0]]) / float64(t.numel[id]), ok
 	case models.OpConcat:
 		var s, n float64
 		for _, p := range t.preds[id] {

@@ -660,12 +660,12 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 	srcCore, i := int32(p.A), int32(p.A>>32) // see emit
 	src := &x.cores[srcCore]
 	xc := &x.cores[dst]
-	for _, d := range src.fan[int32(p.B):int32(p.B>>32)] {
-		if d.Core != dst {
+	for _, d := range src.fanIn[int32(p.B):int32(p.B>>32)] {
+		if d.core != dst {
 			continue
 		}
-		a := d.Axon
-		if r := x.recAxon[dst]; r != nil && r[a] {
+		a := d.axon
+		if d.rec {
 			m.holdRecurrent(dst, a)
 		} else {
 			pend := m.pending[dst]
@@ -674,7 +674,7 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 			}
 			pend[a]++
 		}
-		n := uint64(xc.nsyn[a])
+		n := uint64(d.nsyn)
 		m.cur.SynOps += n
 		m.layerSyn[xc.layer] += n
 		dur := sim.Time(n) * xc.synOp

@@ -115,6 +115,7 @@ type execCore struct {
 	dests     []noc.Tile
 	fanStart  []int32
 	fan       []compiler.Dest
+	fanIn     []fanIn // fan with what a delivery needs (buildFanIn)
 	// out interleaves destStart and fanStart: out[2i] = destStart[i],
 	// out[2i+1] = fanStart[i] (length 2(n+1)), so that emitting a spike reads
 	// both ranges from one cache line.
@@ -238,7 +239,32 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		x.cores[ci] = xc
 	}
 	x.markRecurrent()
+	x.buildFanIn()
 	return x, nil
+}
+
+// fanIn is one entry of a source neuron's fan as its delivery reads it:
+// the destination core's axon with that axon's synaptic ops and whether it
+// feeds a recurrent projection, so that a delivery reads one table entry.
+type fanIn struct {
+	core, axon, nsyn int32
+	rec              bool
+}
+
+// buildFanIn fills every core's fanIn from its fan, the destinations' nsyn
+// and recAxon.
+func (x *Exec) buildFanIn() {
+	for ci := range x.cores {
+		xc := &x.cores[ci]
+		xc.fanIn = make([]fanIn, len(xc.fan))
+		for k, d := range xc.fan {
+			f := fanIn{core: d.Core, axon: d.Axon, nsyn: x.cores[d.Core].nsyn[d.Axon]}
+			if r := x.recAxon[d.Core]; r != nil {
+				f.rec = r[d.Axon]
+			}
+			xc.fanIn[k] = f
+		}
+	}
 }
 
 // SpecHash returns the hash a compiled program records for the spec it was

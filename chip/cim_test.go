@@ -66,7 +66,7 @@ func TestCIMExactMatchesSimulator(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			spec := cimSpec(t, func(k *arch.CoreKind) { k.Macro.CellsPerWeight = c.cpw })
 			p := compileCIM(t, c.g, spec, compiler.CIMAll)
-			imgs := images(5, 24, 784)
+			imgs := images(5, 16, 784)
 			s, res, err := Evaluate(spec, p, len(imgs), func(i int) []uint8 { return imgs[i] }, func(int) int { return 0 },
 				EvalOptions{RunOptions: RunOptions{Workers: 2, LaneSize: 8, Seed: 9}, Macro: exactly})
 			if err != nil {
@@ -101,8 +101,8 @@ func TestCIMExactMatchesSimulator(t *testing.T) {
 // noise changes what the chip computes, and the reads are priced.
 func TestCIMNoisyDeterministic(t *testing.T) {
 	spec := cimSpec(t, func(k *arch.CoreKind) { k.Macro.DriftNu = 0.05 })
-	p := compileCIM(t, convNet(rand.New(rand.NewPCG(1, 2)), 4, 8, 16, 10), spec, compiler.CIMAll)
-	imgs := images(6, 20, 784)
+	p := compileCIM(t, convNet(rand.New(rand.NewPCG(1, 2)), 4, 8, 16, 10), spec, "conv2,fc1,fc2")
+	imgs := images(6, 16, 784)
 	run := func(w int) (*Summary, *RunResult) {
 		s, r, err := Evaluate(spec, p, len(imgs), func(i int) []uint8 { return imgs[i] }, func(int) int { return 0 },
 			EvalOptions{RunOptions: RunOptions{Workers: w, LaneSize: 6, Seed: 3}, ProgramAgeS: 3600})

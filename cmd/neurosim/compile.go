@@ -26,7 +26,7 @@ func init() { subcommands = append(subcommands, newCompileCmd) }
 func newCompileCmd() *cobra.Command {
 	var (
 		chip, out, dumpAfter, dumpFormat, dumpDir, heatmap string
-		encoding                                           string
+		encoding, cimLayers                                string
 		steps, timeBins                                    int
 		binUS                                              int64
 		seed                                               uint64
@@ -86,7 +86,7 @@ random weights from --seed, its re-parameterised conv chains folded first.`,
 			default:
 				return fmt.Errorf("--encoding %q: want direct, poisson or events", encoding)
 			}
-			opts := compiler.Options{Seed: seed, Verify: verify, DumpAfter: dumpAfter, DumpFormat: dumpFormat, DumpDir: dumpDir, Activity: activity}
+			opts := compiler.Options{Seed: seed, Verify: verify, DumpAfter: dumpAfter, DumpFormat: dumpFormat, DumpDir: dumpDir, Activity: activity, CIMLayers: cimLayers}
 			p, err := compiler.Compile(g, spec, opts)
 			if err != nil {
 				return err
@@ -120,6 +120,7 @@ random weights from --seed, its re-parameterised conv chains folded first.`,
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement annealer")
+	f.StringVar(&cimLayers, "cim-layers", "", "layers on cim (crossbar) cores on a chip with them: dense (default: the FC layers), all (every layer with stored weights), none, or names (fc1,fc2)")
 	f.BoolVar(&verify, "verify", false, "check the graph and the program after every pass")
 	f.StringVar(&dumpAfter, "dump-after", "", "write the state after this pass ("+strings.Join(compiler.PassNames(), ", ")+")")
 	f.StringVar(&dumpFormat, "dump-format", "json", "dump format: json or dot")

@@ -26,7 +26,6 @@ type BatchNorm struct {
 	n            int
 	training     bool
 	statFn       func(w, c int)
-	varFn        func(w, c int)
 	normFn       func(w, c int)
 	gradFn       func(w, c int)
 	dxFn         func(w, c int)
@@ -56,7 +55,7 @@ func (l *BatchNorm) Init(in Shape, _ *rand.Rand) (Shape, error) {
 	l.invstd = make([]float64, c)
 	l.sumDy = make([]float64, c)
 	l.sumDx = make([]float64, c)
-	l.statFn, l.varFn, l.normFn = l.statChunk, l.varChunk, l.normChunk
+	l.statFn, l.normFn = l.statChunk, l.normChunk
 	l.gradFn, l.dxFn = l.gradChunk, l.dxChunk
 	return in, nil
 }
@@ -78,6 +77,8 @@ func (l *BatchNorm) Forward(c *pass, x []float32, n int) []float32 {
 		l.xhat = grow(l.xhat, len(l.y))
 		l.partials(nc)
 		c.pool.run(nc, l.statFn)
+		// Combine the chunks' sums and squared deviations from their own
+		// means (Chan et al.), in chunk order: M2 = Σ M2_c + n_c·(μ_c − μ)².
 		cnt := float64(n * l.in.H * l.in.W)
 		for j := 0; j < C; j++ {
 			s := 0.0
@@ -86,18 +87,20 @@ func (l *BatchNorm) Forward(c *pass, x []float32, n int) []float32 {
 			}
 			l.mean[j] = s / cnt
 		}
-		c.pool.run(nc, l.varFn)
 		for j := 0; j < C; j++ {
-			s := 0.0
+			m2 := 0.0
 			for ch := 0; ch < nc; ch++ {
-				s += l.part[ch][j]
+				lo, hi := chunkRange(ch, n)
+				nch := float64((hi - lo) * l.in.H * l.in.W)
+				d := l.part[ch][j]/nch - l.mean[j]
+				m2 += l.part[ch][C+j] + float64(nch*d*d)
 			}
-			v := s / cnt
+			v := m2 / cnt
 			l.invstd[j] = 1 / math.Sqrt(v+l.Eps)
 			m := l.Momentum
 			unb := v
 			if cnt > 1 {
-				unb = s / (cnt - 1)
+				unb = m2 / (cnt - 1)
 			}
 			l.RunMean[j] = float32((1-m)*float64(l.RunMean[j]) + m*l.mean[j])
 			l.RunVar[j] = float32((1-m)*float64(l.RunVar[j]) + m*unb)
@@ -113,31 +116,24 @@ func (l *BatchNorm) Forward(c *pass, x []float32, n int) []float32 {
 	return l.y
 }
 
+// statChunk stores, per channel, the chunk's sum and its sum of squared
+// deviations from the chunk's own mean (a second pass over data that is
+// still in cache).
 func (l *BatchNorm) statChunk(_, ch int) {
 	lo, hi := chunkRange(ch, l.n)
 	hw, C := l.in.H*l.in.W, l.in.C
-	p := l.part[ch][:C]
-	for j := range p {
-		p[j] = 0
-	}
-	for s := lo; s < hi; s++ {
-		for c := 0; c < C; c++ {
-			p[c] += sum64(l.x[(s*C+c)*hw : (s*C+c+1)*hw])
+	p := l.part[ch][:2*C]
+	for c := 0; c < C; c++ {
+		sum := 0.0
+		for s := lo; s < hi; s++ {
+			sum += sum64(l.x[(s*C+c)*hw : (s*C+c+1)*hw])
 		}
-	}
-}
-
-func (l *BatchNorm) varChunk(_, ch int) {
-	lo, hi := chunkRange(ch, l.n)
-	hw, C := l.in.H*l.in.W, l.in.C
-	p := l.part[ch][:C]
-	for j := range p {
-		p[j] = 0
-	}
-	for s := lo; s < hi; s++ {
-		for c := 0; c < C; c++ {
-			p[c] += sumSqDev64(l.x[(s*C+c)*hw:(s*C+c+1)*hw], l.mean[c])
+		m := sum / float64((hi-lo)*hw)
+		m2 := 0.0
+		for s := lo; s < hi; s++ {
+			m2 += sumSqDev64(l.x[(s*C+c)*hw:(s*C+c+1)*hw], m)
 		}
+		p[c], p[C+c] = sum, m2
 	}
 }
 

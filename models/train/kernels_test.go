@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -257,6 +258,46 @@ func TestIm2colCol2imMatchNaive(t *testing.T) {
 			if d := float64(dx[i]) - w; d > 1e-5 || d < -1e-5 {
 				t.Fatalf("%+v: dx[%d] = %v, want %v", g, i, dx[i], w)
 			}
+		}
+	}
+}
+
+// BatchNorm's batch statistics (chunk sums and squared deviations combined
+// in chunk order) equal the naive two-pass mean and biased variance.
+func TestBatchNormStatsMatchNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	in := Shape{5, 7, 3}
+	l := NewBatchNorm()
+	if _, err := l.Init(in, rng); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20 // chunks of 8, 8, 4
+	x := randInput(rng, n*in.Size())
+	for i := range x {
+		x[i] = x[i]*3 + 10 // an offset mean, as conv outputs have
+	}
+	l.Forward(newTestCtx(2), x, n)
+	hw := in.H * in.W
+	for c := 0; c < in.C; c++ {
+		s := 0.0
+		for i := 0; i < n; i++ {
+			for _, v := range x[(i*in.C+c)*hw : (i*in.C+c+1)*hw] {
+				s += float64(v)
+			}
+		}
+		m := s / float64(n*hw)
+		q := 0.0
+		for i := 0; i < n; i++ {
+			for _, v := range x[(i*in.C+c)*hw : (i*in.C+c+1)*hw] {
+				q += (float64(v) - m) * (float64(v) - m)
+			}
+		}
+		v := q / float64(n*hw)
+		if d := l.mean[c] - m; d > 1e-12 || d < -1e-12 {
+			t.Errorf("channel %d: mean %v, want %v", c, l.mean[c], m)
+		}
+		if w := 1 / math.Sqrt(v+l.Eps); math.Abs(l.invstd[c]-w) > 1e-12*w {
+			t.Errorf("channel %d: 1/σ %v, want %v", c, l.invstd[c], w)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package traces
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -87,13 +86,13 @@ func (r *Raster) Save(path string) error {
 	if e := strings.ToLower(ext); e != ".png" && e != ".svg" {
 		return fmt.Errorf("traces: %s: raster plots are .png or .svg", path)
 	}
-	f, err := os.Create(path)
+	f, err := createAtomic(path)
 	if err != nil {
 		return err
 	}
-	err = r.WriteTo(f, ext)
-	if e := f.Close(); err == nil {
-		err = e
+	if err := r.WriteTo(f, ext); err != nil {
+		f.Abort()
+		return err
 	}
-	return err
+	return f.Commit()
 }

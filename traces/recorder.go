@@ -187,7 +187,7 @@ type Recorder struct {
 	closed   bool
 
 	// set by OpenDir
-	files      []*os.File
+	files      []*atomicFile
 	rasterPath string
 }
 
@@ -642,15 +642,22 @@ func (r *Recorder) Close(end sim.Time) error {
 	if r.rasterPath != "" && r.raster != nil {
 		r.fail(r.raster.Save(r.rasterPath))
 	}
+	// the files appear under their names only when complete
 	for _, f := range r.files {
-		r.fail(f.Close())
+		if r.err == nil {
+			r.fail(f.Commit())
+		} else {
+			f.Abort()
+		}
 	}
 	return r.err
 }
 
 // OpenDir creates dir and, for each of sel's formats (DefaultFormats if
 // none), the file Formats names in it, and returns a Recorder writing them.
-// Close closes the files and renders the raster plot.
+// Close closes the files and renders the raster plot. Every file is written
+// under a temporary name in dir and renamed when Close succeeds (removed
+// when it fails).
 func OpenDir(dir string, lay Layout, sel Select) (*Recorder, error) {
 	formats := sel.Formats
 	if formats == nil {
@@ -668,11 +675,11 @@ func OpenDir(dir string, lay Layout, sel Select) (*Recorder, error) {
 		return nil, err
 	}
 	var out Outputs
-	var files []*os.File
+	var files []*atomicFile
 	var rasterPath string
 	fail := func(err error) (*Recorder, error) {
 		for _, f := range files {
-			f.Close()
+			f.Abort()
 		}
 		return nil, err
 	}
@@ -685,7 +692,7 @@ func OpenDir(dir string, lay Layout, sel Select) (*Recorder, error) {
 			out.Raster, rasterPath = NewRaster(0), path
 			continue
 		}
-		fh, err := os.Create(path)
+		fh, err := createAtomic(path)
 		if err != nil {
 			return fail(err)
 		}

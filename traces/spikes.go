@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -109,16 +108,16 @@ func (c *CSVSpikes) Close() error {
 }
 
 // CreateSpikeFile creates path and a spike writer for its extension; Close
-// of the returned writer closes the file.
+// of the returned writer finishes the file. It is written under a temporary
+// name and renamed to path by a successful Close (removed otherwise).
 func CreateSpikeFile(path string) (SpikeWriter, error) {
-	f, err := os.Create(path)
+	f, err := createAtomic(path)
 	if err != nil {
 		return nil, err
 	}
 	w, err := NewSpikeWriter(f, path)
 	if err != nil {
-		f.Close()
-		os.Remove(path)
+		f.Abort()
 		return nil, err
 	}
 	return &fileSpikes{SpikeWriter: w, f: f}, nil
@@ -126,13 +125,13 @@ func CreateSpikeFile(path string) (SpikeWriter, error) {
 
 type fileSpikes struct {
 	SpikeWriter
-	f *os.File
+	f *atomicFile
 }
 
 func (s *fileSpikes) Close() error {
-	err := s.SpikeWriter.Close()
-	if e := s.f.Close(); err == nil {
-		err = e
+	if err := s.SpikeWriter.Close(); err != nil {
+		s.f.Abort()
+		return err
 	}
-	return err
+	return s.f.Commit()
 }

@@ -144,10 +144,10 @@ func TestFramesErrors(t *testing.T) {
 	}
 }
 
-// TestHookedRunAllocations: the machine's own hook emissions (step, spike,
-// packet in) allocate nothing: their items are reused. The hook is attached
-// to the machine only, as the NoC's hooks box their Detail values (a
-// FlitHop, a latency), which allocates.
+// TestHookedRunAllocations: hook emissions allocate nothing, the machine's
+// (step, spike, packet in) and its NoC's (inject, flit hop, deliver): their
+// items and details are reused. The hook is attached with AcceptHook, to
+// both.
 func TestHookedRunAllocations(t *testing.T) {
 	spec, p := compileFor(t, convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10), "default")
 	x, err := NewExec(spec, p)
@@ -162,7 +162,7 @@ func TestHookedRunAllocations(t *testing.T) {
 		}
 		var n uint64
 		if hooked {
-			m.Hookable.AcceptHook(sim.HookFunc(func(sim.HookCtx) { n++ }))
+			m.AcceptHook(sim.HookFunc(func(sim.HookCtx) { n++ }))
 		}
 		var r SampleResult
 		frame := make([][]uint8, 1)
@@ -185,5 +185,42 @@ func TestHookedRunAllocations(t *testing.T) {
 	plain, hooked := allocs(false), allocs(true)
 	if hooked > plain {
 		t.Fatalf("a hooked run allocates %.1f times per sample, an unhooked one %.1f", hooked, plain)
+	}
+}
+
+// BenchmarkMachineRunHooked is BenchmarkMachineRun with a counting hook on
+// the machine and its NoC (both NoC models): the allocations per inference
+// must equal the unhooked run's.
+func BenchmarkMachineRunHooked(b *testing.B) {
+	for _, model := range []string{"cycle", "packet"} {
+		b.Run(model, func(b *testing.B) {
+			spec, p := compileFor(b, convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10), "default")
+			x, err := NewExec(spec, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := x.SetNoCModel(model); err != nil {
+				b.Fatal(err)
+			}
+			m, err := x.NewMachine()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var n uint64
+			m.AcceptHook(sim.HookFunc(func(sim.HookCtx) { n++ }))
+			imgs := images(8, 16, x.InputSize())
+			frame := make([][]uint8, 1)
+			var r SampleResult
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				frame[0] = imgs[i%len(imgs)]
+				if err := m.Run(frame, &r); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(n)/float64(i), "hooks/op")
+		})
 	}
 }

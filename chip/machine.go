@@ -22,6 +22,8 @@ import (
 //
 // Hooks: a Machine is a sim.Hookable. Hooks attached with AcceptHook see
 // core.HookPosStep (Item *core.StepInfo) at the start of every time step,
+// core.HookPosUpdate (Item *core.UpdateInfo) when a layer's phase starts and
+// each of its cores updates its neurons,
 // core.HookPosSpikeOut (Item *core.SpikeOut; Neuron is the index within the
 // core) when a spike leaves a core, core.HookPosPacketIn (Item
 // *core.PacketIn) when a delivered spike packet is charged to its core, and
@@ -75,6 +77,7 @@ type Machine struct {
 	stepInfo core.StepInfo
 	spikeOut core.SpikeOut
 	pktIn    core.PacketIn
+	updInfo  core.UpdateInfo
 	step     int64      // the time step in progress within the sample (from 0)
 	hooks    []sim.Hook // attached hooks, for the NoCs Reset builds
 
@@ -472,6 +475,10 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	b := max(m.busy[ci], t) + upd
 	m.coreBusy[ci] += upd
 	m.busy[ci] = b
+	if m.NumHooks() > 0 {
+		m.updInfo = core.UpdateInfo{Core: int32(ci), Layer: int32(xc.layer), Step: m.step, Updates: int(updates), Start: b - upd, End: b}
+		m.InvokeHook(sim.HookCtx{Domain: m, Pos: core.HookPosUpdate, Now: t, Item: &m.updInfo})
+	}
 	if xc.kind == compiler.LayerReadout {
 		return
 	}

@@ -410,6 +410,9 @@ type CorePlace struct {
 	// has layer-wide indices that are not contiguous.
 	First   int
 	Neurons int
+	// Index is the layer-wide index of each of the core's neurons (shared,
+	// read-only): the neuron a spike hook's core-local Neuron names.
+	Index []int32
 }
 
 // Cores returns the placement of every core of the program, in core order.
@@ -417,7 +420,7 @@ func (x *Exec) Cores() []CorePlace {
 	out := make([]CorePlace, len(x.cores))
 	for i := range x.cores {
 		xc := &x.cores[i]
-		out[i] = CorePlace{Tile: xc.tile, Layer: xc.layer, Neurons: xc.n}
+		out[i] = CorePlace{Tile: xc.tile, Layer: xc.layer, Neurons: xc.n, Index: xc.global}
 		if len(xc.global) > 0 {
 			out[i].First = int(xc.global[0])
 		}

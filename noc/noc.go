@@ -98,15 +98,18 @@ type InjectWaker interface {
 }
 
 // Hook positions. The hook context's Domain is the *Network, Item the
-// *Packet (valid only during the call), Now the simulated time.
+// *Packet, Now the simulated time. Item and Detail point into the network's
+// own storage, reused from one invocation to the next so that hooking a
+// network allocates nothing: they are valid only during the call (copy what
+// you keep).
 var (
 	// HookPosInject: a packet entered a tile's source queue (Detail: nil).
 	HookPosInject = &sim.HookPos{Name: "noc.inject"}
 	// HookPosFlit: a flit left a router by a link to a neighbour
-	// (Detail: FlitHop).
+	// (Detail: *FlitHop).
 	HookPosFlit = &sim.HookPos{Name: "noc.flit"}
 	// HookPosDeliver: a packet's tail left a router by its local port
-	// (Detail: the latency in cycles, uint64).
+	// (Detail: *Delivery).
 	HookPosDeliver = &sim.HookPos{Name: "noc.deliver"}
 )
 
@@ -124,6 +127,11 @@ type FlitHop struct {
 	Flit int // index within the packet; 0 is the head
 }
 
+// Delivery is the Detail of a HookPosDeliver invocation.
+type Delivery struct {
+	Latency uint64 // cycles from injection to the tail's ejection
+}
+
 // Option configures a Network.
 type Option func(*Network)
 
@@ -137,6 +145,9 @@ func WithSourceQueue(packets int) Option {
 // or torus, all on one scheduler.
 type Network struct {
 	sim.Hookable
+	// hookHop and hookDel are the Details of hook invocations, reused.
+	hookHop FlitHop
+	hookDel Delivery
 
 	spec          arch.NoC
 	w, h          int

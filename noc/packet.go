@@ -322,8 +322,8 @@ func (n *Network) hop(ri int, o Port, ready uint64, p *Packet) uint64 {
 	}
 	if n.NumHooks() > 0 {
 		for k := range f {
-			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: sim.Time(st+k) * n.period, Item: p,
-				Detail: FlitHop{From: r.tile, Out: o, VC: 0, Flit: int(k)}})
+			n.hookHop = FlitHop{From: r.tile, Out: o, VC: 0, Flit: int(k)}
+			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: sim.Time(st+k) * n.period, Item: p, Detail: &n.hookHop})
 		}
 	}
 	return st + n.link + n.pipe
@@ -411,7 +411,8 @@ func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
 	p.Dst = r.tile
 	p.Hops = int(d.hops)
 	if n.NumHooks() > 0 {
-		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: lat})
+		n.hookDel = Delivery{Latency: lat}
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: &n.hookDel})
 	}
 	if r.ep != nil {
 		r.ep.Deliver(p)

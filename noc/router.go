@@ -412,8 +412,8 @@ func (r *router) move(c uint64, p Port, o *outPort, i int, v *inVC, br *branch) 
 	d.flits++
 	d.wake(ready)
 	if n.NumHooks() > 0 {
-		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt,
-			Detail: FlitHop{From: r.tile, Out: p, VC: int(vc), Flit: idx}})
+		n.hookHop = FlitHop{From: r.tile, Out: p, VC: int(vc), Flit: idx}
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt, Detail: &n.hookHop})
 	}
 	return nil
 }
@@ -476,7 +476,8 @@ func (r *router) deliver(c uint64, p *Packet) {
 	n.inFlight--
 	p.Dst = r.tile
 	if n.NumHooks() > 0 {
-		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: lat})
+		n.hookDel = Delivery{Latency: lat}
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: &n.hookDel})
 	}
 	if r.ep != nil {
 		r.ep.Deliver(p)

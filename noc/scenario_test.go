@@ -60,10 +60,10 @@ func (s *scenario) hook(ctx sim.HookCtx) {
 		}
 		s.log = append(s.log, fmt.Sprintf("%d inject #%d %v->%s flits=%d", c, p.ID, p.Src, dst, p.Flits))
 	case HookPosFlit:
-		h := ctx.Detail.(FlitHop)
+		h := ctx.Detail.(*FlitHop)
 		s.log = append(s.log, fmt.Sprintf("%d flit #%d.%d %v %v vc%d", c, p.ID, h.Flit, h.From, h.Out, h.VC))
 	case HookPosDeliver:
-		s.log = append(s.log, fmt.Sprintf("%d deliver #%d at %v latency=%d hops=%d", c, p.ID, p.Dst, ctx.Detail.(uint64), p.Hops))
+		s.log = append(s.log, fmt.Sprintf("%d deliver #%d at %v latency=%d hops=%d", c, p.ID, p.Dst, ctx.Detail.(*Delivery).Latency, p.Hops))
 	}
 }
 

@@ -11,7 +11,10 @@
 //     time_ns exact, three decimals: the picoseconds) or Parquet (".parquet";
 //     time_ns DOUBLE, the others INT32, Snappy pages, row groups of 64 Ki rows,
 //     written with github.com/parquet-go/parquet-go); neuron is the index
-//     within the layer (population). The format follows the file extension;
+//     within the layer (population), through CoreInfo.Index when a core's
+//     neurons are not contiguous in its layer (part of a channel plane).
+//   - Every file is written under a temporary name in its directory and
+//     renamed when complete (Close); a failed recording leaves none. The format follows the file extension;
 //     any other extension is an error.
 //   - Input events: Tonic-compatible ".npy" ([NPYEvents]: numpy format 1.0,
 //     structured dtype [('x','<i2'),('y','<i2'),('t','<i8'),('p','|b1')],
@@ -26,7 +29,10 @@
 //     it). Identifiers are variable indices in base 94.
 //   - Chrome trace event JSON ([Chrome]; Perfetto UI, chrome://tracing): the
 //     chip is a process; thread 0 is the barrier (an instant per step),
-//     threads 1… the cores (spans "update" and "synapses"), then one thread
+//     threads 1… the cores (spans "update layer L" for each neuron update a
+//     core reports through core.HookPosUpdate — one per layer phase on a
+//     chip.Machine —, "update" for a Layout's per-step Update, and
+//     "synapses"), then one thread
 //     per router (spans "inject", "hop E/W/N/S", "deliver", one NoC cycle
 //     long). A packet is a flow: 's' at injection, 't' at every hop of its
 //     head flit, 'f' at each delivery (copies of a multicast packet share the

@@ -67,14 +67,15 @@ func syntheticHooks(t testing.TB) (*Recorder, *core.SpikeOut, *core.PacketIn, *n
 func TestHooksAllocateNothing(t *testing.T) {
 	rec, sp, pk, pkt := syntheticHooks(t)
 	now := sim.Time(0)
+	hop, del := &noc.FlitHop{From: pkt.Src, Out: noc.West}, &noc.Delivery{Latency: 3}
 	allocs := testing.AllocsPerRun(1000, func() {
 		now += 1000
 		rec.Func(sim.HookCtx{Pos: core.HookPosSpikeOut, Now: now, Item: sp})
 		pk.Start, pk.End = now+500, now+900
 		rec.Func(sim.HookCtx{Pos: core.HookPosPacketIn, Now: now, Item: pk})
 		rec.Func(sim.HookCtx{Pos: noc.HookPosInject, Now: now, Item: pkt})
-		rec.Func(sim.HookCtx{Pos: noc.HookPosFlit, Now: now, Item: pkt, Detail: noc.FlitHop{From: pkt.Src, Out: noc.West}})
-		rec.Func(sim.HookCtx{Pos: noc.HookPosDeliver, Now: now, Item: pkt, Detail: uint64(3)})
+		rec.Func(sim.HookCtx{Pos: noc.HookPosFlit, Now: now, Item: pkt, Detail: hop})
+		rec.Func(sim.HookCtx{Pos: noc.HookPosDeliver, Now: now, Item: pkt, Detail: del})
 	})
 	if err := rec.Err(); err != nil {
 		t.Fatal(err)
@@ -91,14 +92,15 @@ func BenchmarkRecorderHooks(b *testing.B) {
 	rec, sp, pk, pkt := syntheticHooks(b)
 	b.ReportAllocs()
 	now := sim.Time(0)
+	hop, del := &noc.FlitHop{From: pkt.Src, Out: noc.West}, &noc.Delivery{Latency: 3}
 	for b.Loop() {
 		now += 1000
 		rec.Func(sim.HookCtx{Pos: core.HookPosSpikeOut, Now: now, Item: sp})
 		pk.Start, pk.End = now+500, now+900
 		rec.Func(sim.HookCtx{Pos: core.HookPosPacketIn, Now: now, Item: pk})
 		rec.Func(sim.HookCtx{Pos: noc.HookPosInject, Now: now, Item: pkt})
-		rec.Func(sim.HookCtx{Pos: noc.HookPosFlit, Now: now, Item: pkt, Detail: noc.FlitHop{From: pkt.Src, Out: noc.West}})
-		rec.Func(sim.HookCtx{Pos: noc.HookPosDeliver, Now: now, Item: pkt, Detail: uint64(3)})
+		rec.Func(sim.HookCtx{Pos: noc.HookPosFlit, Now: now, Item: pkt, Detail: hop})
+		rec.Func(sim.HookCtx{Pos: noc.HookPosDeliver, Now: now, Item: pkt, Detail: del})
 	}
 }
 

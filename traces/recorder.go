@@ -28,10 +28,14 @@ type Layout struct {
 // CoreInfo places one core.
 type CoreInfo struct {
 	X, Y    int
-	Layer   int      // population index
-	First   int      // index within the layer of the core's neuron 0
-	Neurons int      // neurons on the core
-	Update  sim.Time // length of the neuron update that opens each step
+	Layer   int // population index
+	First   int // index within the layer of the core's neuron 0
+	Neurons int // neurons on the core
+	// Index, if set, is the index within the layer of each of the core's
+	// neurons (Neurons entries), for cores whose neurons are not First,
+	// First+1, …: a core holding a spatial part of a channel plane.
+	Index  []int32
+	Update sim.Time // length of the neuron update that opens each step
 }
 
 // Validate checks the layout.
@@ -53,6 +57,10 @@ func (l *Layout) Validate() error {
 			errs = append(errs, fmt.Errorf("core %d at (%d,%d): outside the %d×%d mesh", i, c.X, c.Y, l.Width, l.Height))
 		case c.Layer < 0 || c.First < 0 || c.Neurons < 1:
 			errs = append(errs, fmt.Errorf("core %d: layer %d, first %d, %d neurons", i, c.Layer, c.First, c.Neurons))
+		case c.Index != nil && len(c.Index) != c.Neurons:
+			errs = append(errs, fmt.Errorf("core %d: %d neuron indices for %d neurons", i, len(c.Index), c.Neurons))
+		case c.Index != nil && slices.Min(c.Index) < 0:
+			errs = append(errs, fmt.Errorf("core %d: negative neuron index", i))
 		}
 		if j, dup := seen[[2]int{c.X, c.Y}]; dup {
 			errs = append(errs, fmt.Errorf("cores %d and %d share tile (%d,%d)", j, i, c.X, c.Y))
@@ -82,6 +90,7 @@ const (
 	opWire           // VCD wire a set to b
 	opReal           // VCD real a set to math.Float64frombits(b)
 	opHop            // head flit of packet a leaves router (tile) c by port b
+	opUpdate         // Chrome span on core c: neuron update of layer b at step a
 )
 
 type pend struct {
@@ -186,6 +195,9 @@ type Recorder struct {
 	err      error
 	closed   bool
 
+	// updNames[l] names layer l's neuron-update spans
+	updNames []string
+
 	// set by OpenDir
 	files      []*atomicFile
 	rasterPath string
@@ -230,6 +242,12 @@ func NewRecorder(lay Layout, sel Select, out Outputs) (*Recorder, error) {
 			(sel.Cores == nil || slices.Contains(sel.Cores, i))
 		r.tileCore[c.Y*lay.Width+c.X] = int32(i)
 		size[c.Layer] = max(size[c.Layer], c.First+c.Neurons)
+		if c.Index != nil {
+			size[c.Layer] = max(size[c.Layer], int(slices.Max(c.Index))+1)
+		}
+		for len(r.updNames) <= c.Layer {
+			r.updNames = append(r.updNames, "update layer "+strconv.Itoa(len(r.updNames)))
+		}
 		r.cores[i].busyVar, r.cores[i].fifoVar = -1, -1
 		r.cores[i].fifoName = "core " + strconv.Itoa(i) + " input FIFO"
 	}
@@ -373,6 +391,10 @@ func (r *Recorder) Func(ctx sim.HookCtx) {
 		if p, ok := ctx.Item.(*core.PacketIn); ok {
 			r.packetIn(ctx.Now, p)
 		}
+	case core.HookPosUpdate:
+		if u, ok := ctx.Item.(*core.UpdateInfo); ok {
+			r.update(u)
+		}
 	case noc.HookPosInject, noc.HookPosFlit, noc.HookPosDeliver:
 		if p, ok := ctx.Item.(*noc.Packet); ok {
 			r.noc(ctx, p)
@@ -424,7 +446,11 @@ func (r *Recorder) spike(now sim.Time, s *core.SpikeOut) {
 		return
 	}
 	ci := r.lay.Cores[s.Core]
-	sp := Spike{Time: now, Chip: int32(r.lay.Chip), Core: s.Core, Neuron: int32(ci.First) + s.Neuron, Layer: int32(ci.Layer)}
+	n := int32(ci.First) + s.Neuron
+	if ci.Index != nil {
+		n = ci.Index[s.Neuron]
+	}
+	sp := Spike{Time: now, Chip: int32(r.lay.Chip), Core: s.Core, Neuron: n, Layer: int32(ci.Layer)}
 	if r.spikes != nil {
 		r.fail(r.spikes.WriteSpike(sp))
 	}
@@ -436,6 +462,19 @@ func (r *Recorder) spike(now sim.Time, s *core.SpikeOut) {
 			r.fail(r.vcd.Set(now, p.spike, 1))
 			r.push(pend{t: now + r.pulse, op: opWire, a: int64(p.spike), b: 0})
 		}
+	}
+}
+
+// update records a layer's neuron update on a core: busy time, and a span
+// "update layer L" on the core's track.
+func (r *Recorder) update(u *core.UpdateInfo) {
+	if !r.coreOn(u.Core) {
+		return
+	}
+	start, end := u.Start+r.off, u.End+r.off
+	r.busy(u.Core, start, end)
+	if end > start {
+		r.push(pend{t: start, op: opUpdate, c: u.Core, a: u.Step, b: int64(u.Layer), dur: end - start})
 	}
 }
 
@@ -507,7 +546,7 @@ func (r *Recorder) noc(ctx sim.HookCtx, p *noc.Packet) {
 // cycle NoC model, at a later time under the packet model.
 func (r *Recorder) flit(ctx sim.HookCtx) {
 	p, ok := ctx.Item.(*noc.Packet)
-	h, ok2 := ctx.Detail.(noc.FlitHop)
+	h, ok2 := ctx.Detail.(*noc.FlitHop)
 	if !ok || !ok2 || h.Flit != 0 || int(h.Out) >= len(hopNames) || r.chrome == nil {
 		return
 	}
@@ -584,6 +623,11 @@ func (r *Recorder) apply(p pend) {
 			b = strconv.AppendInt(b, p.b, 10)
 			r.fail(r.chrome.end(append(b, '}')))
 		}
+	case opUpdate:
+		if r.chrome == nil || !in || int(p.b) >= len(r.updNames) {
+			return
+		}
+		r.fail(r.chrome.Span(r.updNames[p.b], "core", r.lay.Chip, r.coreTID(int(p.c)), p.t, p.dur, "step", p.a))
 	case opHop:
 		if r.chrome == nil || !in {
 			return

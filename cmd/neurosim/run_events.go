@@ -173,6 +173,7 @@ func eventSource(f *runFlags, x *chip.Exec, stderr io.Writer) (*source, error) {
 		firstErr error
 		errAt    = n
 		dropped  int
+		reported bool // dropped events are reported once, for the run (the trace re-bins a sample)
 	)
 	src := &source{name: set.Name, n: n, label: func(i int) int { return set.Labels[i] }}
 	src.image = func(i int) []uint8 {
@@ -196,9 +197,9 @@ func eventSource(f *runFlags, x *chip.Exec, stderr io.Writer) (*source, error) {
 	src.err = func() error {
 		mu.Lock()
 		defer mu.Unlock()
-		if firstErr == nil && dropped > 0 {
+		if firstErr == nil && dropped > 0 && !reported {
 			fmt.Fprintf(stderr, "%d event(s) fell after the last frame and were dropped\n", dropped)
-			dropped = 0
+			reported = true
 		}
 		return firstErr
 	}

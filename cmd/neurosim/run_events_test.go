@@ -3,11 +3,15 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/compiler"
 	"github.com/neurosim/neurosim/models/data"
 )
 
@@ -126,5 +130,130 @@ func TestRunNMNISTDir(t *testing.T) {
 	// the same recording under two labels: at most one can be right
 	if s.Samples != 2 || s.Agreement != 1 || s.Dataset != "nmnist" || s.Accuracy > 0.5 {
 		t.Fatalf("%+v\n%s", s, stderr)
+	}
+}
+
+// TestTraceEventsLayerIndex traces the Sinabs model on the N-MNIST sample
+// and checks spikes.csv against the software model: every (layer, neuron)
+// it names — neuron being the index within the layer, also on cores that
+// hold part of a channel plane — spiked exactly as often as
+// compiler.Simulator says. The timeline has per-layer neuron-update spans.
+func TestTraceEventsLayerIndex(t *testing.T) {
+	model := nirFile(t, "cnn_sinabs.nir")
+	rec := eventFile(t, "sample_nmnist.bin")
+	dir := t.TempDir()
+	if _, stderr, err := runErr(t, "run", model, "--events", rec, "--time-bins", "20", "--no-progress", "--json",
+		"--trace", dir, "--trace-select", "formats=csv,chrome"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	// the same program and frames, in software
+	g, err := loadModel(model, 0, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setEventsEncoding(g, 20, 0, 20); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := arch.Load("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compiler.Compile(g, spec, compiler.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := data.ReadNMNISTFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := data.FrameOptions{Width: 34, Height: 34, Bins: 20}
+	buf := make([]uint8, o.Frames()*o.FrameSize())
+	if _, err := data.EventFrames(buf, ev, o); err != nil {
+		t.Fatal(err)
+	}
+	frames := make([][]uint8, 20)
+	for i := range frames {
+		frames[i] = buf[i*o.FrameSize() : (i+1)*o.FrameSize()]
+	}
+	sim, err := compiler.NewSimulator(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sim.RunFrames(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[[2]int]int32{}
+	b, err := os.ReadFile(filepath.Join(dir, "spikes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, ln := range lines[1:] {
+		f := strings.Split(ln, ",")
+		if len(f) != 5 {
+			t.Fatalf("spikes.csv line %q", ln)
+		}
+		n, _ := strconv.Atoi(f[3])
+		l, _ := strconv.Atoi(f[4])
+		got[[2]int{l, n}]++
+	}
+	want := 0
+	for li, c := range res.Counts {
+		for n, k := range c {
+			if k == 0 {
+				continue
+			}
+			want++
+			if got[[2]int{li, n}] != k {
+				t.Fatalf("layer %d neuron %d: %d spikes in spikes.csv, the software model %d", li, n, got[[2]int{li, n}], k)
+			}
+		}
+	}
+	if want != len(got) || want == 0 {
+		t.Fatalf("spikes.csv names %d spiking neurons, the software model %d", len(got), want)
+	}
+	tl, err := os.ReadFile(filepath.Join(dir, "timeline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{`"update layer 0"`, `"update layer 3"`} {
+		if !strings.Contains(string(tl), name) {
+			t.Fatalf("timeline.json has no %s span", name)
+		}
+	}
+	checkTimelineSchema(t, tl)
+}
+
+// checkTimelineSchema: every event has ph, ts, pid and tid (metadata events
+// need no ts), and ts never decreases on a track.
+func checkTimelineSchema(t *testing.T, b []byte) {
+	t.Helper()
+	var tl struct {
+		TraceEvents []map[string]any `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(b, &tl); err != nil {
+		t.Fatalf("timeline.json: %v", err)
+	}
+	last := map[[2]float64]float64{}
+	for i, e := range tl.TraceEvents {
+		ph, _ := e["ph"].(string)
+		pid, ok1 := e["pid"].(float64)
+		tid, ok2 := e["tid"].(float64)
+		if ph == "" || !ok1 || !ok2 {
+			t.Fatalf("event %d lacks ph, pid or tid: %v", i, e)
+		}
+		if ph == "M" {
+			continue
+		}
+		ts, ok := e["ts"].(float64)
+		if !ok {
+			t.Fatalf("event %d has no ts: %v", i, e)
+		}
+		k := [2]float64{pid, tid}
+		if prev, seen := last[k]; seen && ts < prev {
+			t.Fatalf("event %d: ts %v < %v on track %v", i, ts, prev, k)
+		}
+		last[k] = ts
 	}
 }

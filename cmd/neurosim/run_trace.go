@@ -46,11 +46,11 @@ func addTraceFlags(fl *pflag.FlagSet, f *traceFlags) {
 	fl.IntVar(&f.sample, "trace-sample", 0, "the sample (index within the run) that --trace records")
 }
 
-// traceLayout describes x's placement for a traces.Recorder. Update is left
-// 0: the recorder draws a neuron update at the start of every step, but the
-// chip updates each layer's cores at the start of that layer's phase, so
-// updates are not drawn (their time still shows in the cores' busy time
-// through the spikes they emit).
+// traceLayout describes x's placement for a traces.Recorder, with each
+// core's layer-wide neuron indices (a core may hold part of a channel
+// plane). Update is left 0: the chip reports each layer's neuron update when
+// its phase starts (core.HookPosUpdate), which the recorder draws as spans
+// "update layer L".
 func traceLayout(x *chip.Exec) traces.Layout {
 	places := x.Cores()
 	lay := traces.Layout{
@@ -60,7 +60,7 @@ func traceLayout(x *chip.Exec) traces.Layout {
 		Cores:     make([]traces.CoreInfo, len(places)),
 	}
 	for i, p := range places {
-		lay.Cores[i] = traces.CoreInfo{X: p.Tile.X, Y: p.Tile.Y, Layer: p.Layer, First: p.First, Neurons: p.Neurons}
+		lay.Cores[i] = traces.CoreInfo{X: p.Tile.X, Y: p.Tile.Y, Layer: p.Layer, First: p.First, Neurons: p.Neurons, Index: p.Index}
 	}
 	return lay
 }

@@ -133,8 +133,8 @@ func (r *router) evalSingle(c uint64) {
 		d.flits++
 		d.wake(ready)
 		if n.NumHooks() > 0 {
-			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt,
-				Detail: FlitHop{From: r.tile, Out: p}})
+			n.hookHop = FlitHop{From: r.tile, Out: p}
+			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt, Detail: &n.hookHop})
 		}
 	}
 

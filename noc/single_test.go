@@ -16,10 +16,10 @@ func (l *flitLog) Func(ctx sim.HookCtx) {
 	p := ctx.Item.(*Packet)
 	switch ctx.Pos {
 	case HookPosFlit:
-		h := ctx.Detail.(FlitHop)
+		h := ctx.Detail.(*FlitHop)
 		l.got = append(l.got, fmt.Sprintf("f %d %d %v %v %d %d", ctx.Now, p.ID, h.From, h.Out, h.VC, h.Flit))
 	case HookPosDeliver:
-		l.got = append(l.got, fmt.Sprintf("d %d %d %v %d", ctx.Now, p.ID, p.Dst, ctx.Detail.(uint64)))
+		l.got = append(l.got, fmt.Sprintf("d %d %d %v %d", ctx.Now, p.ID, p.Dst, ctx.Detail.(*Delivery).Latency))
 	}
 }
 

@@ -52,7 +52,8 @@ func TestTooLargeModelNamesLayerAndLimit(t *testing.T) {
 func TestDiagnosticsSortedAndComplete(t *testing.T) {
 	g := convNet(rand.New(rand.NewPCG(1, 2)), 4, 8, 16, 10)
 	g.Node("pool1").Op = models.OpMaxPool2d
-	g.Node("spike3").SetFloat("decay", 0.25)
+	g.Node("spike3").SetFloat("decay", 0.25) // I-LIF over 2 steps keeps state
+	g.Node("encode").SetInt("steps", 2)
 	_, err := Compile(g, mustPreset("default"), Options{})
 	wantDiag(t, err, "layer pool1: operator MaxPool2d cannot be lowered", "layer spike3: MultiSpike with decay")
 	if i, j := strings.Index(err.Error(), "pool1"), strings.Index(err.Error(), "spike3"); i > j {

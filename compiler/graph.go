@@ -52,3 +52,16 @@ func popShape(e *value, shape models.Shape) models.Shape {
 	}
 	return shape
 }
+
+// encoderSteps returns the time steps the graph's encoder asks for (the
+// largest "steps" of its Direct, Poisson and Rate nodes; 1 without one).
+func encoderSteps(g *models.Graph) int {
+	t := 1
+	for _, n := range g.Nodes() {
+		switch n.Op {
+		case models.OpDirect, models.OpPoisson, models.OpRate:
+			t = max(t, n.Int("steps", 1))
+		}
+	}
+	return t
+}

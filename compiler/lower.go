@@ -159,8 +159,8 @@ func (s *State) localCheck(n *models.Node) bool {
 			return false
 		}
 	case models.OpMultiSpike:
-		if n.Float("decay", 0) != 0 {
-			s.errorf(id, "MultiSpike with decay (I-LIF) keeps state across steps; the compiler maps stateless MultiSpike (T=1) only")
+		if t := encoderSteps(s.Graph); n.Float("decay", 0) != 0 && t != 1 {
+			s.errorf(id, "MultiSpike with decay (I-LIF) over %d steps keeps state across steps; the compiler maps I-LIF at T = 1 only (where the leak never acts)", t)
 			return false
 		}
 	case models.OpSumPool2d, models.OpAvgPool2d:
@@ -374,8 +374,8 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		}
 		return e.affine(a, c)
 	case models.OpMultiSpike:
-		if n.Float("decay", 0) != 0 {
-			s.errorf(id, "MultiSpike with decay (I-LIF) keeps state across steps; the compiler maps stateless MultiSpike (T=1) only")
+		if n.Float("decay", 0) != 0 && p.Steps != 1 {
+			s.errorf(id, "MultiSpike with decay (I-LIF) over %d steps keeps state across steps; the compiler maps I-LIF at T = 1 only (where the leak never acts)", p.Steps)
 			return nil
 		}
 		e := needExpr()

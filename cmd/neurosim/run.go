@@ -61,7 +61,7 @@ writes report.json and a self-contained report.html with plots.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
-	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, nmnist (event recordings, needs --data), mnist-superpixels or karate (node classification: accuracy is per node)")
+	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, nmnist (event recordings, needs --data), mnist-superpixels, karate (node classification: accuracy is per node) or mnist-scenes (detection: accuracy rows hold mAP@50)")
 	fl.StringVar(&f.dataDir, "data", "", "directory holding the dataset's IDX files (default: the dataset's standard location), or for nmnist its Train/ and Test/ folders")
 	fl.StringVar(&f.split, "split", "test", "dataset split: test or train")
 	fl.IntVar(&f.limit, "limit", 0, "run only the first N samples (0: all)")
@@ -160,6 +160,19 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	s.Dataset, s.Split, s.Seed, s.LaneSize = src.name, f.split, f.seed, f.lane
 	if s.ProgramHash, err = programHash(prog); err != nil {
 		return err
+	}
+	if f.dataset == data.ScenesName && n > 0 {
+		sc, err := loadScenes(f.dataDir)
+		if err != nil {
+			return err
+		}
+		sp := &sc.Test
+		if f.split == "train" {
+			sp = &sc.Train
+		}
+		if err := detSummary(s, res, prog, sp, stderr); err != nil {
+			return err
+		}
 	}
 	if f.dataset == data.KarateName {
 		if err := nodeSummary(s, res, prog, data.Karate(), src.image(0), stderr); err != nil {

@@ -64,6 +64,12 @@ software one and nothing is saved.`,
 			if o.Arch == train.ArchSGNNKarate || dataset == data.KarateName {
 				return trainNodes(cmd, o, out, asJSON)
 			}
+			if o.Arch == train.ArchSpikeYOLOTiny || dataset == data.ScenesName {
+				if o.Arch != train.ArchSpikeYOLOTiny {
+					return fmt.Errorf("dataset %s is for detection: use --arch %s", data.ScenesName, train.ArchSpikeYOLOTiny)
+				}
+				return trainDetector(cmd, o, dir, out, asJSON, noProgress)
+			}
 			ds, err := data.Load(dataset, dir)
 			if err != nil {
 				return err
@@ -131,7 +137,7 @@ software one and nothing is saved.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Arch, "arch", train.ArchSFAConvNet, "architecture")
-	f.StringVar(&dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, mnist-superpixels (default for sgnn-superpixel) or karate (sgnn-karate)")
+	f.StringVar(&dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, mnist-superpixels (default for sgnn-superpixel), karate (sgnn-karate) or mnist-scenes (spikeyolo-tiny: 20 000 train and 2 000 test detection scenes built from MNIST)")
 	f.StringVar(&dir, "data", "", "directory with the four IDX files (default: the dataset's standard location)")
 	f.StringVar(&out, "out", "", "output model file (.nsm)")
 	f.IntVar(&o.Epochs, "epochs", 1, "training epochs")

@@ -203,6 +203,12 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 			return Shape{}, fmt.Errorf("batchnorm after a scaled spike output is not supported")
 		}
 		return in, nil
+	case *ILIF:
+		out, err := e.layer(&l.MultiSpike, in)
+		if err == nil {
+			e.g.Node(e.prev).SetFloat("decay", l.Decay)
+		}
+		return out, err
 	case *MultiSpike:
 		if e.scale != 1 {
 			return Shape{}, fmt.Errorf("multispike input carries an unfolded scale %g", e.scale)

@@ -183,8 +183,9 @@ func (m *Model) prepare(nd *inode, order []*models.Node, idx map[string]int, sha
 		nd.b = biasOf(n, w.Shape[0])
 		nd.arow, nd.acol, nd.aval = n.Tensor("adj_row").I32, n.Tensor("adj_col").I32, n.Tensor("adj_val").F32
 	case models.OpMultiSpike:
-		if n.Float("decay", 0) != 0 {
-			return fmt.Errorf("MultiSpike with decay (I-LIF): %w", ErrUnsupported)
+		if n.Float("decay", 0) != 0 && m.steps != 1 {
+			// with one step the leak never acts: I-LIF is MultiSpike
+			return fmt.Errorf("MultiSpike with decay (I-LIF) over %d steps: %w", m.steps, ErrUnsupported)
 		}
 		nd.d = n.Int("D", 0)
 		nd.round = HalfEven

@@ -45,9 +45,8 @@ type Machine struct {
 	busy []sim.Time
 	em   []emitter
 	// emitQ holds the cores with spikes left to emit in this phase, by their
-	// next emission time emitT.
+	// next emission time.
 	emitQ coreHeap
-	emitT []sim.Time
 	// pending[c][a] counts the spikes axon a of core c received in this phase;
 	// touched[c] lists the axons with a nonzero count. The weights are applied
 	// once per axon when the phase closes (flush): the same integer sums as
@@ -153,7 +152,6 @@ func (x *Exec) NewMachine() (*Machine, error) {
 	m.busy = make([]sim.Time, nc)
 	m.coreBusy = make([]sim.Time, nc)
 	m.em = make([]emitter, nc)
-	m.emitT = make([]sim.Time, nc)
 	m.emitQ = make(coreHeap, 0, nc)
 	m.pending = make([][]int32, nc)
 	m.touched = make([][]int32, nc)
@@ -517,8 +515,7 @@ func (m *Machine) fire(ci int, t sim.Time) {
 		return
 	}
 	em.k, em.t0, em.last = 0, t, t
-	m.emitT[ci] = m.emitTime(ci)
-	m.emitQ.push(int32(ci), m.emitT)
+	m.emitQ.push(coreAt{t: m.emitTime(ci), c: int32(ci)})
 }
 
 // emitTime returns when spike em.k of core ci leaves: once its neuron has been
@@ -546,23 +543,23 @@ func (m *Machine) emitTime(ci int) sim.Time {
 // (the cores of a layer start together and emit in step).
 func (m *Machine) scheduleEmit() {
 	if len(m.emitQ) > 0 {
-		m.eng.Schedule(sim.Event{Time: m.emitT[m.emitQ[0]], Handler: m})
+		m.eng.Schedule(sim.Event{Time: m.emitQ[0].t, Handler: m})
 	}
 }
 
 // Handle emits the spikes due now, core by core in index order, and asks for
 // the next emission time.
 func (m *Machine) Handle(e sim.Event) {
-	for len(m.emitQ) > 0 && m.emitT[m.emitQ[0]] == e.Time {
-		ci := m.emitQ[0]
+	for len(m.emitQ) > 0 && m.emitQ[0].t == e.Time {
+		ci := m.emitQ[0].c
 		if m.emit(int(ci), e.Time) {
 			// The core stays at the top with a later time: one sift down
 			// instead of a pop and a push (keys are distinct, so the order
 			// of the cores popped is the same).
-			m.emitT[ci] = m.emitTime(int(ci))
-			m.emitQ.down(0, m.emitT)
+			m.emitQ[0].t = m.emitTime(int(ci))
+			m.emitQ.down(0)
 		} else {
-			m.emitQ.pop(m.emitT)
+			m.emitQ.pop()
 		}
 	}
 	m.scheduleEmit()
@@ -607,21 +604,25 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 	return em.k < len(em.neu)
 }
 
-// coreHeap is a binary min-heap of core indices ordered by (emission time,
-// core index).
-type coreHeap []int32
+// coreHeap is a binary min-heap of cores ordered by (emission time, core
+// index); the keys sit in the heap, so comparisons read no other table.
+type coreHeap []coreAt
 
-func (h coreHeap) less(a, b int32, t []sim.Time) bool {
-	return t[a] < t[b] || (t[a] == t[b] && a < b)
+// coreAt is a core and its next emission time.
+type coreAt struct {
+	t sim.Time
+	c int32
 }
 
-func (h *coreHeap) push(c int32, t []sim.Time) {
-	*h = append(*h, c)
+func (a coreAt) less(b coreAt) bool { return a.t < b.t || (a.t == b.t && a.c < b.c) }
+
+func (h *coreHeap) push(k coreAt) {
+	*h = append(*h, k)
 	q := *h
 	i := len(q) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !q.less(q[i], q[p], t) {
+		if !q[i].less(q[p]) {
 			break
 		}
 		q[i], q[p] = q[p], q[i]
@@ -629,27 +630,27 @@ func (h *coreHeap) push(c int32, t []sim.Time) {
 	}
 }
 
-func (h *coreHeap) pop(t []sim.Time) int32 {
+func (h *coreHeap) pop() coreAt {
 	q := *h
 	top := q[0]
 	n := len(q) - 1
 	q[0] = q[n]
 	q = q[:n]
 	*h = q
-	h.down(0, t)
+	h.down(0)
 	return top
 }
 
 // down restores the heap order below position i after its key grew.
-func (h coreHeap) down(i int, t []sim.Time) {
+func (h coreHeap) down(i int) {
 	q := h
 	n := len(q)
 	for {
 		l, r, m := 2*i+1, 2*i+2, i
-		if l < n && q.less(q[l], q[m], t) {
+		if l < n && q[l].less(q[m]) {
 			m = l
 		}
-		if r < n && q.less(q[r], q[m], t) {
+		if r < n && q[r].less(q[m]) {
 			m = r
 		}
 		if m == i {

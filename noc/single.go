@@ -21,24 +21,6 @@ import (
 // evalSingle is eval for a network in single-flit mode.
 func (r *router) evalSingle(c uint64) {
 	n := r.n
-	// Credits that have arrived by now become usable (mesh: VC 0 only).
-	for m := r.credQ; m != 0; m &= m - 1 {
-		j := bits.TrailingZeros16(m)
-		o := &r.out[j/maxVC]
-		q := &o.cq[0]
-		for q.n > 0 && q.t[q.head] <= c {
-			o.credits[0]++
-			q.head++
-			if q.head == len(q.t) {
-				q.head = 0
-			}
-			q.n--
-		}
-		if q.n == 0 {
-			r.credQ &^= 1 << j
-		}
-	}
-
 	// Phase 1: requests. A routed head is ready; its unsent branches request.
 	var reqs [numPorts]uint16
 	var outs uint8
@@ -85,6 +67,24 @@ func (r *router) evalSingle(c uint64) {
 		p := Port(bits.TrailingZeros8(outs))
 		req := reqs[p]
 		o := &r.out[p]
+		if p != Local && o.credits[0] < 1 {
+			// Credits that have arrived by now become usable. Only an
+			// arbitration reads them, so they are taken here, when an
+			// output without credits is requested, rather than at the
+			// start of every cycle as eval does; credQ stays exact for eval.
+			q := &o.cq[0]
+			for q.n > 0 && q.t[q.head] <= c {
+				o.credits[0]++
+				q.head++
+				if q.head == len(q.t) {
+					q.head = 0
+				}
+				q.n--
+			}
+			if q.n == 0 {
+				r.credQ &^= 1 << (int(p) * maxVC)
+			}
+		}
 		if p != Local && o.credits[0] < 1 {
 			// no requester is eligible (each would do the same)
 			if q := &o.cq[0]; q.n > 0 {

@@ -411,3 +411,27 @@ func TestConfigHashCoversSettings(t *testing.T) {
 		t.Error("the data directory changes the config hash")
 	}
 }
+
+// TestShippedExamples parses and resolves every example sweep: their chip
+// files, models and axis paths exist.
+func TestShippedExamples(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/sweeps/*.toml")
+	n := 0
+	for _, f := range files {
+		s, err := ParseFile(f)
+		if err != nil {
+			if strings.Contains(err.Error(), `unknown key "base"`) {
+				continue // a chip spec beside the sweeps
+			}
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if _, err := s.Resolve(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		n++
+	}
+	if n < 3 {
+		t.Errorf("found %d example sweeps, want at least 3", n)
+	}
+}

@@ -170,6 +170,12 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, lp))
+	// a recurrent CubaLIF network with events input
+	cp, err := Compile(recurrentNet(4), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, cp))
 	f.Add([]byte(nspMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		try := func(b []byte) {

@@ -38,7 +38,12 @@
 // polarity bit and a 23-bit µs timestamp; y = 240 marks a timestamp
 // overflow) and ReadAEDAT decodes AEDAT 2.0 files (a # header, then
 // big-endian 32-bit address and timestamp per event, DVS128 or DAVIS address
-// layouts), so recorded event-camera data can drive a chip.
+// layouts), so recorded event-camera data can drive a chip. EventFrames bins
+// a recording into [2,H,W] frames of event counts (or 0/1), by a number of
+// equal windows (Tonic's n_time_bins) or a window width over a fixed number
+// of frames; LoadNMNIST lists the N-MNIST Train/ or Test/<digit>/*.bin
+// recordings of a directory (a clear error when absent) and EventFiles any
+// list of recordings.
 //
 // # Invariants
 //   - Encoders write into caller-provided dst slices and never allocate.

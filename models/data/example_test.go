@@ -61,3 +61,20 @@ func ExampleLoad() {
 	}
 	fmt.Println(d.Train.N, d.Test.N, d.Shape(), d.Test.Labels[0])
 }
+
+func ExampleEventFrames() {
+	// Three events on a 2×2 sensor, binned into 2 frames of 10 µs.
+	ev := []data.Event{{X: 0, Y: 0, T: 100, P: true}, {X: 1, Y: 1, T: 105}, {X: 1, Y: 1, T: 112}}
+	o := data.FrameOptions{Width: 2, Height: 2, BinUS: 10, Steps: 2}
+	dst := make([]uint8, o.Frames()*o.FrameSize())
+	dropped, err := data.EventFrames(dst, ev, o)
+	for t := 0; t < o.Frames(); t++ {
+		f := dst[t*o.FrameSize() : (t+1)*o.FrameSize()]
+		fmt.Println("frame", t, "OFF", f[:4], "ON", f[4:])
+	}
+	fmt.Println(dropped, err)
+	// Output:
+	// frame 0 OFF [0 0 0 1] ON [1 0 0 0]
+	// frame 1 OFF [0 0 0 1] ON [0 0 0 0]
+	// 0 <nil>
+}

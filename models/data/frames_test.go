@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -155,4 +156,31 @@ func TestLoadNMNIST(t *testing.T) {
 	if _, err := EventFiles([]string{"a.bin", "b.aedat"}); err == nil {
 		t.Fatal("mixed sensor sizes accepted")
 	}
+}
+
+// FuzzEventFrames bins decoded N-MNIST records with options from the input:
+// every event is counted once (or dropped) or an error is returned, never
+// a panic.
+func FuzzEventFrames(f *testing.F) {
+	f.Add([]byte{1, 2, 0x80, 0, 5, 3, 4, 0, 0, 9}, uint8(3), uint16(0), false)
+	f.Add([]byte{33, 33, 0xff, 0xff, 0xff}, uint8(0), uint16(7), true)
+	f.Fuzz(func(t *testing.T, b []byte, bins uint8, binUS uint16, binary bool) {
+		ev, err := ReadNMNIST(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		o := FrameOptions{Width: NMNISTSize, Height: NMNISTSize, Bins: int(bins), BinUS: int64(binUS), Steps: 4, Binary: binary}
+		dst := make([]uint8, max(o.Frames(), 0)*o.FrameSize())
+		dropped, err := EventFrames(dst, ev, o)
+		if err != nil {
+			return
+		}
+		sum := 0
+		for _, v := range dst {
+			sum += int(v)
+		}
+		if !binary && sum+dropped != len(ev) && len(ev) < 255 {
+			t.Fatalf("%d counted + %d dropped of %d events", sum, dropped, len(ev))
+		}
+	})
 }

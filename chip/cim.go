@@ -367,7 +367,7 @@ func (m *Machine) cimRead(ci int, ce *cimExec, xc *execCore, tl []int32, at sim.
 			cs.active[rt] = append(cs.active[rt], a-int32(rt*ce.rows))
 		}
 	}
-	age := x0Age(m.x.cimAge, at)
+	age := ageAt(m.x.cimAge, at)
 	acc, perm := m.acc[ci], xc.perm
 	t := &ce.tile
 	for rt, act := range cs.active {
@@ -396,8 +396,8 @@ func (m *Machine) cimRead(ci int, ce *cimExec, xc *execCore, tl []int32, at sim.
 	}
 }
 
-// x0Age returns the age of the macros in seconds at engine time at.
-func x0Age(age float64, at sim.Time) float64 { return age + float64(at)*1e-12 }
+// ageAt returns the age of the macros in seconds at engine time at.
+func ageAt(age float64, at sim.Time) float64 { return age + float64(at)*1e-12 }
 
 // CIMLine is one cim core kind of a run: the macro its cores ran with, how
 // many cores and macros the program put on it, and whether it was exact

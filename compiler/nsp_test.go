@@ -176,6 +176,12 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, cp))
+	// a program with cim cores: the header carries their macro tilings
+	cp, err = Compile(tinyNet(), mustPreset("prime-40nm"), Options{Seed: 1, CIMLayers: CIMAll})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, cp))
 	f.Add([]byte(nspMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		try := func(b []byte) {

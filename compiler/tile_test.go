@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -73,6 +74,29 @@ func TestCIMTileDigits(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCIMTilesRoundTrip: the tilings survive the .nsp file, and a file whose
+// tiling disagrees with its cores is rejected.
+func TestCIMTilesRoundTrip(t *testing.T) {
+	p, err := Compile(tinyNet(), mustPreset("prime-40nm"), Options{Seed: 1, CIMLayers: CIMAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.CIMTiles) == 0 {
+		t.Fatal("no cim tiles")
+	}
+	q, err := Decode(encode(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(q.CIMTiles, p.CIMTiles) {
+		t.Fatalf("tiles changed: %+v vs %+v", q.CIMTiles, p.CIMTiles)
+	}
+	p.CIMTiles[0].Rows++
+	if _, err := Decode(encode(t, p)); err == nil {
+		t.Fatal("a tiling that disagrees with its core was accepted")
 	}
 }
 

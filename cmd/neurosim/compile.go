@@ -18,6 +18,7 @@ import (
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/compiler"
 	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/models/nir"
 	"github.com/neurosim/neurosim/models/zoo"
 )
 
@@ -32,6 +33,7 @@ func newCompileCmd() *cobra.Command {
 		seed                                               uint64
 		verify, asJSON                                     bool
 		activity, dt                                       float64
+		nf                                                 nirFlags
 		zooName                                            string
 	)
 	cmd := &cobra.Command{
@@ -50,7 +52,7 @@ it, and exits non-zero.
 random weights from --seed, its re-parameterised conv chains folded first.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := compileInput(args, zooName, seed, dt, cmd.ErrOrStderr())
+			g, err := compileInput(args, zooName, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -116,6 +118,7 @@ random weights from --seed, its re-parameterised conv chains folded first.`,
 	}
 	f := cmd.Flags()
 	f.Float64Var(&dt, "dt", 1e-4, "time step in seconds for importing .nir and .net files")
+	nf.add(f)
 	f.StringVar(&zooName, "zoo", "", "compile the named zoo model with random weights (from --seed) instead of a file")
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
@@ -239,7 +242,7 @@ func writeHeatmap(p *compiler.Program, path string) error {
 
 // compileInput returns the model to compile: the file in args, or the zoo model
 // zooName with random weights (seed) and its linear chains folded.
-func compileInput(args []string, zooName string, seed uint64, dt float64, warn io.Writer) (*models.Graph, error) {
+func compileInput(args []string, zooName string, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
 	switch {
 	case zooName != "" && len(args) == 0:
 		m, err := zoo.Build(zooName, zoo.Options{Seed: seed})
@@ -251,7 +254,7 @@ func compileInput(args []string, zooName string, seed uint64, dt float64, warn i
 		}
 		return m.Graph, nil
 	case zooName == "" && len(args) == 1:
-		return loadModel(args[0], dt, warn)
+		return loadModelOpts(args[0], opts, warn)
 	}
 	return nil, fmt.Errorf("compile: give a model file or --zoo NAME (one of them)")
 }

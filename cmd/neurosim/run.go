@@ -22,6 +22,7 @@ import (
 	"github.com/neurosim/neurosim/internal/assets"
 	"github.com/neurosim/neurosim/models"
 	"github.com/neurosim/neurosim/models/data"
+	"github.com/neurosim/neurosim/models/nir"
 	"github.com/neurosim/neurosim/report"
 )
 
@@ -36,6 +37,7 @@ type runFlags struct {
 	trace                                                                   traceFlags
 	events                                                                  eventFlags
 	cim                                                                     cimFlags
+	nir                                                                     nirFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -79,6 +81,7 @@ writes report.json and a self-contained report.html with plots.`,
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	addTraceFlags(fl, &f.trace)
 	addEventFlags(fl, &f.events)
+	f.nir.add(fl)
 	addCIMFlags(fl, &f.cim)
 	return cmd
 }
@@ -255,7 +258,7 @@ func loadProgram(args []string, f *runFlags, spec *arch.Spec, stderr io.Writer) 
 		return compiler.Load(args[0])
 	default:
 		var err error
-		if g, err = loadModel(args[0], f.dt, stderr); err != nil {
+		if g, err = loadModelOpts(args[0], nir.Options{DT: f.dt, Reset: f.nir.reset, Integration: f.nir.integration}, stderr); err != nil {
 			return nil, err
 		}
 	}

@@ -58,6 +58,16 @@ func TestRunSinabsNMNIST(t *testing.T) {
 	}
 	t.Log(stderr)
 
+	// Sinabs' IAF resets by subtraction, which NIR cannot say: the same
+	// class with --nir-reset subtract.
+	_, stderr, err = runErr(t, "run", model, "--events", rec, "--nir-reset", "subtract", "--json", "--no-progress")
+	if err != nil || !strings.Contains(stderr, "chip class 4, software model class 4") {
+		t.Fatalf("--nir-reset subtract: %v\n%s", err, stderr)
+	}
+	if _, _, err := runErr(t, "run", model, "--events", rec, "--nir-reset", "soft", "--no-progress"); err == nil {
+		t.Fatal("--nir-reset soft accepted")
+	}
+
 	// Tonic's n_time_bins binning drives the same model (one frame per step).
 	out, stderr, err = runErr(t, "run", model, "--events", rec, "--time-bins", "20", "--frame-mode", "binary", "--json", "--no-progress")
 	if err != nil {

@@ -29,8 +29,11 @@ type kproj struct {
 	cinG  int
 	coutG int
 	// dense: wt[i*out+o]; conv: wt[((ci*KH+ky)*KW+kx)*coutG + col], col the
-	// output channel within ci's group.
-	wt []int32
+	// output channel within ci's group; sparse: the program's synapse lists
+	// (wt[k] to neuron spOut[k] for k in [spStart[i], spStart[i+1])).
+	wt             []int32
+	sparse         bool
+	spStart, spOut []int32
 }
 
 func kernelForm(l *compiler.Layer) []kproj {
@@ -38,6 +41,11 @@ func kernelForm(l *compiler.Layer) []kproj {
 	for j := range l.Inputs {
 		pr := &l.Inputs[j]
 		k := kproj{src: int32(pr.Source), out: pr.Cout}
+		if pr.Kind == compiler.ProjSparse {
+			k.sparse, k.wt, k.spStart, k.spOut = true, pr.Weights, pr.SpStart, pr.SpOut
+			ks[j] = k
+			continue
+		}
 		if pr.Kind == compiler.ProjDense {
 			k.dense = true
 			k.in = 1
@@ -83,6 +91,17 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 	for j := range ks {
 		k := &ks[j]
 		if k.src != src {
+			continue
+		}
+		if k.sparse {
+			// a sparse layer is flat: the region's channels are its neurons
+			lo, hi := k.spStart[n], k.spStart[n+1]
+			ws := k.wt[lo:hi]
+			for t, o := range k.spOut[lo:hi] {
+				if c := int(o); c >= r.C0 && c < r.C1 {
+					acc[c-r.C0] += int64(ws[t]) * val
+				}
+			}
 			continue
 		}
 		if k.dense {

@@ -343,6 +343,9 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 // layer of shape out, per step: k²·Cin/G·Cout·Hout·Wout for conv, in·out for
 // dense.
 func flops(pr *compiler.Projection, out []int) float64 {
+	if pr.Kind == compiler.ProjSparse { // a GraphConv: its synapses
+		return float64(pr.NNZ)
+	}
 	if pr.Kind == compiler.ProjDense {
 		return float64(len(pr.Weights))
 	}

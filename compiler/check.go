@@ -47,11 +47,14 @@ func (p *Program) checkHeader() error {
 				pr.InShape[0]%pr.Groups != 0 || pr.Cout%pr.Groups != 0) {
 				return nspErr("layer %d (%s) input %d: bad kernel %dx%d groups %d", i, l.Name, j, pr.KH, pr.KW, pr.Groups)
 			}
-			if pr.Kind != ProjConv && pr.Kind != ProjDense {
+			if pr.Kind != ProjConv && pr.Kind != ProjDense && pr.Kind != ProjSparse {
 				return nspErr("layer %d (%s) input %d: unknown projection kind %q", i, l.Name, j, pr.Kind)
 			}
 			if n := int64(pr.Cout) * int64(numel(pr.InShape)) * int64(pr.KH+1) * int64(pr.KW+1); n > 1<<40 {
 				return nspErr("layer %d (%s) input %d: absurd weight count", i, l.Name, j)
+			}
+			if pr.NNZ < 0 || (pr.Kind == ProjSparse && int64(pr.NNZ) > int64(pr.Cout)*int64(numel(pr.InShape))) || (pr.Kind != ProjSparse && pr.NNZ != 0) {
+				return nspErr("layer %d (%s) input %d: %d synapses for %s %v → %d", i, l.Name, j, pr.NNZ, pr.Kind, pr.InShape, pr.Cout)
 			}
 		}
 	}
@@ -164,6 +167,9 @@ func (p *Program) check(level int) error {
 			}
 			if len(pr.Weights) != pr.weightLen() {
 				return fmt.Errorf("layer %d (%s): input %d has %d weights, want %d", i, l.Name, j, len(pr.Weights), pr.weightLen())
+			}
+			if pr.Kind == ProjSparse && (!pr.checkSparse(numel(pr.InShape)) || pr.Cout != numel(l.Shape) || len(l.Shape) != 1) {
+				return fmt.Errorf("layer %d (%s): sparse input %d has malformed synapse lists (or feeds a population that is not flat)", i, l.Name, j)
 			}
 			sh := chw(l.Shape)
 			if pr.Kind == ProjConv {

@@ -39,8 +39,9 @@
 // A GraphConv (Y = Â·X·Wᵀ + b on a spike source X [nodes, Fin]) becomes a
 // projection whose synapse from (m, fi) to (n, fo) weighs Σ Â[n][m]·W[fo][fi]:
 // the graph's neighbourhoods are the synaptic fan-in, zero between nodes that
-// are not neighbours (stored as a dense table; the chip counts synaptic
-// operations only for nonzero synapses). Its population is flat, one channel
+// are not neighbours: a sparse projection (synapse lists by source neuron,
+// each synapse a weight and a 16-bit target in synapse memory). Its
+// population is flat, one channel
 // per neuron, since bias and threshold vary along the feature axis. A rank-2
 // Input [nodes, features] is a graph's node features (8-bit, like pixels).
 //

@@ -1,43 +1,66 @@
 package compiler
 
-import "github.com/neurosim/neurosim/models"
+import (
+	"slices"
+
+	"github.com/neurosim/neurosim/models"
+)
 
 // lowerGraphConv lowers a GraphConv (Y = Â·X·Wᵀ + b over a spike source X
-// [nodes, Fin]) to one projection whose synapse from source neuron
-// (m, fi) to neuron (n, fo) has the weight Σ Â[n][m]·W[fo][fi] over the
-// adjacency entries (n, m): the graph's fan-in becomes synaptic fan-in. It
-// is a dense projection (row-major [nodes·Fout, nodes·Fin], neurons
-// numbered node-major like the graph) that is zero wherever n and m are not
-// neighbours; the chip counts synaptic operations only for nonzero
-// synapses. The population it feeds is flat ([nodes·Fout], one "channel"
-// per neuron), because its bias and threshold vary along the feature axis,
-// the last one.
+// [nodes, Fin]) to one sparse projection whose synapse from source neuron
+// (m, fi) to neuron (n, fo) weighs Σ Â[n][m]·W[fo][fi] over the adjacency
+// entries (n, m): the graph's fan-in becomes synaptic fan-in, and nodes that
+// are not neighbours have no synapses (E·Fin·Fout of them for E adjacency
+// entries). Neurons are numbered node-major like the graph. The population
+// it feeds is flat ([nodes·Fout], one "channel" per neuron), because its
+// bias and threshold vary along the feature axis, the last one.
 func (s *State) lowerGraphConv(n *models.Node, src *value) *value {
 	w := n.Tensor("weight")
 	fout, fin := w.Shape[0], w.Shape[1]
-	in := chw(src.shape)
 	if len(src.shape) != 2 || src.shape[1] != fin {
 		s.errorf(n.ID, "GraphConv on input %v: want [nodes, %d]", src.shape, fin)
 		return nil
 	}
 	nodes := src.shape[0]
-	nin, nout := nodes*fin, nodes*fout
-	big := make([]float32, nout*nin)
+	// Â by column: the rows n each source node m feeds, duplicates summed
+	type ent struct {
+		row int
+		val float64
+	}
+	cols := make([][]ent, nodes)
 	r, c, v := n.Tensor("adj_row").I32, n.Tensor("adj_col").I32, n.Tensor("adj_val").F32
 	for k := range v {
-		row, col, a := int(r[k]), int(c[k]), v[k]
-		for fo := 0; fo < fout; fo++ {
-			dst := big[(row*fout+fo)*nin+col*fin:][:fin]
-			for fi, wv := range w.F32[fo*fin : (fo+1)*fin] {
-				dst[fi] += a * wv
+		col := int(c[k])
+		cols[col] = append(cols[col], ent{int(r[k]), float64(v[k])})
+	}
+	for m := range cols {
+		slices.SortStableFunc(cols[m], func(a, b ent) int { return a.row - b.row })
+		out := cols[m][:0]
+		for _, e := range cols[m] {
+			if len(out) > 0 && out[len(out)-1].row == e.row {
+				out[len(out)-1].val += e.val
+				continue
 			}
+			out = append(out, e)
+		}
+		cols[m] = out
+	}
+	pr := &Projection{Source: src.layer, Kind: ProjSparse, InShape: chw(src.shape), Cout: nodes * fout,
+		SpStart: make([]int32, nodes*fin+1), src: src.scale, node: n.ID}
+	for m := 0; m < nodes; m++ {
+		for fi := 0; fi < fin; fi++ {
+			for _, e := range cols[m] {
+				for fo := 0; fo < fout; fo++ {
+					pr.SpOut = append(pr.SpOut, int32(e.row*fout+fo))
+					pr.real = append(pr.real, e.val*float64(w.F32[fo*fin+fi])*src.scale)
+				}
+			}
+			pr.SpStart[m*fin+fi+1] = int32(len(pr.SpOut))
 		}
 	}
-	pr := &Projection{Source: src.layer, Kind: ProjDense, InShape: in, Cout: nout}
-	pr.setReal(big, src.scale)
-	pr.node = n.ID
+	pr.NNZ = len(pr.SpOut)
 	b := biasOf(n, fout)
-	bias := make([]float64, nout)
+	bias := make([]float64, nodes*fout)
 	for i := range bias {
 		bias[i] = b[i%fout]
 	}

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/neurosim/neurosim/models"
@@ -80,18 +81,22 @@ func TestGraphConvProgram(t *testing.T) {
 		p.Layers[0].Size() != nodes*hidden || len(p.Layers[0].Threshold) != nodes*hidden || p.Output.Classes != nodes*classes {
 		t.Fatalf("layers %+v output %+v", p.Layers, p.Output)
 	}
-	// no synapse between nodes that are not neighbours: node 0's neurons
-	// reach nodes 0, 1, 3, 6, 8 only.
+	// a sparse projection: node 0's features reach nodes 0, 1, 3, 6 and 8
+	// only (its neighbours on the ring and the chords), every hidden feature
+	// of each, in target order.
 	pr := p.Layers[0].Inputs[0]
-	in := nodes * fin
-	for n := 0; n < nodes; n++ {
-		nb := n == 0 || n == 1 || n == 3 || n == 6 || n == 8
-		for fo := 0; fo < hidden; fo++ {
-			for fi := 0; fi < fin; fi++ {
-				if w := pr.Weights[(n*hidden+fo)*in+fi]; w != 0 && !nb {
-					t.Fatalf("synapse node 0 → node %d = %d", n, w)
-				}
+	if pr.Kind != ProjSparse || pr.NNZ != len(pr.Weights) || pr.NNZ != nodes*5*fin*hidden {
+		t.Fatalf("projection %s with %d synapses", pr.Kind, pr.NNZ)
+	}
+	for fi := 0; fi < fin; fi++ {
+		var got []int
+		for k := pr.SpStart[fi]; k < pr.SpStart[fi+1]; k++ {
+			if o := int(pr.SpOut[k]); o%hidden == 0 {
+				got = append(got, o/hidden)
 			}
+		}
+		if !slices.Equal(got, []int{0, 1, 3, 6, 8}) {
+			t.Fatalf("source (0, %d) reaches nodes %v", fi, got)
 		}
 	}
 	sim, err := NewSimulator(p)
@@ -135,5 +140,29 @@ func TestGraphConvProgram(t *testing.T) {
 	t.Logf("LIF spike counts identical %.4f, node classes agree %d/%d", float64(same)/float64(total), agree, cmp)
 	if float64(same) < 0.97*float64(total) || agree < cmp*9/10 {
 		t.Errorf("integer GNN program too far from the float model")
+	}
+}
+
+// TestSparseNSPRoundTrip: a program with sparse projections survives the
+// .nsp file, and a corrupted synapse list is rejected.
+func TestSparseNSPRoundTrip(t *testing.T) {
+	g := modeltest.GraphNet(rand.New(rand.NewPCG(3, 9)), 8, 2, 4, 2, 2)
+	p, err := Compile(g, mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Decode(encode(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for li := range p.Layers {
+		a, b := p.Layers[li].Inputs[0], q.Layers[li].Inputs[0]
+		if a.Kind != b.Kind || !slices.Equal(a.Weights, b.Weights) || !slices.Equal(a.SpStart, b.SpStart) || !slices.Equal(a.SpOut, b.SpOut) {
+			t.Fatalf("layer %d: projection changed in the file", li)
+		}
+	}
+	q.Layers[0].Inputs[0].SpOut[3] = int32(q.Layers[0].Inputs[0].Cout)
+	if _, err := Decode(encode(t, q)); err == nil {
+		t.Error("a synapse to a neuron out of range was accepted")
 	}
 }

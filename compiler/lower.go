@@ -537,6 +537,13 @@ func (v *value) affine(a, c []float64) *value {
 	for _, t := range v.terms {
 		nt := *t
 		nt.real = append([]float64(nil), t.real...)
+		if nt.Kind == ProjSparse {
+			for k := range nt.real {
+				nt.real[k] *= a[nt.SpOut[k]]
+			}
+			out.terms = append(out.terms, &nt)
+			continue
+		}
 		per := len(nt.real) / nt.Cout
 		for co := 0; co < nt.Cout; co++ {
 			for i := co * per; i < (co+1)*per; i++ {

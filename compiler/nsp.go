@@ -22,7 +22,9 @@ import (
 //	H bytes  JSON header: the Program without its bulk arrays
 //	P bytes  payload, little-endian, in this order:
 //	           per layer: Bias (int32 × channels), then per projection its Weights
-//	             (int8 if WeightBits ≤ 8, int16 if ≤ 16, else int32);
+//	             (int8 if WeightBits ≤ 8, int16 if ≤ 16, else int32), for a
+//	             sparse projection followed by SpStart (int32 × inputs+1) and
+//	             SpOut (int32 × NNZ);
 //	           InputStart (int32 × inputs+1), InputFan ((int32 core, int32 axon) × n);
 //	           per core: Axons ((int32 source, int32 neuron) × axons),
 //	             FanStart (int32 × neurons+1), Fan ((int32, int32) × n)
@@ -75,6 +77,14 @@ func (p *Program) Encode(w io.Writer) error {
 				case 2:
 					pay.Write(le.AppendUint16(nil, uint16(int16(v))))
 				default:
+					put32(v)
+				}
+			}
+			if pr := &l.Inputs[j]; pr.Kind == ProjSparse {
+				for _, v := range pr.SpStart {
+					put32(v)
+				}
+				for _, v := range pr.SpOut {
 					put32(v)
 				}
 			}
@@ -206,6 +216,10 @@ func Decode(b []byte) (*Program, error) {
 		for j := range l.Inputs {
 			pr := &l.Inputs[j]
 			pr.Weights = r.weights(pr.weightLen(), ww)
+			if pr.Kind == ProjSparse {
+				pr.SpStart = r.i32s(numel(pr.InShape) + 1)
+				pr.SpOut = r.i32s(pr.NNZ)
+			}
 		}
 	}
 	p.InputStart = r.i32s(numel(p.Input.Shape) + 1)
@@ -306,6 +320,9 @@ func (r *reader) axons(n int) []Axon {
 }
 
 func (pr *Projection) weightLen() int {
+	if pr.Kind == ProjSparse {
+		return pr.NNZ
+	}
 	if pr.Kind == ProjDense {
 		return pr.Cout * numel(pr.InShape)
 	}

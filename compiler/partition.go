@@ -132,7 +132,15 @@ func boxNeeds(l *Layer, r Region, wbits int) (axons int, mem int, syn int64) {
 	for i := range l.Inputs {
 		pr := &l.Inputs[i]
 		var b box
-		if pr.Kind == ProjDense {
+		if pr.Kind == ProjSparse {
+			lo, hi, cnt := pr.sparseSpan(r.C0, r.C1)
+			plane := max(pr.InShape[1]*pr.InShape[2], 1)
+			if hi > lo {
+				b = box{lo / plane, (hi-1)/plane + 1, 0, pr.InShape[1], 0, pr.InShape[2]}
+			}
+			mem += (int(cnt)*(wbits+16) + 7) / 8 // weight and 16-bit target per synapse
+			syn += cnt
+		} else if pr.Kind == ProjDense {
 			b = box{0, pr.InShape[0], 0, pr.InShape[1], 0, pr.InShape[2]}
 			fan := numel(pr.InShape)
 			mem += (fan*n*wbits + 7) / 8
@@ -225,6 +233,9 @@ func bestTiling(l *Layer, c capacity, kind, c0, c1 int) (tiling, bool) {
 				b := worstBox(s, cT, tH, tW)
 				b.C0, b.C1 = b.C0+c0, b.C1+c0
 				ax, mem, _ := boxNeeds(l, b, c.wbits)
+				if hasSparse(l) {
+					ax, mem = sparseWorst(l, c0, c1, cT, c.wbits)
+				}
 				if ax > c.axons || (!c.cim && mem > c.mem) {
 					continue
 				}
@@ -615,6 +626,18 @@ func axonList(l *Layer, r Region) []Axon {
 	for i := range l.Inputs {
 		pr := &l.Inputs[i]
 		src := int32(pr.Source)
+		if pr.Kind == ProjSparse {
+			lo, hi, _ := pr.sparseSpan(r.C0, r.C1)
+			for n := lo; n < hi; n++ {
+				for k := pr.SpStart[n]; k < pr.SpStart[n+1]; k++ {
+					if o := int(pr.SpOut[k]); o >= r.C0 && o < r.C1 {
+						out = append(out, Axon{src, int32(n)})
+						break
+					}
+				}
+			}
+			continue
+		}
 		if pr.Kind == ProjDense {
 			for n := 0; n < numel(pr.InShape); n++ {
 				out = append(out, Axon{src, int32(n)})

@@ -162,8 +162,9 @@ func (l *Layer) Size() int { return numel(l.Shape) }
 
 // Projection kinds.
 const (
-	ProjConv  = "conv"
-	ProjDense = "dense"
+	ProjConv   = "conv"
+	ProjDense  = "dense"
+	ProjSparse = "sparse"
 )
 
 // Projection is a weighted connection from a source (layer or input) into a layer.
@@ -173,6 +174,10 @@ const (
 // group g of co; Weights has shape [Cout, Cin/Groups, KH, KW].
 // dense: the source is read flat (row-major, as Flatten does); output neuron o sums
 // Weights[o][i]·x[i]; Weights has shape [Out, In].
+// sparse: the source is read flat; its synapses are listed by source neuron
+// (compressed rows): source neuron i reaches neurons SpOut[k] with weight
+// Weights[k] for k in [SpStart[i], SpStart[i+1]), NNZ synapses in all (a
+// GraphConv: only the neighbours of a node are connected).
 type Projection struct {
 	Source  int    `json:"source"`
 	Kind    string `json:"kind"`
@@ -186,12 +191,16 @@ type Projection struct {
 	// Recurrent projections read the source's spikes of the previous time
 	// step (cubalif.go); the source may be the layer itself or a later one.
 	Recurrent bool    `json:"recurrent,omitempty"`
+	NNZ       int     `json:"nnz,omitempty"` // sparse: synapses
 	Weights   []int32 `json:"-"`
+	SpStart   []int32 `json:"-"` // sparse: synapses of source neuron i start at SpStart[i]
+	SpOut     []int32 `json:"-"` // sparse: target neuron of each synapse
 	// real holds the float weights (already multiplied by the source scale) until
 	// quantize replaces them; not written to the file.
-	real []float64
-	src  float64 // source scale, for error reports
-	node string  // graph node the projection comes from
+	real  []float64
+	spIdx *sparseIndex // sparse: per-target source ranges, built on first use
+	src   float64      // source scale, for error reports
+	node  string       // graph node the projection comes from
 }
 
 // QuantStats reports the quantisation error of a layer's weights in the units of

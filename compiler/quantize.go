@@ -58,9 +58,9 @@ func quantizePass(s *State) error {
 		}
 		m := make([]float64, C)
 		for _, pr := range l.Inputs {
-			per := len(pr.real) / pr.Cout
+			per := pr.weightsPer(len(pr.real))
 			for k, w := range pr.real {
-				c := k / per
+				c := pr.chanOf(k, per)
 				m[c] = max(m[c], math.Abs(w))
 			}
 		}
@@ -82,10 +82,10 @@ func quantizePass(s *State) error {
 		n := 0
 		for i := range l.Inputs {
 			pr := &l.Inputs[i]
-			per := len(pr.real) / pr.Cout
+			per := pr.weightsPer(len(pr.real))
 			pr.Weights = make([]int32, len(pr.real))
 			for j, w := range pr.real {
-				th := theta[j/per]
+				th := theta[pr.chanOf(j, per)]
 				v := math.RoundToEven(w * th)
 				if v > qmax {
 					v, q.Clipped = qmax, q.Clipped+1
@@ -177,6 +177,12 @@ func (s *State) accBound(l *Layer) {
 		vmax := 255.0
 		if pr.Source >= 0 {
 			vmax = float64(p.Layers[pr.Source].D)
+		}
+		if pr.Kind == ProjSparse {
+			for k, w := range pr.Weights {
+				sum[pr.SpOut[k]] += math.Abs(float64(w)) * vmax
+			}
+			continue
 		}
 		per := len(pr.Weights) / pr.Cout
 		for co := 0; co < pr.Cout; co++ {

@@ -114,6 +114,9 @@ func NewSimulator(p *Program) (*Simulator, error) {
 				s.wt[li][j] = transposeDense(pr.Weights, p.Layers[li].Size())
 				continue
 			}
+			if pr.Kind == ProjSparse {
+				continue // already by source neuron
+			}
 			s.wt[li][j] = transposeConv(pr)
 			s.cm = make([]int64, max(len(s.cm), p.Layers[li].Size()))
 		}
@@ -231,9 +234,12 @@ func (s *Simulator) step() {
 			if pr.Recurrent {
 				x = s.rec.prev[pr.Source]
 			}
-			if pr.Kind == ProjDense {
+			switch pr.Kind {
+			case ProjDense:
 				dense(acc, s.wt[li][j], x)
-			} else {
+			case ProjSparse:
+				sparseScatter(acc, pr, x)
+			default:
 				convScatter(acc, pr, s.wt[li][j], x, sh, s.cm)
 			}
 		}
@@ -449,6 +455,14 @@ func (p *Program) Synapses(dst []Synapse, c *Core, a int) []Synapse {
 			continue
 		}
 		n := int(ax.Neuron)
+		if pr.Kind == ProjSparse {
+			for k := pr.SpStart[n]; k < pr.SpStart[n+1]; k++ {
+				if o := int(pr.SpOut[k]); o >= r.C0 && o < r.C1 && pr.Weights[k] != 0 {
+					dst = append(dst, Synapse{int32(o - r.C0), pr.Weights[k]})
+				}
+			}
+			continue
+		}
 		if pr.Kind == ProjDense {
 			in := numel(pr.InShape)
 			for o := r.C0; o < r.C1; o++ {

@@ -48,6 +48,14 @@
 // [Exactly] and [MacroExact] are its parts, [Summary].CIM records the
 // macros a run used.
 //
+// Programs with events input take each sample as its Steps frames one after
+// another ([Exec.SampleSize]); cubalif cores keep a synaptic current beside
+// the membrane, and spikes that reach a core over a recurrent projection are
+// held there until the next step begins (kernel_cubalif.go). With hooks
+// attached a Machine also reports each layer's neuron update
+// (core.HookPosUpdate) and [Exec.Cores] gives each core's layer-wide neuron
+// indices.
+//
 // # Invariants
 //
 //   - Deterministic: the same spec, network and seed give the same Stats

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/neurosim/neurosim/models"
+	"github.com/neurosim/neurosim/models/modeltest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -170,6 +171,12 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, lp))
+	// a spiking GNN: sparse projections
+	sp, err := Compile(modeltest.GraphNet(rand.New(rand.NewPCG(1, 1)), 7, 2, 3, 2, 2), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, sp))
 	// a recurrent CubaLIF network with events input
 	cp, err := Compile(recurrentNet(4), mustPreset("default"), Options{Seed: 1})
 	if err != nil {

@@ -12,8 +12,8 @@ const SuperpixelName = "mnist-superpixels"
 // (7×7 = 49 superpixels on a 28×28 image), SuperpixelFeatures features per
 // superpixel, edges to the SuperpixelK nearest superpixels (4: on the grid
 // the 4-neighbourhood; with 8 the two GraphConv layers of sgnn-superpixel
-// average 5×5 cells and lose the digit's shape: 80 % vs 85 % after one
-// epoch on 10,000 images in our trials).
+// average 5×5 cells and lose the digit's shape: 67–69 % against 78–85 %
+// after one epoch on 10,000 images in our trials, docs/bench-models11.md).
 const (
 	SuperpixelCell     = 4
 	SuperpixelFeatures = 3

@@ -20,6 +20,15 @@ func FoldBatchNorm(g *Graph, bnID string) error {
 	if err != nil {
 		return fmt.Errorf("models: fold %s: graph does not verify:\n%w", bnID, err)
 	}
+	if err := foldBatchNorm(g, bnID, shapes); err != nil {
+		return err
+	}
+	return Verify(g)
+}
+
+// foldBatchNorm folds bnID given the verified graph's shapes (which folding does
+// not change), without verifying after.
+func foldBatchNorm(g *Graph, bnID string, shapes map[string]Shape) error {
 	bn := g.Node(bnID)
 	if bn == nil || bn.Op != OpBatchNorm {
 		return fmt.Errorf("models: fold %s: not a BatchNorm node", bnID)
@@ -79,16 +88,18 @@ func FoldBatchNorm(g *Graph, bnID string) error {
 	if p.Op == OpLinear {
 		p.Op = OpAffine
 	}
-	if err := g.Bypass(bnID); err != nil {
-		return err
-	}
-	return Verify(g)
+	return g.Bypass(bnID)
 }
 
 // FoldAllBatchNorm folds every BatchNorm that directly follows a convolution or
 // dense layer (see FoldBatchNorm) and returns how many it folded. BatchNorms in other
-// positions stay.
+// positions stay. The graph is verified once before and once after (not per fold:
+// a 10⁸-weight model has hundreds of BatchNorms).
 func FoldAllBatchNorm(g *Graph) (int, error) {
+	shapes, err := InferShapes(g, nil)
+	if err != nil {
+		return 0, fmt.Errorf("models: fold batch norms: graph does not verify:\n%w", err)
+	}
 	var ids []string
 	for _, n := range g.nodes {
 		if n.Op != OpBatchNorm || n.Int("padding", 0) != 0 {
@@ -103,11 +114,11 @@ func FoldAllBatchNorm(g *Graph) (int, error) {
 		}
 	}
 	for i, id := range ids {
-		if err := FoldBatchNorm(g, id); err != nil {
+		if err := foldBatchNorm(g, id, shapes); err != nil {
 			return i, err
 		}
 	}
-	return len(ids), nil
+	return len(ids), Verify(g)
 }
 
 func (s Shape) clone() Shape { return append(Shape(nil), s...) }

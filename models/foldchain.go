@@ -159,10 +159,27 @@ func PlanFold(g *Graph, ids []string, in Shape) (ChainFold, error) {
 // function (up to float rounding: the composition is done in float64 and rounded
 // once). The new conv takes the first node's ID; the chain's consumers read it.
 func FoldChain(g *Graph, ids []string) error {
+	return FoldChains(g, [][]string{ids})
+}
+
+// FoldChains folds every chain of chains (disjoint, as LinearChains returns them)
+// like FoldChain, verifying the graph once before and once after.
+func FoldChains(g *Graph, chains [][]string) error {
 	shapes, err := InferShapes(g, nil)
 	if err != nil {
 		return fmt.Errorf("models: fold chain: graph does not verify:\n%w", err)
 	}
+	for _, ids := range chains {
+		if err := foldChain(g, ids, shapes); err != nil {
+			return err
+		}
+	}
+	return Verify(g)
+}
+
+// foldChain folds one chain given the shapes of the verified graph, and updates
+// them: the folded conv, under the chain's first ID, outputs the chain's output.
+func foldChain(g *Graph, ids []string, shapes map[string]Shape) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("models: fold chain: empty chain")
 	}
@@ -228,7 +245,8 @@ func FoldChain(g *Graph, ids []string) error {
 		g.RemoveNode(id)
 	}
 	g.nodes[g.index[first.ID]] = conv
-	return Verify(g)
+	shapes[first.ID] = shapes[last] // the folded conv outputs what the chain did
+	return nil
 }
 
 // composeConv applies conv n after the composite (w [c1, c0, ka, ka], bias b) and

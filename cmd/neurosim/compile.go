@@ -34,7 +34,7 @@ func newCompileCmd() *cobra.Command {
 		verify, asJSON                                     bool
 		activity, dt                                       float64
 		nf                                                 nirFlags
-		zooName                                            string
+		zooName, weights                                   string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile MODEL.nsm|.nir|.net",
@@ -49,10 +49,12 @@ it lists every problem, each naming the layer, the limit and what would fix
 it, and exits non-zero.
 
 --zoo NAME compiles a published model (neurosim inspect --zoo list) with
-random weights from --seed, its re-parameterised conv chains folded first.`,
+random weights from --seed, or the trained ones of --weights FILE.nsm (a model
+with the zoo's node IDs, in training form), its re-parameterised conv chains
+folded first.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := compileInput(args, zooName, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
+			g, err := compileInput(args, zooName, weights, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -120,6 +122,7 @@ random weights from --seed, its re-parameterised conv chains folded first.`,
 	f.Float64Var(&dt, "dt", 1e-4, "time step in seconds for importing .nir and .net files")
 	nf.add(f)
 	f.StringVar(&zooName, "zoo", "", "compile the named zoo model with random weights (from --seed) instead of a file")
+	f.StringVar(&weights, "weights", "", "with --zoo: take the weights from this .nsm (same node IDs and shapes) instead of random ones")
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the placement annealer")
@@ -241,11 +244,23 @@ func writeHeatmap(p *compiler.Program, path string) error {
 }
 
 // compileInput returns the model to compile: the file in args, or the zoo model
-// zooName with random weights (seed) and its linear chains folded.
-func compileInput(args []string, zooName string, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
+// zooName with random weights (seed) or those of the file weights, its linear
+// chains folded.
+func compileInput(args []string, zooName, weights string, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
+	if weights != "" && zooName == "" {
+		return nil, fmt.Errorf("--weights needs --zoo")
+	}
 	switch {
 	case zooName != "" && len(args) == 0:
-		m, err := zoo.Build(zooName, zoo.Options{Seed: seed})
+		opt := zoo.Options{Seed: seed}
+		if weights != "" {
+			w, err := models.Load(weights)
+			if err != nil {
+				return nil, err
+			}
+			opt.From = w
+		}
+		m, err := zoo.Build(zooName, opt)
 		if err != nil {
 			return nil, err
 		}

@@ -84,10 +84,11 @@ func Build(name string, opt Options) (*Model, error) {
 // and returns how many chains it folded. It needs real weights (not Placeholder).
 func Fold(g *models.Graph) (int, error) {
 	chains := models.LinearChains(g)
-	for i, c := range chains {
-		if err := models.FoldChain(g, c); err != nil {
-			return i, err
-		}
+	if len(chains) == 0 {
+		return 0, nil
+	}
+	if err := models.FoldChains(g, chains); err != nil {
+		return 0, err
 	}
 	return len(chains), nil
 }

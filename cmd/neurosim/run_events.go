@@ -214,13 +214,13 @@ func setEventsEncoding(g *models.Graph, steps int, binUS int64, bins int) error 
 	if err != nil {
 		return err
 	}
-	node.Op = models.OpEvents
-	if steps <= 0 {
-		steps = node.Int("steps", 0)
+	if steps <= 0 && node.Op == models.OpEvents {
+		steps = node.Int("steps", 0) // the model's own event encoder
 	}
-	if steps <= 1 {
+	if steps <= 0 {
 		steps = defaultEventStep
 	}
+	node.Op = models.OpEvents
 	node.SetInt("steps", steps)
 	if binUS > 0 {
 		node.SetInt("bin_us", int(binUS))

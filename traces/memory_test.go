@@ -68,8 +68,11 @@ func TestHooksAllocateNothing(t *testing.T) {
 	rec, sp, pk, pkt := syntheticHooks(t)
 	now := sim.Time(0)
 	hop, del := &noc.FlitHop{From: pkt.Src, Out: noc.West}, &noc.Delivery{Latency: 3}
+	upd := &core.UpdateInfo{Core: 1, Layer: 0}
 	allocs := testing.AllocsPerRun(1000, func() {
 		now += 1000
+		upd.Step, upd.Start, upd.End = int64(now/1000), now, now+100
+		rec.Func(sim.HookCtx{Pos: core.HookPosUpdate, Now: now, Item: upd})
 		rec.Func(sim.HookCtx{Pos: core.HookPosSpikeOut, Now: now, Item: sp})
 		pk.Start, pk.End = now+500, now+900
 		rec.Func(sim.HookCtx{Pos: core.HookPosPacketIn, Now: now, Item: pk})
@@ -81,7 +84,7 @@ func TestHooksAllocateNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if allocs != 0 {
-		t.Fatalf("%v allocations per spike + packet + inject + hop + deliver", allocs)
+		t.Fatalf("%v allocations per update + spike + packet + inject + hop + deliver", allocs)
 	}
 	if rec.Pending() > 16 { // items of the last two iterations at most
 		t.Fatalf("%d items pending: the queue does not drain", rec.Pending())

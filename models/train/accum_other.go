@@ -13,3 +13,5 @@ func gradRowsTile(cols int, g, v, x []float32, n, gs, vs, xs, s, vss, xss int) b
 }
 
 func pool2Arch(bwd bool, a, b []float32, rows, ow, iw int, scale float32) bool { return false }
+
+func gradRows2Arch(g, v, x []float32, n, gs, vs, xs, s, vss, xss int) bool { return false }

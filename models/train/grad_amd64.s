@@ -285,3 +285,146 @@ next:
 	FOLD16(Z19, Y19, (R9))
 	VZEROUPPER
 	RET
+
+// Mask table for the AVX2 tail: 16 lanes on, then 16 off.
+DATA gradmask<>+0(SB)/8, $-1
+DATA gradmask<>+8(SB)/8, $-1
+DATA gradmask<>+16(SB)/8, $-1
+DATA gradmask<>+24(SB)/8, $-1
+DATA gradmask<>+32(SB)/8, $-1
+DATA gradmask<>+40(SB)/8, $-1
+DATA gradmask<>+48(SB)/8, $-1
+DATA gradmask<>+56(SB)/8, $-1
+DATA gradmask<>+64(SB)/8, $0
+DATA gradmask<>+72(SB)/8, $0
+DATA gradmask<>+80(SB)/8, $0
+DATA gradmask<>+88(SB)/8, $0
+DATA gradmask<>+96(SB)/8, $0
+DATA gradmask<>+104(SB)/8, $0
+DATA gradmask<>+112(SB)/8, $0
+DATA gradmask<>+120(SB)/8, $0
+GLOBL gradmask<>(SB), RODATA|NOPTR, $128
+
+// FOLD16Y adds to the float32 at M the 16 lanes held as LO (lanes 0–7) and
+// HI (lanes 8–15), in FOLD16's order.
+#define FOLD16Y(LO, HI, XLO, M) \
+	VADDPS HI, LO, LO \
+	VEXTRACTF128 $1, LO, X15 \
+	VADDPS X15, XLO, X15 \
+	VHADDPS X15, X15, X15 \
+	VHADDPS X15, X15, X15 \
+	VADDSS M, X15, X15 \
+	VMOVSS X15, M
+
+// func gradRows2AVX(g, v, x []float32, n, gs, vs, xs, s, vss, xss int)
+//
+// The 2×2 tile of gradRowsN for machines with AVX but not AVX-512: the
+// same sixteen lanes (each as two 8-lane halves) and the same fold, so the
+// same bits. The tail block is loaded with VMASKMOVPS (missing lanes 0).
+TEXT ·gradRows2AVX(SB), NOSPLIT, $24-128
+	MOVQ g_base+0(FP), DI
+	MOVQ gs+80(FP), R8
+	SHLQ $2, R8
+	MOVQ vs+88(FP), R13
+	SHLQ $2, R13
+	MOVQ xs+96(FP), R10
+	SHLQ $2, R10
+	MOVQ s+104(FP), AX
+	MOVQ AX, cnt-8(SP)
+	MOVQ vss+112(FP), AX
+	SHLQ $2, AX
+	MOVQ AX, vss4-16(SP)
+	MOVQ xss+120(FP), AX
+	SHLQ $2, AX
+	MOVQ AX, xss4-24(SP)
+	MOVQ n+72(FP), CX
+	MOVQ CX, R12
+	ANDQ $15, R12            // lanes of the last block
+	SHRQ $4, CX              // full blocks per sample
+	LEAQ gradmask<>(SB), R9
+	MOVQ $16, AX
+	SUBQ R12, AX
+	LEAQ (R9)(AX*4), R9      // &mask[16−rem]: lanes < rem on
+	XORQ BX, BX
+	XORQ R11, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+sample:
+	MOVQ v_base+24(FP), SI
+	ADDQ BX, SI
+	MOVQ x_base+48(FP), DX
+	ADDQ R11, DX
+	MOVQ CX, AX
+	TESTQ AX, AX
+	JEQ   tail
+full:
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VMOVUPS (SI)(R13*1), Y10
+	VMOVUPS 32(SI)(R13*1), Y11
+	VMULPS (DX), Y8, Y12
+	VMULPS 32(DX), Y9, Y13
+	VMULPS (DX)(R10*1), Y8, Y14
+	VMULPS 32(DX)(R10*1), Y9, Y15
+	VADDPS Y12, Y0, Y0
+	VADDPS Y13, Y1, Y1
+	VADDPS Y14, Y2, Y2
+	VADDPS Y15, Y3, Y3
+	VMULPS (DX), Y10, Y12
+	VMULPS 32(DX), Y11, Y13
+	VMULPS (DX)(R10*1), Y10, Y14
+	VMULPS 32(DX)(R10*1), Y11, Y15
+	VADDPS Y12, Y4, Y4
+	VADDPS Y13, Y5, Y5
+	VADDPS Y14, Y6, Y6
+	VADDPS Y15, Y7, Y7
+	ADDQ $64, SI
+	ADDQ $64, DX
+	DECQ AX
+	JNE  full
+tail:
+	TESTQ R12, R12
+	JEQ   next
+	VMOVUPS (R9), Y12        // mask, lanes 0–7
+	VMOVUPS 32(R9), Y13      // lanes 8–15
+	VMASKMOVPS (SI), Y12, Y8
+	VMASKMOVPS 32(SI), Y13, Y9
+	VMASKMOVPS (SI)(R13*1), Y12, Y10
+	VMASKMOVPS 32(SI)(R13*1), Y13, Y11
+	VMASKMOVPS (DX), Y12, Y14
+	VMULPS Y14, Y10, Y15
+	VADDPS Y15, Y4, Y4
+	VMULPS Y14, Y8, Y14
+	VADDPS Y14, Y0, Y0
+	VMASKMOVPS 32(DX), Y13, Y14
+	VMULPS Y14, Y11, Y15
+	VADDPS Y15, Y5, Y5
+	VMULPS Y14, Y9, Y14
+	VADDPS Y14, Y1, Y1
+	VMASKMOVPS (DX)(R10*1), Y12, Y14
+	VMULPS Y14, Y10, Y15
+	VADDPS Y15, Y6, Y6
+	VMULPS Y14, Y8, Y14
+	VADDPS Y14, Y2, Y2
+	VMASKMOVPS 32(DX)(R10*1), Y13, Y14
+	VMULPS Y14, Y11, Y15
+	VADDPS Y15, Y7, Y7
+	VMULPS Y14, Y9, Y14
+	VADDPS Y14, Y3, Y3
+next:
+	ADDQ vss4-16(SP), BX
+	ADDQ xss4-24(SP), R11
+	DECQ cnt-8(SP)
+	JNE  sample
+	FOLD16Y(Y0, Y1, X0, (DI))
+	FOLD16Y(Y2, Y3, X2, 4(DI))
+	FOLD16Y(Y4, Y5, X4, (DI)(R8*1))
+	FOLD16Y(Y6, Y7, X6, 4(DI)(R8*1))
+	VZEROUPPER
+	RET

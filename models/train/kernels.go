@@ -147,7 +147,8 @@ func accumRowsNZ(y []float32, ys int, a []float32, as, j int, x []float32, xs, n
 // the s samples t, of v[t·vss + r·vs …] with x[t·xss + k·xs …] (n values
 // each), in the fixed order of dot16Go: the weight gradient G += Σ_t V_t·X_tᵀ
 // of a chunk of samples. On amd64 with AVX-512 it runs 4×4 and 4×1 register
-// tiles; other machines use dot16Go, with the same bits.
+// tiles, with AVX only 2×2 tiles; the rest, and other machines, use
+// dot16Go, with the same bits.
 func gradRowsN(g []float32, gs int, v []float32, vs, rows int, x []float32, xs, cols, n, s, vss, xss int) {
 	if rows <= 0 || cols <= 0 || n <= 0 || s <= 0 {
 		return
@@ -156,8 +157,17 @@ func gradRowsN(g []float32, gs int, v []float32, vs, rows int, x []float32, xs, 
 		len(v) < (s-1)*vss+(rows-1)*vs+n || len(x) < (s-1)*xss+(cols-1)*xs+n {
 		panic("train: gradRowsN: slices too short for the given strides")
 	}
-	r0 := 0 // rows done by the tiles
+	r0, k0 := 0, 0 // rows, and columns of those rows, done by the tiles
+	if !haveAVX512 && haveAVX {
+		r0, k0 = rows&^1, cols&^1
+		for r := 0; r < r0; r += 2 {
+			for k := 0; k < k0; k += 2 {
+				gradRows2Arch(g[r*gs+k:], v[r*vs:], x[k*xs:], n, gs, vs, xs, s, vss, xss)
+			}
+		}
+	}
 	if haveAVX512 {
+		k0 = cols
 		r0 = rows &^ 3
 		for r := 0; r < r0; r += 4 {
 			k := 0
@@ -169,8 +179,12 @@ func gradRowsN(g []float32, gs int, v []float32, vs, rows int, x []float32, xs, 
 			}
 		}
 	}
-	for r := r0; r < rows; r++ {
-		for k := 0; k < cols; k++ {
+	for r := 0; r < rows; r++ {
+		k := 0
+		if r < r0 {
+			k = k0
+		}
+		for ; k < cols; k++ {
 			g[r*gs+k] += dot16Go(v[r*vs:], x[k*xs:], n, s, vss, xss)
 		}
 	}

@@ -149,7 +149,9 @@ func BenchmarkAccumRowsLoop(b *testing.B) {
 
 // gradRowsN (register-tiled where available) equals dot16Go per entry, bit
 // for bit, and is a dot product.
-func TestGradRowsNMatchesGo(t *testing.T) {
+func TestGradRowsNMatchesGo(t *testing.T) { checkGradRowsN(t) }
+
+func checkGradRowsN(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, n := range []int{1, 5, 15, 16, 17, 31, 33, 196, 784} {
 		for _, rows := range []int{1, 3, 4, 5, 8} {

@@ -34,3 +34,15 @@ func gradRowsTile(cols int, g, v, x []float32, n, gs, vs, xs, s, vss, xss int) b
 	}
 	return true
 }
+
+//go:noescape
+func gradRows2AVX(g, v, x []float32, n, gs, vs, xs, s, vss, xss int)
+
+// gradRows2Arch runs the AVX 2×2 tile of gradRowsN if the machine has AVX.
+func gradRows2Arch(g, v, x []float32, n, gs, vs, xs, s, vss, xss int) bool {
+	if !haveAVX {
+		return false
+	}
+	gradRows2AVX(g, v, x, n, gs, vs, xs, s, vss, xss)
+	return true
+}

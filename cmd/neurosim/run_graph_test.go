@@ -34,3 +34,30 @@ func TestKarateEndToEnd(t *testing.T) {
 		t.Error("karate with a graph-classification arch accepted")
 	}
 }
+
+// TestDetectorEndToEnd: a few steps of spikeyolo-tiny on the MNIST scenes,
+// then a run on the chip that reports mAP equal to the software model's.
+func TestDetectorEndToEnd(t *testing.T) {
+	needMNIST(t)
+	model := filepath.Join(t.TempDir(), "d.nsm")
+	if _, err := run(t, "train", "--arch", "spikeyolo-tiny", "--epochs", "1", "--train-limit", "64", "--test-limit", "16",
+		"--batch", "32", "--out", model, "--no-progress"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "run", model, "--dataset", "mnist-scenes", "--limit", "6", "--json", "--no-progress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Samples   int     `json:"samples"`
+		Accuracy  float64 `json:"accuracy"`
+		Software  float64 `json:"software_accuracy"`
+		Agreement float64 `json:"agreement"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if s.Samples != 6 || s.Agreement != 1 || s.Accuracy != s.Software {
+		t.Fatalf("report %+v", s)
+	}
+}

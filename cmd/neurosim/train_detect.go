@@ -41,7 +41,22 @@ func trainDetector(cmd *cobra.Command, o train.Options, dir, out string, asJSON,
 	stderr := cmd.ErrOrStderr()
 	prog := newTrainProgress(stderr, !noProgress && isTerminal(stderr))
 	start := time.Now()
-	res, err := train.TrainDetector(ctx, sc, o, prog.update)
+	res, err := train.TrainDetector(ctx, sc, o, func(p train.Progress) {
+		if !p.EpochDone {
+			prog.update(p) // the bar, on a terminal
+			return
+		}
+		if prog.bar != nil {
+			prog.bar.Finish()
+			prog.bar = nil
+			fmt.Fprintln(stderr)
+		}
+		m := ""
+		if p.TestAcc >= 0 {
+			m = fmt.Sprintf(" test mAP@50 %.4f", p.TestAcc)
+		}
+		fmt.Fprintf(stderr, "epoch %d/%d: loss %.4f%s %.1fs\n", p.Epoch, p.Epochs, p.Loss, m, p.Elapsed.Seconds())
+	})
 	prog.finish()
 	if err != nil {
 		return err

@@ -74,13 +74,13 @@ func (h DetHead) target(objs []data.Object, cellObj []int) {
 
 // loss returns the detection loss of one scene's output out (CHW) and writes
 // its gradient, scaled by scale, into grad: Σ_cells BCE(objectness) +
-// Σ_assigned cells (5·L1(box) + CE(class)).
-func (h DetHead) loss(out, grad []float32, objs []data.Object, cellObj []int, scale float32) float64 {
+// Σ_assigned cells (5·L1(box) + CE(class)). cellObj (GH·GW) and p
+// (Classes) are scratch.
+func (h DetHead) loss(out, grad []float32, objs []data.Object, cellObj []int, p []float64, scale float32) float64 {
 	plane := h.GH * h.GW
 	h.target(objs, cellObj)
 	clear32(grad)
 	var l float64
-	p := make([]float64, h.Classes)
 	for i, k := range cellObj {
 		z := float64(out[i])
 		t := 0.0
@@ -335,6 +335,7 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 	x := make([]float32, opt.Steps*opt.Batch*S)
 	grad := make([]float32, opt.Batch*outSz)
 	cellObj := make([]int, h.GH*h.GW)
+	probs := make([]float64, h.Classes)
 	export := func() (*models.Graph, error) {
 		g, err := net.Export(EncodingDirect)
 		if err != nil {
@@ -363,7 +364,7 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 			out := net.forward(c, x[:opt.Steps*b*S], opt.Steps*b)
 			var l float64
 			for j, i := range idx {
-				l += h.loss(out[j*outSz:(j+1)*outSz], grad[j*outSz:(j+1)*outSz], sc.Train.Objects[i], cellObj, 1/float32(b))
+				l += h.loss(out[j*outSz:(j+1)*outSz], grad[j*outSz:(j+1)*outSz], sc.Train.Objects[i], cellObj, probs, 1/float32(b))
 			}
 			l /= float64(b)
 			if math.IsNaN(l) || math.IsInf(l, 0) {

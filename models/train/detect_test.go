@@ -60,7 +60,7 @@ func TestDetLossGradient(t *testing.T) {
 	}
 	grad := make([]float32, len(out))
 	cells := make([]int, 4)
-	h.loss(out, grad, objs, cells, 1)
+	h.loss(out, grad, objs, cells, make([]float64, 3), 1)
 	if cells[0] != 0 || cells[3] != 1 || cells[1] != -1 || cells[2] != -1 {
 		t.Fatalf("assignment %v", cells)
 	}
@@ -69,9 +69,9 @@ func TestDetLossGradient(t *testing.T) {
 		const e = 1e-3
 		v := out[i]
 		out[i] = v + e
-		lp := h.loss(out, g2, objs, cells, 1)
+		lp := h.loss(out, g2, objs, cells, make([]float64, 3), 1)
 		out[i] = v - e
-		lm := h.loss(out, g2, objs, cells, 1)
+		lm := h.loss(out, g2, objs, cells, make([]float64, 3), 1)
 		out[i] = v
 		fd := (lp - lm) / (2 * e)
 		if math.Abs(fd-float64(grad[i])) > 2e-2*math.Max(1, math.Abs(fd)) {

@@ -118,3 +118,38 @@ func TestTrainKarate(t *testing.T) {
 		t.Error("TrainNodes accepted --shift")
 	}
 }
+
+// BenchmarkSGNNSuperpixelStep measures one training step (forward, BPTT over
+// T = 4, Adam) of sgnn-superpixel on a batch of 64 graphs; it allocates
+// nothing once the buffers exist.
+func BenchmarkSGNNSuperpixelStep(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const batch, steps = 64, 4
+	net, err := Build(ArchSGNNSuperpixel, Shape{49, 3, 1}, 10, ArchConfig{Steps: steps})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := net.Init(rng); err != nil {
+		b.Fatal(err)
+	}
+	x := randInput(rng, steps*batch*147)
+	y := randLabels(rng, batch, 10)
+	c := &pass{pool: newPool(0), train: true}
+	defer c.pool.close()
+	ps := net.Params()
+	opt := newOptimizer(OptimConfig{Kind: OptAdam, LR: 2e-3, Beta1: .9, Beta2: .999, Eps: 1e-8}, ps)
+	grad := make([]float32, batch*10)
+	step := func() {
+		net.zeroGrad()
+		out := net.forward(c, x, steps*batch)
+		softmaxCE(out, y, 10, grad)
+		net.backward(c, grad)
+		opt.update(ps, 2e-3)
+	}
+	step()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+}

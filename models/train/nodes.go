@@ -70,7 +70,7 @@ func TrainNodes(ctx context.Context, task *data.NodeTask, opt Options, progress 
 	}
 	k := task.Classes
 	grad := make([]float32, nodes*k)
-	logits, g1 := make([]float32, k), make([]float32, k)
+	logits, g1, lab := make([]float32, k), make([]float32, k), make([]int, 1)
 	res := &NodeResult{Net: net, Options: opt}
 	for ep := 0; ep < opt.Epochs; ep++ {
 		if err := ctxErr(ctx); err != nil {
@@ -86,7 +86,8 @@ func TrainNodes(ctx context.Context, task *data.NodeTask, opt Options, progress 
 			for j := 0; j < k; j++ {
 				logits[j] = out[j*nodes+n]
 			}
-			l, corr := softmaxCE(logits, []int{int(task.Labels[n])}, k, g1)
+			lab[0] = int(task.Labels[n])
+			l, corr := softmaxCE(logits, lab, k, g1)
 			loss += l
 			correct += corr
 			for j := 0; j < k; j++ {

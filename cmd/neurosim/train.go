@@ -49,7 +49,7 @@ state). A DF network is saved only when it maps onto graph ops (--df-act
 multispike --df-goodness sum --df-norm none); otherwise the accuracy is the
 software one and nothing is saved.`,
 		Example: `  neurosim train --arch sfa-convnet --dataset mnist --epochs 15 --shift 2 --schedule cosine --out model.nsm
-  neurosim train --learning df --df-hidden 500,500,500 --df-collab none --epochs 8 --lr 1e-3 --schedule cosine --out df.nsm
+  neurosim train --learning df --df-hidden 500,500,500 --epochs 3 --lr 1e-3 --schedule cosine --out df.nsm
   neurosim train --learning prune --keep 0.5 --arch prime-mlp --hidden 1024 --encoding poisson --steps 8 --out prime.nsm
   neurosim train --arch lif-convnet --steps 4 --epochs 3 --out lif.nsm
   neurosim train --arch mlp --encoding poisson --steps 8 --noise-aware 0.2 --out noisy.nsm`,
@@ -170,7 +170,7 @@ software one and nothing is saved.`,
 	f.StringVar(&o.DF.Goodness, "df-goodness", train.DFGoodSumSq, "df: goodness sumsq (Σh²) or sum (Σh)")
 	f.Float64Var(&o.DF.Margin, "df-margin", 1, "df: margin m of the N-pair loss")
 	f.Float64Var(&o.DF.Alpha, "df-alpha", 1, "df: temperature α on goodness differences")
-	f.StringVar(&o.DF.Collab, "df-collab", train.DFCollabPrev, "df: layer collaboration none, prev or all")
+	f.StringVar(&o.DF.Collab, "df-collab", train.DFCollabNone, "df: layer collaboration none, prev or all")
 	f.Float64Var(&o.DF.Gamma, "df-gamma", 1, "df: weight γ of the other blocks' goodness")
 	f.Float64Var(&o.DF.LabelScale, "df-label-scale", 1, "df: value of the one-hot label input")
 	f.IntVar(&o.DF.InferFrom, "df-infer-from", 0, "df: first block (0-based) whose goodness counts at inference")

@@ -52,7 +52,7 @@ type DFConfig struct {
 	Goodness   string  // "sumsq" (default, Σh²) or "sum" (Σh: linear, exportable to a chip)
 	Margin     float64 // m; default 1 [recon]
 	Alpha      float64 // α, the loss temperature on goodness differences; default 1 [recon]
-	Collab     string  // "none", "prev" (default) or "all" [recon]
+	Collab     string  // "none" (default), "prev" or "all" [recon]; none measured best (docs/bench-learn.md)
 	Gamma      float64 // γ, weight of the other blocks' goodness; default 1 [recon]
 	LabelScale float64 // value of the one-hot label input; default 1
 	InferFrom  int     // first block (0-based) whose goodness counts at inference; default 0
@@ -78,7 +78,7 @@ func (c DFConfig) defaults() DFConfig {
 		c.Alpha = 1
 	}
 	if c.Collab == "" {
-		c.Collab = DFCollabPrev
+		c.Collab = DFCollabNone
 	}
 	if c.Gamma == 0 {
 		c.Gamma = 1

@@ -56,7 +56,7 @@ func checkParamGrads(t *testing.T, ps []*Param, loss func() float64) {
 
 func TestDFBlockGradients(t *testing.T) {
 	for _, cfg := range []DFConfig{
-		{Hidden: []int{5, 4, 3}},
+		{Hidden: []int{5, 4, 3}, Collab: DFCollabPrev},
 		{Hidden: []int{5, 4}, Norm: DFNormL2, Collab: DFCollabAll, Gamma: 0.5, Margin: 0.3, Alpha: 2},
 		{Hidden: []int{5, 4}, Norm: DFNormNone, Goodness: DFGoodSum, Collab: DFCollabNone, LabelScale: 2},
 	} {

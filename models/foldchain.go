@@ -199,8 +199,15 @@ func foldChain(g *Graph, ids []string, shapes map[string]Shape) error {
 		w[c*cin+c] = 1
 	}
 	b := make([]float64, cin)
+	identity := true // w is still the identity: a first conv just expands
 	for _, id := range ids {
 		n := g.Node(id)
+		if identity && n.Op == OpConv2d {
+			w, b, cout, k = expandConv(n, cin)
+			identity = false
+			continue
+		}
+		identity = false
 		switch n.Op {
 		case OpBatchNorm:
 			gamma, beta := n.Tensors["weight"].F32, n.Tensors["bias"].F32
@@ -249,6 +256,32 @@ func foldChain(g *Graph, ids []string, shapes map[string]Shape) error {
 	return nil
 }
 
+// expandConv returns conv n (on c0 input channels) as a dense composite
+// [cout, c0, k, k] with its bias.
+func expandConv(n *Node, c0 int) ([]float64, []float64, int, int) {
+	wt := n.Tensors["weight"]
+	cout, cg, k := wt.Shape[0], wt.Shape[1], wt.Shape[2]
+	perGroup := cout / n.Int("groups", 1)
+	w := make([]float64, cout*c0*k*k)
+	for o := range cout {
+		g0 := (o / perGroup) * cg
+		for j := range cg {
+			src := wt.F32[(o*cg+j)*k*k : (o*cg+j+1)*k*k]
+			dst := w[(o*c0+g0+j)*k*k:]
+			for i, v := range src {
+				dst[i] = float64(v)
+			}
+		}
+	}
+	b := make([]float64, cout)
+	if t := n.Tensors["bias"]; t != nil {
+		for i, v := range t.F32 {
+			b[i] = float64(v)
+		}
+	}
+	return w, b, cout, k
+}
+
 // composeConv applies conv n after the composite (w [c1, c0, ka, ka], bias b) and
 // returns the new composite [c2, c0, ka+kb−1, …].
 func composeConv(n *Node, w, b []float64, c1, c0, ka int) ([]float64, []float64, int, int) {
@@ -270,6 +303,24 @@ func composeConv(n *Node, w, b []float64, c1, c0, ka int) ([]float64, []float64,
 			acc = float64(bias[o])
 		}
 		dst := nw[o*c0*k*k : (o+1)*c0*k*k]
+		if kb == 1 {
+			// A 1×1 conv after the composite: row o is a weighted sum of the
+			// composite's rows (k = ka), one contiguous axpy per input channel.
+			for j := range cg {
+				mid := g0 + j
+				bw := float64(wt.F32[o*cg+j])
+				if bw == 0 {
+					continue
+				}
+				acc += bw * b[mid]
+				src := w[mid*c0*ka*ka : (mid+1)*c0*ka*ka]
+				for i, v := range src {
+					dst[i] += bw * v
+				}
+			}
+			nb[o] = acc
+			continue
+		}
 		for j := range cg {
 			mid := g0 + j
 			src := w[mid*c0*ka*ka : (mid+1)*c0*ka*ka]

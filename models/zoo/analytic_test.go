@@ -133,3 +133,46 @@ func TestSpikeYOLOEnergyAgainstSheet(t *testing.T) {
 		t.Errorf("missing rate: %v", err)
 	}
 }
+
+// With one rate r for every spiking layer, E_SNN = E_MAC·(real-input FLOPs) +
+// E_AC·r·(the rest, attention included). E-SpikeFormer has one real-input layer
+// (the stem); the Large models also price their non-spiking head as MACs.
+func TestPriceUniformRate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		macs []string // the real-input layers
+	}{
+		{"e-spikeformer-s", []string{"downsample1_1.encode_conv"}},
+		{"e-spikeformer-large-512", []string{"downsample1_1.encode_conv", "head"}},
+	} {
+		tab := analyze(t, tc.name, nil)
+		r := Rates{}
+		for _, s := range tab.Sources() {
+			r[s] = 0.25
+		}
+		e, err := tab.Price(r, DefaultPrices)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mac, rest float64
+		var macNodes []string
+		for _, l := range tab.Layers {
+			if l.Source == "" {
+				mac += float64(l.FLOPs)
+				macNodes = append(macNodes, l.Node)
+			} else {
+				rest += float64(l.FLOPs)
+			}
+		}
+		if strings.Join(macNodes, ",") != strings.Join(tc.macs, ",") {
+			t.Errorf("%s: MAC layers %v, want %v", tc.name, macNodes, tc.macs)
+		}
+		want := 4.6*mac + 0.9*0.25*rest
+		if math.Abs(e.PJ-want) > 1e-9*want || e.MACs != mac || math.Abs(e.SOPs-0.25*rest) > 1e-6*rest {
+			t.Errorf("%s: E_SNN %g pJ, want %g", tc.name, e.PJ, want)
+		}
+		if math.Abs(e.ANNPJ-4.6*float64(tab.FLOPs)) > 1e-9*e.ANNPJ {
+			t.Errorf("%s: E_ANN %g", tc.name, e.ANNPJ)
+		}
+	}
+}

@@ -118,20 +118,21 @@ type outPort struct {
 
 // router is one router with its tile's source queue and local ports.
 type router struct {
+	// read by every evaluation: first, beside the first input VCs
 	n        *Network
-	tile     Tile
-	id       int                    // index of the router (and its tile)
-	in       [numPorts * maxVC]inVC // index vc·numPorts + port
-	out      [numPorts]outPort
 	active   uint16 // input VCs holding flits
 	credQ    uint16 // output VCs (port·maxVC+vc) with credits in flight
+	refused  bool   // an Inject was refused since the queue was last drained
 	flits    int    // flits held in the input buffers
-	wakeAt   []uint64
+	id       int    // index of the router (and its tile)
 	wakeMask uint64 // n.wakeMask: wakeAt's index mask
+	wakeAt   []uint64
 	src      pktQueue
+	in       [numPorts * maxVC]inVC // index vc·numPorts + port
+	out      [numPorts]outPort
+	tile     Tile
 	srcSent  int    // flits of the source queue's head packet already fed
 	injFree  uint64 // first cycle the injection channel is free
-	refused  bool   // an Inject was refused since the queue was last drained
 	ep       Endpoint
 	srcTail  []uint64 // packet model with a bounded source queue: cycle each queued packet's tail enters
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/neurosim/neurosim/models"
@@ -62,6 +63,13 @@ type LayerReport struct {
 	NeuronUse float64    `json:"neuron_utilisation"` // neurons / (cores × neurons per core)
 	MemUse    float64    `json:"memory_utilisation"` // bytes / (cores × synapse memory); 0 on cim
 	Quant     QuantStats `json:"quant"`
+	// Macros is the number of crossbar macros of the layer's cim cores (tile
+	// pass), MacroTiles the largest row × column tiling of one of its cores,
+	// Digits the weight digits per synapse; all zero (and left out) on
+	// digital cores.
+	Macros     int    `json:"macros,omitempty"`
+	MacroTiles string `json:"macro_tiles,omitempty"`
+	Digits     int    `json:"weight_digits,omitempty"`
 }
 
 // CoreReport is one core's occupancy.
@@ -165,6 +173,16 @@ func emitPass(s *State) error {
 			lr.Synapses += core.Synapses
 			lr.Axons += core.NumAxons
 			lr.Bytes += core.SynapseBytes
+		}
+		best := 0
+		for _, ci := range l.Cores {
+			if t := p.CIMTileOf(ci); t != nil {
+				lr.Macros += t.Macros()
+				lr.Digits = t.Slices
+				if t.Macros() > best {
+					best, lr.MacroTiles = t.Macros(), fmt.Sprintf("%d×%d", t.RowTiles, t.ColTiles)
+				}
+			}
 		}
 		if lr.Cores > 0 {
 			lr.NeuronUse = float64(lr.Neurons) / float64(lr.Cores*c.neurons)

@@ -166,6 +166,12 @@ func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	for _, l := range r.Layers {
+		if l.Macros > 0 {
+			fmt.Fprintf(w, "crossbar macros: %s %d on %d %s core(s), up to %s row × column tiles per core, %d weight digit(s) per synapse\n",
+				l.Name, l.Macros, l.Cores, l.CoreKind, l.MacroTiles, l.Digits)
+		}
+	}
 	fmt.Fprintln(w, "\ncores")
 	t = tablewriter.NewTable(w)
 	t.Header("core", "layer", "kind", "chip", "x", "y", "neurons", "axons", "bytes", "neuron use", "axon use", "memory use")

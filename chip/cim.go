@@ -108,6 +108,15 @@ func (x *Exec) newCIM(ci int, c *compiler.Core, k arch.CoreKind) (*cimExec, erro
 	if t.Macros() > k.MacrosPerCore() {
 		return nil, fmt.Errorf("chip: core %d uses %d macros, a %s core has %d", ci, t.Macros(), c.Kind, k.MacrosPerCore())
 	}
+	outs := m.Cols / max(m.CellsPerWeight, 1)
+	parts := t.Slices
+	if m.CellsPerWeight == 1 {
+		parts = 2 * t.Slices
+	}
+	if t.Parts != parts || t.RowTiles != (t.Rows+m.Rows-1)/m.Rows || t.ColTiles != (t.Cols+outs-1)/outs {
+		return nil, fmt.Errorf("chip: core %d: the program's tiling (%d parts, %d×%d macros for %d×%d) does not fit %s macros of %d×%d, %d cells per weight; recompile the model",
+			ci, t.Parts, t.RowTiles, t.ColTiles, t.Rows, t.Cols, c.Kind, m.Rows, m.Cols, m.CellsPerWeight)
+	}
 	xb, err := crossbar.New(m)
 	if err != nil {
 		return nil, fmt.Errorf("chip: core kind %s: %w", c.Kind, err)

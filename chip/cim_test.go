@@ -209,6 +209,11 @@ func TestCIMErrors(t *testing.T) {
 	if _, err := NewExec(spec, &q); err == nil {
 		t.Error("NewExec accepted cim cores without a tiling")
 	}
+	q.CIMTiles = append([]compiler.CIMTile(nil), p.CIMTiles...)
+	q.CIMTiles[0].RowTiles++
+	if _, err := NewExec(spec, &q); err == nil {
+		t.Error("NewExec accepted a tiling that does not match the macros")
+	}
 }
 
 // TestCIMMatchesDigitalOnMNIST is the done-when line: with noise off,

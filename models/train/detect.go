@@ -38,9 +38,15 @@ func init() {
 
 // DetHead describes the anchor-free grid head of a detector: the output is
 // [DetOutputs(Classes), GH, GW] (channels first); channel 0 of cell (gy, gx)
-// is the objectness logit, 1 and 2 the box centre's offset in the cell (in
-// cells), 3 and 4 the box width and height as fractions of the image side,
-// 5… the class logits. An object is assigned to the cell holding its centre.
+// is the objectness logit, 5… the class logits, and 1–4 the box. The net
+// trains channels 1 and 2 as the box centre's offset in the cell in cells,
+// 3 and 4 as the box width and height in image sides; the exported graph
+// carries them in pixels instead (offset from the cell's corner, half width,
+// half height: scaled by Cell, Cell, Size/2, Size/2 in the head's weights),
+// because a chip's readout shares one quantisation step among its channels
+// and the box rows would otherwise get a few integer levels beside the much
+// larger class rows. Decode reads the exported form. An object is assigned
+// to the cell holding its centre.
 type DetHead struct {
 	Classes, GH, GW, Cell, Size int
 }
@@ -132,11 +138,12 @@ func (h DetHead) loss(out, grad []float32, objs []data.Object, cellObj []int, p 
 	return l
 }
 
-// Decode turns one scene's head output (CHW real values) into detections
-// for image: every cell whose score σ(objectness)·max softmax(class) is at
-// least minScore gives a box centred at ((gx + tx)·Cell, (gy + ty)·Cell)
-// of size (tw·Size, th·Size) (clamped at 0); per class, non-maximum
-// suppression at IoU 0.5 keeps the best-scoring of overlapping boxes.
+// Decode turns one scene's exported head output (CHW real values, box in
+// pixels) into detections for image: every cell whose score
+// σ(objectness)·max softmax(class) is at least minScore gives a box centred
+// at (gx·Cell + ox, gy·Cell + oy) of size (2·hw, 2·hh) (clamped at 0); per
+// class, non-maximum suppression at IoU 0.5 keeps the best-scoring of
+// overlapping boxes.
 func (h DetHead) Decode(image int, out []float64, minScore float64) []eval.Detection {
 	plane := h.GH * h.GW
 	var ds []eval.Detection
@@ -157,10 +164,10 @@ func (h DetHead) Decode(image int, out []float64, minScore float64) []eval.Detec
 			continue
 		}
 		gx, gy := i%h.GW, i/h.GW
-		cx := (float64(gx) + out[plane+i]) * float64(h.Cell)
-		cy := (float64(gy) + out[2*plane+i]) * float64(h.Cell)
-		w := max(out[3*plane+i], 0) * float64(h.Size)
-		ht := max(out[4*plane+i], 0) * float64(h.Size)
+		cx := float64(gx*h.Cell) + out[plane+i]
+		cy := float64(gy*h.Cell) + out[2*plane+i]
+		w := 2 * max(out[3*plane+i], 0)
+		ht := 2 * max(out[4*plane+i], 0)
 		ds = append(ds, eval.Detection{Image: image, Class: best, Score: score,
 			Box: eval.Box{X0: cx - w/2, Y0: cy - ht/2, X1: cx + w/2, Y1: cy + ht/2}})
 	}
@@ -341,6 +348,9 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 		if err != nil {
 			return nil, err
 		}
+		if err := h.exportBox(g); err != nil {
+			return nil, err
+		}
 		g.Meta["head"], g.Meta["cell"], g.Meta["image_size"] = "yolo-grid", strconv.Itoa(h.Cell), strconv.Itoa(size)
 		g.Meta["dataset"] = sc.Name
 		return g, nil
@@ -417,4 +427,28 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 		res.Graph, res.MAP = g, r
 	}
 	return res, nil
+}
+
+// exportBox rescales the box rows (channels 1–4) of the head, the weight
+// layer feeding g's Output, from the training units to pixels (see DetHead).
+func (h DetHead) exportBox(g *models.Graph) error {
+	outs := g.Outputs()
+	if len(outs) != 1 {
+		return fmt.Errorf("detector graph with %d outputs", len(outs))
+	}
+	pre := g.Predecessors(outs[0])
+	if len(pre) != 1 || g.Node(pre[0]).Op != models.OpConv2d {
+		return errors.New("the detector's output is not fed by one Conv2d head")
+	}
+	n := g.Node(pre[0])
+	w, b := n.Tensor("weight"), n.Tensor("bias")
+	per := len(w.F32) / w.Shape[0]
+	for c, k := range [4]float64{float64(h.Cell), float64(h.Cell), float64(h.Size) / 2, float64(h.Size) / 2} {
+		for i := (c + 1) * per; i < (c+2)*per; i++ {
+			w.F32[i] = float32(float64(w.F32[i]) * k)
+		}
+		b.F32[c+1] = float32(float64(b.F32[c+1]) * k)
+	}
+	g.Meta["box_units"] = "pixels"
+	return nil
 }

@@ -87,12 +87,12 @@ func TestDecode(t *testing.T) {
 	for i := 0; i < plane; i++ {
 		out[i] = -20 // no object
 	}
-	// cell 1 (gx 1, gy 0): object, centre offset (0.5, 0.25), size 0.5×0.25
-	// of 16 px, class 1 → box centred at (12, 2), 8×4 px.
-	out[1], out[plane+1], out[2*plane+1], out[3*plane+1], out[4*plane+1] = 20, 0.5, 0.25, 0.5, 0.25
+	// cell 1 (gx 1, gy 0): object, centre 4 and 2 px from the cell's corner
+	// (8, 0), half size 4×2 px, class 1 → box centred at (12, 2), 8×4 px.
+	out[1], out[plane+1], out[2*plane+1], out[3*plane+1], out[4*plane+1] = 20, 4, 2, 4, 2
 	out[5*plane+1], out[6*plane+1] = 0, 10
 	// cell 0: the same box a little weaker: NMS drops it.
-	out[0], out[plane], out[2*plane], out[3*plane], out[4*plane] = 5, 1.5, 0.25, 0.5, 0.25
+	out[0], out[plane], out[2*plane], out[3*plane], out[4*plane] = 5, 12, 2, 4, 2
 	out[5*plane], out[6*plane] = 0, 10
 	ds := h.Decode(7, out, 0.01)
 	if len(ds) != 1 {

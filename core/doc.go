@@ -39,6 +39,11 @@
 // goroutine in chunks of steps so that neuron updates overlap with the NoC
 // simulation. Both give the same results.
 //
+// [KVAttention] is the functional model of a spike-driven attention unit (the
+// scheme for SDT-V3's attention: a kᵀ·v state per head in SRAM, updated by
+// additions for every k spike and read by every q spike, each operation
+// counted). It is not wired into the compiler or the chip yet.
+//
 // # Timing model (when)
 //
 // Steps are barrier-synchronised as on Loihi: a [Barrier] releases every

@@ -31,13 +31,19 @@
 // node classifier full batch on one graph with the loss on its labelled
 // nodes.
 //
+// Detection: ILIF is SpikeYOLO's integer LIF (soft reset by the spike count,
+// then the leak; MultiSpike at T = 1), TrainDetector trains spikeyolo-tiny's
+// anchor-free grid head (DetHead: loss, Decode with NMS) and scores it with
+// models/eval. LinearAttentionStep and LinearAttentionParallel are the two
+// forms of the MetaLA-style LinearAttention op, kept equal by a test.
+//
 // Train runs the loop (Adam or SGD, constant, cosine or step schedules,
 // weight decay, random-shift augmentation, softmax cross-entropy), reports
 // progress through a callback, writes a checkpoint after every epoch
 // (temporary file, then rename) and resumes from it. Build names the
 // architectures: mlp, sfa-convnet (the default model), lif-convnet,
 // torch-bench (the network of shared/bench/torch_sfa_mnist.py),
-// sgnn-superpixel and sgnn-karate.
+// sgnn-superpixel, sgnn-karate and spikeyolo-tiny.
 //
 // Options.Learning selects the learning rule. "bp" is the above. "prune" is
 // PRIME's edge-popup (prune.go, seed-models §7): every Linear becomes a

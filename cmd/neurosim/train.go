@@ -70,6 +70,19 @@ software one and nothing is saved.`,
 				}
 				return trainDetector(cmd, o, dir, out, asJSON, noProgress)
 			}
+			if !(o.Prune.Keep > 0 && o.Prune.Keep <= 1) {
+				return fmt.Errorf("--keep %g outside (0, 1]", o.Prune.Keep)
+			}
+			if o.Learning == train.LearnPrune {
+				// PRIME's setting unless asked otherwise: its LIF MLP over
+				// rate-coded (Poisson) input.
+				if !cmd.Flags().Changed("arch") {
+					o.Arch = train.ArchPrimeMLP
+				}
+				if !cmd.Flags().Changed("encoding") {
+					o.Encoding = train.EncodingPoisson
+				}
+			}
 			ds, err := data.Load(dataset, dir)
 			if err != nil {
 				return err
@@ -136,7 +149,7 @@ software one and nothing is saved.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Arch, "arch", train.ArchSFAConvNet, "architecture")
+	f.StringVar(&o.Arch, "arch", train.ArchSFAConvNet, "architecture (with --learning prune: prime-mlp unless given)")
 	f.StringVar(&dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, mnist-superpixels (default for sgnn-superpixel), karate (sgnn-karate) or mnist-scenes (spikeyolo-tiny: 20 000 train and 2 000 test detection scenes built from MNIST)")
 	f.StringVar(&dir, "data", "", "directory with the four IDX files (default: the dataset's standard location)")
 	f.StringVar(&out, "out", "", "output model file (.nsm)")
@@ -155,7 +168,7 @@ software one and nothing is saved.`,
 	f.IntVar(&o.D, "D", 4, "MultiSpike levels (integer spikes in [0, D])")
 	f.StringVar(&o.Rounding, "rounding", models.RoundHalfEven, "MultiSpike rounding: half-even or half-up")
 	f.Float64Var(&o.Noise, "noise-aware", 0, "σ of multiplicative Gaussian weight noise during training (PRIME)")
-	f.StringVar(&o.Encoding, "encoding", train.EncodingDirect, "input encoding: direct or poisson")
+	f.StringVar(&o.Encoding, "encoding", train.EncodingDirect, "input encoding: direct or poisson (with --learning prune: poisson unless given)")
 	f.IntVar(&o.Steps, "steps", 0, "time steps T (default 1; 4 for lif-convnet or poisson)")
 	f.IntVar(&o.Shift, "shift", 0, "random-shift augmentation in pixels")
 	f.StringVar(&o.Checkpoint, "checkpoint", "", "checkpoint file written after every epoch")

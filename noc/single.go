@@ -143,16 +143,18 @@ func (r *router) evalSingle(c uint64) {
 	for m := moved; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros16(m)
 		v := &r.in[i]
-		done := true
-		for b := 0; b < v.nb; b++ {
-			if v.br[b].sent == 0 {
-				done = false
-				break
+		if v.nb > 1 {
+			done := true
+			for b := 0; b < v.nb; b++ {
+				if v.br[b].sent == 0 {
+					done = false
+					break
+				}
 			}
-		}
-		if !done {
-			continue
-		}
+			if !done {
+				continue
+			}
+		} // else its one branch has just been sent
 		v.pop()
 		r.flits--
 		if port := Port(i); port != Local {
@@ -170,9 +172,14 @@ func (r *router) evalSingle(c uint64) {
 			n.free(v.cur)
 			n.inFlight--
 		}
-		for b := 0; b < v.nb; b++ {
-			v.brOf[v.br[b].out] = -1
-			v.br[b] = branch{}
+		if v.nb == 1 {
+			v.brOf[v.br[0].out] = -1
+			v.br[0] = branch{}
+		} else {
+			for b := 0; b < v.nb; b++ {
+				v.brOf[v.br[b].out] = -1
+				v.br[b] = branch{}
+			}
 		}
 		v.nb = 0
 		v.routed, v.copied, v.popped, v.cur = false, false, 0, nil

@@ -6,10 +6,19 @@ package sim
 // slab indexed by slot, so sifting moves small keys, not whole events. It is
 // the fastest calendar measured for the engine's push/pop hot path (see
 // docs/benchmarks.md). It does not support cancellation: use BTreeQueue.
+//
+// The first event is often the one just pushed (a component schedules its
+// next step before anything else is due), so the queue keeps its minimum
+// apart in front when a push undercuts the whole heap: such an event is
+// popped without sifting. The front, when held, precedes every key in h
+// (keys are distinct: ord holds a sequence number), so the order of events
+// is exactly the heap's.
 type HeapQueue struct {
-	h    []heapKey
-	slab []Event
-	free []uint32
+	h     []heapKey
+	slab  []Event
+	free  []uint32
+	front heapKey
+	held  bool // front holds the first event
 }
 
 type heapKey struct {
@@ -31,7 +40,12 @@ func NewHeapQueue(capacity int) *HeapQueue {
 }
 
 // Len returns the number of pending events.
-func (q *HeapQueue) Len() int { return len(q.h) }
+func (q *HeapQueue) Len() int {
+	if q.held {
+		return len(q.h) + 1
+	}
+	return len(q.h)
+}
 
 // Push adds e.
 func (q *HeapQueue) Push(e Event) {
@@ -45,6 +59,24 @@ func (q *HeapQueue) Push(e Event) {
 		q.slab = append(q.slab, e)
 	}
 	k := heapKey{t: uint64(e.Time), ord: e.ord, slot: slot}
+	if q.held {
+		if !k.less(&q.front) {
+			q.sift(k)
+			return
+		}
+		k, q.front = q.front, k
+		q.sift(k)
+		return
+	}
+	if len(q.h) == 0 || k.less(&q.h[0]) {
+		q.front, q.held = k, true
+		return
+	}
+	q.sift(k)
+}
+
+// sift adds k to the heap.
+func (q *HeapQueue) sift(k heapKey) {
 	h := append(q.h, k)
 	i := len(h) - 1
 	for i > 0 {
@@ -61,6 +93,9 @@ func (q *HeapQueue) Push(e Event) {
 
 // Peek returns the first event.
 func (q *HeapQueue) Peek() (Event, bool) {
+	if q.held {
+		return q.slab[q.front.slot], true
+	}
 	if len(q.h) == 0 {
 		return Event{}, false
 	}
@@ -69,6 +104,9 @@ func (q *HeapQueue) Peek() (Event, bool) {
 
 // PeekTime returns the time of the first event without copying it.
 func (q *HeapQueue) PeekTime() (Time, bool) {
+	if q.held {
+		return Time(q.front.t), true
+	}
 	if len(q.h) == 0 {
 		return 0, false
 	}
@@ -77,7 +115,7 @@ func (q *HeapQueue) PeekTime() (Time, bool) {
 
 // Pop removes and returns the first event.
 func (q *HeapQueue) Pop() (Event, bool) {
-	if len(q.h) == 0 {
+	if !q.held && len(q.h) == 0 {
 		return Event{}, false
 	}
 	var ev Event
@@ -87,13 +125,14 @@ func (q *HeapQueue) Pop() (Event, bool) {
 
 // popInto moves the first event of a non-empty heap into ev.
 func (q *HeapQueue) popInto(ev *Event) {
+	if q.held {
+		q.held = false
+		q.take(q.front.slot, ev)
+		return
+	}
 	h := q.h
 	n := len(h)
-	slot := h[0].slot
-	e := &q.slab[slot]
-	*ev = *e
-	*e = Event{} // drop references for the GC
-	q.free = append(q.free, slot)
+	q.take(h[0].slot, ev)
 	n--
 	last := h[n]
 	h = h[:n]
@@ -124,4 +163,15 @@ func (q *HeapQueue) popInto(ev *Event) {
 		i = m
 	}
 	h[i] = last
+}
+
+// take moves the event in slot into ev and frees the slot.
+func (q *HeapQueue) take(slot uint32, ev *Event) {
+	e := &q.slab[slot]
+	*ev = *e
+	// drop references for the GC (the slot's other fields are overwritten
+	// when it is reused; two interface stores are cheaper than clearing
+	// the whole event)
+	e.Handler, e.Ptr = nil, nil
+	q.free = append(q.free, slot)
 }

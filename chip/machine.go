@@ -53,6 +53,11 @@ type Machine struct {
 	// one accumulate per spike, which the timing model still charges.
 	pending [][]int32
 	touched [][]int32
+	// arrived lists the (core, axon) of every spike delivered in this phase,
+	// in arrival order; countArrived turns it into pending and touched at the
+	// close of the phase. Counting there, in one tight loop, lets the
+	// per-axon count misses overlap instead of stalling each delivery.
+	arrived []axonRef
 	// rec holds the CubaLIF currents and the recurrent spikes held for the
 	// next step (kernel_cubalif.go).
 	rec recMachine
@@ -155,6 +160,7 @@ func (x *Exec) NewMachine() (*Machine, error) {
 	m.emitQ = make(coreHeap, 0, nc)
 	m.pending = make([][]int32, nc)
 	m.touched = make([][]int32, nc)
+	m.arrived = make([]axonRef, 0, 1024)
 	for ci := range x.cores {
 		xc := &x.cores[ci]
 		m.acc[ci] = make([]int64, xc.n)
@@ -363,6 +369,7 @@ func (m *Machine) beginStep() {
 // work ended at end: the barrier follows, and the next phase starts on the
 // next NoC clock edge after it.
 func (m *Machine) closePhase(k int, t0, end sim.Time) sim.Time {
+	m.countArrived()
 	if m.x.cim != nil {
 		end = m.cimPhase(k, t0, end)
 	}
@@ -371,6 +378,23 @@ func (m *Machine) closePhase(k int, t0, end sim.Time) sim.Time {
 	next := m.x.nocFreq.ThisOrNextTick(max(end, t0) + m.x.barrier)
 	m.phaseSum[k] += next - t0
 	return next
+}
+
+// axonRef is axon axon of core core.
+type axonRef struct{ core, axon int32 }
+
+// countArrived counts the spikes delivered in this phase per axon (pending)
+// and lists each core's axons with a nonzero count in order of first arrival
+// (touched), as a count at each delivery would.
+func (m *Machine) countArrived() {
+	for _, r := range m.arrived {
+		pend := m.pending[r.core]
+		if pend[r.axon] == 0 {
+			m.touched[r.core] = append(m.touched[r.core], r.axon)
+		}
+		pend[r.axon]++
+	}
+	m.arrived = m.arrived[:0]
 }
 
 // flush applies the spikes counted per axon during the phase to the
@@ -676,11 +700,7 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		if d.rec {
 			m.holdRecurrent(dst, a)
 		} else {
-			pend := m.pending[dst]
-			if pend[a] == 0 {
-				m.touched[dst] = append(m.touched[dst], a)
-			}
-			pend[a]++
+			m.arrived = append(m.arrived, axonRef{dst, a}) // counted at the close of the phase
 		}
 		n := uint64(d.nsyn)
 		m.cur.SynOps += n

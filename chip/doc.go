@@ -56,6 +56,12 @@
 // (core.HookPosUpdate) and [Exec.Cores] gives each core's layer-wide neuron
 // indices.
 //
+// Programs compiled for a board of several chips (arch.Board) run on the
+// board-wide tile grid: on-chip traffic over one NoC, and spikes bound for
+// another chip over board links with latency, serialisation (one packet at
+// a time per link) and energy per bit, counted apart (Counts.InterChip*,
+// Summary.Board); interchip.go states the model.
+//
 // # Invariants
 //
 //   - Deterministic: the same spec, network and seed give the same Stats
@@ -69,4 +75,7 @@
 //     model bit for bit; with noise, a sample's result depends only on
 //     (program, spec, macros, seed, sample, lane), never on the number of
 //     workers.
+//   - A program spread over several chips computes exactly what it computes
+//     on one chip (board links change timing and energy, never results), and
+//     a single-chip run's report is unchanged by the board model.
 package chip

@@ -85,6 +85,8 @@ type Machine struct {
 	step     int64      // the time step in progress within the sample (from 0)
 	hooks    []sim.Hook // attached hooks, for the NoCs Reset builds
 
+	board boardState // multi-chip boards (interchip.go)
+
 	// cim cores (cim.go)
 	cim      []*cimState
 	cimSeed  uint64
@@ -195,7 +197,8 @@ func (m *Machine) Reset() error {
 		m.events += m.eng.Fired()
 	}
 	m.eng = sim.NewEngine(sim.WithQueue(sim.NewHeapQueue(1024)))
-	net, err := noc.New(x.Spec.NoC, x.Spec.Chip.Width, x.Spec.Chip.Height, m.eng, x.nocFreq)
+	mesh := x.Prog.Mesh // the board-wide grid (interchip.go)
+	net, err := noc.New(x.Spec.NoC, mesh.Width*mesh.ChipsX, mesh.Height*mesh.ChipsY, m.eng, x.nocFreq)
 	if err != nil {
 		return err
 	}
@@ -204,6 +207,7 @@ func (m *Machine) Reset() error {
 		net.AcceptHook(h)
 	}
 	clear(m.busy)
+	m.boardReset()
 	m.eps = make([]progEndpoint, len(x.cores))
 	for ci := range x.cores {
 		m.eps[ci] = progEndpoint{m: m, core: int32(ci)}
@@ -239,6 +243,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 		return err
 	}
 	m.net.ResetStats()
+	m.boardBegin()
 	m.cur = Counts{}
 	m.inputNZ = 0
 	clear(m.layerSpk)
@@ -297,7 +302,7 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 		mk.Counts = m.cur
 		if x.steps > 1 {
 			st := m.net.Stats()
-			mk.Counts.HopsX, mk.Counts.HopsY = st.HopsX, st.HopsY
+			mk.Counts.HopsX, mk.Counts.HopsY = st.HopsX+m.board.hopsX, st.HopsY+m.board.hopsY
 		}
 		mk.Time = end - start
 		res.Steps = append(res.Steps, mk)
@@ -305,10 +310,12 @@ func (m *Machine) Run(frames [][]uint8, res *SampleResult) error {
 	st := m.net.Stats()
 	m.cur.HopsX, m.cur.HopsY = st.HopsX, st.HopsY
 	m.cur.Deliveries = st.PacketsDelivered
+	m.boardCounts(&m.cur)
 	if len(res.Steps) > 0 {
 		last := &res.Steps[len(res.Steps)-1]
-		last.Counts.HopsX, last.Counts.HopsY = st.HopsX, st.HopsY
+		last.Counts.HopsX, last.Counts.HopsY = m.cur.HopsX, m.cur.HopsY
 		last.Counts.Deliveries = st.PacketsDelivered
+		last.Counts.InterChipPackets, last.Counts.InterChipBits, last.Counts.InterChipLinkTime = m.cur.InterChipPackets, m.cur.InterChipBits, m.cur.InterChipLinkTime
 	}
 	if m.linkFlits == nil {
 		m.linkFlits = make([]uint64, len(st.Links))
@@ -597,6 +604,9 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 	i := em.neu[em.k]
 	o := xc.out[2*i : 2*i+4]
 	dests := xc.dests[o[0]:o[2]]
+	if m.x.remote != nil && m.x.remote[ci].start != nil {
+		m.sendRemote(ci, i, now, int64(ci)|int64(i)<<32, int64(o[1])|int64(o[3])<<32, len(dests))
+	}
 	if len(dests) > 0 {
 		p := m.net.NewPacket()
 		p.Dests = p.Dests[:0]

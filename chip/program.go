@@ -86,6 +86,14 @@ type Exec struct {
 	// slice is nil when the program has no cim core.
 	cim    []*cimExec
 	cimAge float64 // seconds between programming and engine time 0
+
+	// multi-chip boards (interchip.go): chips on the board, each core's
+	// routes over board links, the links, and their timing and size
+	chips                     int
+	remote                    []remoteRoutes
+	boardLinks                []BoardLinkLoad
+	boardSerial, boardLatency sim.Time
+	boardBits                 uint64
 }
 
 // execCore is one placed core of the program, in the form the chip runs it.
@@ -126,7 +134,7 @@ type execCore struct {
 
 // NewExec prepares p to run on spec. It fails if p was compiled for another
 // spec (its SpecHash differs from the hash of spec; wraps ErrSpecMismatch),
-// spans several chips, or places a core on a tile or core kind the spec lacks.
+// spans a board other than the spec's, or places a core on a tile or core kind the spec lacks.
 func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 	if spec == nil || p == nil {
 		return nil, errors.New("chip: NewExec needs a spec and a program")
@@ -139,8 +147,8 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		return nil, fmt.Errorf("%w: the program %q was compiled for spec %q (sha256 %.12s…), the chip is %q (sha256 %.12s…); recompile the model for this chip (neurosim compile --chip …) or run it on the spec it was compiled for",
 			ErrSpecMismatch, p.ModelName, p.SpecName, p.SpecHash, spec.Chip.Name, h)
 	}
-	if p.Mesh.ChipsX*p.Mesh.ChipsY != 1 {
-		return nil, fmt.Errorf("chip: the program spans %d×%d chips; running multi-chip boards is not supported yet", p.Mesh.ChipsX, p.Mesh.ChipsY)
+	if p.Mesh.ChipsX != max(spec.Board.ChipsX, 1) || p.Mesh.ChipsY != max(spec.Board.ChipsY, 1) {
+		return nil, fmt.Errorf("chip: the program spans %d×%d chips, the spec's board %d×%d", p.Mesh.ChipsX, p.Mesh.ChipsY, spec.Board.ChipsX, spec.Board.ChipsY)
 	}
 	if p.Mesh.Width != spec.Chip.Width || p.Mesh.Height != spec.Chip.Height {
 		return nil, fmt.Errorf("chip: the program's mesh is %d×%d, the spec's chip %d×%d", p.Mesh.Width, p.Mesh.Height, spec.Chip.Width, spec.Chip.Height)
@@ -182,7 +190,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			n:        c.Neurons(),
 			c0:       r.C0,
 			plane:    (r.Y1 - r.Y0) * (r.X1 - r.X0),
-			tile:     noc.Tile{X: c.X, Y: c.Y},
+			tile:     globalTile(p, c),
 			fanStart: c.FanStart,
 			fan:      c.Fan,
 			update:   sim.Time(k.CyclesPerNeuronUpdate) * x.corePer,
@@ -210,7 +218,10 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		fan:
 			for _, d := range c.Fan[c.FanStart[i]:c.FanStart[i+1]] {
 				dc := &p.Cores[d.Core]
-				t := noc.Tile{X: dc.X, Y: dc.Y}
+				if dc.Chip != c.Chip {
+					continue // over the board links (interchip.go)
+				}
+				t := globalTile(p, dc)
 				for _, have := range xc.dests[start:] {
 					if have == t {
 						continue fan
@@ -238,9 +249,19 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		}
 		x.cores[ci] = xc
 	}
+	if err := x.boardInit(); err != nil {
+		return nil, err
+	}
 	x.markRecurrent()
 	x.buildFanIn()
 	return x, nil
+}
+
+// globalTile is core c's tile on the board-wide grid (the tile itself on a
+// single chip).
+func globalTile(p *compiler.Program, c *compiler.Core) noc.Tile {
+	gx, gy := p.GlobalXY(c)
+	return noc.Tile{X: gx, Y: gy}
 }
 
 // fanIn is one entry of a source neuron's fan as its delivery reads it:
@@ -360,6 +381,11 @@ type Counts struct {
 	ADCConversions uint64 `json:"adc_conversions,omitempty"` // column conversions
 	CellReads      uint64 `json:"cell_reads,omitempty"`      // cells read: driven rows × columns
 	PsumAdds       uint64 `json:"psum_adds,omitempty"`       // digital partial-sum additions
+	// multi-chip boards (interchip.go); omitted when zero, so a single
+	// chip's report is as before.
+	InterChipPackets  uint64   `json:"interchip_packets,omitempty"`      // packets × board links crossed
+	InterChipBits     uint64   `json:"interchip_bits,omitempty"`         // bits × board links crossed
+	InterChipLinkTime sim.Time `json:"interchip_link_time_ps,omitempty"` // time on board links (queueing, serialisation, latency), summed over crossings
 }
 
 func (c *Counts) add(o *Counts) {
@@ -378,6 +404,9 @@ func (c *Counts) add(o *Counts) {
 	c.ADCConversions += o.ADCConversions
 	c.CellReads += o.CellReads
 	c.PsumAdds += o.PsumAdds
+	c.InterChipPackets += o.InterChipPackets
+	c.InterChipBits += o.InterChipBits
+	c.InterChipLinkTime += o.InterChipLinkTime
 }
 
 // DynamicPJ prices c with the energy table e (no static power).
@@ -385,7 +414,7 @@ func (c *Counts) DynamicPJ(e *arch.Energy) float64 {
 	return float64(c.SynOps+c.InputMACs)*e.SynapticOp.PJ + float64(c.NeuronUpdates)*e.NeuronUpdate.PJ +
 		float64(c.Spikes)*e.SpikeOut.PJ + float64(c.Packets)*e.PacketOut.PJ +
 		float64(c.HopsX)*e.HopX.PJ + float64(c.HopsY)*e.HopY.PJ + float64(c.Barriers)*e.Barrier.PJ +
-		c.cimPJ(e)
+		c.cimPJ(e) + float64(c.InterChipBits)*e.InterchipBit.PJ
 }
 
 // cimPJ prices the cim counts: row drives, ADC conversions, cell reads and

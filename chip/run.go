@@ -67,6 +67,9 @@ type RunResult struct {
 	Links     []noc.LinkStats
 	// PacketLatency is the NoC latency of every delivered packet, in router cycles.
 	PacketLatency noc.Histogram
+	// BoardLinks counts the packets over every board link (Exec's board
+	// links order) summed over the samples; nil on a single chip.
+	BoardLinks []uint64
 }
 
 // RunSamples runs samples 0..n−1 on the chip and, for each, on the software
@@ -210,6 +213,14 @@ func (x *Exec) RunSamples(n int, image func(i int) []uint8, label func(i int) in
 			}
 		}
 		res.PacketLatency.Merge(&m.pktLatency)
+		if m.board.linkPkt != nil {
+			if res.BoardLinks == nil {
+				res.BoardLinks = make([]uint64, len(m.board.linkPkt))
+			}
+			for i, v := range m.board.linkPkt {
+				res.BoardLinks[i] += v
+			}
+		}
 	}
 	return res, nil
 }

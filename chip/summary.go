@@ -7,6 +7,7 @@ import (
 
 	"github.com/neurosim/neurosim/compiler"
 	"github.com/neurosim/neurosim/noc"
+	"github.com/neurosim/neurosim/sim"
 )
 
 // Analytic energy constants of the SDT / SpikeYOLO papers (Horowitz, ISSCC
@@ -64,9 +65,11 @@ type Summary struct {
 	// CIM lists the macro every cim core kind ran with (the spec's, or the
 	// one Exec.SetMacro set, which the spec hash does not show); nil on a
 	// chip without cim cores.
-	CIM       []CIMLine  `json:"cim,omitempty"`
-	Latencies []float64  `json:"-"` // per sample, for plots
-	EarlyStop *EarlyStop `json:"early_stop,omitempty"`
+	CIM []CIMLine `json:"cim,omitempty"`
+	// Board is the multi-chip figures (interchip.go); nil on a single chip.
+	Board     *BoardSummary `json:"board,omitempty"`
+	Latencies []float64     `json:"-"` // per sample, for plots
+	EarlyStop *EarlyStop    `json:"early_stop,omitempty"`
 }
 
 // Dist summarises a per-inference quantity.
@@ -209,6 +212,11 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		)
 		s.CIM = x.cimLines()
 	}
+	if x.chips > 1 {
+		tiles *= float64(x.chips) // every chip of the board is powered
+		comps = append(comps, comp{"inter-chip bit", "bits", e.InterchipBit.Source, e.InterchipBit.PJ, func(r *SampleResult) float64 { return float64(r.Counts.InterChipBits) }})
+		s.Board = x.boardSummary(res)
+	}
 	total := make([]float64, n)
 	vals := make([]float64, n)
 	for _, c := range comps {
@@ -251,7 +259,9 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		HopsY: uint64(math.Round(float64(sum.HopsY) / fn)), Barriers: uint64(math.Round(float64(sum.Barriers) / fn)),
 		XbarReads: uint64(math.Round(float64(sum.XbarReads) / fn)), XbarRows: uint64(math.Round(float64(sum.XbarRows) / fn)),
 		ADCConversions: uint64(math.Round(float64(sum.ADCConversions) / fn)), CellReads: uint64(math.Round(float64(sum.CellReads) / fn)),
-		PsumAdds: uint64(math.Round(float64(sum.PsumAdds) / fn)),
+		PsumAdds:         uint64(math.Round(float64(sum.PsumAdds) / fn)),
+		InterChipPackets: uint64(math.Round(float64(sum.InterChipPackets) / fn)), InterChipBits: uint64(math.Round(float64(sum.InterChipBits) / fn)),
+		InterChipLinkTime: sim.Time(math.Round(float64(sum.InterChipLinkTime) / fn)),
 	}
 
 	// layers and the analytic estimate
@@ -393,7 +403,7 @@ func dist(v []float64) Dist {
 // core and router), in picojoules per second.
 func (x *Exec) StaticPJPerSecond() float64 {
 	e := &x.Spec.Energy
-	return float64(x.Spec.Chip.NumTiles()) * (e.CoreStatic.MW + e.RouterStatic.MW) * 1e9
+	return float64(x.Spec.Chip.NumTiles()*max(x.chips, 1)) * (e.CoreStatic.MW + e.RouterStatic.MW) * 1e9
 }
 
 // EarlyStopCurve evaluates stopping each sample at the first step whose

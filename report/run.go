@@ -41,6 +41,12 @@ func RunTable(w io.Writer, s *chip.Summary) error {
 		{"core utilisation", fmt.Sprintf("%.1f%% mean, %.1f%% busiest core (busy time / latency)", 100*s.CoreUse, 100*s.CoreUseMax)},
 		{"NoC packet latency", fmt.Sprintf("%.1f cycles mean, %.0f p99", s.PacketLatencyCycles.Mean, s.PacketLatencyCycles.P99)},
 	}
+	if b := s.Board; b != nil {
+		rows = append(rows,
+			[]string{"chips used", fmt.Sprintf("%d of %d; %d cores (per chip %v)", b.UsedChips, b.Chips, b.Cores, b.CoresPerChip)},
+			[]string{"inter-chip traffic", fmt.Sprintf("%s packet crossings, %s bits, %s over %d board links", count(b.Packets), count(b.Bits), pjString(b.EnergyPJ), len(b.Links))},
+			[]string{"inter-chip link time", fmt.Sprintf("%s summed over crossings, %s per crossing (queueing, serialisation, latency)", secString(b.LinkTimeS), secString(b.MeanCrossingS))})
+	}
 	if s.FirstMismatch >= 0 {
 		rows = append(rows, []string{"first mismatching sample", fmt.Sprint(s.FirstMismatch)})
 	}

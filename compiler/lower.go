@@ -143,7 +143,8 @@ func (s *State) localCheck(n *models.Node) bool {
 			return false
 		}
 	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd,
-		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF, models.OpGraphConv:
+		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF, models.OpGraphConv,
+		models.OpMean:
 	case models.OpRate:
 		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer), Poisson and Events", n.Op)
 		return false
@@ -173,7 +174,7 @@ func (s *State) localCheck(n *models.Node) bool {
 			return false
 		}
 	default:
-		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
+		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Mean, Flatten, Output)", n.Op)
 		return false
 	}
 	return true
@@ -413,6 +414,8 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 			sc /= float64(k[0] * k[1])
 		}
 		return &value{spike: true, layer: li, scale: sc, vmax: k[0] * k[1] * src.vmax}
+	case models.OpMean:
+		return s.lowerMean(n, in[0], shape)
 	case models.OpFlatten:
 		if !in[0].spike {
 			s.errorf(id, "Flatten of a real-valued tensor is not supported; flatten after the neuron")
@@ -437,7 +440,7 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		p.Output = Output{Layer: li, Mode: "membrane", Classes: int(shape.Numel())}
 		return nil
 	}
-	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Flatten, Output)", n.Op)
+	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Mean, Flatten, Output)", n.Op)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package chip
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -118,15 +119,17 @@ type execCore struct {
 	// nsyn[a] is the number of nonzero synapses of axon a (its synaptic ops).
 	nsyn []int32
 
-	// distinct destination tiles of local neuron i: dests[destStart[i]:destStart[i+1]]
-	destStart []int32
-	dests     []noc.Tile
-	fanStart  []int32
-	fan       []compiler.Dest
-	fanIn     []fanIn // fan with what a delivery needs (buildFanIn)
-	// out interleaves destStart and fanStart: out[2i] = destStart[i],
-	// out[2i+1] = fanStart[i] (length 2(n+1)), so that emitting a spike reads
-	// both ranges from one cache line.
+	// the distinct destination tiles of every local neuron, each distinct
+	// list stored once (neurons of a core mostly share their list, so the
+	// table stays small and cached); out gives each neuron's range
+	dests    []noc.Tile
+	fanStart []int32
+	fan      []compiler.Dest
+	fanIn    []fanIn // fan with what a delivery needs (buildFanIn)
+	// out holds local neuron i's ranges in one aligned 16-byte entry:
+	// out[4i:4i+4] = dest start, fan start, dest end, fan end (its tiles are
+	// dests[out[4i]:out[4i+2]], its fan fanIn[out[4i+1]:out[4i+3]]), so that
+	// emitting a spike reads both from one cache line.
 	out []int32
 
 	update, spikeOut, synOp sim.Time // durations of one neuron update, one spike emission, one synaptic op
@@ -212,7 +215,9 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			xc.nsyn[a] = start[a+1] - start[a]
 		}
 		xc.region, xc.axons = c.Region, c.Axons
-		xc.destStart = make([]int32, xc.n+1)
+		xc.out = make([]int32, 4*xc.n)
+		lists := make(map[string]int32) // a dest list's key → its start in dests
+		var key []byte
 		for i := 0; i < xc.n; i++ {
 			start := len(xc.dests)
 		fan:
@@ -229,11 +234,20 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 				}
 				xc.dests = append(xc.dests, t)
 			}
-			xc.destStart[i+1] = int32(len(xc.dests))
-		}
-		xc.out = make([]int32, 2*(xc.n+1))
-		for i := 0; i <= xc.n; i++ {
-			xc.out[2*i], xc.out[2*i+1] = xc.destStart[i], c.FanStart[i]
+			lo, hi := int32(start), int32(len(xc.dests))
+			key = key[:0]
+			for _, t := range xc.dests[start:] {
+				key = binary.LittleEndian.AppendUint64(key, uint64(t.X))
+				key = binary.LittleEndian.AppendUint64(key, uint64(t.Y))
+			}
+			if have, ok := lists[string(key)]; ok {
+				// the same tiles in the same order: share the stored list
+				xc.dests = xc.dests[:start]
+				lo, hi = have, have+hi-lo
+			} else {
+				lists[string(key)] = lo
+			}
+			xc.out[4*i], xc.out[4*i+1], xc.out[4*i+2], xc.out[4*i+3] = lo, c.FanStart[i], hi, c.FanStart[i+1]
 		}
 		if k.Type == arch.CIM {
 			// synapses live in the macros (cim.go): no synaptic ops, no

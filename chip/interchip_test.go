@@ -106,3 +106,38 @@ func TestBoardRunMatchesOneChip(t *testing.T) {
 		t.Errorf("energy %g", e)
 	}
 }
+
+// BenchmarkBoardRun times one inference of the test model spread over the
+// tiny board's chips (beside BenchMachineRun's one chip); the board links add
+// no allocation per spike once the pending-packet pool is warm.
+func BenchmarkBoardRun(b *testing.B) {
+	board, err := arch.Load("testdata/tiny-board.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := compiler.Compile(convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10), board, compiler.Options{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, err := NewExec(board, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := x.NewMachine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	imgs := images(8, 16, x.InputSize())
+	frame := make([][]uint8, 1)
+	var r SampleResult
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		frame[0] = imgs[i%len(imgs)]
+		if err := m.Run(frame, &r); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(r.Counts.InterChipPackets), "interchip-packets/op")
+}

@@ -43,7 +43,7 @@ func RunTable(w io.Writer, s *chip.Summary) error {
 	}
 	if b := s.Board; b != nil {
 		rows = append(rows,
-			[]string{"chips used", fmt.Sprintf("%d of %d; %d cores (per chip %v)", b.UsedChips, b.Chips, b.Cores, b.CoresPerChip)},
+			[]string{"chips used", fmt.Sprintf("%d of %d; %d cores (%s)", b.UsedChips, b.Chips, b.Cores, perChip(b.CoresPerChip))},
 			[]string{"inter-chip traffic", fmt.Sprintf("%s packet crossings, %s bits, %s over %d board links", count(b.Packets), count(b.Bits), pjString(b.EnergyPJ), len(b.Links))},
 			[]string{"inter-chip link time", fmt.Sprintf("%s summed over crossings, %s per crossing (queueing, serialisation, latency)", secString(b.LinkTimeS), secString(b.MeanCrossingS))})
 	}
@@ -119,6 +119,17 @@ func RunTable(w io.Writer, s *chip.Summary) error {
 	}
 	fmt.Fprintf(w, "\nreproduce: seed %d, spec %s sha256 %s\n  model %s sha256 %s\n  program sha256 %s\n", s.Seed, s.Chip, s.SpecHash, s.Model, s.ModelHash, s.ProgramHash)
 	return nil
+}
+
+// perChip lists the cores of every chip that holds some: "chip 3: 18, chip 4: 1".
+func perChip(cores []int) string {
+	var parts []string
+	for i, n := range cores {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("chip %d: %d", i, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func runTable(w io.Writer) *tablewriter.Table {

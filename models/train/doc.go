@@ -5,7 +5,9 @@
 //
 // A Net is a sequence of Layers over batches of samples stored CHW (channels
 // first, as PyTorch and NIR). The layers are Conv2d (im2col, then matrix
-// products on gonum's blas32 kernels and two AVX kernels of this package),
+// products on register-tiled AVX-512 kernels of this package, AVX or Go where
+// the CPU lacks them; the element-wise BatchNorm, MultiSpike and 2×2 pool
+// passes have AVX kernels too),
 // Linear, BatchNorm (batch statistics in training, running statistics in
 // evaluation), Pool2d (average, sum, max), Residual (x + Body(x), the SFA
 // membrane shortcut), Flatten, and two neurons:

@@ -16,10 +16,23 @@ import (
 // most steps × D × its estimated packets at activity 1 (the report counts
 // one packet per neuron; a multispike neuron sends up to D per step).
 func TestBoardRunMatchesOneChip(t *testing.T) {
-	board, err := arch.Load("testdata/tiny-board.toml")
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		name      string
+		routing   string
+		multicast bool
+	}{{"xy-multicast", "xy", true}, {"yx-multicast", "yx", true}, {"xy-unicast", "xy", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			board, err := arch.Load("testdata/tiny-board.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			board.NoC.Routing, board.NoC.Multicast = c.routing, c.multicast
+			boardMatchesOneChip(t, board)
+		})
 	}
+}
+
+func boardMatchesOneChip(t *testing.T, board *arch.Spec) {
 	g := convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10)
 	pb, err := compiler.Compile(g, board, compiler.Options{Seed: 1, Activity: 1})
 	if err != nil {
@@ -47,6 +60,15 @@ func TestBoardRunMatchesOneChip(t *testing.T) {
 	r1, err := x1.RunSamples(len(imgs), img, lab, RunOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	rw, err := xb.RunSamples(len(imgs), img, lab, RunOptions{Workers: 1, LaneSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range imgs {
+		if rw.Samples[i].Counts != rb.Samples[i].Counts || rw.Samples[i].Latency != rb.Samples[i].Latency {
+			t.Errorf("sample %d: 1 worker gives %+v, %v; 2 workers %+v, %v", i, rw.Samples[i].Counts, rw.Samples[i].Latency, rb.Samples[i].Counts, rb.Samples[i].Latency)
+		}
 	}
 	for i := range imgs {
 		if !rb.Agree[i].OK() {

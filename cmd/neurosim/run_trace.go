@@ -53,9 +53,10 @@ func addTraceFlags(fl *pflag.FlagSet, f *traceFlags) {
 // "update layer L".
 func traceLayout(x *chip.Exec) traces.Layout {
 	places := x.Cores()
+	mesh := x.Prog.Mesh // tiles are board-wide on a multi-chip board
 	lay := traces.Layout{
-		Width:     x.Spec.Chip.Width,
-		Height:    x.Spec.Chip.Height,
+		Width:     mesh.Width * max(mesh.ChipsX, 1),
+		Height:    mesh.Height * max(mesh.ChipsY, 1),
 		NoCPeriod: x.NoCPeriod(),
 		Cores:     make([]traces.CoreInfo, len(places)),
 	}

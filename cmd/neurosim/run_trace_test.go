@@ -100,3 +100,23 @@ func TestRunTraceErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRunBoard: the default model on a 32-chip board runs, agrees with the
+// software model, prints the chips and board traffic, and traces.
+func TestRunBoard(t *testing.T) {
+	needMNIST(t)
+	dir := filepath.Join(t.TempDir(), "trace")
+	out, err := run(t, "run", "--chip", "loihi-board-32", "--limit", "2", "--no-progress", "--noc-model", "packet",
+		"--trace", dir, "--trace-select", "formats=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"chips used", "inter-chip traffic", "inter-chip bit", "100.00% (class 100.00%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "spikes.csv")); err != nil {
+		t.Error(err)
+	}
+}

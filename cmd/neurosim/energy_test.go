@@ -43,16 +43,20 @@ func TestEnergySpikeYOLOFromRatesCSV(t *testing.T) {
 }
 
 // A zoo model whose operators a chip kind cannot run fails to compile with every
-// such node named (here the spike-driven attention and the spatial mean).
+// such node named (here the spike-driven attention; the spatial mean lowers,
+// compiler/mean.go, and is not reached behind the attention's errors).
 func TestCompileZooNamesUnsupportedOps(t *testing.T) {
 	_, _, err := runErr(t, "compile", "--zoo", "e-spikeformer-t", "-o", filepath.Join(t.TempDir(), "t.nsp"))
 	if err == nil {
 		t.Fatal("e-spikeformer-t compiled")
 	}
-	for _, want := range []string{"block3.0.attn.attn: operator SpikeAttention", "block4.1.attn.attn", "mean: operator Mean"} {
+	for _, want := range []string{"block3.0.attn.attn: operator SpikeAttention", "block4.1.attn.attn"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+	if strings.Contains(err.Error(), "operator Mean") {
+		t.Errorf("Mean named as unsupported:\n%v", err)
 	}
 }
 

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/neurosim/neurosim/internal/atomicfile"
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // The .nsp file:
@@ -129,31 +129,12 @@ func (p *Program) Encode(w io.Writer) error {
 
 // Save writes p to path through a temporary file in the same directory renamed
 // over path, so a crash never leaves a half-written program.
-func (p *Program) Save(path string) (err error) {
+func (p *Program) Save(path string) error {
 	var buf bytes.Buffer
 	if err := p.Encode(&buf); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".nsp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(buf.Bytes()); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 // Load reads and checks the .nsp file at path.

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/neurosim/neurosim/internal/atomicfile"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -173,34 +173,12 @@ func nonNil(s Shape) []int {
 
 // Save writes g to path as .nsm: to a temporary file in the same directory first,
 // then renamed over path, so a crash never leaves a half-written model.
-func Save(path string, g *Graph) (err error) {
+func Save(path string, g *Graph) error {
 	var buf bytes.Buffer
 	if err := EncodeNSM(&buf, g); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("nsm: save %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("nsm: save %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil { // CreateTemp makes 0600; a model is not secret
-		return fmt.Errorf("nsm: save %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("nsm: save %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("nsm: save %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("nsm: save %s: %w", path, err)
 	}
 	return nil

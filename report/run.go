@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/neurosim/neurosim/internal/atomicfile"
 	"html/template"
 	"io"
 	"os"
@@ -212,28 +213,7 @@ func WriteRunReport(dir string, s *chip.Summary) error {
 	return writeAtomic(filepath.Join(dir, "report.html"), h.Bytes())
 }
 
-func writeAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+func writeAtomic(path string, b []byte) error { return atomicfile.WriteFile(path, b) }
 
 // RunHTML writes the report as one self-contained HTML page.
 func RunHTML(w io.Writer, s *chip.Summary) error {

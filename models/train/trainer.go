@@ -7,12 +7,12 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"github.com/neurosim/neurosim/internal/atomicfile"
 	"hash/crc32"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"reflect"
 	"time"
 
@@ -530,23 +530,7 @@ func writeCheckpoint(path string, ck *checkpoint) error {
 }
 
 func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, b); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil

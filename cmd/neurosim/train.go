@@ -52,7 +52,8 @@ software one and nothing is saved.`,
   neurosim train --learning df --df-hidden 500,500,500 --epochs 3 --lr 1e-3 --schedule cosine --out df.nsm
   neurosim train --learning prune --keep 0.5 --arch prime-mlp --hidden 1024 --encoding poisson --steps 8 --out prime.nsm
   neurosim train --arch lif-convnet --steps 4 --epochs 3 --out lif.nsm
-  neurosim train --arch mlp --encoding poisson --steps 8 --noise-aware 0.2 --out noisy.nsm`,
+  neurosim train --arch mlp --encoding poisson --steps 8 --noise-aware 0.2 --out noisy.nsm
+  neurosim train --arch sfa-convnet --noise-aware 0.15 --noise-aware-mode absolute --out na.nsm`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -167,7 +168,9 @@ software one and nothing is saved.`,
 	f.IntVar(&o.Workers, "workers", 0, "worker goroutines (0 = GOMAXPROCS); results do not depend on it")
 	f.IntVar(&o.D, "D", 4, "MultiSpike levels (integer spikes in [0, D])")
 	f.StringVar(&o.Rounding, "rounding", models.RoundHalfEven, "MultiSpike rounding: half-even or half-up")
-	f.Float64Var(&o.Noise, "noise-aware", 0, "σ of multiplicative Gaussian weight noise during training (PRIME)")
+	f.Float64Var(&o.Noise, "noise-aware", 0, "σ of Gaussian weight noise during training (PRIME); see --noise-aware-mode")
+	f.StringVar(&o.NoiseMode, "noise-aware-mode", train.NoiseMultiplicative, "weight noise: multiplicative w·(1+σ·N) (PRIME; proportional programming variation) or absolute w + σ·max|W_layer|·N (absolute variation σ·g_on)")
+	f.StringVar(&o.NoiseLayers, "noise-aware-layers", "", "layers that get the weight noise: all, dense (the layers --cim-layers dense puts on macros) or conv (default: all for multiplicative, dense for absolute)")
 	f.StringVar(&o.Encoding, "encoding", train.EncodingDirect, "input encoding: direct or poisson (with --learning prune: poisson unless given)")
 	f.IntVar(&o.Steps, "steps", 0, "time steps T (default 1; 4 for lif-convnet or poisson)")
 	f.IntVar(&o.Shift, "shift", 0, "random-shift augmentation in pixels")

@@ -73,43 +73,12 @@ func (l *Conv2d) Params() []*Param {
 	return []*Param{l.w}
 }
 
-// effWeights returns the weights used by this forward pass: W itself, or
-// W·(1+σ·ε) with fresh ε when training noise-aware.
-func effWeights(c *pass, w []float32, weff, eps *[]float32) []float32 {
-	if !c.train || c.noise == 0 {
-		return w
-	}
-	*weff = grow(*weff, len(w))
-	*eps = grow(*eps, len(w))
-	s := float32(c.noise)
-	for i, v := range w {
-		e := float32(c.noiseRNG.NormFloat64())
-		(*eps)[i] = e
-		(*weff)[i] = v * (1 + s*e)
-	}
-	return *weff
-}
-
-// addNoisyGrad adds g·(1+σ·ε) (or g without noise) to dst.
-func addNoisyGrad(c *pass, dst, g, eps []float32) {
-	if !c.train || c.noise == 0 {
-		for i, v := range g {
-			dst[i] += v
-		}
-		return
-	}
-	s := float32(c.noise)
-	for i, v := range g {
-		dst[i] += v * (1 + s*eps[i])
-	}
-}
-
 func (l *Conv2d) Forward(c *pass, x []float32, n int) []float32 {
 	for len(l.col) < c.pool.workers {
 		l.col = append(l.col, nil)
 	}
 	l.y = grow(l.y, n*l.out.Size())
-	l.weff = effWeights(c, l.w.W, &l.weff, &l.eps)
+	l.weff = effWeights(c, true, l.w.W, &l.weff, &l.eps)
 	l.x, l.n = x, n
 	c.pool.run(numChunks(n), l.fwdFn)
 	l.xin, l.x = x, nil
@@ -176,7 +145,7 @@ func (l *Conv2d) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 			l.tmp[i] += v
 		}
 	}
-	addNoisyGrad(c, l.w.G, l.tmp, l.eps)
+	addNoisyGrad(c, true, l.w.G, l.tmp, l.eps)
 	if l.b != nil {
 		l.b.reduce(nc)
 	}

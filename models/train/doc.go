@@ -24,7 +24,11 @@
 // outputs over time. Poisson input (RSC-SNN) draws a Bernoulli spike per pixel
 // and step. The noise-aware option multiplies every Conv2d and Linear weight
 // by (1 + σ·N(0,1)) in each training forward pass, as PRIME does, and
-// propagates the gradient through the factor.
+// propagates the gradient through the factor. Its absolute mode (noise.go)
+// adds σ·max|W_layer|·N(0,1) instead, the shape of absolute programming
+// variation σ·g_on on a macro programmed with scale max|W|/(Levels−1), to
+// the Linear layers by default (the ones --cim-layers dense maps), with
+// the gradient passed straight through.
 //
 // Spiking GNNs (seed-models §5) add GraphConv (Â·X·Wᵀ over a fixed
 // normalised adjacency; graph tensors are stored feature-major, one channel

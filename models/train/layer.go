@@ -58,10 +58,14 @@ func (p *Param) reduce(nChunks int) {
 type pass struct {
 	pool  *pool
 	train bool
-	// noise is σ of the multiplicative weight noise w·(1+σ·N(0,1)) applied to
-	// Conv2d and Linear weights in the training forward pass (0 = off).
-	noise    float64
-	noiseRNG *rand.Rand
+	// noise is σ of the weight noise applied to Conv2d and Linear weights
+	// in the training forward pass (0 = off): multiplicative w·(1+σ·N(0,1)),
+	// or absolute w + σ·max|W|·N(0,1) when noiseAbs; noiseConv and
+	// noiseDense select the layer kinds (neither set: both). noise.go.
+	noise                 float64
+	noiseAbs              bool
+	noiseConv, noiseDense bool
+	noiseRNG              *rand.Rand
 }
 
 // Layer is one differentiable stage. Batches are n samples of shape In()

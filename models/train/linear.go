@@ -53,7 +53,7 @@ func (l *Linear) Params() []*Param {
 
 func (l *Linear) Forward(c *pass, x []float32, n int) []float32 {
 	l.y = grow(l.y, n*l.Out)
-	l.weff = effWeights(c, l.w.W, &l.weff, &l.eps)
+	l.weff = effWeights(c, false, l.w.W, &l.weff, &l.eps)
 	l.x, l.n = x, n
 	c.pool.run(numChunks(n), l.fwdFn)
 	return l.y
@@ -92,7 +92,7 @@ func (l *Linear) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
 			l.tmp[i] += v
 		}
 	}
-	addNoisyGrad(c, l.w.G, l.tmp, l.eps)
+	addNoisyGrad(c, false, l.w.G, l.tmp, l.eps)
 	if l.b != nil {
 		l.b.reduce(nc)
 	}

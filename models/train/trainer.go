@@ -41,8 +41,13 @@ type Options struct {
 	Rounding string // "half-even" (default) or "half-up"
 
 	// Noise is σ of multiplicative Gaussian weight noise w·(1+σ·N(0,1)) in
-	// the training forward pass (PRIME); 0 = off.
-	Noise float64
+	// the training forward pass (PRIME); 0 = off. NoiseMode "absolute"
+	// makes it w + σ·max|W_layer|·N(0,1) instead (noise.go); NoiseLayers
+	// picks the layers: all, dense or conv ("" = all for multiplicative,
+	// dense for absolute).
+	Noise       float64
+	NoiseMode   string
+	NoiseLayers string
 	// Encoding is "direct" (default) or "poisson"; Steps is T (default 1 for
 	// direct SFA nets; lif-convnet and poisson need T ≥ 2 to make sense).
 	Encoding string
@@ -131,6 +136,9 @@ func (o *Options) validate() error {
 	}
 	if !(o.Noise >= 0 && o.Noise < 10) {
 		errs = append(errs, fmt.Errorf("noise σ %g outside [0, 10)", o.Noise))
+	}
+	if err := o.validateNoise(); err != nil {
+		errs = append(errs, err)
 	}
 	if IsGraphArch(o.Arch) && o.Shift != 0 {
 		errs = append(errs, fmt.Errorf("shift augmentation moves image pixels; %s samples are graphs", o.Arch))
@@ -264,7 +272,8 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 	p := newPool(opt.Workers)
 	defer p.close()
 	op.pool = p
-	c := &pass{pool: p, train: true, noise: opt.Noise}
+	c := &pass{pool: p, train: true}
+	c.setNoise(&opt)
 	b := &batcher{opt: &opt, split: &ds.Train, in: in}
 	grad := make([]float32, opt.Batch*ds.Classes)
 

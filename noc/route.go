@@ -1,5 +1,7 @@
 package noc
 
+import "math/bits"
+
 // nextPort returns the output port a packet at tile here takes towards dst
 // under dimension-order routing: it corrects the first dimension (x for xy,
 // y for yx) completely, then the second. On a torus each dimension goes the
@@ -111,7 +113,8 @@ func (r *router) route(i int, v *inVC) {
 	// Multicast: which ports does the destination set leave by? One pass
 	// computes every destination's port into the network's scratch space
 	// (through this router's row of the route table when there is one).
-	var count [numPorts]int
+	// used: bit o set when a destination leaves by port o
+	var used uint8
 	dports := n.portScratch[:0]
 	if n.rt != nil {
 		nt := len(n.routers)
@@ -119,27 +122,20 @@ func (r *router) route(i int, v *inVC) {
 		for _, d := range p.Dests {
 			o := row[d.Y*n.w+d.X]
 			dports = append(dports, o)
-			count[o]++
+			used |= 1 << o
 		}
 	} else {
 		for _, d := range p.Dests {
 			o := n.computePort(r.tile, d)
 			dports = append(dports, o)
-			count[o]++
+			used |= 1 << o
 		}
 	}
 	n.portScratch = dports
-	ports := 0
-	for _, c := range count {
-		if c > 0 {
-			ports++
-		}
-	}
+	ports := bits.OnesCount8(used)
 	var copies [numPorts]*Packet
-	for o := range Port(numPorts) {
-		if count[o] == 0 {
-			continue
-		}
+	for m := used; m != 0; m &= m - 1 { // ports in increasing order
+		o := Port(bits.TrailingZeros8(m))
 		q := p
 		if ports > 1 {
 			q = n.NewPacket()
@@ -157,8 +153,8 @@ func (r *router) route(i int, v *inVC) {
 			q := copies[dports[k]]
 			q.Dests = append(q.Dests, d)
 		}
-		for _, q := range copies {
-			if q != nil && len(q.Dests) == 1 {
+		for m := used; m != 0; m &= m - 1 {
+			if q := copies[bits.TrailingZeros8(m)]; len(q.Dests) == 1 {
 				q.Dst = q.Dests[0]
 				q.Dests = q.Dests[:0]
 			}

@@ -61,3 +61,26 @@ func TestBoardInterChipReport(t *testing.T) {
 		t.Errorf("single chip: %+v", ic)
 	}
 }
+
+// TestBoardPlacementPricesCrossings: the price of a chip crossing on the
+// board preset and on one chip (0), and a model that fits one Loihi chip
+// placed on at most two of the board's 32 (by hops alone the default model
+// took four).
+func TestBoardPlacementPricesCrossings(t *testing.T) {
+	spec := mustPreset("loihi-board-32")
+	if c := crossHops(&State{Spec: spec}); c != 88 {
+		// 32 bits × 10 pJ / mean(3.0, 4.2) pJ = 88.9 → 89 hops, less the one the crossing counts
+		t.Errorf("crossHops %d on loihi-board-32, want 88", c)
+	}
+	if c := crossHops(&State{Spec: mustPreset("loihi")}); c != 0 {
+		t.Errorf("crossHops %d on one chip", c)
+	}
+	g := convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10)
+	p, err := Compile(g, spec, Options{Seed: 1, Activity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Report.InterChip.UsedChips > 2 {
+		t.Errorf("%d cores placed over %d chips; one chip holds 128", len(p.Cores), p.Report.InterChip.UsedChips)
+	}
+}

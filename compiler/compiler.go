@@ -59,6 +59,7 @@ type State struct {
 	onCIM   []bool // per layer: placed on cim kinds (cimSelect)
 	tilings map[tilingKey]tilingVal
 	cost    placementCost
+	cross   int64     // placement price of a chip-boundary crossing, in hops (place.go)
 	traffic [][]edgeW // per core: cores it sends to, with weights
 }
 

@@ -19,6 +19,7 @@ type placementCost struct {
 type tile struct {
 	chip, x, y int
 	gx, gy     int
+	cx, cy     int // the chip's column and row on the board
 	kind       string
 }
 
@@ -29,7 +30,7 @@ func (s *State) tiles() []tile {
 		for cx := 0; cx < sp.Board.ChipsX; cx++ {
 			for y := 0; y < sp.Chip.Height; y++ {
 				for x := 0; x < sp.Chip.Width; x++ {
-					ts = append(ts, tile{chip: cy*sp.Board.ChipsX + cx, x: x, y: y,
+					ts = append(ts, tile{chip: cy*sp.Board.ChipsX + cx, x: x, y: y, cx: cx, cy: cy,
 						gx: cx*sp.Chip.Width + x, gy: cy*sp.Chip.Height + y, kind: sp.Chip.CoreAt(x, y)})
 				}
 			}
@@ -95,7 +96,10 @@ func (s *State) buildTraffic() {
 	}
 }
 
-func dist(a, b tile) int64 {
+// dist is the placement distance between two tiles: the hops between them
+// on the global grid, plus cross extra hops for every chip boundary the route
+// crosses (0 on a single chip; see crossHops).
+func dist(a, b tile, cross int64) int64 {
 	dx, dy := a.gx-b.gx, a.gy-b.gy
 	if dx < 0 {
 		dx = -dx
@@ -103,11 +107,41 @@ func dist(a, b tile) int64 {
 	if dy < 0 {
 		dy = -dy
 	}
-	return int64(dx + dy)
+	d := int64(dx + dy)
+	if cross > 0 && a.chip != b.chip {
+		cx, cy := a.cx-b.cx, a.cy-b.cy
+		if cx < 0 {
+			cx = -cx
+		}
+		if cy < 0 {
+			cy = -cy
+		}
+		d += cross * int64(cx+cy)
+	}
+	return d
+}
+
+// crossHops prices a chip-boundary crossing in on-chip hops for placement:
+// the energy of one packet over a board link (spike_packet_bits ×
+// energy.interchip_bit) over the mean energy of one flit hop, less the one
+// hop the crossing already counts; 0 on a single chip or when the table does
+// not price hops or board links.
+func crossHops(s *State) int64 {
+	sp := s.Spec
+	if sp.Board.ChipsX*sp.Board.ChipsY <= 1 {
+		return 0
+	}
+	hop := (sp.Energy.HopX.PJ + sp.Energy.HopY.PJ) / 2
+	link := float64(sp.NoC.SpikePacketBits) * sp.Energy.InterchipBit.PJ
+	if hop <= 0 || link <= 0 {
+		return 0
+	}
+	return max(int64(math.Round(link/hop))-1, 0)
 }
 
 // placePass puts every core on a tile of its kind, minimising Σ traffic × hops
-// (Manhattan distance on the global tile grid): greedy construction in core order
+// (Manhattan distance on the global tile grid; on a board every chip boundary
+// crossed adds crossHops, so that cores stay on one chip when they fit): greedy construction in core order
 // (each core on the free tile closest to its already placed partners), then
 // simulated annealing with moves and swaps within a kind, seeded by Options.Seed.
 // The naive row-major placement (cores in order on the tiles of their kind in
@@ -116,6 +150,7 @@ func placePass(s *State) error {
 	p := s.prog
 	s.buildTraffic()
 	ts := s.tiles()
+	s.cross = crossHops(s)
 	byKind := map[string][]int{}
 	for i, t := range ts {
 		byKind[t.kind] = append(byKind[t.kind], i)
@@ -125,7 +160,7 @@ func placePass(s *State) error {
 		var c int64
 		for a := range at {
 			for _, e := range s.traffic[a] {
-				c += e.w * dist(ts[at[a]], ts[at[e.to]])
+				c += e.w * dist(ts[at[a]], ts[at[e.to]], s.cross)
 			}
 		}
 		return c / 2
@@ -157,7 +192,7 @@ func placePass(s *State) error {
 			var cc int64
 			for _, e := range s.traffic[c] {
 				if at[e.to] >= 0 {
-					cc += e.w * dist(ts[ti], ts[at[e.to]])
+					cc += e.w * dist(ts[ti], ts[at[e.to]], s.cross)
 				}
 			}
 			if cc < bestCost {
@@ -203,7 +238,7 @@ func (s *State) anneal(ts []tile, byKind map[string][]int, at, occ []int, cur in
 			if int(e.to) == skip {
 				continue
 			}
-			x += e.w * dist(ts[ti], ts[at[e.to]])
+			x += e.w * dist(ts[ti], ts[at[e.to]], s.cross)
 		}
 		return x
 	}

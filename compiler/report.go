@@ -89,7 +89,9 @@ type CoreReport struct {
 }
 
 // PlacementReport compares Σ traffic × hops (packets × Manhattan hops per
-// inference at one spike per neuron) of the placements.
+// inference at one spike per neuron) of the placements; on a board of several
+// chips every chip boundary crossed counts as the hops whose energy equals one
+// packet over a board link (place.go, crossHops).
 type PlacementReport struct {
 	RowMajor int64   `json:"row_major"`
 	Greedy   int64   `json:"greedy"`

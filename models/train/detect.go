@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -314,26 +313,12 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 	op := newOptimizer(opt.Optim, params)
 	res := &DetTrainResult{Net: net, Options: opt}
 	dsName := fmt.Sprintf("%s/%d/%d/%d", sc.Name, sc.Options.Seed, sc.Options.Train, sc.Options.Test)
-	start := 0
-	if opt.Resume {
-		ck, err := readCheckpoint(opt.Checkpoint)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			if err := ck.restore(net, op, opt, dsName); err != nil {
-				return nil, fmt.Errorf("resume from %s: %w", opt.Checkpoint, err)
-			}
-			start, res.History = ck.Epoch, ck.History
-		}
+	start, hist, err := resumeFrom(opt, func(ck *checkpoint) error { return ck.restore(net, op, opt, dsName) }, nil)
+	if err != nil {
+		return nil, err
 	}
-	ntrain := sc.Train.N
-	if opt.TrainLimit > 0 {
-		ntrain = min(ntrain, opt.TrainLimit)
-	}
-	batches := (ntrain + opt.Batch - 1) / opt.Batch
-	total := batches * opt.Epochs
+	res.History = hist
+	ntrain, batches, total := epochBatches(opt, sc.Train.N)
 	p := newPool(opt.Workers)
 	defer p.close()
 	c := &pass{pool: p, train: true}
@@ -377,8 +362,8 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 				l += h.loss(out[j*outSz:(j+1)*outSz], grad[j*outSz:(j+1)*outSz], sc.Train.Objects[i], cellObj, probs, 1/float32(b))
 			}
 			l /= float64(b)
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return nil, fmt.Errorf("epoch %d batch %d: loss is %g (diverged; lower the learning rate)", ep+1, bi+1, l)
+			if err := divergence(ep, bi, l); err != nil {
+				return nil, err
 			}
 			net.backward(c, grad[:b*outSz])
 			op.update(params, opt.Optim.lrAt(ep*batches+bi, total, ep))
@@ -390,7 +375,7 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 		}
 		st := EpochStat{Epoch: ep + 1, Loss: lossSum / float64(ntrain), TestAcc: -1, Seconds: time.Since(t0).Seconds()}
 		last := ep == opt.Epochs-1
-		if last || (opt.EvalEvery > 0 && (ep+1)%opt.EvalEvery == 0) {
+		if evalDue(opt, ep) {
 			g, err := export()
 			if err != nil {
 				return nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"time"
 
 	"github.com/neurosim/neurosim/models/data"
@@ -344,33 +343,12 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 		tr = t
 	}
 	res := &Result{Options: opt}
-	start := 0
-	if opt.Resume {
-		ck, err := readCheckpoint(opt.Checkpoint)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			if err := ck.restoreDF(net, opt, ds.Name); err != nil {
-				return nil, fmt.Errorf("resume from %s: %w", opt.Checkpoint, err)
-			}
-			start = ck.Epoch
-			res.History = ck.History
-			for _, h := range ck.History {
-				if progress != nil {
-					progress(Progress{Epoch: h.Epoch, Epochs: opt.Epochs, EpochDone: true, Loss: h.Loss,
-						TrainAcc: h.TrainAcc, TestAcc: h.TestAcc, Resumed: true})
-				}
-			}
-		}
+	start, hist, err := resumeFrom(opt, func(ck *checkpoint) error { return ck.restoreDF(net, opt, ds.Name) }, progress)
+	if err != nil {
+		return nil, err
 	}
-	ntrain := ds.Train.N
-	if opt.TrainLimit > 0 && opt.TrainLimit < ntrain {
-		ntrain = opt.TrainLimit
-	}
-	batches := (ntrain + opt.Batch - 1) / opt.Batch
-	total := batches * opt.Epochs
+	res.History = hist
+	ntrain, batches, total := epochBatches(opt, ds.Train.N)
 	in := Shape{ds.Train.Rows, ds.Train.Cols, 1}
 	bt := &batcher{opt: &opt, split: &ds.Train, in: in}
 	pred := make([]int, opt.Batch)
@@ -389,8 +367,8 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 			xb, y := bt.fill(idx)
 			copy(x, xb)
 			l, corr := tr.step(y, opt.Optim.lrAt(ep*batches+bi, total, ep), pred)
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return nil, fmt.Errorf("epoch %d batch %d: loss is %g (diverged; lower the learning rate)", ep+1, bi+1, l)
+			if err := divergence(ep, bi, l); err != nil {
+				return nil, err
 			}
 			lossSum += l * float64(len(idx))
 			correct += corr
@@ -403,7 +381,7 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 		}
 		st := EpochStat{Epoch: ep + 1, Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
 			TestAcc: -1, Seconds: time.Since(t0).Seconds()}
-		if ep == opt.Epochs-1 || (opt.EvalEvery > 0 && (ep+1)%opt.EvalEvery == 0) {
+		if evalDue(opt, ep) {
 			st.TestAcc = tr.evaluate(&ds.Test, opt.TestLimit)
 		}
 		res.History = append(res.History, st)

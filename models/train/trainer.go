@@ -10,7 +10,6 @@ import (
 	"github.com/neurosim/neurosim/internal/atomicfile"
 	"hash/crc32"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -241,34 +240,13 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 	params := net.Params()
 	op := newOptimizer(opt.Optim, params)
 	res := &Result{Net: net, Options: opt}
-	start := 0
-	if opt.Resume {
-		ck, err := readCheckpoint(opt.Checkpoint)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			if err := ck.restore(net, op, opt, ds.Name); err != nil {
-				return nil, fmt.Errorf("resume from %s: %w", opt.Checkpoint, err)
-			}
-			start = ck.Epoch
-			res.History = ck.History
-			for _, h := range ck.History {
-				if progress != nil {
-					progress(Progress{Epoch: h.Epoch, Epochs: opt.Epochs, EpochDone: true, Loss: h.Loss,
-						TrainAcc: h.TrainAcc, TestAcc: h.TestAcc, Resumed: true})
-				}
-			}
-		}
+	start, hist, err := resumeFrom(opt, func(ck *checkpoint) error { return ck.restore(net, op, opt, ds.Name) }, progress)
+	if err != nil {
+		return nil, err
 	}
+	res.History = hist
 
-	ntrain := ds.Train.N
-	if opt.TrainLimit > 0 && opt.TrainLimit < ntrain {
-		ntrain = opt.TrainLimit
-	}
-	batches := (ntrain + opt.Batch - 1) / opt.Batch
-	total := batches * opt.Epochs
+	ntrain, batches, total := epochBatches(opt, ds.Train.N)
 	p := newPool(opt.Workers)
 	defer p.close()
 	op.pool = p
@@ -294,8 +272,8 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 			net.zeroGrad()
 			out := net.forward(c, x, len(idx)*opt.Steps)
 			l, corr := softmaxCE(out, y, ds.Classes, grad[:len(idx)*ds.Classes])
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return nil, fmt.Errorf("epoch %d batch %d: loss is %g (diverged; lower the learning rate)", ep+1, bi+1, l)
+			if err := divergence(ep, bi, l); err != nil {
+				return nil, err
 			}
 			net.backward(c, grad[:len(idx)*ds.Classes])
 			op.update(params, opt.Optim.lrAt(ep*batches+bi, total, ep))
@@ -311,7 +289,7 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 		st := EpochStat{Epoch: ep + 1, Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
 			TestAcc: -1, Seconds: time.Since(t0).Seconds()}
 		last := ep == opt.Epochs-1
-		if last || (opt.EvalEvery > 0 && (ep+1)%opt.EvalEvery == 0) {
+		if evalDue(opt, ep) {
 			g, err := net.Export(opt.Encoding)
 			if err != nil {
 				return nil, err

@@ -445,14 +445,17 @@ func closest(k string, names []string) string {
 	sort.Strings(names)
 	best, bestD := "", 3
 	for _, n := range names {
-		if d := editDistance(k, n); d < bestD {
+		if d := EditDistance(k, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b counted in bytes
+// (insertions, deletions and substitutions each cost 1). It backs the
+// did-you-mean suggestions for unknown keys here and in chip/sweep.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

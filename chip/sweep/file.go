@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/neurosim/neurosim/arch"
 )
 
 // ModelAxis is the axis path that sweeps over models instead of a spec field.
@@ -289,7 +291,7 @@ func (s *Sweep) resolvePath(p string) string {
 func closest(k string, names []string) string {
 	best, bestD := "", 4
 	for _, n := range names {
-		if d := editDistance(k, n); d < bestD || (d == bestD && n < best) {
+		if d := arch.EditDistance(k, n); d < bestD || (d == bestD && n < best) {
 			best, bestD = n, d
 		}
 	}
@@ -303,26 +305,6 @@ func closest(k string, names []string) string {
 		}
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func hexSum(b []byte) string {

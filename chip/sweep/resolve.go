@@ -262,7 +262,7 @@ func suggestPath(path string, names []string) string {
 				if pa != pb {
 					return pa > pb
 				}
-				da, db := editDistance(cs[a], comp), editDistance(cs[b], comp)
+				da, db := arch.EditDistance(cs[a], comp), arch.EditDistance(cs[b], comp)
 				if da != db {
 					return da < db
 				}

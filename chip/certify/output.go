@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"github.com/neurosim/neurosim/internal/atomicfile"
+	"github.com/neurosim/neurosim/internal/plotout"
 	"io"
 	"os"
 	"path/filepath"
@@ -75,20 +76,7 @@ func Plot(ss []Sample, title string) (png, svg []byte, err error) {
 		return nil, nil, err
 	}
 	p.Add(l, plotter.NewGrid())
-	render := func(format string) ([]byte, error) {
-		wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, format)
-		if err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		_, err = wt.WriteTo(&b)
-		return b.Bytes(), err
-	}
-	if png, err = render("png"); err != nil {
-		return nil, nil, err
-	}
-	svg, err = render("svg")
-	return png, svg, err
+	return plotout.PNGSVG(p, 6*vg.Inch, 4*vg.Inch)
 }
 
 // Write writes certify.csv (per sample), certified.txt (the table) and

@@ -21,6 +21,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/neurosim/neurosim/internal/plotout"
 )
 
 // Merged is the complete result of a sweep: every point once, in plan order,
@@ -441,18 +443,5 @@ func (m *Merged) Plots() (png, svg []byte, err error) {
 		}
 	}
 	p.Add(plotter.NewGrid())
-	render := func(format string) ([]byte, error) {
-		wt, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, format)
-		if err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		_, err = wt.WriteTo(&b)
-		return b.Bytes(), err
-	}
-	if png, err = render("png"); err != nil {
-		return nil, nil, err
-	}
-	svg, err = render("svg")
-	return png, svg, err
+	return plotout.PNGSVG(p, 7*vg.Inch, 4.5*vg.Inch)
 }

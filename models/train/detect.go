@@ -396,8 +396,7 @@ func TrainDetector(ctx context.Context, sc *data.Scenes, opt Options, progress f
 			}
 		}
 		if progress != nil {
-			progress(Progress{Epoch: ep + 1, Epochs: opt.Epochs, Batch: batches, Batches: batches, Loss: st.Loss,
-				Elapsed: time.Since(t0), EpochDone: true, TestAcc: st.TestAcc})
+			progress(epochDone(opt, st, batches, t0))
 		}
 	}
 	if res.Graph == nil {

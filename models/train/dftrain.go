@@ -379,8 +379,7 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 					Elapsed: time.Since(t0), TestAcc: -1})
 			}
 		}
-		st := EpochStat{Epoch: ep + 1, Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
-			TestAcc: -1, Seconds: time.Since(t0).Seconds()}
+		st := classEpochStat(ep, lossSum, correct, seen, t0)
 		if evalDue(opt, ep) {
 			st.TestAcc = tr.evaluate(&ds.Test, opt.TestLimit)
 		}
@@ -391,8 +390,7 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 			}
 		}
 		if progress != nil {
-			progress(Progress{Epoch: ep + 1, Epochs: opt.Epochs, Batch: batches, Batches: batches,
-				Loss: st.Loss, TrainAcc: st.TrainAcc, Elapsed: time.Since(t0), EpochDone: true, TestAcc: st.TestAcc})
+			progress(epochDone(opt, st, batches, t0))
 		}
 	}
 	if n := len(res.History); n > 0 && res.History[n-1].TestAcc >= 0 && res.History[n-1].Epoch == opt.Epochs {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"time"
 )
 
 // The pieces of the epoch/batch loop that Train, trainDF and TrainDetector
@@ -63,4 +64,19 @@ func divergence(ep, bi int, l float64) error {
 // after the last epoch and every opt.EvalEvery epochs.
 func evalDue(opt Options, ep int) bool {
 	return ep == opt.Epochs-1 || (opt.EvalEvery > 0 && (ep+1)%opt.EvalEvery == 0)
+}
+
+// classEpochStat is the EpochStat of a classification epoch (0-based ep)
+// that started at t0: mean loss and accuracy over seen samples, TestAcc -1
+// until evaluated.
+func classEpochStat(ep int, lossSum float64, correct, seen int, t0 time.Time) EpochStat {
+	return EpochStat{Epoch: ep + 1, Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
+		TestAcc: -1, Seconds: time.Since(t0).Seconds()}
+}
+
+// epochDone is the EpochDone progress report for the finished epoch st that
+// started at t0.
+func epochDone(opt Options, st EpochStat, batches int, t0 time.Time) Progress {
+	return Progress{Epoch: st.Epoch, Epochs: opt.Epochs, Batch: batches, Batches: batches,
+		Loss: st.Loss, TrainAcc: st.TrainAcc, Elapsed: time.Since(t0), EpochDone: true, TestAcc: st.TestAcc}
 }

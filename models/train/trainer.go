@@ -286,8 +286,7 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 					Elapsed: time.Since(t0), TestAcc: -1})
 			}
 		}
-		st := EpochStat{Epoch: ep + 1, Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
-			TestAcc: -1, Seconds: time.Since(t0).Seconds()}
+		st := classEpochStat(ep, lossSum, correct, seen, t0)
 		last := ep == opt.Epochs-1
 		if evalDue(opt, ep) {
 			g, err := net.Export(opt.Encoding)
@@ -310,8 +309,7 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 			}
 		}
 		if progress != nil {
-			progress(Progress{Epoch: ep + 1, Epochs: opt.Epochs, Batch: batches, Batches: batches,
-				Loss: st.Loss, TrainAcc: st.TrainAcc, Elapsed: time.Since(t0), EpochDone: true, TestAcc: st.TestAcc})
+			progress(epochDone(opt, st, batches, t0))
 		}
 	}
 	if res.Graph == nil { // resumed after the last epoch: export and evaluate now

@@ -1,6 +1,9 @@
 package chip
 
-import "github.com/neurosim/neurosim/compiler"
+import (
+	"github.com/neurosim/neurosim/compiler"
+	"github.com/neurosim/neurosim/internal/vec"
+)
 
 // A digital core runs a program's synapses in the kernel form the compiler
 // budgets (compiler.Core.SynapseBytes): a conv layer's kernels are stored once
@@ -105,7 +108,7 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 			continue
 		}
 		if k.dense {
-			addScaled(acc, k.wt[n*k.out+r.C0:n*k.out+r.C1], val)
+			vec.AddScaledInt32To64(acc, k.wt[n*k.out+r.C0:n*k.out+r.C1], val)
 			continue
 		}
 		hw := k.h * k.w
@@ -130,7 +133,7 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 						continue
 					}
 					ws := k.wt[((ci*k.kh+ky)*k.kw+kx)*k.coutG+colLo:][:ncol]
-					addScaled(acc[(oy*rw+ox)*nch+lo-r.C0:], ws, val)
+					vec.AddScaledInt32To64(acc[(oy*rw+ox)*nch+lo-r.C0:], ws, val)
 				}
 			}
 			continue
@@ -155,37 +158,8 @@ func accumulate(acc []int64, ks []kproj, r *compiler.Region, src int32, n int, v
 				}
 				ws := k.wt[((ci*k.kh+ky)*k.kw+kx)*k.coutG+colLo:][:ncol]
 				o := (oy*rw+ox)*nch + lo - r.C0
-				addScaled(acc[o:], ws, val)
+				vec.AddScaledInt32To64(acc[o:], ws, val)
 			}
 		}
-	}
-}
-
-// addScaled adds ws·val to a[:len(ws)], four at a time.
-func addScaled(a []int64, ws []int32, val int64) {
-	a = a[:len(ws)]
-	n := len(ws) &^ 3
-	if val == 1 {
-		for c := 0; c < n; c += 4 {
-			w4, a4 := ws[c:c+4:c+4], a[c:c+4:c+4]
-			a4[0] += int64(w4[0])
-			a4[1] += int64(w4[1])
-			a4[2] += int64(w4[2])
-			a4[3] += int64(w4[3])
-		}
-		for c := n; c < len(ws); c++ {
-			a[c] += int64(ws[c])
-		}
-		return
-	}
-	for c := 0; c < n; c += 4 {
-		w4, a4 := ws[c:c+4:c+4], a[c:c+4:c+4]
-		a4[0] += int64(w4[0]) * val
-		a4[1] += int64(w4[1]) * val
-		a4[2] += int64(w4[2]) * val
-		a4[3] += int64(w4[3]) * val
-	}
-	for c := n; c < len(ws); c++ {
-		a[c] += int64(ws[c]) * val
 	}
 }

@@ -3,6 +3,8 @@ package compiler
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/neurosim/neurosim/internal/vec"
 )
 
 // Fire returns the spike count of a neuron of channel c of a spike or pool layer
@@ -281,7 +283,7 @@ func dense(acc []int64, wt []int32, x []int32) {
 		if v == 0 {
 			continue
 		}
-		addScaled(acc, wt[i*out:][:out], int64(v))
+		vec.AddScaledInt32To64(acc, wt[i*out:][:out], int64(v))
 	}
 }
 
@@ -346,7 +348,7 @@ func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int, 
 						continue
 					}
 					ws := wt[(ci*k+ky*pr.KW+kx)*coutG:][:coutG]
-					addScaled(cm[(oy*ow+ox)*cout+g*coutG:][:len(ws)], ws, xv)
+					vec.AddScaledInt32To64(cm[(oy*ow+ox)*cout+g*coutG:][:len(ws)], ws, xv)
 				}
 			}
 			continue
@@ -364,7 +366,7 @@ func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int, 
 				}
 				o := (oy*ow+nx/pr.Stride)*cout + g*coutG
 				ws := wt[(ci*k+ky*pr.KW+kx)*coutG:][:coutG]
-				addScaled(cm[o:][:len(ws)], ws, xv)
+				vec.AddScaledInt32To64(cm[o:][:len(ws)], ws, xv)
 			}
 		}
 	}
@@ -373,22 +375,6 @@ func convScatter(acc []int64, pr *Projection, wt []int32, x []int32, out []int, 
 		for i := range a {
 			a[i] += cm[i*cout+c]
 		}
-	}
-}
-
-// addScaled adds ws·xv to a (len(a) = len(ws)), four at a time.
-func addScaled(a []int64, ws []int32, xv int64) {
-	n := len(ws) &^ 3
-	a = a[:len(ws)]
-	for c := 0; c < n; c += 4 {
-		w4, a4 := ws[c:c+4:c+4], a[c:c+4:c+4]
-		a4[0] += int64(w4[0]) * xv
-		a4[1] += int64(w4[1]) * xv
-		a4[2] += int64(w4[2]) * xv
-		a4[3] += int64(w4[3]) * xv
-	}
-	for c := n; c < len(ws); c++ {
-		a[c] += int64(ws[c]) * xv
 	}
 }
 

@@ -162,38 +162,10 @@ func (x *Exec) boardInit() error {
 }
 
 // walk calls f for every grid link of the dimension-order route from a to b
-// (the tile it leaves and the direction, compiler.Dir*), as compiler's
-// routing does.
+// (the tile it leaves and the direction, compiler.Dir*): compiler's own walk,
+// so board packets take the links the mapping report counts.
 func walk(a, b noc.Tile, yx bool, f func(at noc.Tile, dir int)) {
-	stepX := func() {
-		for a.X != b.X {
-			if b.X > a.X {
-				f(a, compiler.DirEast)
-				a.X++
-			} else {
-				f(a, compiler.DirWest)
-				a.X--
-			}
-		}
-	}
-	stepY := func() {
-		for a.Y != b.Y {
-			if b.Y > a.Y {
-				f(a, compiler.DirSouth)
-				a.Y++
-			} else {
-				f(a, compiler.DirNorth)
-				a.Y--
-			}
-		}
-	}
-	if yx {
-		stepY()
-		stepX()
-	} else {
-		stepX()
-		stepY()
-	}
+	compiler.RoutePath(a.X, a.Y, b.X, b.Y, yx, func(x, y, dir int) { f(noc.Tile{X: x, Y: y}, dir) })
 }
 
 // boardState is a machine's inter-chip state: when each board link is next

@@ -15,9 +15,10 @@ const (
 
 var dirPort = [4]uint8{PortEast, PortWest, PortNorth, PortSouth}
 
-// path calls f for every hop (global tile, direction) of the dimension-order route
-// from (x0,y0) to (x1,y1).
-func path(x0, y0, x1, y1 int, yx bool, f func(x, y, dir int)) {
+// RoutePath calls f for every hop (global tile, direction Dir*) of the
+// dimension-order route from (x0,y0) to (x1,y1): X first, or Y first when yx.
+// The chip's board links follow the same walk.
+func RoutePath(x0, y0, x1, y1 int, yx bool, f func(x, y, dir int)) {
 	stepX := func() {
 		for x0 != x1 {
 			if x1 > x0 {
@@ -141,7 +142,7 @@ func (s *State) routeTables() {
 		}
 		for _, d := range dsts {
 			dx, dy := p.GlobalXY(&p.Cores[d])
-			path(sx, sy, dx, dy, yx, func(x, y, dir int) { mark(x, y, dirPort[dir]) })
+			RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) { mark(x, y, dirPort[dir]) })
 			mark(dx, dy, PortLocal)
 		}
 		if p.Mesh.Multicast {
@@ -170,7 +171,7 @@ func (s *State) routeTables() {
 			seen := map[int]bool{}
 			for _, d := range decodeKey(key) {
 				dx, dy := p.GlobalXY(&p.Cores[d])
-				path(sx, sy, dx, dy, yx, func(x, y, dir int) {
+				RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) {
 					li := (y*gw+x)*4 + dir
 					if p.Mesh.Multicast {
 						if seen[li] {

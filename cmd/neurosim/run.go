@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -319,16 +320,7 @@ func sameShape(a, b []int) bool {
 		}
 		return s
 	}
-	a, b = n(a), n(b)
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(n(a), n(b))
 }
 
 func programHash(p *compiler.Program) (string, error) {

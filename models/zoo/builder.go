@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/neurosim/neurosim/models"
 )
@@ -52,7 +53,7 @@ func (b *builder) tensor(id, name string, shape models.Shape, kind initKind, fan
 		if src != nil {
 			t = src.Tensors[name]
 		}
-		if t == nil || t.DType != models.F32 || !equalShape(t.Shape, shape) {
+		if t == nil || t.DType != models.F32 || !slices.Equal(t.Shape, shape) {
 			b.fail("zoo: weights file: node %s tensor %s: want F32 %v, have %s", id, name, shape, describe(t))
 			return models.NewTensor(shape, make([]float32, n))
 		}
@@ -83,18 +84,6 @@ func (b *builder) tensor(id, name string, shape models.Shape, kind initKind, fan
 		}
 	}
 	return models.NewTensor(shape, data)
-}
-
-func equalShape(a, b models.Shape) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func describe(t *models.Tensor) string {

@@ -355,10 +355,9 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 	x := tr.input()
 	for ep := start; ep < opt.Epochs; ep++ {
 		t0 := time.Now()
+		acc := classEpoch{ep: ep, t0: t0}
 		perm := stream(opt.Seed, "shuffle", uint64(ep)).Perm(ds.Train.N)[:ntrain]
 		bt.aug = stream(opt.Seed, "augment", uint64(ep))
-		var lossSum float64
-		var correct, seen int
 		for bi := 0; bi < batches; bi++ {
 			if err := ctxErr(ctx); err != nil {
 				return nil, err
@@ -370,16 +369,9 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 			if err := divergence(ep, bi, l); err != nil {
 				return nil, err
 			}
-			lossSum += l * float64(len(idx))
-			correct += corr
-			seen += len(idx)
-			if progress != nil {
-				progress(Progress{Epoch: ep + 1, Epochs: opt.Epochs, Batch: bi + 1, Batches: batches,
-					Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
-					Elapsed: time.Since(t0), TestAcc: -1})
-			}
+			acc.add(l, corr, len(idx), opt, bi, batches, progress)
 		}
-		st := classEpochStat(ep, lossSum, correct, seen, t0)
+		st := acc.stat()
 		if evalDue(opt, ep) {
 			st.TestAcc = tr.evaluate(&ds.Test, opt.TestLimit)
 		}

@@ -66,12 +66,32 @@ func evalDue(opt Options, ep int) bool {
 	return ep == opt.Epochs-1 || (opt.EvalEvery > 0 && (ep+1)%opt.EvalEvery == 0)
 }
 
-// classEpochStat is the EpochStat of a classification epoch (0-based ep)
-// that started at t0: mean loss and accuracy over seen samples, TestAcc -1
-// until evaluated.
-func classEpochStat(ep int, lossSum float64, correct, seen int, t0 time.Time) EpochStat {
-	return EpochStat{Epoch: ep + 1, Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
-		TestAcc: -1, Seconds: time.Since(t0).Seconds()}
+// classEpoch accumulates a classification epoch's loss and accuracy batch by
+// batch, as Train and trainDF report them.
+type classEpoch struct {
+	ep            int
+	t0            time.Time
+	lossSum       float64
+	correct, seen int
+}
+
+// add counts one batch of n samples with mean loss l and corr correct, and
+// reports the running figures to progress (when not nil) as batch bi.
+func (c *classEpoch) add(l float64, corr, n int, opt Options, bi, batches int, progress func(Progress)) {
+	c.lossSum += l * float64(n)
+	c.correct += corr
+	c.seen += n
+	if progress != nil {
+		progress(Progress{Epoch: c.ep + 1, Epochs: opt.Epochs, Batch: bi + 1, Batches: batches,
+			Loss: c.lossSum / float64(c.seen), TrainAcc: float64(c.correct) / float64(c.seen),
+			Elapsed: time.Since(c.t0), TestAcc: -1})
+	}
+}
+
+// stat is the finished epoch's record (TestAcc −1 until evaluated).
+func (c *classEpoch) stat() EpochStat {
+	return EpochStat{Epoch: c.ep + 1, Loss: c.lossSum / float64(c.seen), TrainAcc: float64(c.correct) / float64(c.seen),
+		TestAcc: -1, Seconds: time.Since(c.t0).Seconds()}
 }
 
 // epochDone is the EpochDone progress report for the finished epoch st that

@@ -257,12 +257,11 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 
 	for ep := start; ep < opt.Epochs; ep++ {
 		t0 := time.Now()
+		acc := classEpoch{ep: ep, t0: t0}
 		perm := stream(opt.Seed, "shuffle", uint64(ep)).Perm(ds.Train.N)[:ntrain]
 		b.aug = stream(opt.Seed, "augment", uint64(ep))
 		b.enc = stream(opt.Seed, "encode", uint64(ep))
 		c.noiseRNG = stream(opt.Seed, "noise", uint64(ep))
-		var lossSum float64
-		var correct, seen int
 		for bi := 0; bi < batches; bi++ {
 			if err := ctxErr(ctx); err != nil {
 				return nil, err
@@ -277,16 +276,9 @@ func Train(ctx context.Context, ds *data.Dataset, opt Options, progress func(Pro
 			}
 			net.backward(c, grad[:len(idx)*ds.Classes])
 			op.update(params, opt.Optim.lrAt(ep*batches+bi, total, ep))
-			lossSum += l * float64(len(idx))
-			correct += corr
-			seen += len(idx)
-			if progress != nil {
-				progress(Progress{Epoch: ep + 1, Epochs: opt.Epochs, Batch: bi + 1, Batches: batches,
-					Loss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
-					Elapsed: time.Since(t0), TestAcc: -1})
-			}
+			acc.add(l, corr, len(idx), opt, bi, batches, progress)
 		}
-		st := classEpochStat(ep, lossSum, correct, seen, t0)
+		st := acc.stat()
 		last := ep == opt.Epochs-1
 		if evalDue(opt, ep) {
 			g, err := net.Export(opt.Encoding)

@@ -295,7 +295,7 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 	case *TimeMean:
 		return in, nil
 	case *PrunedLinear:
-		l.refresh()
+		l.refresh(nil)
 		return e.layer(l.Lin, in)
 	}
 	return Shape{}, fmt.Errorf("no export for layer %T", l)

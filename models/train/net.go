@@ -94,6 +94,7 @@ type Net struct {
 
 	counts []int    // samples entering each layer for the last batch
 	params []*Param // Params(), collected once by Init
+	first  int      // the first layer with parameters (len(Layers) if none)
 }
 
 // Init sets up every layer; rng draws the initial weights.
@@ -123,8 +124,13 @@ func (n *Net) Init(rng *rand.Rand) error {
 	n.Out = s
 	n.counts = make([]int, len(n.Layers)+1)
 	n.params = nil
-	for _, l := range n.Layers {
-		n.params = append(n.params, l.Params()...)
+	n.first = len(n.Layers)
+	for i, l := range n.Layers {
+		ps := l.Params()
+		if len(ps) > 0 && n.first == len(n.Layers) {
+			n.first = i
+		}
+		n.params = append(n.params, ps...)
 	}
 	return nil
 }
@@ -148,11 +154,12 @@ func (n *Net) forward(c *pass, x []float32, m int) []float32 {
 }
 
 // backward propagates dL/dout through the net, accumulating parameter
-// gradients. The first layer's input gradient is not computed.
+// gradients. It stops at the first layer with parameters, whose input
+// gradient is not computed: no parameter lies before it (an MLP's Flatten).
 func (n *Net) backward(c *pass, dout []float32) {
 	g := dout
-	for i := len(n.Layers) - 1; i >= 0; i-- {
-		g = n.Layers[i].Backward(c, g, n.counts[i], i > 0)
+	for i := len(n.Layers) - 1; i >= n.first; i-- {
+		g = n.Layers[i].Backward(c, g, n.counts[i], i > n.first)
 	}
 }
 

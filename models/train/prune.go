@@ -109,7 +109,29 @@ type PrunedLinear struct {
 	score *Param
 	mag   []float32 // |score| scratch for the top-k threshold
 	kept  int
+
+	// The noise-free path (sparse products, see Forward).
+	x      []float32 // the last Forward's input
+	n      int       // and its sample count
+	off    []int32   // sample s's nonzero inputs are idx/val[off[s]:off[s+1]]
+	idx    []int32
+	val    []float32
+	thr    float32 // the last refresh's |score| threshold
+	maskFn func(w, t int)
+	wt     []float32 // w_eff transposed, In×Out
+	gt     []float32 // dL/dw_eff transposed, In×Out
+	y, dx  []float32
+	dy     []float32
+	fast   bool // the last Forward took the noise-free path
+	fwdFn  func(w, c int)
+	gradFn func(w, t int)
+	scFn   func(w, t int)
+	dxFn   func(w, c int)
 }
+
+// pruneColBlock is the number of outputs one task of the sparse weight
+// gradient handles (a fixed partition: results do not depend on workers).
+const pruneColBlock = 128
 
 // Init draws the conductance pairs and the scores from rng after the
 // wrapped layer's own initialisation.
@@ -138,7 +160,7 @@ func (l *PrunedLinear) Init(in Shape, rng *rand.Rand) (Shape, error) {
 	l.mag = make([]float32, n)
 	l.kept = int(math.Round(l.Cfg.Keep * float64(n)))
 	l.kept = min(max(l.kept, 1), n)
-	l.refresh()
+	l.refresh(nil)
 	return out, nil
 }
 
@@ -147,18 +169,46 @@ func (l *PrunedLinear) Params() []*Param { return []*Param{l.score} }
 
 // refresh writes w0·mask into the wrapped layer's weights, the mask keeping
 // the kept largest |score| (ties at the threshold are kept: a set of
-// measure zero for continuous scores).
-func (l *PrunedLinear) refresh() {
+// measure zero for continuous scores). With a pool (the noise-free path) it
+// also writes the transposed copy the sparse products use.
+func (l *PrunedLinear) refresh(p *pool) {
 	for i, s := range l.score.W {
-		l.mag[i] = float32(math.Abs(float64(s)))
+		l.mag[i] = abs32(s)
 	}
-	thr := kthLargest(l.mag, l.kept)
+	l.thr = kthLargest(l.mag, l.kept)
+	if p == nil {
+		l.maskRows(0, 0, l.Lin.Out)
+		return
+	}
+	l.wt = grow(l.wt, len(l.w0))
+	if l.maskFn == nil {
+		l.maskFn = func(_, t int) {
+			l.maskRows(t, t*pruneRowBlock, min(l.Lin.Out, (t+1)*pruneRowBlock))
+		}
+	}
+	p.run((l.Lin.Out+pruneRowBlock-1)/pruneRowBlock, l.maskFn)
+}
+
+// maskRows writes the masked weights of rows [r0, r1), and their transposed
+// copy if l.wt is allocated.
+func (l *PrunedLinear) maskRows(_, r0, r1 int) {
+	out, nin := l.Lin.Out, l.Lin.nin
 	w := l.Lin.w.W
-	for i, s := range l.score.W {
-		if float32(math.Abs(float64(s))) >= thr {
-			w[i] = l.w0[i]
-		} else {
-			w[i] = 0
+	for o := r0; o < r1; o++ {
+		for i := o * nin; i < (o+1)*nin; i++ {
+			v := float32(0)
+			if abs32(l.score.W[i]) >= l.thr {
+				v = l.w0[i]
+			}
+			w[i] = v
+		}
+	}
+	if len(l.wt) != len(w) {
+		return
+	}
+	for i := 0; i < nin; i++ {
+		for o := r0; o < r1; o++ {
+			l.wt[i*out+o] = w[o*nin+i]
 		}
 	}
 }
@@ -196,25 +246,140 @@ func kthLargest(v []float32, k int) float32 {
 	return v[lo]
 }
 
+// Forward computes y = x·w_effᵀ for n samples. Without training weight
+// noise it runs over each sample's nonzero inputs only, adding rows of the
+// transposed effective weights: PRIME's inputs are rate-coded pixels and its
+// hidden inputs LIF spikes, mostly zeros, and a Linear's dense weight
+// gradient, reduced from per-chunk partials the size of the layer, costs
+// more than the products for PRIME's wide random layers. Every output and
+// gradient element is summed by one task in a fixed order, so the result
+// does not depend on the number of workers. With noise it is the wrapped
+// Linear, which draws the noise.
 func (l *PrunedLinear) Forward(c *pass, x []float32, n int) []float32 {
-	l.refresh()
-	return l.Lin.Forward(c, x, n)
+	l.fast = !c.noisy(false)
+	if !l.fast {
+		l.refresh(nil)
+		return l.Lin.Forward(c, x, n)
+	}
+	l.refresh(c.pool)
+	out, nin := l.Lin.Out, l.Lin.nin
+	if len(l.off) < n+1 {
+		l.off = make([]int32, n+1)
+	}
+	l.idx, l.val = l.idx[:0], l.val[:0]
+	for s := 0; s < n; s++ {
+		l.off[s] = int32(len(l.idx))
+		for i, v := range x[s*nin : (s+1)*nin] {
+			if v != 0 {
+				l.idx = append(l.idx, int32(i))
+				l.val = append(l.val, v)
+			}
+		}
+	}
+	l.off[n] = int32(len(l.idx))
+	l.y = grow(l.y, n*out)
+	l.x, l.n = x, n
+	if l.fwdFn == nil {
+		l.fwdFn, l.gradFn, l.scFn, l.dxFn = l.forwardChunk, l.gradCols, l.scoreRows, l.inputGradChunk
+	}
+	c.pool.run(numChunks(n), l.fwdFn)
+	return l.y
+}
+
+func (l *PrunedLinear) forwardChunk(_, ch int) {
+	out := l.Lin.Out
+	lo, hi := chunkRange(ch, l.n)
+	for s := lo; s < hi; s++ {
+		y := l.y[s*out : (s+1)*out]
+		clear32(y)
+		for k := l.off[s]; k < l.off[s+1]; k++ {
+			i := int(l.idx[k])
+			axpy(l.val[k], l.wt[i*out:(i+1)*out], y)
+		}
+	}
 }
 
 // Backward passes the gradient of the effective weights straight through
 // the mask to the scores' magnitudes: dL/ds = dL/dw_eff · w0 · sign(s), the
 // gradient edge-popup's autograd computes through mask(|s|).
 func (l *PrunedLinear) Backward(c *pass, dy []float32, n int, needDX bool) []float32 {
-	clear32(l.Lin.w.G)
-	dx := l.Lin.Backward(c, dy, n, needDX)
-	for i, g := range l.Lin.w.G {
-		d := g * l.w0[i]
-		if l.score.W[i] < 0 {
-			d = -d
+	if !l.fast {
+		clear32(l.Lin.w.G)
+		dx := l.Lin.Backward(c, dy, n, needDX)
+		for i, g := range l.Lin.w.G {
+			l.score.G[i] += l.scoreGrad(i, g)
 		}
-		l.score.G[i] += d
+		return dx
 	}
+	if n != l.n {
+		panic(fmt.Sprintf("pruned linear: backward of %d samples after a forward of %d", n, l.n))
+	}
+	out := l.Lin.Out
+	l.gt = grow(l.gt, len(l.w0))
+	l.dy = dy
+	c.pool.run((out+pruneColBlock-1)/pruneColBlock, l.gradFn)
+	c.pool.run((out+pruneRowBlock-1)/pruneRowBlock, l.scFn)
+	var dx []float32
+	if needDX {
+		l.dx = grow(l.dx, n*l.Lin.nin)
+		c.pool.run(numChunks(n), l.dxFn)
+		dx = l.dx
+	}
+	l.x, l.dy = nil, nil
 	return dx
+}
+
+func (l *PrunedLinear) scoreGrad(i int, g float32) float32 {
+	d := g * l.w0[i]
+	if l.score.W[i] < 0 {
+		d = -d
+	}
+	return d
+}
+
+// gradCols computes dL/dw_eff (transposed) for block t of pruneColBlock
+// outputs: row i of gt gets Σ_s x[s][i]·dy[s][block], in sample order.
+func (l *PrunedLinear) gradCols(_, t int) {
+	out, nin := l.Lin.Out, l.Lin.nin
+	c0, c1 := t*pruneColBlock, min(out, (t+1)*pruneColBlock)
+	for i := 0; i < nin; i++ {
+		clear32(l.gt[i*out+c0 : i*out+c1])
+	}
+	for s := 0; s < l.n; s++ {
+		d := l.dy[s*out+c0 : s*out+c1]
+		for k := l.off[s]; k < l.off[s+1]; k++ {
+			i := int(l.idx[k])
+			axpy(l.val[k], d, l.gt[i*out+c0:i*out+c1])
+		}
+	}
+}
+
+// pruneRowBlock is the number of score rows one task of the score update
+// handles.
+const pruneRowBlock = 16
+
+// scoreRows adds the straight-through gradient to block t of score rows.
+func (l *PrunedLinear) scoreRows(_, t int) {
+	out, nin := l.Lin.Out, l.Lin.nin
+	r0, r1 := t*pruneRowBlock, min(out, (t+1)*pruneRowBlock)
+	for i := 0; i < nin; i++ {
+		g := l.gt[i*out : (i+1)*out]
+		for o := r0; o < r1; o++ {
+			j := o*nin + i
+			l.score.G[j] += l.scoreGrad(j, g[o])
+		}
+	}
+}
+
+// inputGradChunk computes dL/dx = dy·w_eff for a chunk of samples.
+func (l *PrunedLinear) inputGradChunk(_, ch int) {
+	out, nin := l.Lin.Out, l.Lin.nin
+	lo, hi := chunkRange(ch, l.n)
+	for s := lo; s < hi; s++ {
+		dx := l.dx[s*nin : (s+1)*nin]
+		clear32(dx)
+		accumRows(dx, l.dy[s*out:(s+1)*out], l.Lin.w.W, nin)
+	}
 }
 
 // Kept returns how many weights the mask keeps.

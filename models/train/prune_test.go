@@ -3,6 +3,8 @@ package train
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -115,5 +117,79 @@ func TestPruneTrainsAndExports(t *testing.T) {
 	bad.Prune.Keep = 1.5
 	if _, err := Train(context.Background(), ds, bad, nil); err == nil {
 		t.Error("keep 1.5 accepted")
+	}
+}
+
+// TestPrunedSparseMatchesDense checks the sparse noise-free path against the
+// wrapped Linear's dense kernels on the same masked weights: outputs, input
+// gradients and score gradients agree within float32 rounding, for sparse
+// binary input (spikes) and dense input.
+func TestPrunedSparseMatchesDense(t *testing.T) {
+	cfg := Options{Learning: LearnPrune}.Defaults().Prune
+	for _, density := range []float64{0.15, 1} {
+		l := &PrunedLinear{Lin: NewLinear(37, false), Cfg: cfg}
+		if _, err := l.Init(Shape{1, 1, 50}, rand.New(rand.NewPCG(2, 2))); err != nil {
+			t.Fatal(err)
+		}
+		const n = 21
+		rng := rand.New(rand.NewPCG(3, 3))
+		x := make([]float32, n*50)
+		for i := range x {
+			if rng.Float64() < density {
+				x[i] = 1
+				if density == 1 {
+					x[i] = float32(rng.NormFloat64())
+				}
+			}
+		}
+		dy := randInput(rng, n*37)
+		c := newTestCtx(2)
+		y := slices.Clone(l.Forward(c, x, n))
+		clear32(l.score.G)
+		dx := slices.Clone(l.Backward(c, dy, n, true))
+		gs := slices.Clone(l.score.G)
+		if !l.fast {
+			t.Fatal("noise-free forward did not take the sparse path")
+		}
+		// The reference: the wrapped Linear on the same weights.
+		yr := l.Lin.Forward(c, x, n)
+		clear32(l.Lin.w.G)
+		dxr := l.Lin.Backward(c, dy, n, true)
+		near := func(what string, got, want []float32) {
+			t.Helper()
+			for i := range want {
+				if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("density %g: %s[%d] = %g, want %g", density, what, i, got[i], want[i])
+				}
+			}
+		}
+		near("y", y, yr)
+		near("dx", dx, dxr)
+		want := make([]float32, len(gs))
+		for i, g := range l.Lin.w.G {
+			want[i] = l.scoreGrad(i, g)
+		}
+		near("score grad", gs, want)
+	}
+}
+
+func TestPruneWorkersIndependent(t *testing.T) {
+	ds := synthDataset(200)
+	opt := Options{Learning: LearnPrune, Arch: ArchPrimeMLP, Encoding: EncodingPoisson, Steps: 2, Epochs: 1, Batch: 40,
+		Seed: 4, Optim: OptimConfig{LR: 1e-2}, Prune: PruneConfig{Hidden: []int{150}}}
+	var ws [2][][]float32
+	for i, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		res, err := Train(context.Background(), ds, opt, nil)
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Net.Params() {
+			ws[i] = append(ws[i], p.W)
+		}
+	}
+	if !reflect.DeepEqual(ws[0], ws[1]) {
+		t.Error("scores differ between GOMAXPROCS 1 and 2")
 	}
 }

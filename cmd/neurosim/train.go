@@ -118,6 +118,9 @@ software one and nothing is saved.`,
 				if res.Memory != (train.MemStats{}) {
 					m["memory_bytes"] = res.Memory
 				}
+				if res.Heap.Samples > 0 {
+					m["heap_bytes"] = res.Heap
+				}
 				return writeJSON(cmd.OutOrStdout(), m)
 			}
 			w := cmd.OutOrStdout()
@@ -125,6 +128,11 @@ software one and nothing is saved.`,
 				mb := func(b int64) float64 { return float64(b) / (1 << 20) }
 				fmt.Fprintf(w, "accounted memory: gradients %.2f MiB, activations %.2f MiB (training %.2f MiB); parameters %.2f MiB, optimiser %.2f MiB (total %.2f MiB)\n",
 					mb(res.Memory.Grads), mb(res.Memory.Acts), mb(res.Memory.Training()), mb(res.Memory.Params), mb(res.Memory.OptState), mb(res.Memory.Total()))
+			}
+			if h := res.Heap; h.Samples > 0 {
+				mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+				fmt.Fprintf(w, "measured Go heap above the heap after loading the dataset (runtime/metrics, sampled after each of %d batches, %d GCs): model %.2f MiB, after setup %.2f MiB, peak live %.2f MiB, peak in use %.2f MiB (live + unswept garbage; depends on GOGC)\n",
+					h.Samples, h.GCs, mb(h.Model), mb(h.Setup), mb(h.PeakLive), mb(h.PeakObjects))
 			}
 			fmt.Fprintf(w, "peak RSS of this process: %.1f MiB\n", float64(rss)/1024)
 			fmt.Fprintf(w, "%-6s %-8s %-9s %-9s %s\n", "epoch", "loss", "train", "test", "seconds")

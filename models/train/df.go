@@ -169,6 +169,11 @@ func newDFNet(cfg DFConfig, d, pixels, classes int, bp bool, rng *rand.Rand) *df
 		kaimingUniform(n.head.w.W, in, rng)
 		kaimingUniform(n.head.b.W, in, rng)
 	}
+	// The trainers point the gradients into buffers of their own (DF: one
+	// shared by the blocks); the network itself holds only the parameters.
+	for _, p := range n.params() {
+		p.G = nil
+	}
 	return n
 }
 

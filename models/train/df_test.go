@@ -162,6 +162,18 @@ func TestDFTrainsAndSavesMemory(t *testing.T) {
 	if rd.Graph != nil || rd.ExportErr == nil {
 		t.Error("a relu/rms DF net should not export")
 	}
+	// The measured heap: sampled after every batch; after setup it holds
+	// what the trainer accounted (parameters, optimiser, gradients,
+	// activations), give or take allocation rounding and small bookkeeping.
+	for _, r := range []*Result{rd, rb} {
+		h, m := r.Heap, r.Memory
+		if h.Samples != 3*19 { // ⌈600/32⌉ batches × 3 epochs
+			t.Errorf("%s: %d heap samples, want %d", r.Options.Learning, h.Samples, 3*19)
+		}
+		if h.Model < m.Params || h.Setup < m.Total() || h.Setup > m.Total()+64<<10 || h.PeakLive < h.Setup-4<<10 || h.PeakObjects < h.PeakLive {
+			t.Errorf("%s: measured heap %+v does not match accounted %+v (total %d)", r.Options.Learning, h, m, m.Total())
+		}
+	}
 }
 
 func TestDFResumeAndExport(t *testing.T) {

@@ -329,8 +329,10 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 		return nil, fmt.Errorf("%s trains a static MLP: direct encoding, 1 step, no weight noise", opt.Learning)
 	}
 	pixels := ds.Train.Rows * ds.Train.Cols
+	heap := newHeapSampler()
 	net := newDFNet(opt.DF, opt.D, pixels, ds.Classes, bp, stream(opt.Seed, "init", 0))
 	net.rows, net.cols = ds.Train.Rows, ds.Train.Cols
+	heap.model()
 	var tr dfRunner
 	if bp {
 		tr = newBPTrainer(net, opt.Batch, opt.Optim)
@@ -343,6 +345,7 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 		tr = t
 	}
 	res := &Result{Options: opt}
+	heap.setup()
 	start, hist, err := resumeFrom(opt, func(ck *checkpoint) error { return ck.restoreDF(net, opt, ds.Name) }, progress)
 	if err != nil {
 		return nil, err
@@ -366,6 +369,7 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 			xb, y := bt.fill(idx)
 			copy(x, xb)
 			l, corr := tr.step(y, opt.Optim.lrAt(ep*batches+bi, total, ep), pred)
+			heap.sample()
 			if err := divergence(ep, bi, l); err != nil {
 				return nil, err
 			}
@@ -391,6 +395,7 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 		res.TestAcc = tr.evaluate(&ds.Test, opt.TestLimit)
 	}
 	res.Memory = tr.memory()
+	res.Heap = heap.stats()
 	res.DFNet = net
 	g, err := net.export(opt, ds.Name)
 	if err != nil {

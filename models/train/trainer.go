@@ -191,6 +191,8 @@ type Result struct {
 	Options Options
 	// Memory is the accounted training memory (df and df-bp only).
 	Memory MemStats
+	// Heap is the measured Go heap of the training (df and df-bp only).
+	Heap HeapStats
 	// DFNet is the trained DF network (df and df-bp); ExportErr says why
 	// it has no Graph when its configuration does not map onto graph ops.
 	DFNet     *dfNet

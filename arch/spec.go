@@ -62,6 +62,9 @@ type CoreKind struct {
 	SynapseMemoryBytes int `toml:"synapse_memory_bytes" unit:"bytes" default:"131072" only:"digital" doc:"digital: SRAM for synapses"`
 	WeightBits         int `toml:"weight_bits" unit:"bits" default:"8" only:"digital" doc:"digital: bits per stored weight"`
 	CyclesPerSynOp     int `toml:"cycles_per_synop" unit:"cycles" default:"1" only:"digital" doc:"digital: cycles per synaptic operation (read weight, accumulate)"`
+	// CyclesPerAttnOp is optional (and left out of the JSON encoding, so of
+	// the spec hash, when unset).
+	CyclesPerAttnOp int `toml:"cycles_per_attn_op" unit:"cycles" only:"digital" optional:"attention" json:",omitzero" doc:"digital: cycles per attention op (one state add, or one state read with its output add); 0 means cycles_per_synop"`
 	// CIM cores.
 	Macro Macro `toml:"macro" only:"cim" doc:"cim: the memristor macro holding the synapses"`
 	// Macros is left out of the JSON encoding (and so of the spec hash) when
@@ -149,10 +152,16 @@ type Energy struct {
 	CellRead     Entry `toml:"cell_read" doc:"cim: one cell read (per active row × column)"`
 	// PsumAdd is optional (and left out of the JSON encoding, so of the spec
 	// hash, when unset): chips without cim cores need not list it.
-	PsumAdd      Entry `toml:"psum_add" optional:"cim" json:",omitzero" doc:"cim: one digital add of a partial sum (a row tile's or a weight slice's column output into a neuron's sum)"`
-	InterchipBit Entry `toml:"interchip_bit" doc:"one bit across an inter-chip link"`
-	CoreStatic   Power `toml:"core_static" doc:"static power of one core"`
-	RouterStatic Power `toml:"router_static" doc:"static power of one router"`
+	PsumAdd Entry `toml:"psum_add" optional:"cim" json:",omitzero" doc:"cim: one digital add of a partial sum (a row tile's or a weight slice's column output into a neuron's sum)"`
+	// The attention entries are optional (and left out of the JSON encoding,
+	// so of the spec hash, when unset): chips that run no attention need
+	// not list them.
+	AttnStateAdd  Entry `toml:"attn_state_add" optional:"attention" json:",omitzero" doc:"attention unit: one addition into its k·v state (an SRAM word read, added to, written back)"`
+	AttnStateRead Entry `toml:"attn_state_read" optional:"attention" json:",omitzero" doc:"attention unit: one read of a state word by a q spike"`
+	AttnOutAdd    Entry `toml:"attn_out_add" optional:"attention" json:",omitzero" doc:"attention unit: one addition of a state word into an output sum"`
+	InterchipBit  Entry `toml:"interchip_bit" doc:"one bit across an inter-chip link"`
+	CoreStatic    Power `toml:"core_static" doc:"static power of one core"`
+	RouterStatic  Power `toml:"router_static" doc:"static power of one router"`
 }
 
 // ClockHz returns the chip clock in hertz, rounded.

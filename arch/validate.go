@@ -174,6 +174,7 @@ func (s *Spec) Validate() Problems {
 		{"synaptic_op", e.SynapticOp.PJ}, {"neuron_update", e.NeuronUpdate.PJ}, {"spike_out", e.SpikeOut.PJ}, {"packet_out", e.PacketOut.PJ},
 		{"hop_x", e.HopX.PJ}, {"hop_y", e.HopY.PJ}, {"barrier", e.Barrier.PJ}, {"xbar_row", e.XbarRow.PJ},
 		{"adc", e.ADC.PJ}, {"cell_read", e.CellRead.PJ}, {"psum_add", e.PsumAdd.PJ}, {"interchip_bit", e.InterchipBit.PJ},
+		{"attn_state_add", e.AttnStateAdd.PJ}, {"attn_state_read", e.AttnStateRead.PJ}, {"attn_out_add", e.AttnOutAdd.PJ},
 		{"core_static", e.CoreStatic.MW}, {"router_static", e.RouterStatic.MW},
 	} {
 		c.nonNegative("energy."+en.k, en.v)
@@ -204,6 +205,7 @@ func (k CoreKind) validate(c *checker, p string) {
 		c.intRange(p+".synapse_memory_bytes", k.SynapseMemoryBytes, 1, 1<<30)
 		c.intRange(p+".weight_bits", k.WeightBits, 1, 32)
 		c.intRange(p+".cycles_per_synop", k.CyclesPerSynOp, 1, 1<<16)
+		c.intRange(p+".cycles_per_attn_op", k.CyclesPerAttnOp, 0, 1<<16)
 	case CIM:
 		c.intRange(p+".macros", k.Macros, 0, 1024)
 		m, q := k.Macro, p+".macro"

@@ -56,6 +56,14 @@
 // (core.HookPosUpdate) and [Exec.Cores] gives each core's layer-wide neuron
 // indices.
 //
+// Attention layers (compiler/attention.go) run on digital cores that hold
+// whole heads and a box of tokens: q, k and v spikes arrive as packets like
+// any other and are buffered per axon; in the layer's phase the core's
+// core.KVAttention builds each head's kᵀ·v state from the k spikes and the
+// buffered v counts, answers the q spikes of its tokens, and its neurons
+// fire from the gained sums; state adds, state reads and output adds are
+// counted (Counts.Attn*) and priced by the spec (attention.go).
+//
 // Programs compiled for a board of several chips (arch.Board) run on the
 // board-wide tile grid: on-chip traffic over one NoC, and spikes bound for
 // another chip over board links with latency, serialisation (one packet at

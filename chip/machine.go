@@ -87,6 +87,9 @@ type Machine struct {
 
 	board boardState // multi-chip boards (interchip.go)
 
+	// attention cores (attention.go): nil for other cores
+	attn []*attnState
+
 	// cim cores (cim.go)
 	cim      []*cimState
 	cimSeed  uint64
@@ -179,6 +182,19 @@ func (x *Exec) NewMachine() (*Machine, error) {
 		m.em[ci].ifSub = xc.neuron == "if"
 	}
 	m.rec.init(x)
+	for ci := range x.cores {
+		if x.cores[ci].attn == nil {
+			continue
+		}
+		if m.attn == nil {
+			m.attn = make([]*attnState, nc)
+		}
+		st, err := newAttnState(&x.cores[ci])
+		if err != nil {
+			return nil, err
+		}
+		m.attn[ci] = st
+	}
 	m.layerSpk = make([]uint64, len(x.Prog.Layers))
 	m.layerSyn = make([]uint64, len(x.Prog.Layers))
 	m.phaseSum = make([]sim.Time, len(x.Prog.Schedule)+1)
@@ -368,6 +384,9 @@ func (m *Machine) beginStep() {
 		for i := range acc {
 			acc[i] = int64(l.Bias[xc.c0+i%xc.nch])
 		}
+		if xc.attn != nil {
+			clear(m.attn[ci].buf)
+		}
 	}
 	m.applyRecurrent()
 }
@@ -414,6 +433,16 @@ func (m *Machine) flush() {
 		}
 		xc := &x.cores[ci]
 		pend := m.pending[ci]
+		if xc.attn != nil {
+			// buffered until the layer's phase (attend)
+			buf := m.attn[ci].buf
+			for _, a := range tl {
+				buf[a] += pend[a]
+				pend[a] = 0
+			}
+			m.touched[ci] = tl[:0]
+			continue
+		}
 		for _, a := range tl {
 			ax := xc.axons[a]
 			accumulate(m.acc[ci], x.kern[xc.layer], &xc.region, ax.Source, int(ax.Neuron), int64(pend[a]))
@@ -469,6 +498,9 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	x := m.x
 	xc := &x.cores[ci]
 	l := &x.Prog.Layers[xc.layer]
+	if xc.attn != nil {
+		t = m.attend(ci, t) // the neurons update once the unit is done
+	}
 	acc, cnt, tot, perm := m.acc[ci], m.cnt[ci], m.tot[ci], xc.perm
 	updates := uint64(xc.n)
 	switch xc.kind {

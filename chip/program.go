@@ -133,6 +133,11 @@ type execCore struct {
 	out []int32
 
 	update, spikeOut, synOp sim.Time // durations of one neuron update, one spike emission, one synaptic op
+
+	// attn holds an attention core's tables (attention.go), nil otherwise;
+	// attnOp is the duration of one of its state or output additions.
+	attn   *attnExec
+	attnOp sim.Time
 }
 
 // NewExec prepares p to run on spec. It fails if p was compiled for another
@@ -171,6 +176,10 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 	}
 	for i := range p.Layers {
 		x.layerSize = append(x.layerSize, p.Layers[i].Size())
+		if p.Layers[i].Kind == compiler.LayerAttention {
+			x.kern = append(x.kern, nil) // no synapses (attention.go)
+			continue
+		}
 		x.kern = append(x.kern, kernelForm(&p.Layers[i]))
 	}
 	x.cores = make([]execCore, len(p.Cores))
@@ -201,6 +210,18 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			synOp:    sim.Time(k.CyclesPerSynOp) * x.corePer,
 		}
 		xc.nch = r.C1 - r.C0
+		if l.Kind == compiler.LayerAttention {
+			if k.Type != arch.Digital {
+				return nil, fmt.Errorf("chip: core %d of attention layer %s is of kind %q (%s): operator SpikeAttention runs on digital cores only", c.ID, l.Name, c.Kind, k.Type)
+			}
+			if xc.attn, err = newAttnExec(l, c); err != nil {
+				return nil, err
+			}
+			xc.attnOp = sim.Time(max(k.CyclesPerAttnOp, 0)) * x.corePer
+			if k.CyclesPerAttnOp == 0 {
+				xc.attnOp = xc.synOp
+			}
+		}
 		xc.perm = make([]int32, xc.n)
 		for i := range xc.perm {
 			xc.perm[i] = int32(i%xc.plane*xc.nch + i/xc.plane)
@@ -395,6 +416,10 @@ type Counts struct {
 	ADCConversions uint64 `json:"adc_conversions,omitempty"` // column conversions
 	CellReads      uint64 `json:"cell_reads,omitempty"`      // cells read: driven rows × columns
 	PsumAdds       uint64 `json:"psum_adds,omitempty"`       // digital partial-sum additions
+	// attention cores (attention.go); omitted when zero.
+	AttnStateAdds  uint64 `json:"attn_state_adds,omitempty"`  // additions into an attention state
+	AttnStateReads uint64 `json:"attn_state_reads,omitempty"` // state words read by q spikes
+	AttnOutAdds    uint64 `json:"attn_out_adds,omitempty"`    // additions of state words into output sums
 	// multi-chip boards (interchip.go); omitted when zero, so a single
 	// chip's report is as before.
 	InterChipPackets  uint64   `json:"interchip_packets,omitempty"`      // packets × board links crossed
@@ -418,6 +443,9 @@ func (c *Counts) add(o *Counts) {
 	c.ADCConversions += o.ADCConversions
 	c.CellReads += o.CellReads
 	c.PsumAdds += o.PsumAdds
+	c.AttnStateAdds += o.AttnStateAdds
+	c.AttnStateReads += o.AttnStateReads
+	c.AttnOutAdds += o.AttnOutAdds
 	c.InterChipPackets += o.InterChipPackets
 	c.InterChipBits += o.InterChipBits
 	c.InterChipLinkTime += o.InterChipLinkTime
@@ -428,7 +456,7 @@ func (c *Counts) DynamicPJ(e *arch.Energy) float64 {
 	return float64(c.SynOps+c.InputMACs)*e.SynapticOp.PJ + float64(c.NeuronUpdates)*e.NeuronUpdate.PJ +
 		float64(c.Spikes)*e.SpikeOut.PJ + float64(c.Packets)*e.PacketOut.PJ +
 		float64(c.HopsX)*e.HopX.PJ + float64(c.HopsY)*e.HopY.PJ + float64(c.Barriers)*e.Barrier.PJ +
-		c.cimPJ(e) + float64(c.InterChipBits)*e.InterchipBit.PJ
+		c.cimPJ(e) + c.attnPJ(e) + float64(c.InterChipBits)*e.InterchipBit.PJ
 }
 
 // cimPJ prices the cim counts: row drives, ADC conversions, cell reads and

@@ -212,6 +212,13 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		)
 		s.CIM = x.cimLines()
 	}
+	if x.HasAttention() {
+		comps = append(comps,
+			comp{"attention state add", "adds", e.AttnStateAdd.Source, e.AttnStateAdd.PJ, func(r *SampleResult) float64 { return float64(r.Counts.AttnStateAdds) }},
+			comp{"attention state read", "reads", e.AttnStateRead.Source, e.AttnStateRead.PJ, func(r *SampleResult) float64 { return float64(r.Counts.AttnStateReads) }},
+			comp{"attention output add", "adds", e.AttnOutAdd.Source, e.AttnOutAdd.PJ, func(r *SampleResult) float64 { return float64(r.Counts.AttnOutAdds) }},
+		)
+	}
 	if x.chips > 1 {
 		tiles *= float64(x.chips) // every chip of the board is powered
 		comps = append(comps, comp{"inter-chip bit", "bits", e.InterchipBit.Source, e.InterchipBit.PJ, func(r *SampleResult) float64 { return float64(r.Counts.InterChipBits) }})
@@ -259,7 +266,9 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		HopsY: uint64(math.Round(float64(sum.HopsY) / fn)), Barriers: uint64(math.Round(float64(sum.Barriers) / fn)),
 		XbarReads: uint64(math.Round(float64(sum.XbarReads) / fn)), XbarRows: uint64(math.Round(float64(sum.XbarRows) / fn)),
 		ADCConversions: uint64(math.Round(float64(sum.ADCConversions) / fn)), CellReads: uint64(math.Round(float64(sum.CellReads) / fn)),
-		PsumAdds:         uint64(math.Round(float64(sum.PsumAdds) / fn)),
+		PsumAdds:      uint64(math.Round(float64(sum.PsumAdds) / fn)),
+		AttnStateAdds: uint64(math.Round(float64(sum.AttnStateAdds) / fn)), AttnStateReads: uint64(math.Round(float64(sum.AttnStateReads) / fn)),
+		AttnOutAdds:      uint64(math.Round(float64(sum.AttnOutAdds) / fn)),
 		InterChipPackets: uint64(math.Round(float64(sum.InterChipPackets) / fn)), InterChipBits: uint64(math.Round(float64(sum.InterChipBits) / fn)),
 		InterChipLinkTime: sim.Time(math.Round(float64(sum.InterChipLinkTime) / fn)),
 	}
@@ -298,7 +307,12 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		}
 		for j := range l.Inputs {
 			pr := &l.Inputs[j]
-			fl := flops(pr, l.Shape)
+			var fl float64
+			if pr.Kind == compiler.ProjAttn {
+				fl = attnFLOPs(l, pr)
+			} else {
+				fl = flops(pr, l.Shape)
+			}
 			ll.FLOPs += fl
 			switch {
 			case pr.Source < 0 && p.Input.Encoding == "direct":
@@ -347,6 +361,29 @@ func (x *Exec) Summarise(res *RunResult) *Summary {
 		s.PacketLatencyCycles = Dist{Mean: h.Mean(), P50: float64(h.Quantile(0.5)), P99: float64(h.Quantile(0.99))}
 	}
 	return s
+}
+
+// attnFLOPs returns the matrix-product operations of attention layer l that
+// its input pr is charged with, models.NodeMACs' count split by the operand
+// whose spikes drive it: q_kv (the Large models) 2·N·C·Cv/heads, half on k
+// (kᵀ·v) and half on q (q·S); qk_v (the Base models) N²·(C + Cv), N²·C on q
+// (q·kᵀ) and N²·Cv on v ((q·kᵀ)·v).
+func attnFLOPs(l *compiler.Layer, pr *compiler.Projection) float64 {
+	a := l.Attn
+	n, c, cv := float64(a.Tokens), float64(a.Heads*a.DK), float64(a.Heads*a.DV)
+	if a.Order == "q_kv" {
+		if pr.Role == "v" {
+			return 0
+		}
+		return n * c * cv / float64(a.Heads)
+	}
+	switch pr.Role {
+	case "q":
+		return n * n * c
+	case "v":
+		return n * n * cv
+	}
+	return 0
 }
 
 // flops returns the multiply-accumulates of a dense evaluation of pr into a

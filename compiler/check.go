@@ -47,7 +47,7 @@ func (p *Program) checkHeader() error {
 				pr.InShape[0]%pr.Groups != 0 || pr.Cout%pr.Groups != 0) {
 				return nspErr("layer %d (%s) input %d: bad kernel %dx%d groups %d", i, l.Name, j, pr.KH, pr.KW, pr.Groups)
 			}
-			if pr.Kind != ProjConv && pr.Kind != ProjDense && pr.Kind != ProjSparse {
+			if pr.Kind != ProjConv && pr.Kind != ProjDense && pr.Kind != ProjSparse && pr.Kind != ProjAttn {
 				return nspErr("layer %d (%s) input %d: unknown projection kind %q", i, l.Name, j, pr.Kind)
 			}
 			if n := int64(pr.Cout) * int64(numel(pr.InShape)) * int64(pr.KH+1) * int64(pr.KW+1); n > 1<<40 {
@@ -105,6 +105,13 @@ func (p *Program) check(level int) error {
 				return fmt.Errorf("layer %d (%s): D = %d", i, l.Name, l.D)
 			}
 		case LayerReadout:
+		case LayerAttention:
+			if l.D < 1 || l.D > 1<<16 {
+				return fmt.Errorf("layer %d (%s): D = %d", i, l.Name, l.D)
+			}
+			if err := p.checkAttn(i, l); err != nil {
+				return err
+			}
 		case LayerCuba:
 			if l.D != 1 {
 				return fmt.Errorf("layer %d (%s): a CubaLIF layer has D = 1, not %d", i, l.Name, l.D)
@@ -172,7 +179,12 @@ func (p *Program) check(level int) error {
 				return fmt.Errorf("layer %d (%s): sparse input %d has malformed synapse lists (or feeds a population that is not flat)", i, l.Name, j)
 			}
 			sh := chw(l.Shape)
-			if pr.Kind == ProjConv {
+			if (pr.Kind == ProjAttn) != (l.Kind == LayerAttention) {
+				return fmt.Errorf("layer %d (%s): %s input %d in a %s layer", i, l.Name, pr.Kind, j, l.Kind)
+			}
+			if pr.Kind == ProjAttn {
+				// checkAttn
+			} else if pr.Kind == ProjConv {
 				oh := (pr.InShape[1]+2*pr.Pad-pr.KH)/max(pr.Stride, 1) + 1
 				ow := (pr.InShape[2]+2*pr.Pad-pr.KW)/max(pr.Stride, 1) + 1
 				if pr.Stride < 1 || pr.Pad < 0 || pr.Cout != sh[0] || oh != sh[1] || ow != sh[2] {
@@ -203,6 +215,9 @@ func (p *Program) check(level int) error {
 		return nil
 	}
 	if err := p.checkCIMTiles(); err != nil {
+		return err
+	}
+	if err := p.checkAttnCores(); err != nil {
 		return err
 	}
 	nin := numel(p.Input.Shape)

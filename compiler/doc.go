@@ -64,9 +64,23 @@
 // begins. The Events encoder takes Steps frames of event counts (value
 // events, scale 1) binned by the host.
 //
+// A SpikeAttention on spike sources q, k, v, followed by a MultiSpike
+// (directly or through Scale/BatchNorm), becomes one attention layer: the
+// MultiSpike's neurons fed by three synapse-free projections (kind "attn",
+// Role q, k, v) of an attention unit that keeps S_h = k_hᵀ·v_h per head in
+// SRAM, built by additions from k spikes and read by q spikes (the integer
+// result equals (q·kᵀ)·v, so both orders run on it). The scale and the
+// spike norms s_q·s_k·s_v (and a following Scale/BatchNorm) are folded into
+// the MultiSpike's per-channel threshold: the v projection's Weights hold
+// one gain per output channel, quantised like a weight. A core holds whole
+// heads and a box of tokens; its SRAM holds the heads' state and the
+// buffered input counts (the axon limit does not apply). attention.go has
+// the scheme in full, with its partition rule and errors.
+//
 // Not lowerable (an error naming the node): recurrent edges into anything but
 // a neuron node, a layer fed by one source both directly and recurrently,
-// I-LIF (MultiSpike with decay), MaxPool2d, attention, Concat, Upsample, the
+// I-LIF (MultiSpike with decay), MaxPool2d, SpikeAttention whose output meets
+// anything but one MultiSpike (through Scale/BatchNorm), Concat, Upsample, the
 // Rate encoder, LIF nodes whose neurons differ in their parameters, CubaLIF
 // nodes without leak, and more than one Input or Output.
 //
@@ -173,4 +187,6 @@
 //     using at most its kind's macros; Σ_p Coef(p)·digit_p over its macros
 //     equals every synapse's weight, and each digit fits the macro's levels.
 //   - Simulator.Run allocates nothing.
+//   - Every core of an attention layer holds whole heads (its channel range
+//     is a multiple of the head's dv channels) and its state fits its SRAM.
 package compiler

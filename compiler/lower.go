@@ -130,6 +130,8 @@ type value struct {
 	// flat marks an expression with one bias per element (GraphConv): its
 	// population is flat, one channel per neuron (popShape).
 	flat bool
+	// attn is set on the expression of a SpikeAttention (attention.go).
+	attn *AttnParams
 }
 
 // localCheck reports the problems of n that do not depend on its inputs, so
@@ -145,6 +147,8 @@ func (s *State) localCheck(n *models.Node) bool {
 	case models.OpInput, models.OpDirect, models.OpAffine, models.OpLinear, models.OpAdd,
 		models.OpScale, models.OpFlatten, models.OpOutput, models.OpPoisson, models.OpEvents, models.OpCubaLIF, models.OpGraphConv,
 		models.OpMean:
+	case models.OpSpikeAttention:
+		return s.checkAttnAttrs(n)
 	case models.OpRate:
 		s.errorf(id, "encoder %s is not supported by the compiler: only Direct (8-bit pixels as value events into a MAC first layer), Poisson and Events", n.Op)
 		return false
@@ -174,7 +178,7 @@ func (s *State) localCheck(n *models.Node) bool {
 			return false
 		}
 	default:
-		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Mean, Flatten, Output)", n.Op)
+		s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Mean, Flatten, SpikeAttention, Output)", n.Op)
 		return false
 	}
 	return true
@@ -382,7 +386,15 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		e := needExpr()
 		d := n.Int("D", 4)
 		norm := n.Float("norm", float64(d))
-		li := s.addLayer(id, LayerSpike, popShape(e, shape), d, e)
+		kind := LayerSpike
+		if _, whole := attnExpr(e); whole {
+			kind = LayerAttention // the attention unit fused with its MultiSpike (attention.go)
+		}
+		li := s.addLayer(id, kind, popShape(e, shape), d, e)
+		if kind == LayerAttention {
+			l := &p.Layers[li]
+			l.Attn, l.Name = e.attn, e.terms[0].node
+		}
 		return &value{spike: true, layer: li, scale: 1 / norm, vmax: d}
 	case models.OpSumPool2d, models.OpAvgPool2d:
 		src := needSpike()
@@ -416,6 +428,8 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		return &value{spike: true, layer: li, scale: sc, vmax: k[0] * k[1] * src.vmax}
 	case models.OpMean:
 		return s.lowerMean(n, in[0], shape)
+	case models.OpSpikeAttention:
+		return s.lowerAttention(n, in, shape)
 	case models.OpFlatten:
 		if !in[0].spike {
 			s.errorf(id, "Flatten of a real-valued tensor is not supported; flatten after the neuron")
@@ -440,7 +454,7 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		p.Output = Output{Layer: li, Mode: "membrane", Classes: int(shape.Numel())}
 		return nil
 	}
-	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Mean, Flatten, Output)", n.Op)
+	s.errorf(id, "operator %s cannot be lowered onto a chip (supported: Input, Direct, Poisson, Events, Conv2d, Affine, Linear, GraphConv, BatchNorm, Scale, Add, MultiSpike, LIF, IF, CubaLIF, SumPool2d, AvgPool2d, Mean, Flatten, SpikeAttention, Output)", n.Op)
 	return nil
 }
 
@@ -533,7 +547,7 @@ func (pr *Projection) setReal(w []float32, scale float64) {
 // affine multiplies output channel c of every term by a[c] and maps the bias to
 // bias·a + c, returning a new expression.
 func (v *value) affine(a, c []float64) *value {
-	out := &value{bias: make([]float64, len(v.bias)), flat: v.flat}
+	out := &value{bias: make([]float64, len(v.bias)), flat: v.flat, attn: v.attn}
 	for i := range v.bias {
 		out.bias[i] = v.bias[i]*a[i] + c[i]
 	}
@@ -614,12 +628,17 @@ func (s *State) addLayer(name, kind string, shape models.Shape, d int, e *value)
 	if len(e.bias) != c[0] {
 		s.errorf(name, "bias of %d channels for a population of shape %v", len(e.bias), shape)
 	}
+	if any, whole := attnExpr(e); any && (!whole || kind != LayerAttention) {
+		s.errorf(name, "the output of SpikeAttention %s must feed one MultiSpike, directly or through Scale/BatchNorm, alone: here it reaches a %s population with %d inputs", e.terms[0].node, kind, len(e.terms))
+	}
 	for _, t := range e.terms {
 		nt := *t
 		if t.Source >= 0 && !t.Recurrent && p.Layers[t.Source].Step+1 > l.Step {
 			l.Step = p.Layers[t.Source].Step + 1
 		}
-		if nt.Kind == ProjConv {
+		if nt.Kind == ProjAttn {
+			// checked by attnExpr above and Program.checkAttn
+		} else if nt.Kind == ProjConv {
 			if nt.Cout != c[0] {
 				s.errorf(name, "projection of %d output channels into a population of %d", nt.Cout, c[0])
 			}

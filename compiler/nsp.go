@@ -301,6 +301,12 @@ func (r *reader) axons(n int) []Axon {
 }
 
 func (pr *Projection) weightLen() int {
+	if pr.Kind == ProjAttn {
+		if pr.Role == "v" {
+			return pr.Cout // the gain of each output channel (attention.go)
+		}
+		return 0
+	}
 	if pr.Kind == ProjSparse {
 		return pr.NNZ
 	}

@@ -189,6 +189,12 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, cp))
+	// spike-driven attention: an attention layer with q, k, v inputs
+	ap, err := Compile(modeltest.AttnNet(rand.New(rand.NewPCG(1, 2)), 8, 2, 2, 3, 0.5, "qk_v"), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, ap))
 	f.Add([]byte(nspMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		try := func(b []byte) {

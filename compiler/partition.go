@@ -65,6 +65,9 @@ func neuronFor(l *Layer, c capacity) string {
 	if l.Kind == LayerReadout {
 		return "readout"
 	}
+	if l.Kind == LayerAttention && c.cim {
+		return "" // the state changes with every input; a crossbar holds fixed weights
+	}
 	if l.Kind == LayerCuba {
 		if slices.Contains(c.models, "cubalif") {
 			return "cubalif"
@@ -208,6 +211,9 @@ func candidates(n int) []int {
 // fewest cores, then the fewest axons in total (less replicated traffic), then
 // the first found.
 func bestTiling(l *Layer, c capacity, kind, c0, c1 int) (tiling, bool) {
+	if l.Kind == LayerAttention {
+		return attnTiling(l, c, kind, c0, c1)
+	}
 	s := chw(l.Shape)
 	s[0] = c1 - c0
 	parts := 0
@@ -502,14 +508,22 @@ func partitionPass(s *State) error {
 						r := Region{C0: sg.c0 + ic*t.cT, C1: min(sg.c0+(ic+1)*t.cT, sg.c1), Y0: iy * t.tH, Y1: min((iy+1)*t.tH, sh[1]), X0: ix * t.tW, X1: min((ix+1)*t.tW, sh[2])}
 						core := Core{ID: len(p.Cores), Kind: c.name, Neuron: nm, Layer: li, Region: r}
 						core.Axons = axonList(l, r)
-						_, mem, syn := boxNeeds(l, r, c.wbits)
 						core.NumAxons = len(core.Axons)
-						core.SynapseBytes = mem - (axonCountBox(l, r)-len(core.Axons))*axonBytes
-						core.Synapses = syn
+						axLimit := c.axons
+						if l.Kind == LayerAttention {
+							// no synapses: the SRAM holds the state and the buffered counts
+							h0, h1 := attnHeads(l, r)
+							core.SynapseBytes = attnMem(l.Attn, h1-h0, len(core.Axons))
+							axLimit = math.MaxInt
+						} else {
+							_, mem, syn := boxNeeds(l, r, c.wbits)
+							core.SynapseBytes = mem - (axonCountBox(l, r)-len(core.Axons))*axonBytes
+							core.Synapses = syn
+						}
 						if c.cim {
 							core.SynapseBytes = 0
 						}
-						if core.NumAxons > c.axons || (!c.cim && core.SynapseBytes > c.mem) {
+						if core.NumAxons > axLimit || (!c.cim && core.SynapseBytes > c.mem) {
 							s.errorf(l.Name, "core %d (%s): %d axons, %d bytes exceed %d axons, %d bytes", core.ID, r, core.NumAxons, core.SynapseBytes, c.axons, c.mem)
 						}
 						l.Cores = append(l.Cores, core.ID)
@@ -575,6 +589,10 @@ func axonCountBox(l *Layer, r Region) int {
 
 // explainNoFit reports why not even one neuron of l fits a core of any kind.
 func (s *State) explainNoFit(l *Layer, caps []capacity, cim bool) {
+	if l.Kind == LayerAttention {
+		s.explainAttn(l, caps)
+		return
+	}
 	sh := chw(l.Shape)
 	unit := Region{C0: 0, C1: 1, Y0: sh[1] / 2, Y1: sh[1]/2 + 1, X0: sh[2] / 2, X1: sh[2]/2 + 1}
 	var kinds []string
@@ -622,6 +640,9 @@ func (s *State) explainNoFit(l *Layer, caps []capacity, cim bool) {
 
 // axonList returns the exact sorted distinct sources a box of l reads.
 func axonList(l *Layer, r Region) []Axon {
+	if l.Kind == LayerAttention {
+		return attnAxonList(l, r)
+	}
 	var out []Axon
 	for i := range l.Inputs {
 		pr := &l.Inputs[i]

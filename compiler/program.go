@@ -5,7 +5,7 @@ import "fmt"
 // Format and version of the .nsp file this package writes and reads.
 const (
 	NSPFormat  = "neurosim-nsp"
-	NSPVersion = 1
+	NSPVersion = 2 // 2: attention layers (Layer.Attn, projection kind "attn" with a Role)
 )
 
 // Program is a compiled, quantised, placed and routed network: everything a chip
@@ -82,6 +82,9 @@ const (
 	LayerReadout = "readout" // accumulates only; its membrane is the class score
 	LayerLIF     = "lif"     // leaky integrate-and-fire: binary spikes, membrane kept across steps
 	// LayerCuba (cubalif.go) is a current-based LIF: binary spikes, current and membrane kept.
+	// LayerAttention (attention.go) is a spike-driven attention unit fused
+	// with the MultiSpike that reads its sums: integer counts in [0, D].
+	LayerAttention = "attention"
 )
 
 // LIFParams are the integer parameters of a LIF layer (Kind "lif"). Per step, with
@@ -142,7 +145,10 @@ type Layer struct {
 	// LIF holds the membrane dynamics of a "lif" layer (nil otherwise).
 	LIF *LIFParams `json:"lif,omitempty"`
 	// Cuba holds the dynamics of a "cuba" layer (nil otherwise; cubalif.go).
-	Cuba   *CubaParams  `json:"cuba,omitempty"`
+	Cuba *CubaParams `json:"cuba,omitempty"`
+	// Attn holds the geometry of an "attention" layer (nil otherwise;
+	// attention.go).
+	Attn   *AttnParams  `json:"attn,omitempty"`
 	Inputs []Projection `json:"inputs"`
 	Cores  []int        `json:"cores"`
 	Quant  QuantStats   `json:"quant"`
@@ -165,6 +171,7 @@ const (
 	ProjConv   = "conv"
 	ProjDense  = "dense"
 	ProjSparse = "sparse"
+	ProjAttn   = "attn" // an attention layer's q, k or v input (Role; attention.go)
 )
 
 // Projection is a weighted connection from a source (layer or input) into a layer.
@@ -190,11 +197,13 @@ type Projection struct {
 	Groups  int    `json:"groups,omitempty"`
 	// Recurrent projections read the source's spikes of the previous time
 	// step (cubalif.go); the source may be the layer itself or a later one.
-	Recurrent bool    `json:"recurrent,omitempty"`
-	NNZ       int     `json:"nnz,omitempty"` // sparse: synapses
-	Weights   []int32 `json:"-"`
-	SpStart   []int32 `json:"-"` // sparse: synapses of source neuron i start at SpStart[i]
-	SpOut     []int32 `json:"-"` // sparse: target neuron of each synapse
+	Recurrent bool `json:"recurrent,omitempty"`
+	// Role of an attn projection: "q", "k" or "v" (attention.go).
+	Role    string  `json:"role,omitempty"`
+	NNZ     int     `json:"nnz,omitempty"` // sparse: synapses
+	Weights []int32 `json:"-"`
+	SpStart []int32 `json:"-"` // sparse: synapses of source neuron i start at SpStart[i]
+	SpOut   []int32 `json:"-"` // sparse: target neuron of each synapse
 	// real holds the float weights (already multiplied by the source scale) until
 	// quantize replaces them; not written to the file.
 	real  []float64

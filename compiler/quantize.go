@@ -171,6 +171,14 @@ func oddTheta(qmax, m float64) float64 {
 // of the sources, and reports layers whose accumulators could leave int32.
 func (s *State) accBound(l *Layer) {
 	p := s.prog
+	if l.Kind == LayerAttention {
+		b := p.attnAccBound(l)
+		l.AccBound = int64(b)
+		if b > math.MaxInt32 {
+			s.errorf(l.Name, "attention accumulator bound %.3g exceeds int32; use fewer weight bits or fewer tokens", b)
+		}
+		return
+	}
 	c := l.Shape[0]
 	sum := make([]float64, c)
 	for _, pr := range l.Inputs {

@@ -204,6 +204,9 @@ func emitPass(s *State) error {
 		if c.mem > 0 {
 			cr.MemUse = float64(core.SynapseBytes) / float64(c.mem)
 		}
+		if p.Layers[core.Layer].Kind == LayerAttention {
+			cr.AxonUse = 0 // its inputs are counts buffered in SRAM, not axon-table entries (attention.go)
+		}
 		r.Cores = append(r.Cores, cr)
 	}
 	r.Placement = PlacementReport{RowMajor: s.cost.RowMajor, Greedy: s.cost.Greedy, Final: s.cost.Annealed}

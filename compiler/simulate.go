@@ -81,6 +81,8 @@ type Simulator struct {
 	wt [][][]int32
 	// cm is the scratch of convScatter: one layer's accumulators channel-minor.
 	cm []int64
+	// attn is the scratch of attend: one head's state.
+	attn []int64
 }
 
 // NewSimulator checks p's layers and prepares buffers.
@@ -107,6 +109,11 @@ func NewSimulator(p *Program) (*Simulator, error) {
 	}
 	s.scores = make([]int64, p.Layers[p.Output.Layer].Size())
 	s.rec.init(p)
+	for i := range p.Layers {
+		if a := p.Layers[i].Attn; a != nil {
+			s.attn = make([]int64, max(len(s.attn), a.DK*a.DV))
+		}
+	}
 	s.wt = make([][][]int32, len(p.Layers))
 	for li := range p.Layers {
 		s.wt[li] = make([][]int32, len(p.Layers[li].Inputs))
@@ -116,8 +123,8 @@ func NewSimulator(p *Program) (*Simulator, error) {
 				s.wt[li][j] = transposeDense(pr.Weights, p.Layers[li].Size())
 				continue
 			}
-			if pr.Kind == ProjSparse {
-				continue // already by source neuron
+			if pr.Kind == ProjSparse || pr.Kind == ProjAttn {
+				continue // already by source neuron; attention has no weight matrix
 			}
 			s.wt[li][j] = transposeConv(pr)
 			s.cm = make([]int64, max(len(s.cm), p.Layers[li].Size()))
@@ -227,8 +234,15 @@ func (s *Simulator) step() {
 				acc[i] = b
 			}
 		}
+		if l.Kind == LayerAttention {
+			in := l.Inputs
+			attend(acc, l, s.counts[in[0].Source], s.counts[in[1].Source], s.counts[in[2].Source], s.attn)
+		}
 		for j := range l.Inputs {
 			pr := &l.Inputs[j]
+			if pr.Kind == ProjAttn {
+				continue
+			}
 			x := s.in
 			if pr.Source >= 0 {
 				x = s.counts[pr.Source]
@@ -437,8 +451,8 @@ func (p *Program) Synapses(dst []Synapse, c *Core, a int) []Synapse {
 	rh, rw := r.Y1-r.Y0, r.X1-r.X0
 	for j := range l.Inputs {
 		pr := &l.Inputs[j]
-		if int32(pr.Source) != ax.Source {
-			continue
+		if int32(pr.Source) != ax.Source || pr.Kind == ProjAttn {
+			continue // an attention core has no synapses (attention.go)
 		}
 		n := int(ax.Neuron)
 		if pr.Kind == ProjSparse {

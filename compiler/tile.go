@@ -229,6 +229,8 @@ func cimUnsupported(l *Layer) string {
 		return "a pool layer has no stored weights to put in a crossbar"
 	case l.Kind == LayerCuba:
 		return "cuba layers do not run on cim cores yet"
+	case l.Kind == LayerAttention:
+		return "operator SpikeAttention does not run on cim cores (a crossbar holds fixed weights; the attention state changes with every input)"
 	}
 	for i := range l.Inputs {
 		if l.Inputs[i].Recurrent {

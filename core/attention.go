@@ -3,8 +3,8 @@ package core
 import "fmt"
 
 // KVAttention is the functional model of a spike-driven attention unit, the
-// scheme the compiler is to lower models.OpSpikeAttention to (not wired into
-// the compiler or the chip yet: they reject the op by name). It computes, per
+// scheme the compiler lowers models.OpSpikeAttention to (compiler/attention.go)
+// and the chip runs on every attention core (Attend). It computes, per
 // head h, out_h = q_h · (k_hᵀ · v_h) on integer spike counts (0…D per token and
 // channel, the MultiSpike counts of SDT-V3) with additions only:
 //
@@ -57,17 +57,26 @@ func (u *KVAttention) Reset() {
 
 // Run applies one inference: q and k are [Heads·D][tokens] counts and v is
 // [Heads·DV][tokens] counts, channel-major (the IR's [C, H·W]). It returns the
-// output sums [Heads·DV][tokens], valid until the next Run or Reset.
+// output sums [Heads·DV][tokens], valid until the next Run, Attend or Reset.
 func (u *KVAttention) Run(q, k, v []int32, tokens int) ([]int64, error) {
+	return u.Attend(q, tokens, k, v, tokens)
+}
+
+// Attend is Run for a unit that answers the queries of nq tokens (a core
+// holding a box of the tokens) from the state of all n tokens: q is
+// [Heads·D][nq], k [Heads·D][n], v [Heads·DV][n]; the output sums are
+// [Heads·DV][nq]. Once the output buffer has grown it allocates nothing.
+func (u *KVAttention) Attend(q []int32, nq int, k, v []int32, n int) ([]int64, error) {
 	c, cv := u.Heads*u.D, u.Heads*u.DV
-	if tokens < 1 || len(q) != c*tokens || len(k) != c*tokens || len(v) != cv*tokens {
-		return nil, fmt.Errorf("core: attention: q %d, k %d, v %d values for %d tokens; want %d, %d, %d",
-			len(q), len(k), len(v), tokens, c*tokens, c*tokens, cv*tokens)
+	if n < 1 || nq < 1 || len(q) != c*nq || len(k) != c*n || len(v) != cv*n {
+		return nil, fmt.Errorf("core: attention: q %d, k %d, v %d values for %d query and %d key tokens; want %d, %d, %d",
+			len(q), len(k), len(v), nq, n, c*nq, c*n, cv*n)
 	}
-	if cap(u.out) < cv*tokens {
-		u.out = make([]int64, cv*tokens)
+	tokens := n
+	if cap(u.out) < cv*nq {
+		u.out = make([]int64, cv*nq)
 	}
-	u.out = u.out[:cv*tokens]
+	u.out = u.out[:cv*nq]
 	clear(u.out)
 	clear(u.s)
 	for h := range u.Heads {
@@ -89,13 +98,13 @@ func (u *KVAttention) Run(q, k, v []int32, tokens int) ([]int64, error) {
 		}
 		for a := range u.D {
 			row := sh[a*u.DV : (a+1)*u.DV]
-			for t := range tokens {
-				n := int64(q[(h*u.D+a)*tokens+t])
+			for t := range nq {
+				n := int64(q[(h*u.D+a)*nq+t])
 				if n <= 0 {
 					continue
 				}
 				for b := range u.DV {
-					u.out[(h*u.DV+b)*tokens+t] += n * row[b]
+					u.out[(h*u.DV+b)*nq+t] += n * row[b]
 				}
 				u.QSpikes += n
 				u.StateReads += n * int64(u.DV)

@@ -42,7 +42,9 @@
 // [KVAttention] is the functional model of a spike-driven attention unit (the
 // scheme for SDT-V3's attention: a kᵀ·v state per head in SRAM, updated by
 // additions for every k spike and read by every q spike, each operation
-// counted). It is not wired into the compiler or the chip yet.
+// counted). The compiler lowers SpikeAttention to it (compiler/attention.go)
+// and package chip runs one per attention core (Attend: the queries of the
+// core's tokens against the state of all tokens).
 //
 // # Timing model (when)
 //

@@ -42,21 +42,13 @@ func TestEnergySpikeYOLOFromRatesCSV(t *testing.T) {
 	}
 }
 
-// A zoo model whose operators a chip kind cannot run fails to compile with every
-// such node named (here the spike-driven attention; the spatial mean lowers,
-// compiler/mean.go, and is not reached behind the attention's errors).
-func TestCompileZooNamesUnsupportedOps(t *testing.T) {
+// A zoo model with spike-driven attention lowers it (compiler/attention.go):
+// whatever else stops e-spikeformer-t from fitting the default chip, its
+// attention nodes are not named as unsupported.
+func TestCompileZooLowersAttention(t *testing.T) {
 	_, _, err := runErr(t, "compile", "--zoo", "e-spikeformer-t", "-o", filepath.Join(t.TempDir(), "t.nsp"))
-	if err == nil {
-		t.Fatal("e-spikeformer-t compiled")
-	}
-	for _, want := range []string{"block3.0.attn.attn: operator SpikeAttention", "block4.1.attn.attn"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
-		}
-	}
-	if strings.Contains(err.Error(), "operator Mean") {
-		t.Errorf("Mean named as unsupported:\n%v", err)
+	if err != nil && strings.Contains(err.Error(), "SpikeAttention") {
+		t.Errorf("attention named in the compile error:\n%v", err)
 	}
 }
 

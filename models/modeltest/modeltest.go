@@ -99,3 +99,59 @@ func RandImage(rng *rand.Rand, n int) []uint8 {
 	}
 	return px
 }
+
+// AttnNet is a small spike-driven transformer block in the shape of
+// E-SpikeFormer's attention (models/zoo): Input[1,8,8] → Direct → conv 3×3
+// stride 2 (c) → MultiSpike (D 4, norm 4) → three 1×1 convs to q, k (c) and
+// v (dvMul·c), each → MultiSpike (norm 4) → SpikeAttention (heads, scale,
+// order) → per-channel Scale → MultiSpike → 1×1 conv (c) → MultiSpike →
+// flatten → dense (classes) → Output: 16 tokens. c and dvMul·c must be
+// multiples of heads.
+func AttnNet(rng *rand.Rand, c, heads, dvMul, classes int, scale float64, order string) *models.Graph {
+	g := models.NewGraph()
+	g.Meta = map[string]string{"arch": "attn-test"}
+	rnd := func(n int, mean, std float64) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(mean + rng.NormFloat64()*std)
+		}
+		return w
+	}
+	spike := func(id string) {
+		g.Add(id, models.OpMultiSpike).SetInt("D", 4).SetString("rounding", models.RoundHalfEven)
+	}
+	conv1 := func(id string, cin, cout int, gain float64) {
+		g.Add(id, models.OpConv2d).SetF32("weight", models.Shape{cout, cin, 1, 1}, rnd(cout*cin, 0.2/float64(cin), gain/math.Sqrt(float64(cin)))).
+			SetF32("bias", models.Shape{cout}, rnd(cout, 0.3, 0.3))
+	}
+	cv := dvMul * c
+	g.Add("input", models.OpInput).SetInts("shape", 1, 8, 8)
+	g.Add("encode", models.OpDirect).SetInt("steps", 1)
+	g.Add("stem", models.OpConv2d).SetF32("weight", models.Shape{c, 1, 3, 3}, rnd(c*9, 0.1, 1.2)).
+		SetF32("bias", models.Shape{c}, rnd(c, 0.2, 0.3)).SetInts("stride", 2, 2).SetInts("padding", 1, 1)
+	spike("stem_spike")
+	g.Chain("input", "encode", "stem", "stem_spike")
+	for _, p := range []struct {
+		id   string
+		cout int
+	}{{"q", c}, {"k", c}, {"v", cv}} {
+		conv1(p.id+"_conv", c, p.cout, 2.5)
+		spike(p.id + "_spike")
+		g.Chain("stem_spike", p.id+"_conv", p.id+"_spike")
+	}
+	g.Add("attn", models.OpSpikeAttention).SetInt("heads", heads).SetFloat("scale", scale).SetString("order", order)
+	g.Connect("q_spike", "attn")
+	g.Connect("k_spike", "attn")
+	g.Connect("v_spike", "attn")
+	g.Add("attn_scale", models.OpScale).SetF32("scale", models.Shape{cv, 1, 1}, rnd(cv, 0.9, 0.3))
+	spike("attn_spike")
+	conv1("proj", cv, c, 1.5)
+	spike("proj_spike")
+	g.Add("flat", models.OpFlatten)
+	nf := c * 16
+	g.Add("fc", models.OpAffine).SetF32("weight", models.Shape{classes, nf}, rnd(classes*nf, 0, 1/math.Sqrt(float64(nf)))).
+		SetF32("bias", models.Shape{classes}, rnd(classes, 0, 0.1))
+	g.Add("output", models.OpOutput)
+	g.Chain("attn", "attn_scale", "attn_spike", "proj", "proj_spike", "flat", "fc", "output")
+	return g
+}

@@ -37,6 +37,16 @@
 // node classifier full batch on one graph with the loss on its labelled
 // nodes.
 //
+// Transformers: SpikeAttention is E-SpikeFormer's spike-driven
+// self-attention (seed-models §1.3): three branches (q, k, v; 1×1 conv, BN,
+// MultiSpike) read the same input and the layer computes
+// Scale·(q·kᵀ)·v per head over the spatial positions as tokens, with the
+// gradient taken through both products; Mean averages each channel over
+// the positions (the pool before the head). spikformer-tiny stacks them
+// with membrane shortcuts for 28×28 input (arch_spikformer.go). Export
+// writes the SpikeAttention op with integer q, k, v counts, the three
+// norms folded into its scale.
+//
 // Detection: ILIF is SpikeYOLO's integer LIF (soft reset by the spike count,
 // then the leak; MultiSpike at T = 1), TrainDetector trains spikeyolo-tiny's
 // anchor-free grid head (DetHead: loss, Decode with NMS) and scores it with
@@ -49,7 +59,7 @@
 // (temporary file, then rename) and resumes from it. Build names the
 // architectures: mlp, sfa-convnet (the default model), lif-convnet,
 // torch-bench (the network of shared/bench/torch_sfa_mnist.py),
-// sgnn-superpixel, sgnn-karate and spikeyolo-tiny.
+// sgnn-superpixel, sgnn-karate, spikeyolo-tiny and spikformer-tiny.
 //
 // Options.Learning selects the learning rule. "bp" is the above. "prune" is
 // PRIME's edge-popup (prune.go, seed-models §7): every Linear becomes a

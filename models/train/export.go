@@ -294,11 +294,48 @@ func (e *exporter) layer(l Layer, in Shape) (Shape, error) {
 		return in, nil
 	case *TimeMean:
 		return in, nil
+	case *Mean:
+		// linear: a scale flowing in flows on to the next weight layer
+		e.add("mean", models.OpMean)
+		e.last, e.lastSpike = nil, false
+		return Shape{1, 1, in.C}, nil
+	case *SpikeAttention:
+		return e.attention(l, in)
 	case *PrunedLinear:
 		l.refresh(nil)
 		return e.layer(l.Lin, in)
 	}
 	return Shape{}, fmt.Errorf("no export for layer %T", l)
+}
+
+// attention exports the three branches of l from the current value and joins
+// them in a SpikeAttention node (heads, scale, order qk_v, as zoo's
+// E-SpikeFormer). Each branch ends with a MultiSpike exported with integer
+// counts, so the node's scale is the trained Scale divided by the three
+// branches' norms: on counts it computes what the trained layer computes.
+func (e *exporter) attention(l *SpikeAttention, in Shape) (Shape, error) {
+	from, scale, spike := e.prev, e.scale, e.lastSpike
+	var ids [3]string
+	norm := 1.0
+	for b, br := range l.branches() {
+		if _, ok := br[len(br)-1].(*MultiSpike); !ok {
+			return Shape{}, fmt.Errorf("attention branch %c ends with %T: the products are spike-driven only between MultiSpike counts", "qkv"[b], br[len(br)-1])
+		}
+		e.prev, e.scale, e.last, e.lastSpike = from, scale, nil, spike
+		if err := e.layers(br, in); err != nil {
+			return Shape{}, fmt.Errorf("attention branch %c: %w", "qkv"[b], err)
+		}
+		ids[b] = e.prev
+		norm *= e.scale
+	}
+	id := e.id("attn")
+	e.g.Add(id, models.OpSpikeAttention).SetInt("heads", l.Heads).
+		SetFloat("scale", float64(l.scale())/norm).SetString("order", "qk_v")
+	for _, from := range ids {
+		e.g.Connect(from, id)
+	}
+	e.prev, e.scale, e.last, e.lastSpike = id, 1, nil, false
+	return l.vs, nil
 }
 
 // foldBN folds a BatchNorm (evaluation statistics) into the weight node nd.

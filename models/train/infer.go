@@ -55,6 +55,9 @@ type inode struct {
 	arow, acol []int32
 	aval       []float32
 	fin, fout  int
+	// spikeattention: heads, channels per head of q/k and v, tokens, scale
+	heads, dq, dv, tok int
+	ascale             float32
 	// batchnorm: y = x·a + c per channel
 	a, c []float32
 	// lif (Euler): v ← la·v + lb·x + lc; spike if v ≥ vth; reset
@@ -146,6 +149,16 @@ func (m *Model) prepare(nd *inode, order []*models.Node, idx map[string]int, sha
 	}
 	switch n.Op {
 	case models.OpInput, models.OpOutput, models.OpFlatten, models.OpDirect, models.OpPoisson, models.OpAdd:
+	case models.OpMean:
+		if n.Ints("dims") != nil {
+			return fmt.Errorf("Mean with explicit dims: %w", ErrUnsupported)
+		}
+	case models.OpSpikeAttention:
+		q, v := shapes[order[nd.in[0]].ID], shapes[order[nd.in[2]].ID]
+		nd.heads = n.Int("heads", 1)
+		nd.dq, nd.dv = q[0]/nd.heads, v[0]/nd.heads
+		nd.tok = int(models.Shape(q).Numel()) / q[0]
+		nd.ascale = float32(n.Float("scale", 1/math.Sqrt(float64(nd.dq))))
 	case models.OpScale:
 		sc := n.Tensor("scale").F32
 		if len(sc) != 1 && len(sc) != in.Size() {
@@ -346,7 +359,7 @@ func (r *runner) exec(i int, nd *inode, x []float32) {
 	if len(nd.in) > 0 {
 		in = r.vals[nd.in[0]]
 		// Several inputs to a one-input op are summed (NIR).
-		if len(nd.in) > 1 && nd.op != models.OpAdd {
+		if len(nd.in) > 1 && nd.op != models.OpAdd && nd.op != models.OpSpikeAttention {
 			in = r.sum(nd)
 		}
 	}
@@ -409,6 +422,17 @@ func (r *runner) exec(i int, nd *inode, x []float32) {
 				o[fo] += v * a
 			}
 		}
+	case models.OpMean:
+		per := len(in) / len(out)
+		for c := range out {
+			var s float32
+			for _, v := range in[c*per : (c+1)*per] {
+				s += v
+			}
+			out[c] = s / float32(per)
+		}
+	case models.OpSpikeAttention:
+		r.attention(nd, r.vals[nd.in[0]], r.vals[nd.in[1]], r.vals[nd.in[2]], out)
 	case models.OpScale:
 		for j, v := range in {
 			if len(nd.a) == 1 {
@@ -446,6 +470,40 @@ func (r *runner) exec(i int, nd *inode, x []float32) {
 			}
 			v[j] = h
 		}
+	}
+}
+
+// attention computes out = scale·(q·kᵀ)·v per head as q·(kᵀ·v); on spike
+// counts every partial sum is an integer below 2²⁴, exact in float32, so
+// the order of the products does not change the result.
+func (r *runner) attention(nd *inode, q, k, v, out []float32) {
+	N, d, dv := nd.tok, nd.dq, nd.dv
+	r.col = grow(r.col, d*dv)
+	kv := r.col
+	clear32(out)
+	for h := 0; h < nd.heads; h++ {
+		for a := 0; a < d; a++ {
+			kr := k[(h*d+a)*N : (h*d+a+1)*N]
+			for b := 0; b < dv; b++ {
+				var s float32
+				for t, vt := range v[(h*dv+b)*N : (h*dv+b+1)*N] {
+					s += kr[t] * vt
+				}
+				kv[a*dv+b] = s
+			}
+		}
+		for a := 0; a < d; a++ {
+			qr := q[(h*d+a)*N : (h*d+a+1)*N]
+			for b, kvab := range kv[a*dv : (a+1)*dv] {
+				o := out[(h*dv+b)*N : (h*dv+b+1)*N]
+				for t, qt := range qr {
+					o[t] += qt * kvab
+				}
+			}
+		}
+	}
+	for j := range out {
+		out[j] *= nd.ascale
 	}
 }
 

@@ -109,8 +109,13 @@ func (n *Net) Init(rng *rand.Rand) error {
 			if st, ok := l.(interface{ setSteps(int) }); ok {
 				st.setSteps(n.Steps)
 			}
-			if r, ok := l.(*Residual); ok {
-				set(r.Body)
+			switch l := l.(type) {
+			case *Residual:
+				set(l.Body)
+			case *SpikeAttention:
+				set(l.Q)
+				set(l.K)
+				set(l.V)
 			}
 		}
 	}

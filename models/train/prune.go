@@ -394,7 +394,7 @@ func prunify(ls []Layer, cfg PruneConfig) ([]Layer, error) {
 		case *Linear:
 			l.Bias = false
 			out[i] = &PrunedLinear{Lin: l, Cfg: cfg}
-		case *Conv2d, *BatchNorm, *Residual:
+		case *Conv2d, *BatchNorm, *Residual, *SpikeAttention:
 			return nil, fmt.Errorf("prune: layer %d (%T) is not supported; prune trains Linear layers of random weights (use --arch prime-mlp or mlp without BatchNorm)", i, l)
 		default:
 			out[i] = l

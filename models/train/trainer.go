@@ -425,6 +425,10 @@ func batchNorms(ls []Layer) []*BatchNorm {
 			out = append(out, &l.BatchNorm)
 		case *Residual:
 			out = append(out, batchNorms(l.Body)...)
+		case *SpikeAttention:
+			for _, br := range l.branches() {
+				out = append(out, batchNorms(br)...)
+			}
 		}
 	}
 	return out

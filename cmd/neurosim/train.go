@@ -131,8 +131,8 @@ software one and nothing is saved.`,
 			}
 			if h := res.Heap; h.Samples > 0 {
 				mb := func(b int64) float64 { return float64(b) / (1 << 20) }
-				fmt.Fprintf(w, "measured Go heap above the heap after loading the dataset (runtime/metrics, sampled after each of %d batches, %d GCs): model %.2f MiB, after setup %.2f MiB, peak live %.2f MiB, peak in use %.2f MiB (live + unswept garbage; depends on GOGC)\n",
-					h.Samples, h.GCs, mb(h.Model), mb(h.Setup), mb(h.PeakLive), mb(h.PeakObjects))
+				fmt.Fprintf(w, "measured Go heap above the heap after loading the dataset (runtime/metrics, sampled after each of %d batches, %d GCs): model %.2f MiB, + optimiser %.2f MiB, + training buffers %.2f MiB; peak live %.2f MiB, peak in use %.2f MiB (live + unswept garbage; depends on GOGC); peak in use above model and optimiser (the memory the learning rule needs) %.2f MiB\n",
+					h.Samples, h.GCs, mb(h.Model), mb(h.Optim), mb(h.Setup), mb(h.PeakLive), mb(h.PeakObjects), mb(h.PeakObjects-h.Optim))
 			}
 			fmt.Fprintf(w, "peak RSS of this process: %.1f MiB\n", float64(rss)/1024)
 			fmt.Fprintf(w, "%-6s %-8s %-9s %-9s %s\n", "epoch", "loss", "train", "test", "seconds")

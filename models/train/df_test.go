@@ -170,7 +170,7 @@ func TestDFTrainsAndSavesMemory(t *testing.T) {
 		if h.Samples != 3*19 { // ⌈600/32⌉ batches × 3 epochs
 			t.Errorf("%s: %d heap samples, want %d", r.Options.Learning, h.Samples, 3*19)
 		}
-		if h.Model < m.Params || h.Setup < m.Total() || h.Setup > m.Total()+64<<10 || h.PeakLive < h.Setup-4<<10 || h.PeakObjects < h.PeakLive {
+		if h.Model < m.Params || h.Optim < h.Model+m.OptState || h.Optim > h.Model+m.OptState+16<<10 || h.Setup < m.Total() || h.Setup > m.Total()+64<<10 || h.PeakLive < h.Setup-4<<10 || h.PeakObjects < h.PeakLive {
 			t.Errorf("%s: measured heap %+v does not match accounted %+v (total %d)", r.Options.Learning, h, m, m.Total())
 		}
 	}

@@ -29,7 +29,13 @@ type bpTrainer struct {
 }
 
 func newBPTrainer(net *dfNet, batch int, oc OptimConfig) *bpTrainer {
-	t := &bpTrainer{net: net, cap: batch}
+	return newBPTrainerOpt(net, batch, newOptimizer(oc, net.params()))
+}
+
+// newBPTrainerOpt allocates the trainer's buffers around an optimiser made
+// for net.params().
+func newBPTrainerOpt(net *dfNet, batch int, op *optimizer) *bpTrainer {
+	t := &bpTrainer{net: net, cap: batch, op: op}
 	a := &t.acct
 	hmax := 0
 	t.x = a.acts(batch * net.pixels)
@@ -56,7 +62,6 @@ func newBPTrainer(net *dfNet, batch int, oc OptimConfig) *bpTrainer {
 		off += len(p.W)
 		a.Params += 4 * int64(len(p.W))
 	}
-	t.op = newOptimizer(oc, ps)
 	net.head.op = t.op
 	a.OptState = optBytes(t.op)
 	return t

@@ -333,13 +333,20 @@ func trainDF(ctx context.Context, ds *data.Dataset, opt Options, progress func(P
 	net := newDFNet(opt.DF, opt.D, pixels, ds.Classes, bp, stream(opt.Seed, "init", 0))
 	net.rows, net.cols = ds.Train.Rows, ds.Train.Cols
 	heap.model()
+	// The optimiser state before the trainer's buffers, so that the heap
+	// shows the two apart.
 	var tr dfRunner
 	if bp {
-		tr = newBPTrainer(net, opt.Batch, opt.Optim)
+		op := newOptimizer(opt.Optim, net.params())
+		heap.optim()
+		tr = newBPTrainerOpt(net, opt.Batch, op)
 	} else {
-		t := newDFTrainer(net, opt.Batch)
 		for _, b := range net.blocks {
 			b.op = newOptimizer(opt.Optim, []*Param{b.w, b.b})
+		}
+		heap.optim()
+		t := newDFTrainer(net, opt.Batch)
+		for _, b := range net.blocks {
 			t.acct.OptState += optBytes(b.op)
 		}
 		tr = t

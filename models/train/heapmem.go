@@ -18,8 +18,12 @@ type HeapStats struct {
 	// Model is the network's parameters: the heap objects after building
 	// the network and a GC, above Baseline.
 	Model int64
-	// Setup is the heap objects after the optimiser state and the trainer's
-	// buffers are allocated and a GC, above Baseline (it includes Model).
+	// Optim is the heap objects after the optimiser state is allocated and
+	// a GC, above Baseline (it includes Model).
+	Optim int64
+	// Setup is the heap objects after the trainer's buffers (gradients,
+	// activations) are allocated and a GC, above Baseline (it includes
+	// Optim).
 	Setup int64
 	// PeakObjects is the largest /memory/classes/heap/objects:bytes sampled
 	// after every batch, above Baseline: live objects plus garbage the
@@ -78,12 +82,17 @@ func (h *heapSampler) readAfterGC() (obj, live, gcs int64) {
 	return h.read()
 }
 
-// model records the heap after the network is built; setup after the
-// optimiser and the buffers. Both collect garbage first; setup also starts
-// the GC count.
+// model records the heap after the network is built, optim after its
+// optimiser state, setup after the trainer's buffers. Each collects
+// garbage first; setup also starts the GC count.
 func (h *heapSampler) model() {
 	obj, _, _ := h.readAfterGC()
 	h.st.Model = obj - h.st.Baseline
+}
+
+func (h *heapSampler) optim() {
+	obj, _, _ := h.readAfterGC()
+	h.st.Optim = obj - h.st.Baseline
 }
 
 func (h *heapSampler) setup() {

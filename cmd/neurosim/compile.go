@@ -34,7 +34,7 @@ func newCompileCmd() *cobra.Command {
 		verify, asJSON                                     bool
 		activity, dt                                       float64
 		nf                                                 nirFlags
-		zooName, weights                                   string
+		zooName, weights, zooSize                          string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile MODEL.nsm|.nir|.net",
@@ -51,10 +51,11 @@ it, and exits non-zero.
 --zoo NAME compiles a published model (neurosim inspect --zoo list) with
 random weights from --seed, or the trained ones of --weights FILE.nsm (a model
 with the zoo's node IDs, in training form), its re-parameterised conv chains
-folded first.`,
+folded first; --input SIZE (a square image of the model's channels) or C,H,W
+compiles it for another input size than the published one.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := compileInput(args, zooName, weights, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
+			g, err := compileInput(args, zooName, weights, zooSize, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -122,6 +123,7 @@ folded first.`,
 	f.Float64Var(&dt, "dt", 1e-4, "time step in seconds for importing .nir and .net files")
 	nf.add(f)
 	f.StringVar(&zooName, "zoo", "", "compile the named zoo model with random weights (from --seed) instead of a file")
+	f.StringVar(&zooSize, "input", "", "with --zoo: input size SIZE (square) or C,H,W instead of the published one")
 	f.StringVar(&weights, "weights", "", "with --zoo: take the weights from this .nsm (same node IDs and shapes) instead of random ones")
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
@@ -252,9 +254,12 @@ func writeHeatmap(p *compiler.Program, path string) error {
 // compileInput returns the model to compile: the file in args, or the zoo model
 // zooName with random weights (seed) or those of the file weights, its linear
 // chains folded.
-func compileInput(args []string, zooName, weights string, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
+func compileInput(args []string, zooName, weights, size string, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
 	if weights != "" && zooName == "" {
 		return nil, fmt.Errorf("--weights needs --zoo")
+	}
+	if size != "" && zooName == "" {
+		return nil, fmt.Errorf("--input needs --zoo")
 	}
 	switch {
 	case zooName != "" && len(args) == 0:
@@ -272,6 +277,16 @@ func compileInput(args []string, zooName, weights string, seed uint64, opts nir.
 		}
 		if _, err := zoo.Fold(m.Graph); err != nil {
 			return nil, err
+		}
+		if size != "" {
+			shape, err := zooInput(m, size)
+			if err != nil {
+				return nil, err
+			}
+			m.Graph.Node(m.Graph.Inputs()[0]).SetInts("shape", shape...)
+			if _, err := models.InferShapes(m.Graph, nil); err != nil {
+				return nil, fmt.Errorf("--input %s: %w", size, err)
+			}
 		}
 		return m.Graph, nil
 	case zooName == "" && len(args) == 1:

@@ -64,7 +64,7 @@ writes report.json and a self-contained report.html with plots.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
-	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, nmnist (event recordings, needs --data), mnist-superpixels, karate (node classification: accuracy is per node) or mnist-scenes (detection: accuracy rows hold mAP@50)")
+	fl.StringVar(&f.dataset, "dataset", data.MNISTName, "dataset: mnist, fashion-mnist, nmnist (event recordings, needs --data), mnist-superpixels, karate (node classification: accuracy is per node), mnist-scenes (detection: accuracy rows hold mAP@50) or random (seeded random images of the program's input shape, label 0, --limit of them (default 1): for models without a dataset such as zoo models with random weights; the chip is still checked against the software model)")
 	fl.StringVar(&f.dataDir, "data", "", "directory holding the dataset's IDX files (default: the dataset's standard location), or for nmnist its Train/ and Test/ folders")
 	fl.StringVar(&f.split, "split", "test", "dataset split: test or train")
 	fl.IntVar(&f.limit, "limit", 0, "run only the first N samples (0: all)")
@@ -215,6 +215,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 func runSource(f *runFlags, x *chip.Exec, stderr io.Writer) (*source, error) {
 	if f.eventInput() {
 		return eventSource(f, x, stderr)
+	}
+	if f.dataset == randomName {
+		return randomSource(f, x), nil
 	}
 	if x.Prog.Input.Encoding == "events" {
 		return nil, errors.New("the program takes event frames: give --events FILE… or --dataset nmnist --data DIR")

@@ -215,7 +215,6 @@ func attnTiling(l *Layer, c capacity, kind, c0, c1 int) (tiling, bool) {
 // explainAttn reports why attention layer l fits no core of the chip.
 func (s *State) explainAttn(l *Layer, caps []capacity) {
 	a := l.Attn
-	digital := false
 	for _, c := range caps {
 		if c.tiles == 0 {
 			continue
@@ -224,7 +223,6 @@ func (s *State) explainAttn(l *Layer, caps []capacity) {
 			s.errorf(l.Name, "operator SpikeAttention cannot run on core kind %s (cim): a crossbar holds fixed weights, the attention state kᵀ·v changes with every input; use a chip with digital cores", c.name)
 			continue
 		}
-		digital = true
 		if neuronFor(l, c) == "" {
 			s.errorf(l.Name, "operator SpikeAttention needs a multispike or if neuron model to fire its sums; core kind %s has %v", c.name, c.models)
 			continue
@@ -237,7 +235,6 @@ func (s *State) explainAttn(l *Layer, caps []capacity) {
 			s.errorf(l.Name, "attention head of %d output channels > %d neurons of a %s core (over by %d)", a.DV, c.neurons, c.name, a.DV-c.neurons)
 		}
 	}
-	_ = digital
 }
 
 // attend adds the attention sums of layer l (gain g_c = the v projection's

@@ -211,3 +211,28 @@ func TestAttentionErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAttentionStaysDigitalOnCIMChips: on a chip with digital and cim cores,
+// --cim-layers all puts every weight layer on the macros but keeps the
+// attention layer on digital cores.
+func TestAttentionStaysDigitalOnCIMChips(t *testing.T) {
+	spec := mustPreset("prime-40nm")
+	p, err := Compile(modeltest.AttnNet(rand.New(rand.NewPCG(1, 1)), 8, 2, 2, 3, 0.5, "qk_v"), spec, Options{Seed: 1, CIMLayers: CIMAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	li := attnLayer(t, p)
+	cimCores := 0
+	for i := range p.Cores {
+		kind := spec.Cores[p.Cores[i].Kind].Type
+		if p.Cores[i].Layer == li && kind != "digital" {
+			t.Fatalf("attention core %d on a %s core", i, kind)
+		}
+		if kind == "cim" {
+			cimCores++
+		}
+	}
+	if cimCores == 0 {
+		t.Fatal("no layer on cim cores: the test exercises nothing")
+	}
+}

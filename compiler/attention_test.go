@@ -236,3 +236,21 @@ func TestAttentionStaysDigitalOnCIMChips(t *testing.T) {
 		t.Fatal("no layer on cim cores: the test exercises nothing")
 	}
 }
+
+// TestAttentionBoxNeeds: the generic box accounting answers for attention
+// layers with the unit's inputs and SRAM (no synapses), for any box.
+func TestAttentionBoxNeeds(t *testing.T) {
+	p, err := Compile(modeltest.AttnNet(rand.New(rand.NewPCG(1, 1)), 8, 2, 2, 3, 0.5, "qk_v"), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &p.Layers[attnLayer(t, p)]
+	for _, r := range []Region{{0, 8, 0, 1, 0, 1}, {8, 16, 1, 3, 0, 4}, {0, 16, 0, 4, 0, 4}} {
+		ax, mem, syn := boxNeeds(l, r, 8)
+		list := axonList(l, r)
+		h := (r.C1 - r.C0) / l.Attn.DV
+		if ax != len(list) || syn != 0 || mem != h*l.Attn.DK*l.Attn.DV*attnWordBytes+ax {
+			t.Fatalf("box %s: %d axons (list %d), %d bytes, %d synapses", r, ax, len(list), mem, syn)
+		}
+	}
+}

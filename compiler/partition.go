@@ -128,6 +128,12 @@ func span(o0, o1, stride, pad, k, size int) (int, int) {
 // boxNeeds returns the axons (distinct source neurons, as a bounding box per
 // source) and the digital synapse memory of a box of layer l.
 func boxNeeds(l *Layer, r Region, wbits int) (axons int, mem int, syn int64) {
+	if l.Kind == LayerAttention {
+		// q/k/v counts buffered in SRAM beside the state, no synapses (attention.go)
+		h0, h1 := attnHeads(l, r)
+		axons = attnAxonCount(l.Attn, h1-h0, (r.Y1-r.Y0)*(r.X1-r.X0))
+		return axons, attnMem(l.Attn, h1-h0, axons), 0
+	}
 	type box struct{ c0, c1, y0, y1, x0, x1 int }
 	bySrc := map[int]*box{}
 	var srcs []int

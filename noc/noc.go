@@ -450,6 +450,16 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	}
 	if onEdge {
 		r.feed(c)
+		if n.single && r.injFree == c+1 && !r.refused {
+			// A flit was fed at c, so an evaluation of r at c, which wake(c)
+			// would ask for, can do nothing another wake has not asked for:
+			// its own feed finds the injection channel taken, and every
+			// buffered flit, credit and source packet that can move at c
+			// has a wake at c of its own. Skip it, but keep the engine
+			// event and the wake mark (see markWoken).
+			r.markWoken(c)
+			return true
+		}
 	}
 	r.wake(c)
 	return true

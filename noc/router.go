@@ -229,6 +229,24 @@ func (r *router) wakeSlow(c uint64) {
 	}
 }
 
+// markWoken records router r as woken for cycle c, as wake does, without
+// putting it on the cycle's list: the engine event of the cycle is scheduled
+// if it was not (so the engine's event count does not depend on the
+// skipped evaluation) and later wakes of r for c are absorbed. Only for an
+// evaluation known to do nothing (Inject in single-flit mode).
+func (r *router) markWoken(c uint64) {
+	n := r.n
+	if r.wakeAt[c&n.wakeMask] == c+1 {
+		return
+	}
+	r.wakeAt[c&n.wakeMask] = c + 1
+	sl := &n.wheel[c&n.wakeMask]
+	if sl.event != c+1 && !(n.busy && c == n.cur) {
+		sl.event = c + 1
+		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n})
+	}
+}
+
 // eval runs one router cycle in two phases: every request is collected from
 // the state at the start of the cycle, then the winners move. Nothing another
 // router does in the same cycle is visible: flits and credits carry at least

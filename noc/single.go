@@ -20,6 +20,9 @@ import (
 
 // evalSingle is eval for a network in single-flit mode.
 func (r *router) evalSingle(c uint64) {
+	if m := r.active; m != 0 && m&(m-1) == 0 && r.evalOne(c, bits.TrailingZeros16(m)) {
+		return
+	}
 	n := r.n
 	// Phase 1: requests. A routed head is ready; its unsent branches request.
 	var reqs [numPorts]uint16
@@ -72,18 +75,7 @@ func (r *router) evalSingle(c uint64) {
 			// arbitration reads them, so they are taken here, when an
 			// output without credits is requested, rather than at the
 			// start of every cycle as eval does; credQ stays exact for eval.
-			q := &o.cq[0]
-			for q.n > 0 && q.t[q.head] <= c {
-				o.credits[0]++
-				q.head++
-				if q.head == len(q.t) {
-					q.head = 0
-				}
-				q.n--
-			}
-			if q.n == 0 {
-				r.credQ &^= 1 << (int(p) * maxVC)
-			}
+			r.takeCredits(c, p, o)
 		}
 		if p != Local && o.credits[0] < 1 {
 			// no requester is eligible (each would do the same)
@@ -158,15 +150,7 @@ func (r *router) evalSingle(c uint64) {
 		v.pop()
 		r.flits--
 		if port := Port(i); port != Local {
-			up := r.out[port].down // the link is bidirectional: out[port] leads to the sender
-			op := opposite(port)
-			uo := &up.out[op]
-			uo.cq[0].push(c + n.link)
-			up.credQ |= 1 << (int(op) * maxVC)
-			if uo.starved[0] {
-				uo.starved[0] = false
-				up.wake(c + n.link)
-			}
+			r.returnCredit(c, port)
 		}
 		if v.copied {
 			n.free(v.cur)
@@ -190,16 +174,138 @@ func (r *router) evalSingle(c uint64) {
 		}
 	}
 
+	r.finishSingle(c, deliver)
+}
+
+// finishSingle ends a single-flit evaluation: it delivers the packet that
+// left by the local port (if any), feeds the source queue and tells a
+// refused injector that its queue has room.
+func (r *router) finishSingle(c uint64, deliver *Packet) {
 	if deliver != nil {
 		r.deliver(c, deliver)
 	}
 	if r.src.n > 0 {
 		r.feed(c)
 	}
-	if r.refused && (n.srcCap == 0 || r.src.len() < n.srcCap) {
+	if n := r.n; r.refused && (n.srcCap == 0 || r.src.len() < n.srcCap) {
 		r.refused = false
 		if w, ok := r.ep.(InjectWaker); ok {
 			w.InjectReady(r.tile)
 		}
+	}
+}
+
+// evalOne is evalSingle for the commonest evaluation: input VC i is the only
+// one holding flits and its head packet is not routed yet. If that packet is
+// not ready, or is a unicast packet whose output is the local port or has a
+// credit, evalOne does the whole evaluation and returns true: the packet is
+// the only requester of its output, so it wins, moves and is popped in the
+// same cycle, and the routing state evalSingle would write and clear again
+// (cur, branch, brOf, nb, routed) is never touched: it is the same before and
+// after. Otherwise it returns false having changed nothing but the credits
+// that have arrived by now (which evalSingle would take at the same point)
+// and evalSingle does the general evaluation.
+func (r *router) evalOne(c uint64, i int) bool {
+	v := &r.in[i]
+	if v.routed {
+		return false
+	}
+	e := &v.buf[v.head]
+	if e.ready > c {
+		r.finishSingle(c, nil) // nothing can move this cycle
+		return true
+	}
+	pkt := e.pkt
+	if len(pkt.Dests) != 0 {
+		return false
+	}
+	n := r.n
+	var p Port
+	if n.rt != nil {
+		p = n.rt[r.id*len(n.routers)+pkt.Dst.Y*n.w+pkt.Dst.X]
+	} else {
+		p = n.computePort(r.tile, pkt.Dst)
+	}
+	o := &r.out[p]
+	if p != Local && o.credits[0] < 1 {
+		r.takeCredits(c, p, o)
+		if o.credits[0] < 1 {
+			return false
+		}
+	}
+	// move the packet through p (as evalSingle's phase 2 for one requester)
+	stall := c - e.ready
+	o.stalls += stall
+	n.stats.stalls += stall
+	o.rr = i
+	o.flits++
+	var deliver *Packet
+	if p == Local {
+		n.stats.flitsDelivered++
+		deliver = pkt
+	} else {
+		o.credits[0]--
+		pkt.Hops++
+		if p <= West {
+			n.stats.hopsX++
+		} else {
+			n.stats.hopsY++
+		}
+		d := o.down
+		ready := c + n.link + n.pipe
+		j := o.downIn
+		d.in[j].push(flitEntry{pkt: pkt, ready: ready})
+		d.active |= 1 << j
+		d.flits++
+		d.wake(ready)
+		if n.NumHooks() > 0 {
+			n.hookHop = FlitHop{From: r.tile, Out: p}
+			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt, Detail: &n.hookHop})
+		}
+	}
+	// pop it and return its credit (as evalSingle's phase 3)
+	v.pop()
+	r.flits--
+	if port := Port(i); port != Local {
+		r.returnCredit(c, port)
+	}
+	if v.n > 0 {
+		r.wake(max(c+1, v.buf[v.head].ready))
+	} else {
+		r.active &^= 1 << i
+	}
+	r.finishSingle(c, deliver)
+	return true
+}
+
+// takeCredits makes the credits of output p (VC 0) that have arrived by
+// cycle c usable.
+func (r *router) takeCredits(c uint64, p Port, o *outPort) {
+	q := &o.cq[0]
+	for q.n > 0 && q.t[q.head] <= c {
+		o.credits[0]++
+		q.head++
+		if q.head == len(q.t) {
+			q.head = 0
+		}
+		q.n--
+	}
+	if q.n == 0 {
+		r.credQ &^= 1 << (int(p) * maxVC)
+	}
+}
+
+// returnCredit sends the credit of a flit popped from input port (VC 0)
+// back to the upstream router, waking it if an output there starved.
+func (r *router) returnCredit(c uint64, port Port) {
+	n := r.n
+	up := r.out[port].down // the link is bidirectional: out[port] leads to the sender
+	op := opposite(port)
+	uo := &up.out[op]
+	uo.cq[0].push(c + n.link)
+	up.credQ |= 1 << (int(op) * maxVC)
+	if uo.starved[0] {
+		uo.starved[0] = false
+		up.wake(c + n.link)
 	}
 }

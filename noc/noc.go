@@ -333,7 +333,10 @@ func (n *Network) Period() sim.Time { return n.period }
 func (n *Network) Spec() arch.NoC { return n.spec }
 
 // Contains reports whether t is a tile of the network.
-func (n *Network) Contains(t Tile) bool { return t.X >= 0 && t.Y >= 0 && t.X < n.w && t.Y < n.h }
+func (n *Network) Contains(t Tile) bool {
+	// one unsigned comparison per coordinate: a negative one wraps above w, h
+	return uint(t.X) < uint(n.w) && uint(t.Y) < uint(n.h)
+}
 
 func (n *Network) index(t Tile) int { return t.Y*n.w + t.X }
 

@@ -174,12 +174,16 @@ func (r *router) evalSingle(c uint64) {
 		}
 	}
 
-	r.finishSingle(c, deliver)
+	if deliver != nil || r.src.n > 0 || r.refused {
+		r.finishSingle(c, deliver)
+	}
 }
 
 // finishSingle ends a single-flit evaluation: it delivers the packet that
 // left by the local port (if any), feeds the source queue and tells a
-// refused injector that its queue has room.
+// refused injector that its queue has room. It does nothing unless deliver
+// is set, the source queue holds packets or an Inject was refused, so
+// callers skip it otherwise.
 func (r *router) finishSingle(c uint64, deliver *Packet) {
 	if deliver != nil {
 		r.deliver(c, deliver)
@@ -212,7 +216,10 @@ func (r *router) evalOne(c uint64, i int) bool {
 	}
 	e := &v.buf[v.head]
 	if e.ready > c {
-		r.finishSingle(c, nil) // nothing can move this cycle
+		// nothing can move this cycle
+		if r.src.n > 0 || r.refused {
+			r.finishSingle(c, nil)
+		}
 		return true
 	}
 	pkt := e.pkt
@@ -267,14 +274,25 @@ func (r *router) evalOne(c uint64, i int) bool {
 	v.pop()
 	r.flits--
 	if port := Port(i); port != Local {
-		r.returnCredit(c, port)
+		// returnCredit, by hand: it does not inline
+		up := r.out[port].down
+		op := opposite(port)
+		uo := &up.out[op]
+		uo.cq[0].push(c + n.link)
+		up.credQ |= 1 << (int(op) * maxVC)
+		if uo.starved[0] {
+			uo.starved[0] = false
+			up.wake(c + n.link)
+		}
 	}
 	if v.n > 0 {
 		r.wake(max(c+1, v.buf[v.head].ready))
 	} else {
 		r.active &^= 1 << i
 	}
-	r.finishSingle(c, deliver)
+	if deliver != nil || r.src.n > 0 || r.refused {
+		r.finishSingle(c, deliver)
+	}
 	return true
 }
 

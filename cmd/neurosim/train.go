@@ -131,7 +131,7 @@ software one and nothing is saved.`,
 			}
 			if h := res.Heap; h.Samples > 0 {
 				mb := func(b int64) float64 { return float64(b) / (1 << 20) }
-				fmt.Fprintf(w, "measured Go heap above the heap after loading the dataset (runtime/metrics, sampled after each of %d batches, %d GCs): model %.2f MiB, + optimiser %.2f MiB, + training buffers %.2f MiB; peak live %.2f MiB, peak in use %.2f MiB (live + unswept garbage; depends on GOGC); peak in use above model and optimiser (the memory the learning rule needs) %.2f MiB\n",
+				fmt.Fprintf(w, "measured Go heap above the heap after loading the dataset (runtime/metrics, sampled after each of %d batches, %d GCs): after building the model %.2f MiB, after its optimiser state %.2f MiB, after the training buffers %.2f MiB; peak live %.2f MiB, peak in use %.2f MiB (live + unswept garbage; depends on GOGC); peak in use above model and optimiser (the memory the learning rule needs) %.2f MiB\n",
 					h.Samples, h.GCs, mb(h.Model), mb(h.Optim), mb(h.Setup), mb(h.PeakLive), mb(h.PeakObjects), mb(h.PeakObjects-h.Optim))
 			}
 			fmt.Fprintf(w, "peak RSS of this process: %.1f MiB\n", float64(rss)/1024)

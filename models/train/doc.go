@@ -66,7 +66,10 @@
 // PrunedLinear whose weights are frozen random differential pairs
 // Scale·(G⁺−G⁻) drawn from a conductance distribution and whose only
 // parameters are scores; the forward pass keeps the top Keep fraction of
-// |score| per layer and the scores get the straight-through gradient. The
+// |score| per layer and the scores get the straight-through gradient.
+// Without training noise a PrunedLinear runs over each sample's nonzero
+// inputs (spikes, rate-coded pixels) with a transposed copy of the masked
+// weights, each element summed by one task in a fixed order. The
 // prime-mlp architecture has PRIME's LIF (β 0.25, threshold 0.2, hard reset)
 // over rate-coded input. "df" is Distance-Forward (df.go, dftrain.go,
 // seed-models §8): an MLP of blocks, each trained by its own goodness-based
@@ -75,7 +78,10 @@
 // another within a batch and the labels streamed through one at a time, so
 // one block-sized gradient buffer and one label's activations suffice.
 // "df-bp" trains the same blocks by backpropagation (dfbp.go), DF's memory
-// and accuracy baseline; both account their buffers (MemStats).
+// and accuracy baseline; both account their buffers (MemStats) and measure
+// the Go heap after every batch (HeapStats, runtime/metrics, above a
+// baseline taken after loading the dataset; process-wide, so it is only
+// meaningful when nothing else allocates meanwhile).
 //
 // Export folds BatchNorm into the preceding weights and writes MultiSpike
 // layers with integer outputs (norm 1), folding 1/D (and the 1/k² of an

@@ -254,3 +254,20 @@ func TestAttentionBoxNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionSimulatorAllocations: Simulator.Run of an attention program
+// allocates nothing.
+func TestAttentionSimulatorAllocations(t *testing.T) {
+	p, err := Compile(modeltest.AttnNet(rand.New(rand.NewPCG(1, 1)), 8, 2, 2, 3, 4, "q_kv"), mustPreset("default"), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := NewSimulator(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := randImage(rand.New(rand.NewPCG(2, 2)), 64)
+	if a := testing.AllocsPerRun(20, func() { sim.Run(img) }); a != 0 {
+		t.Fatalf("Simulator.Run allocates %.1f times", a)
+	}
+}

@@ -2,6 +2,8 @@ package models
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"math"
 	"slices"
 )
@@ -295,6 +297,34 @@ func composeConv(n *Node, w, b []float64, c1, c0, ka int) ([]float64, []float64,
 	var bias []float32
 	if t := n.Tensors["bias"]; t != nil {
 		bias = t.F32
+	}
+	if kb == 1 && groups == 1 {
+		// A dense 1×1 conv after the composite (RepConv's chains): the new
+		// composite is the matrix product W·w, [c2, c1]·[c1, c0·ka²]. Done as
+		// one blocked Gemm: each output block is summed along c1 in order by
+		// one worker, so the result does not depend on GOMAXPROCS; the
+		// row-by-row axpy below it streamed w once per output row and took
+		// 22 s of Large-768's compile (docs/bench-zoo.md).
+		wm := make([]float64, c2*cg)
+		for i, v := range wt.F32 {
+			wm[i] = float64(v)
+		}
+		kk := c0 * ka * ka
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
+			blas64.General{Rows: c2, Cols: cg, Stride: cg, Data: wm},
+			blas64.General{Rows: cg, Cols: kk, Stride: kk, Data: w[:cg*kk]}, 0,
+			blas64.General{Rows: c2, Cols: kk, Stride: kk, Data: nw})
+		for o := range c2 {
+			acc := 0.0
+			if bias != nil {
+				acc = float64(bias[o])
+			}
+			for j, bw := range wm[o*cg : (o+1)*cg] {
+				acc += bw * b[j]
+			}
+			nb[o] = acc
+		}
+		return nw, nb, c2, k
 	}
 	for o := range c2 {
 		g0 := (o / outPerGroup) * cg

@@ -8,14 +8,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// A hidden --cpuprofile flag on `run`, for performance work on the main job:
+// A hidden --cpuprofile flag on `run` and `compile`, for performance work:
 // `neurosim run --cpuprofile cpu.out` writes a pprof CPU profile of the whole
-// command (go tool pprof -top cpu.out).
+// command (go tool pprof -top cpu.out); `neurosim compile --zoo
+// e-spikeformer-large-768 --cpuprofile cpu.out` profiles the compile of the
+// largest zoo model (docs/bench-zoo.md).
 func init() {
 	for i, mk := range subcommands {
 		subcommands[i] = func() *cobra.Command {
 			c := mk()
-			if c.Name() == "run" {
+			if c.Name() == "run" || c.Name() == "compile" {
 				addCPUProfileFlag(c)
 			}
 			return c

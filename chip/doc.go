@@ -48,6 +48,12 @@
 // [Exactly] and [MacroExact] are its parts, [Summary].CIM records the
 // macros a run used.
 //
+// A psum layer (the compiler's channel splitting) sends, in its phase, one
+// graded packet per neuron with a nonzero partial sum, timed and priced as a
+// spike packet; at the close of the phase the destination adds the value
+// (not a count) with the unit weight, so the split layer's accumulator is
+// exactly the unsplit one's.
+//
 // Programs with events input take each sample as its Steps frames one after
 // another ([Exec.SampleSize]); cubalif cores keep a synaptic current beside
 // the membrane, and spikes that reach a core over a recurrent projection are

@@ -58,6 +58,10 @@ type Machine struct {
 	// close of the phase. Counting there, in one tight loop, lets the
 	// per-axon count misses overlap instead of stalling each delivery.
 	arrived []axonRef
+	// psum[l] holds the partial sums of psum layer l by layer-wide neuron
+	// (nil for other layers): what a psum neuron's graded packet carries,
+	// read by the destination at the close of the phase (compiler split.go).
+	psum [][]int64
 	// rec holds the CubaLIF currents and the recurrent spikes held for the
 	// next step (kernel_cubalif.go).
 	rec recMachine
@@ -180,6 +184,12 @@ func (x *Exec) NewMachine() (*Machine, error) {
 		m.em[ci].neu = make([]int32, 0, xc.n*d)
 		m.em[ci].sub = make([]int32, 0, xc.n*d)
 		m.em[ci].ifSub = xc.neuron == "if"
+	}
+	m.psum = make([][]int64, len(x.Prog.Layers))
+	for li := range x.Prog.Layers {
+		if x.Prog.Layers[li].Kind == compiler.LayerPsum {
+			m.psum[li] = make([]int64, x.layerSize[li])
+		}
 	}
 	m.rec.init(x)
 	for ci := range x.cores {
@@ -445,7 +455,11 @@ func (m *Machine) flush() {
 		}
 		for _, a := range tl {
 			ax := xc.axons[a]
-			accumulate(m.acc[ci], x.kern[xc.layer], &xc.region, ax.Source, int(ax.Neuron), int64(pend[a]))
+			val := int64(pend[a])
+			if ax.Source >= 0 && m.psum[ax.Source] != nil {
+				val *= m.psum[ax.Source][ax.Neuron] // a graded packet: the partial sum
+			}
+			accumulate(m.acc[ci], x.kern[xc.layer], &xc.region, ax.Source, int(ax.Neuron), val)
 			pend[a] = 0
 		}
 		m.touched[ci] = tl[:0]
@@ -506,6 +520,18 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	switch xc.kind {
 	case compiler.LayerReadout:
 		// the readout only accumulates; reading it is one update per neuron
+	case compiler.LayerPsum:
+		// one graded packet per neuron with a nonzero partial sum (split.go)
+		ps := m.psum[xc.layer]
+		for i := range acc {
+			a := l.PsumValue(acc[perm[i]])
+			ps[xc.global[i]] = a
+			cnt[i] = 0
+			if a != 0 {
+				cnt[i] = 1
+			}
+			tot[i] += int32(a)
+		}
 	case compiler.LayerCuba:
 		m.integrateCuba(ci, xc, l)
 	case compiler.LayerLIF:
@@ -547,8 +573,11 @@ func (m *Machine) fire(ci int, t sim.Time) {
 	em.neu, em.sub = em.neu[:0], em.sub[:0]
 	maxS := int32(0)
 	var spikes uint64
+	psum := xc.kind == compiler.LayerPsum
 	for i, s := range cnt {
-		tot[i] += s
+		if !psum {
+			tot[i] += s
+		}
 		maxS = max(maxS, s)
 		spikes += uint64(s)
 	}

@@ -10,7 +10,8 @@ import (
 
 // TestMeanRunsOnChip: both lowerings of a spatial Mean (of spike counts, and
 // of a convolution's real-valued output; compiler/mean.go) run on the chip
-// exactly as the software integer model.
+// exactly as the software integer model; so does the materialised mean
+// (compiler/psum.go) that cores of 100 axons need (576 inputs averaged).
 func TestMeanRunsOnChip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	rnd := func(n int) []float32 {
@@ -20,7 +21,11 @@ func TestMeanRunsOnChip(t *testing.T) {
 		}
 		return w
 	}
-	for _, expr := range []bool{false, true} {
+	for _, c := range []struct {
+		expr  bool
+		axons int
+	}{{false, 0}, {true, 0}, {true, 100}} {
+		expr := c.expr
 		g := models.NewGraph()
 		g.Add("input", models.OpInput).SetInts("shape", 1, 12, 12)
 		g.Add("conv", models.OpConv2d).SetF32("weight", models.Shape{4, 1, 3, 3}, rnd(36)).SetInts("padding", 1, 1)
@@ -36,6 +41,22 @@ func TestMeanRunsOnChip(t *testing.T) {
 			g.Chain("input", "conv", "spike", "mean", "fc", "output")
 		}
 		spec, p := compileFor(t, g, "default")
+		if c.axons > 0 {
+			k := spec.Cores["digital"]
+			k.Axons = c.axons
+			spec.Cores["digital"] = k
+			var err error
+			if p, err = compiler.Compile(g, spec, compiler.Options{Seed: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		shifted := false
+		for li := range p.Layers {
+			shifted = shifted || p.Layers[li].Kind == compiler.LayerPsum && p.Layers[li].Shift > 0
+		}
+		if shifted != (c.axons > 0) {
+			t.Fatalf("axons %d: materialised mean %v", c.axons, shifted)
+		}
 		x, err := NewExec(spec, p)
 		if err != nil {
 			t.Fatal(err)
@@ -50,7 +71,7 @@ func TestMeanRunsOnChip(t *testing.T) {
 				t.Errorf("expr %v sample %d: chip and software model disagree %+v", expr, i, a)
 			}
 		}
-		if l := &p.Layers[len(p.Layers)-2]; expr && (l.Kind != compiler.LayerSpike || l.Inputs[0].KH != 12) || !expr && p.Layers[1].Kind != compiler.LayerPool {
+		if l := &p.Layers[len(p.Layers)-2]; c.axons == 0 && expr && (l.Kind != compiler.LayerSpike || l.Inputs[0].KH != 12) || !expr && p.Layers[1].Kind != compiler.LayerPool {
 			t.Errorf("expr %v: unexpected lowering (%d layers)", expr, len(p.Layers))
 		}
 		var spk uint64

@@ -53,6 +53,10 @@ func (p *Program) checkHeader() error {
 			if n := int64(pr.Cout) * int64(numel(pr.InShape)) * int64(pr.KH+1) * int64(pr.KW+1); n > 1<<40 {
 				return nspErr("layer %d (%s) input %d: absurd weight count", i, l.Name, j)
 			}
+			if pr.InLo < 0 || pr.InHi < 0 || (pr.InHi > 0 && (pr.InLo >= pr.InHi || pr.InHi > pr.inLen() ||
+				pr.Kind == ProjSparse || (pr.Kind == ProjConv && pr.Groups != 1))) || (pr.InHi == 0 && pr.InLo != 0) {
+				return nspErr("layer %d (%s) input %d: channel range [%d, %d) of %v (%s, groups %d)", i, l.Name, j, pr.InLo, pr.InHi, pr.InShape, pr.Kind, pr.Groups)
+			}
 			if pr.NNZ < 0 || (pr.Kind == ProjSparse && int64(pr.NNZ) > int64(pr.Cout)*int64(numel(pr.InShape))) || (pr.Kind != ProjSparse && pr.NNZ != 0) {
 				return nspErr("layer %d (%s) input %d: %d synapses for %s %v → %d", i, l.Name, j, pr.NNZ, pr.Kind, pr.InShape, pr.Cout)
 			}
@@ -111,6 +115,10 @@ func (p *Program) check(level int) error {
 			}
 			if err := p.checkAttn(i, l); err != nil {
 				return err
+			}
+		case LayerPsum:
+			if l.D != 1 || l.Shift < 0 || l.Shift > 30 {
+				return fmt.Errorf("layer %d (%s): a psum layer has D = 1 and a shift in [0, 30], not %d and %d", i, l.Name, l.D, l.Shift)
 			}
 		case LayerCuba:
 			if l.D != 1 {
@@ -197,6 +205,9 @@ func (p *Program) check(level int) error {
 				if w > qmax || w < -qmax {
 					return fmt.Errorf("layer %d (%s): weight %d outside %d bits", i, l.Name, w, p.WeightBits)
 				}
+			}
+			if !pr.zeroOutsideRange() {
+				return fmt.Errorf("layer %d (%s): input %d reads inputs [%d, %d) but has nonzero weights outside them", i, l.Name, j, pr.InLo, pr.InHi)
 			}
 		}
 	}

@@ -61,6 +61,7 @@ type State struct {
 	cost    placementCost
 	cross   int64     // placement price of a chip-boundary crossing, in hops (place.go)
 	traffic [][]edgeW // per core: cores it sends to, with weights
+	splits  []string  // layers the split pass rewrote, for diagnostics
 }
 
 // Pass is one step of the compiler.
@@ -82,6 +83,7 @@ var Passes = []Pass{
 	{Name: "fold-scale", Graph: true, Run: foldScalePass, Doc: "fold MultiSpike 1/norm and AvgPool 1/k² into the next layer's weights"},
 	{Name: "lower", Run: lowerPass, Doc: "ops → populations (spike, pool, readout) and projections (conv kernels, dense)"},
 	{Name: "quantize", Run: quantizePass, Doc: "per-population odd threshold θ and integer weights within the spec's weight bits"},
+	{Name: "split", Run: splitPass, Doc: "split layers whose neurons read more inputs than a core has axons into partial-sum layers (exact)"},
 	{Name: "partition", Run: partitionPass, Doc: "split layers into core-sized boxes (neurons, axons, synapse memory, crossbar rows×cols)"},
 	{Name: "tile", Run: tilePass, Doc: "lay each cim core's synapse matrix onto its macros: weight digits, row tiles × column tiles"},
 	{Name: "place", Run: placePass, Doc: "assign cores to tiles: greedy, then simulated annealing on Σ traffic × hops"},

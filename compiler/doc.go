@@ -8,7 +8,7 @@
 //
 // Compile runs the table Passes in order: verify, fold-bn, fold-scale (graph
 // passes; Options.Verify runs models.Verify after each), lower, quantize,
-// partition, tile, place, route, emit (Options.Verify runs Program checks after
+// split, partition, tile, place, route, emit (Options.Verify runs Program checks after
 // each). Options.DumpAfter writes the graph, or after lower the layer graph
 // and header, as JSON or DOT. Every problem of a failing pass is returned
 // together as a sorted Diagnostics, each naming the layer, the limit, the
@@ -143,6 +143,23 @@
 // Routing is dimension-order (xy or yx); a multicast tree per source core is
 // the union of its routes, one routing-table entry per router on it.
 //
+// # Channel splitting (split.go)
+//
+// A layer one of whose neurons reads more inputs than any core kind that
+// can run it has axons (a 3×3 conv over 1536 channels reads 13,824; a long
+// membrane-shortcut sum reads every term's inputs) is rewritten after
+// quantize as G partial-sum layers (Kind "psum") and the layer itself: each
+// psum layer accumulates a chunk of the layer's projections, or a range of
+// input channels of one projection (Projection.InLo/InHi, weights outside
+// zero), with the layer's own integer weights, and sends its accumulator as
+// one graded packet per nonzero neuron; the layer adds the G sums with unit
+// weights (1×1 depthwise projections) to its bias and fires as before. The
+// sums are exact, so every count and score equals the unsplit program's;
+// the cost is the psum neurons, their packets (one synaptic op each at the
+// destination) and one barrier phase per level (a layer that still reads
+// more than Axons partial sums is split again: a tree). Not on chips with
+// cim kinds, nor layers with recurrent or sparse projections.
+//
 // # CIM cores: placement and the tile pass
 //
 // On a chip with cim (memristor crossbar) tiles, Options.CIMLayers decides
@@ -189,4 +206,6 @@
 //   - Simulator.Run allocates nothing.
 //   - Every core of an attention layer holds whole heads (its channel range
 //     is a multiple of the head's dv channels) and its state fits its SRAM.
+//   - The split pass changes no count and no score: a psum layer's values
+//     summed with unit weights equal the accumulator of the layer it feeds.
 package compiler

@@ -132,6 +132,9 @@ type value struct {
 	flat bool
 	// attn is set on the expression of a SpikeAttention (attention.go).
 	attn *AttnParams
+	// graded marks a spike source that is a psum population: its values are
+	// signed sums, not counts in [0, vmax] (psum.go).
+	graded bool
 }
 
 // localCheck reports the problems of n that do not depend on its inputs, so
@@ -369,6 +372,9 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 				out.bias[i] += e.bias[i]
 			}
 		}
+		if lim := axonLimit(s.Spec); lim > 0 && exprFanIn(out) > lim && len(s.Graph.Successors(id)) > 1 {
+			return s.materialize(id, out, shape) // a long residual stream (psum.go)
+		}
 		return out
 	case models.OpBatchNorm, models.OpScale:
 		e := needExpr()
@@ -403,6 +409,10 @@ func (s *State) lowerNode(n *models.Node, in []*value, shape models.Shape, input
 		}
 		if src.layer < 0 {
 			s.errorf(id, "pooling the raw input is not supported: the pooled pixel sums would need %d sub-steps", 255*4)
+			return nil
+		}
+		if src.graded {
+			s.errorf(id, "pooling a materialised sum (a psum layer) is not supported; pool after the neuron")
 			return nil
 		}
 		k, st, pd := pair(n.Ints("kernel_size"), 1), pair(n.Ints("stride"), 0), pair(n.Ints("padding"), 0)

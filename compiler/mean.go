@@ -34,6 +34,9 @@ func (s *State) lowerMean(n *models.Node, v *value, shape models.Shape) *value {
 	}
 	c := chw(v.shape)
 	plane := c[1] * c[2]
+	if v.graded {
+		return s.meanOfSum(id, v, shape)
+	}
 	if v.spike {
 		if v.layer < 0 {
 			s.errorf(id, "Mean of the raw input is not supported: the pixel sums would need %d sub-steps", 255*plane)
@@ -61,6 +64,15 @@ func (s *State) lowerMean(n *models.Node, v *value, shape models.Shape) *value {
 		if k.Axons > limit || (k.Axons == limit && name < kind) {
 			limit, kind = k.Axons, name
 		}
+	}
+	if fanIn > limit && limit > 0 && fanIn > axonLimit(s.Spec) {
+		// materialise the sum once, then sum its planes (psum.go)
+		sum := s.materialize(id+".in", v, v.shape)
+		if sum == nil {
+			return nil
+		}
+		sum.shape = v.shape
+		return s.meanOfSum(id, sum, shape)
 	}
 	if fanIn > limit {
 		s.errorf(id, "Mean of a real-valued sum of %d projections (the membrane shortcut): averaging them gives each of the %d output neurons a fan-in of %d axons (Σ Cin/groups·H·W), core kind %s takes at most %d (over by %d); the mean cannot be taken on this chip without quantising the sum into spikes first",

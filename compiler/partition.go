@@ -68,6 +68,12 @@ func neuronFor(l *Layer, c capacity) string {
 	if l.Kind == LayerAttention && c.cim {
 		return "" // the state changes with every input; a crossbar holds fixed weights
 	}
+	if l.Kind == LayerPsum {
+		if c.cim {
+			return ""
+		}
+		return "psum" // accumulate and send the sum: any digital core
+	}
 	if l.Kind == LayerCuba {
 		if slices.Contains(c.models, "cubalif") {
 			return "cubalif"
@@ -152,6 +158,10 @@ func boxNeeds(l *Layer, r Region, wbits int) (axons int, mem int, syn int64) {
 		} else if pr.Kind == ProjDense {
 			b = box{0, pr.InShape[0], 0, pr.InShape[1], 0, pr.InShape[2]}
 			fan := numel(pr.InShape)
+			if lo, hi := pr.inChannels(); pr.InHi > 0 {
+				// a flat range (split.go), counted in flat coordinates
+				b, fan = box{lo, hi, 0, 1, 0, 1}, hi-lo
+			}
 			mem += (fan*n*wbits + 7) / 8
 			syn += int64(fan) * int64(n)
 		} else {
@@ -160,7 +170,8 @@ func boxNeeds(l *Layer, r Region, wbits int) (axons int, mem int, syn int64) {
 			g0, g1 := r.C0/coutG, (r.C1-1)/coutG
 			b.c0, b.c1 = g0*cinG, (g1+1)*cinG
 			if pr.Groups == 1 {
-				b.c0, b.c1 = 0, cin
+				b.c0, b.c1 = pr.inChannels()
+				cinG = b.c1 - b.c0
 			}
 			b.y0, b.y1 = span(r.Y0, r.Y1, pr.Stride, pr.Pad, pr.KH, pr.InShape[1])
 			b.x0, b.x1 = span(r.X0, r.X1, pr.Stride, pr.Pad, pr.KW, pr.InShape[2])
@@ -485,8 +496,12 @@ func partitionPass(s *State) error {
 					need = append(need, fmt.Sprintf("%s %d %s", p.Layers[li].Name, sg.t.cores(), caps[sg.t.kind].name))
 				}
 			}
-			s.errorf("", "the model needs %d cores of kind %s but the board has %d (over by %d); needs per layer: %s; use a larger mesh, more chips (board.chips_x/chips_y) or larger cores",
-				c.tiles-left[i], c.name, c.tiles, -left[i], strings.Join(need, ", "))
+			split := ""
+			if len(s.splits) > 0 {
+				split = "; split into partial sums, their neurons reading more inputs than a core has axons: " + strings.Join(s.splits, ", ")
+			}
+			s.errorf("", "the model needs %d cores of kind %s but the board has %d (over by %d); needs per layer: %s%s; use a larger mesh, more chips (board.chips_x/chips_y) or larger cores",
+				c.tiles-left[i], c.name, c.tiles, -left[i], strings.Join(need, ", "), split)
 		}
 	}
 	if len(s.diags) > 0 {
@@ -501,7 +516,7 @@ func partitionPass(s *State) error {
 			t := sg.t
 			c := caps[t.kind]
 			nm := neuronFor(l, c)
-			if l.Kind == LayerReadout {
+			if l.Kind == LayerReadout || l.Kind == LayerPsum {
 				nm = ""
 			}
 			if si == 0 {
@@ -666,7 +681,8 @@ func axonList(l *Layer, r Region) []Axon {
 			continue
 		}
 		if pr.Kind == ProjDense {
-			for n := 0; n < numel(pr.InShape); n++ {
+			lo, hi := pr.inChannels()
+			for n := lo; n < hi; n++ {
 				out = append(out, Axon{src, int32(n)})
 			}
 			continue
@@ -675,7 +691,7 @@ func axonList(l *Layer, r Region) []Axon {
 		cinG, coutG := cin/pr.Groups, pr.Cout/pr.Groups
 		c0, c1 := (r.C0/coutG)*cinG, ((r.C1-1)/coutG+1)*cinG
 		if pr.Groups == 1 {
-			c0, c1 = 0, cin
+			c0, c1 = pr.inChannels()
 		}
 		y0, y1 := span(r.Y0, r.Y1, pr.Stride, pr.Pad, pr.KH, h)
 		x0, x1 := span(r.X0, r.X1, pr.Stride, pr.Pad, pr.KW, w)

@@ -85,6 +85,7 @@ const (
 	// LayerAttention (attention.go) is a spike-driven attention unit fused
 	// with the MultiSpike that reads its sums: integer counts in [0, D].
 	LayerAttention = "attention"
+	// LayerPsum (split.go) is a partial sum: it sends its accumulator as a graded value.
 )
 
 // LIFParams are the integer parameters of a LIF layer (Kind "lif"). Per step, with
@@ -139,6 +140,8 @@ type Layer struct {
 	// Step is the barrier phase in which the layer fires (1 + longest path from the
 	// input, counting layers).
 	Step int `json:"step"`
+	// Shift: a psum layer sends round(acc/2^Shift) (PsumValue); 0 otherwise.
+	Shift int `json:"shift,omitempty"`
 	// AccBound bounds |acc| over all inputs (chips with float32 accumulators are
 	// exact below 2^24).
 	AccBound int64 `json:"acc_bound"`
@@ -154,6 +157,7 @@ type Layer struct {
 	Quant  QuantStats   `json:"quant"`
 
 	biasReal []float64 // float bias until quantize
+	theta    float64   // a materialised psum's threshold, fixed at lowering (psum.go)
 	lif      *lifReal  // float LIF parameters until quantize
 	cuba     *cubaReal // float CubaLIF coefficients until quantize
 }
@@ -199,7 +203,13 @@ type Projection struct {
 	// step (cubalif.go); the source may be the layer itself or a later one.
 	Recurrent bool `json:"recurrent,omitempty"`
 	// Role of an attn projection: "q", "k" or "v" (attention.go).
-	Role    string  `json:"role,omitempty"`
+	Role string `json:"role,omitempty"`
+	// InLo, InHi: a part made by the split pass reads only source channels
+	// [InLo, InHi) (a conv with Groups 1) or flat source elements [InLo,
+	// InHi) (dense); InHi = 0: all of them. Its weights outside the range
+	// are zero (split.go).
+	InLo    int     `json:"in_lo,omitempty"`
+	InHi    int     `json:"in_hi,omitempty"`
 	NNZ     int     `json:"nnz,omitempty"` // sparse: synapses
 	Weights []int32 `json:"-"`
 	SpStart []int32 `json:"-"` // sparse: synapses of source neuron i start at SpStart[i]

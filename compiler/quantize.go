@@ -46,7 +46,7 @@ func quantizePass(s *State) error {
 		l := &p.Layers[li]
 		C := l.Shape[0]
 		l.Threshold = make([]int32, C)
-		if l.Kind == LayerPool {
+		if l.Kind == LayerPool || (l.Kind == LayerPsum && presetWeights(l)) {
 			for c := range l.Threshold {
 				l.Threshold[c] = 1
 			}
@@ -67,6 +67,12 @@ func quantizePass(s *State) error {
 		theta := make([]float64, C)
 		for c := range theta {
 			theta[c] = oddTheta(qmax, m[c])
+		}
+		if l.Kind == LayerPsum && l.theta > 0 {
+			for c := range theta {
+				theta[c] = l.theta // consumers already read it at 1/θ (psum.go)
+			}
+			l.Scale = 1 / l.theta
 		}
 		if l.Kind == LayerReadout {
 			lo := slices.Min(theta)
@@ -185,6 +191,9 @@ func (s *State) accBound(l *Layer) {
 		vmax := 255.0
 		if pr.Source >= 0 {
 			vmax = float64(p.Layers[pr.Source].D)
+			if src := &p.Layers[pr.Source]; src.Kind == LayerPsum {
+				vmax = float64(src.AccBound>>src.Shift) + 1 // a graded value (split.go, psum.go)
+			}
 		}
 		if pr.Kind == ProjSparse {
 			for k, w := range pr.Weights {
@@ -213,4 +222,15 @@ func (s *State) accBound(l *Layer) {
 	if b > math.MaxInt32 {
 		s.errorf(l.Name, "accumulator bound %.3g exceeds int32; use fewer weight bits", b)
 	}
+}
+
+// presetWeights reports whether l's weights were set at lowering (unit
+// weights of pools and a mean's psum layer) rather than quantised here.
+func presetWeights(l *Layer) bool {
+	for _, pr := range l.Inputs {
+		if pr.real != nil || pr.Weights == nil {
+			return false
+		}
+	}
+	return len(l.Inputs) > 0
 }

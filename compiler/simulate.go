@@ -57,7 +57,7 @@ type Result struct {
 	// Class is the index of the largest score (the first on ties).
 	Class int
 	// Counts holds every firing layer's spikes per neuron summed over the steps
-	// (nil for the readout layer), and Acc every layer's accumulators (bias
+	// (nil for the readout layer; a psum layer's partial sums), and Acc every layer's accumulators (bias
 	// included) of the last step, or summed over the steps for the readout
 	// layer. Both alias the Simulator's buffers and are valid until its next run.
 	Counts [][]int32
@@ -262,6 +262,12 @@ func (s *Simulator) step() {
 		out, tot := s.counts[li], s.total[li]
 		switch l.Kind {
 		case LayerReadout:
+		case LayerPsum:
+			// the partial sum itself is the output (split.go); AccBound < 2^31
+			for i, a := range acc {
+				out[i] = int32(l.PsumValue(a))
+				tot[i] += out[i]
+			}
 		case LayerCuba:
 			s.rec.integrate(li, l, s.v[li], acc, out, tot)
 		case LayerLIF:

@@ -85,7 +85,7 @@ func TestCompileCommand(t *testing.T) {
 	tiny := filepath.Join(dir, "tiny.toml")
 	os.WriteFile(tiny, []byte("base = \"default\"\n[chip]\nwidth = 2\nheight = 1\n[core.digital]\naxons = 20\n"), 0o644)
 	_, err = run(t, "compile", model, "--chip", tiny, "-o", filepath.Join(dir, "x.nsp"))
-	if err == nil || !strings.Contains(err.Error(), "layer conv2: fan-in 36 > core axons 20") {
+	if err == nil || !strings.Contains(err.Error(), "conv2 (fan-in 36 > 20 axons") || !strings.Contains(err.Error(), "the board has 2") {
 		t.Fatalf("tiny chip: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -62,7 +63,8 @@ func (p *Program) Encode(w io.Writer) error {
 	}
 	var pay bytes.Buffer
 	le := binary.LittleEndian
-	put32 := func(v int32) { pay.Write(le.AppendUint32(nil, uint32(v))) }
+	var b4 [4]byte
+	put32 := func(v int32) { le.PutUint32(b4[:], uint32(v)); pay.Write(b4[:]) }
 	ww := weightWidth(p.WeightBits)
 	for i := range p.Layers {
 		l := &p.Layers[i]
@@ -75,7 +77,8 @@ func (p *Program) Encode(w io.Writer) error {
 				case 1:
 					pay.WriteByte(byte(int8(v)))
 				case 2:
-					pay.Write(le.AppendUint16(nil, uint16(int16(v))))
+					le.PutUint16(b4[:2], uint16(int16(v)))
+					pay.Write(b4[:2])
 				default:
 					put32(v)
 				}
@@ -130,11 +133,22 @@ func (p *Program) Encode(w io.Writer) error {
 // Save writes p to path through a temporary file in the same directory renamed
 // over path, so a crash never leaves a half-written program.
 func (p *Program) Save(path string) error {
-	var buf bytes.Buffer
-	if err := p.Encode(&buf); err != nil {
+	// streamed to the temporary file: a second copy of a large program's
+	// payload (1 GB for e-spikeformer-t on loihi-board-768) is not held
+	f, err := atomicfile.Create(path)
+	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, buf.Bytes())
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := p.Encode(w); err != nil {
+		f.Abort()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
 }
 
 // Load reads and checks the .nsp file at path.

@@ -183,7 +183,13 @@ func placePass(s *State) error {
 	for i := range at {
 		at[i] = -1
 	}
+	if int64(nc)*int64(len(ts)) > greedyExhaustive {
+		s.greedyNear(ts, byKind, at, occ)
+	}
 	for c := range p.Cores {
+		if at[c] >= 0 {
+			continue // placed by greedyNear
+		}
 		best, bestCost := -1, int64(math.MaxInt64)
 		for _, ti := range byKind[p.Cores[c].Kind] {
 			if occ[ti] >= 0 {
@@ -271,7 +277,11 @@ func (s *State) anneal(ts []tile, byKind map[string][]int, at, occ []int, cur in
 		sum += math.Abs(float64(delta(c, ti)))
 	}
 	t0 := sum/100 + 1
-	best := append([]int(nil), at...)
+	// The best placement seen is kept as an undo log of the moves applied
+	// since (a move is a swap, its own inverse given the core's old tile),
+	// not as a copy per improvement, which cost O(cores) each time.
+	type undo struct{ c, from int }
+	var log []undo
 	bestCost := cur
 	for k := 0; k < steps; k++ {
 		temp := t0 * math.Pow(1e-4, float64(k)/float64(steps))
@@ -281,19 +291,93 @@ func (s *State) anneal(ts []tile, byKind map[string][]int, at, occ []int, cur in
 		}
 		d := delta(c, ti)
 		if d <= 0 || rng.Float64() < math.Exp(-float64(d)/temp) {
+			log = append(log, undo{c, at[c]})
 			apply(c, ti)
 			cur += d
 			if cur < bestCost {
 				bestCost = cur
-				copy(best, at)
+				log = log[:0]
 			}
 		}
 	}
-	copy(at, best)
-	for i := range occ {
-		occ[i] = -1
+	for i := len(log) - 1; i >= 0; i-- {
+		apply(log[i].c, log[i].from)
 	}
-	for c, ti := range at {
-		occ[ti] = c
+}
+
+// greedyExhaustive bounds cores × tiles for the exhaustive greedy placement
+// (every free tile tried for every core); above it greedyNear searches
+// around each core's partners instead (e-spikeformer-m on loihi-board-768:
+// 41 k cores × 98 k tiles).
+const greedyExhaustive = 50_000_000
+
+// greedyNear is the greedy construction for large programs: core c goes on
+// the free tile of its kind that minimises its traffic × distance to the
+// partners already placed, searched in rings of growing Chebyshev radius
+// around the traffic-weighted mean of their tiles, two rings beyond the
+// first ring with a free tile; a core without placed partners takes the
+// first free tile of its kind in tile order, as the exhaustive search does.
+func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
+	gw := s.Spec.Chip.Width * s.Spec.Board.ChipsX
+	gh := s.Spec.Chip.Height * s.Spec.Board.ChipsY
+	grid := make([]int, gw*gh)
+	for i, t := range ts {
+		grid[t.gy*gw+t.gx] = i
+	}
+	next := map[string]int{} // first possibly free position in byKind
+	for c := range at {
+		kind := s.prog.Cores[c].Kind
+		var wx, wy, w float64
+		for _, e := range s.traffic[c] {
+			if at[e.to] >= 0 {
+				t := ts[at[e.to]]
+				wx += float64(e.w) * float64(t.gx)
+				wy += float64(e.w) * float64(t.gy)
+				w += float64(e.w)
+			}
+		}
+		if w == 0 {
+			list := byKind[kind]
+			for next[kind] < len(list) && occ[list[next[kind]]] >= 0 {
+				next[kind]++
+			}
+			if next[kind] < len(list) {
+				at[c], occ[list[next[kind]]] = list[next[kind]], c
+			}
+			continue
+		}
+		cx, cy := int(math.Round(wx/w)), int(math.Round(wy/w))
+		best, bestCost, stop := -1, int64(math.MaxInt64), max(gw, gh)
+		for r := 0; r <= stop; r++ {
+			for y := cy - r; y <= cy+r; y++ {
+				if y < 0 || y >= gh {
+					continue
+				}
+				for x := cx - r; x <= cx+r; x++ {
+					if x < 0 || x >= gw || (y != cy-r && y != cy+r && x != cx-r && x != cx+r) {
+						continue
+					}
+					ti := grid[y*gw+x]
+					if occ[ti] >= 0 || ts[ti].kind != kind {
+						continue
+					}
+					var cc int64
+					for _, e := range s.traffic[c] {
+						if at[e.to] >= 0 {
+							cc += e.w * dist(ts[ti], ts[at[e.to]], s.cross)
+						}
+					}
+					if cc < bestCost || (cc == bestCost && ti < best) {
+						best, bestCost = ti, cc
+					}
+				}
+			}
+			if best >= 0 && stop > r+2 {
+				stop = r + 2
+			}
+		}
+		if best >= 0 {
+			at[c], occ[best] = best, c
+		}
 	}
 }

@@ -71,7 +71,7 @@ func splitPass(s *State) error {
 	need := false
 	for li := range p.Layers {
 		l := &p.Layers[li]
-		if a := limit(l); a >= 2 && unitFanIn(l) > a && splittable(l) {
+		if a := limit(l); a >= 2 && splittable(l) && unitFanIn(l) > a {
 			need = true
 			break
 		}

@@ -391,14 +391,32 @@ func (m *Machine) beginStep() {
 			}
 			continue
 		}
-		for i := range acc {
-			acc[i] = int64(l.Bias[xc.c0+i%xc.nch])
-		}
+		setBias(acc, l.Bias, xc.c0, xc.nch)
 		if xc.attn != nil {
 			clear(m.attn[ci].buf)
 		}
 	}
 	m.applyRecurrent()
+}
+
+// setBias sets acc[i] = bias[c0 + i mod nch], the start of a step for a
+// core whose accumulators are channel-minor: one row of nch channels after
+// another, without a division per neuron.
+func setBias(acc []int64, bias []int32, c0, nch int) {
+	if nch <= 0 {
+		for i := range acc {
+			acc[i] = int64(bias[c0+i%nch]) // panics as the plain loop would
+		}
+		return
+	}
+	b := bias[c0 : c0+min(nch, len(acc))]
+	for len(acc) > 0 {
+		row := acc[:min(len(b), len(acc))]
+		for k := range row {
+			row[k] = int64(b[k])
+		}
+		acc = acc[len(row):]
+	}
 }
 
 // closePhase ends schedule position k (0: input) that started at t0 and whose

@@ -149,27 +149,32 @@ type Network struct {
 	hookHop FlitHop
 	hookDel Delivery
 
-	spec          arch.NoC
-	w, h          int
-	torus         bool
-	yx            bool
-	vcs           int
-	pipe, link    uint64
-	bufFlits      int
-	spikeFlits    int
-	srcCap        int
-	sched         sim.Scheduler
-	period        sim.Time
-	routers       []router
-	pool          []*Packet
-	nextID        uint64
-	stats         counters
-	wakeMask      uint64
-	wheel         []wheelSlot
-	portScratch   []Port // route: the output port of each multicast destination
-	rt            []Port // route table: [router·tiles + destination] → port (small networks)
-	reverseEval   bool   // evaluate each cycle's routers in reverse wake order (tests)
-	cur           uint64 // cycle being evaluated while busy
+	spec        arch.NoC
+	w, h        int
+	torus       bool
+	yx          bool
+	vcs         int
+	pipe, link  uint64
+	bufFlits    int
+	spikeFlits  int
+	srcCap      int
+	sched       sim.Scheduler
+	period      sim.Time
+	routers     []router
+	pool        []*Packet
+	nextID      uint64
+	stats       counters
+	wakeMask    uint64
+	wheel       []wheelSlot
+	portScratch []Port // route: the output port of each multicast destination
+	rt          []Port // route table: [router·tiles + destination] → port (small networks)
+	reverseEval bool   // evaluate each cycle's routers in reverse wake order (tests)
+	cur         uint64 // cycle being evaluated while busy
+	// cycleAt's last answer: the time asked, its cycle and whether it is on an edge
+	atValid       bool
+	atTime        sim.Time
+	atCycle       uint64
+	atEdge        bool
 	busy          bool
 	inFlight      int
 	overflowCheck bool
@@ -291,14 +296,15 @@ type wheelSlot struct {
 }
 
 // Handle is the network's engine handler (components do not call it): it
-// evaluates, at the cycle of e, every router woken for that cycle, in the
-// order they were woken (the order does not change any result).
+// evaluates, at the cycle of e (carried in e.A by the network's own
+// scheduling), every router woken for that cycle, in the order they were
+// woken (the order does not change any result).
 func (n *Network) Handle(e sim.Event) {
 	if n.packet {
 		n.handlePacket(e)
 		return
 	}
-	c := uint64(e.Time / n.period)
+	c := uint64(e.A) // the cycle, set by wakeSlow and markWoken: e.Time / n.period without a division
 	sl := &n.wheel[c&n.wakeMask]
 	sl.event = 0
 	n.cur, n.busy = c, true
@@ -377,11 +383,16 @@ func (n *Network) InFlight() int { return n.inFlight }
 // cycleAt returns the first clock edge at or after now, as a cycle number,
 // and whether now lies on that edge.
 func (n *Network) cycleAt(now sim.Time) (uint64, bool) {
-	c := uint64(now / n.period)
-	if now%n.period == 0 {
-		return c, true
+	if n.atValid && now == n.atTime {
+		return n.atCycle, n.atEdge // a spike burst injects many packets at one time
 	}
-	return c + 1, false
+	c := uint64(now / n.period)
+	edge := now%n.period == 0
+	if !edge {
+		c++
+	}
+	n.atValid, n.atTime, n.atCycle, n.atEdge = true, now, c, edge
+	return c, edge
 }
 
 // Inject puts p in the source queue of tile src at the current time and

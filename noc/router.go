@@ -225,7 +225,7 @@ func (r *router) wakeSlow(c uint64) {
 	sl.routers = append(sl.routers, r)
 	if sl.event != c+1 && !(n.busy && c == n.cur) {
 		sl.event = c + 1
-		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n})
+		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n, A: int64(c)})
 	}
 }
 
@@ -243,7 +243,7 @@ func (r *router) markWoken(c uint64) {
 	sl := &n.wheel[c&n.wakeMask]
 	if sl.event != c+1 && !(n.busy && c == n.cur) {
 		sl.event = c + 1
-		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n})
+		n.sched.Schedule(sim.Event{Time: sim.Time(c) * n.period, Handler: n, A: int64(c)})
 	}
 }
 

@@ -548,7 +548,13 @@ func (q *pktQueue) push(p *Packet) {
 		}
 		q.buf, q.head = nb, 0
 	}
-	q.buf[(q.head+q.n)%len(q.buf)] = p
+	// head < len and n < len: one conditional subtraction instead of a
+	// division (this runs once per injected packet)
+	i := q.head + q.n
+	if i >= len(q.buf) {
+		i -= len(q.buf)
+	}
+	q.buf[i] = p
 	q.n++
 }
 
@@ -556,6 +562,9 @@ func (q *pktQueue) front() *Packet { return q.buf[q.head] }
 
 func (q *pktQueue) pop() {
 	q.buf[q.head] = nil
-	q.head = (q.head + 1) % len(q.buf)
+	q.head++
+	if q.head == len(q.buf) {
+		q.head = 0
+	}
 	q.n--
 }

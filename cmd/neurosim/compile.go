@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -35,6 +36,7 @@ func newCompileCmd() *cobra.Command {
 		activity, dt                                       float64
 		nf                                                 nirFlags
 		zooName, weights, zooSize                          string
+		calibrate                                          bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compile MODEL.nsm|.nir|.net",
@@ -55,7 +57,7 @@ folded first; --input SIZE (a square image of the model's channels) or C,H,W
 compiles it for another input size than the published one.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := compileInput(args, zooName, weights, zooSize, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
+			g, err := compileInput(args, zooName, weights, zooSize, calibrate, seed, nir.Options{DT: dt, Reset: nf.reset, Integration: nf.integration}, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -124,6 +126,7 @@ compiles it for another input size than the published one.`,
 	nf.add(f)
 	f.StringVar(&zooName, "zoo", "", "compile the named zoo model with random weights (from --seed) instead of a file")
 	f.StringVar(&zooSize, "input", "", "with --zoo: input size SIZE (square) or C,H,W instead of the published one")
+	f.BoolVar(&calibrate, "calibrate", false, "with --zoo: set every BatchNorm's statistics from one random image (from --seed) so that each has output mean 0 and std 1 there: random weights then fire at sane rates instead of going silent (zoo.Calibrate)")
 	f.StringVar(&weights, "weights", "", "with --zoo: take the weights from this .nsm (same node IDs and shapes) instead of random ones")
 	f.StringVar(&chip, "chip", arch.DefaultPreset, "chip spec: a preset ("+strings.Join(arch.Presets(), ", ")+") or a TOML file")
 	f.StringVarP(&out, "output", "o", "", "program file to write (default: MODEL with .nsp)")
@@ -254,7 +257,7 @@ func writeHeatmap(p *compiler.Program, path string) error {
 // compileInput returns the model to compile: the file in args, or the zoo model
 // zooName with random weights (seed) or those of the file weights, its linear
 // chains folded.
-func compileInput(args []string, zooName, weights, size string, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
+func compileInput(args []string, zooName, weights, size string, calibrate bool, seed uint64, opts nir.Options, warn io.Writer) (*models.Graph, error) {
 	if weights != "" && zooName == "" {
 		return nil, fmt.Errorf("--weights needs --zoo")
 	}
@@ -275,9 +278,6 @@ func compileInput(args []string, zooName, weights, size string, seed uint64, opt
 		if err != nil {
 			return nil, err
 		}
-		if _, err := zoo.Fold(m.Graph); err != nil {
-			return nil, err
-		}
 		if size != "" {
 			shape, err := zooInput(m, size)
 			if err != nil {
@@ -287,6 +287,27 @@ func compileInput(args []string, zooName, weights, size string, seed uint64, opt
 			if _, err := models.InferShapes(m.Graph, nil); err != nil {
 				return nil, fmt.Errorf("--input %s: %w", size, err)
 			}
+		}
+		if calibrate {
+			if weights != "" {
+				return nil, fmt.Errorf("--calibrate is for random weights; --weights gives trained ones")
+			}
+			shapes, err := models.InferShapes(m.Graph, nil)
+			if err != nil {
+				return nil, err
+			}
+			in := m.Graph.Inputs()[0]
+			rng := rand.New(rand.NewPCG(seed, 0x63616c6962726174)) // "calibrat"
+			x := make([]float32, shapes[in].Numel())
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+			if err := zoo.Calibrate(m.Graph, map[string][]float32{in: x}, 0, 1); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := zoo.Fold(m.Graph); err != nil {
+			return nil, err
 		}
 		return m.Graph, nil
 	case zooName == "" && len(args) == 1:

@@ -14,6 +14,62 @@ import (
 // values (row-major, its declared shape); the result maps every node to its output.
 // Ops without an evaluation here are an error that names them.
 func Eval(g *models.Graph, inputs map[string][]float32) (map[string][]float64, error) {
+	return eval(g, inputs, nil)
+}
+
+// Calibrate gives random weights sane spike rates: in one forward pass of
+// Eval on inputs it sets, in topological order, every BatchNorm's running
+// statistics to the per-channel mean and variance of its own input and its
+// affine weight and bias to std and mean, so that on these inputs each
+// BatchNorm's output has per-channel mean `mean` and standard deviation
+// `std` (every later layer sees the calibrated earlier ones). With mean 0 and
+// std 1 a MultiSpike (D = 4, threshold ½) reading one BatchNorm fires on
+// about 31 % of its inputs, a mean count of about 0.4, near the 0.37 the
+// SpikeYOLO energy sheet measures (seed-models.md §2.3); without it the
+// zoo's identity statistics leave most layers silent or saturated. A
+// membrane-shortcut sum adds several such outputs, so its variance grows
+// with depth. It replaces the tensors (it never writes a shared placeholder
+// buffer); a channel without variance keeps its statistics. Run it before
+// Fold, which absorbs BatchNorms into the convolutions.
+func Calibrate(g *models.Graph, inputs map[string][]float32, mean, std float64) error {
+	if std <= 0 || math.IsNaN(mean) || math.IsInf(mean, 0) || math.IsInf(std, 0) {
+		return fmt.Errorf("zoo: calibrate: want a finite mean and a positive std, got %g and %g", mean, std)
+	}
+	_, err := eval(g, inputs, func(n *models.Node, x []float64, in models.Shape) {
+		C := in[0]
+		per := len(x) / C
+		mu, vr := make([]float32, C), make([]float32, C)
+		gamma, beta := make([]float32, C), make([]float32, C)
+		old := n.Tensors["running_var"].F32
+		oldMu := n.Tensors["running_mean"].F32
+		for c := range C {
+			m, v := 0.0, 0.0
+			for _, a := range x[c*per : (c+1)*per] {
+				m += a
+			}
+			m /= float64(per)
+			for _, a := range x[c*per : (c+1)*per] {
+				v += (a - m) * (a - m)
+			}
+			v /= float64(per)
+			gamma[c], beta[c] = float32(std), float32(mean)
+			mu[c], vr[c] = float32(m), float32(v)
+			if v < 1e-12 {
+				mu[c], vr[c] = oldMu[c], old[c]
+			}
+		}
+		sh := models.Shape{C}
+		n.SetTensor("running_mean", models.NewTensor(sh, mu))
+		n.SetTensor("running_var", models.NewTensor(sh, vr))
+		n.SetTensor("weight", models.NewTensor(sh, gamma))
+		n.SetTensor("bias", models.NewTensor(sh, beta))
+	})
+	return err
+}
+
+// eval is Eval; calib, if set, is called on every BatchNorm with its input
+// before the node is evaluated (Calibrate).
+func eval(g *models.Graph, inputs map[string][]float32, calib func(n *models.Node, x []float64, in models.Shape)) (map[string][]float64, error) {
 	shapes, err := models.InferShapes(g, nil)
 	if err != nil {
 		return nil, err
@@ -60,6 +116,9 @@ func Eval(g *models.Graph, inputs map[string][]float32) (map[string][]float64, e
 		case models.OpConv2d:
 			y = evalConv(n, in[0], inShapes[0], out)
 		case models.OpBatchNorm:
+			if calib != nil {
+				calib(n, in[0], inShapes[0])
+			}
 			y = evalBatchNorm(n, in[0], inShapes[0], out)
 		case models.OpMultiSpike:
 			y = evalMultiSpike(n, in[0])

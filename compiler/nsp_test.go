@@ -154,6 +154,13 @@ func FuzzDecode(f *testing.F) {
 	good := encode(f, p)
 	f.Add(good)
 	f.Add(good[:100])
+	// split into partial sums (fc: 18 dense inputs over 10 axons): psum
+	// layers and input ranges
+	if sp, err := Compile(tinyNet(), smallAxonSpec(10), Options{Seed: 1}); err != nil {
+		f.Fatal(err)
+	} else {
+		f.Add(encode(f, sp))
+	}
 	// the same with a LIF layer and Poisson input over 2 steps
 	lg := tinyNet()
 	lg.Node("spike").Op = models.OpLIF

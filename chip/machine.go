@@ -729,6 +729,18 @@ type coreAt struct {
 
 func (a coreAt) less(b coreAt) bool { return a.t < b.t || (a.t == b.t && a.c < b.c) }
 
+// lessBits is a.less(b) as 0 or 1, computed without branches.
+func lessBits(a, b coreAt) uint {
+	return b2u(a.t < b.t) | b2u(a.t == b.t)&b2u(a.c < b.c)
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func (h *coreHeap) push(k coreAt) {
 	*h = append(*h, k)
 	q := *h
@@ -754,24 +766,32 @@ func (h *coreHeap) pop() coreAt {
 	return top
 }
 
-// down restores the heap order below position i after its key grew.
+// down restores the heap order below position i after its key grew. It
+// moves the key along a hole: the smaller child moves up while it is below
+// the key, which is written once at the end (the same places as swapping it
+// down level by level; keys are distinct, as the core indices are).
 func (h coreHeap) down(i int) {
 	q := h
 	n := len(q)
+	if i >= n {
+		return // pop of the last core
+	}
+	x := q[i]
 	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < n && q[l].less(q[m]) {
-			m = l
-		}
-		if r < n && q[r].less(q[m]) {
-			m = r
-		}
-		if m == i {
+		m := 2*i + 1
+		if m >= n {
 			break
 		}
-		q[i], q[m] = q[m], q[i]
+		if r := m + 1; r < n {
+			m += int(lessBits(q[r], q[m])) // no branch: ties in time are frequent and unpredictable
+		}
+		if !q[m].less(x) {
+			break
+		}
+		q[i] = q[m]
 		i = m
 	}
+	q[i] = x
 }
 
 // deliver processes a spike packet at core dst: the source neuron's axon

@@ -158,7 +158,16 @@
 // the cost is the psum neurons, their packets (one synaptic op each at the
 // destination) and one barrier phase per level (a layer that still reads
 // more than Axons partial sums is split again: a tree). Not on chips with
-// cim kinds, nor layers with recurrent or sparse projections.
+// cim kinds, nor attention layers or layers with recurrent or sparse
+// projections.
+//
+// Materialised sums (psum.go, during lower): an Add read by more than one
+// node whose neurons would read more than the axons (a residual stream)
+// becomes a psum population at one threshold for all channels, which later
+// readers take as a source (the stream is quantised once instead of
+// recomputed by every reader); a spatial Mean too wide to average in one
+// neuron sums such a population's planes in a psum layer that sends
+// round(Σ/2^Shift). These change numbers only by that quantisation.
 //
 // # CIM cores: placement and the tile pass
 //

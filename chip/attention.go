@@ -27,7 +27,8 @@ import (
 // (state adds + output adds) × cycles_per_attn_op (cycles_per_synop when
 // unset) before the neuron updates start; Counts.AttnStateAdds,
 // AttnStateReads and AttnOutAdds are priced by the spec's attn_state_add,
-// attn_state_read and attn_out_add.
+// attn_state_read and attn_out_add; NewExec refuses an attention program on
+// a spec that leaves one of them unset (rather than pricing it at 0).
 
 // attnExec holds one attention core's read-only tables.
 type attnExec struct {
@@ -155,6 +156,25 @@ func (m *Machine) attend(ci int, t sim.Time) sim.Time {
 // attnPJ prices the attention counts.
 func (c *Counts) attnPJ(e *arch.Energy) float64 {
 	return float64(c.AttnStateAdds)*e.AttnStateAdd.PJ + float64(c.AttnStateReads)*e.AttnStateRead.PJ + float64(c.AttnOutAdds)*e.AttnOutAdd.PJ
+}
+
+// checkAttnEnergy refuses a program with attention cores on a spec whose
+// energy table leaves an attention entry unset (no figure and no source),
+// which would price the unit's events at 0 without saying so.
+func (x *Exec) checkAttnEnergy() error {
+	if !x.HasAttention() {
+		return nil
+	}
+	e := &x.Spec.Energy
+	for _, en := range []struct {
+		name string
+		e    arch.Entry
+	}{{"attn_state_add", e.AttnStateAdd}, {"attn_state_read", e.AttnStateRead}, {"attn_out_add", e.AttnOutAdd}} {
+		if en.e == (arch.Entry{}) {
+			return fmt.Errorf("chip: the program has attention layers but the spec %q does not price energy.%s; add it (with its source, as the presets do: arch/presets/loihi.toml)", x.Spec.Chip.Name, en.name)
+		}
+	}
+	return nil
 }
 
 // HasAttention reports whether the program has attention cores.

@@ -2,6 +2,7 @@ package chip
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
@@ -275,5 +276,23 @@ func BenchmarkAttentionCore(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		m.attend(ci, 0)
+	}
+}
+
+// TestAttentionNeedsEnergyEntries: a spec that does not price the attention
+// unit's events cannot run an attention program (its energy would be 0
+// without a word).
+func TestAttentionNeedsEnergyEntries(t *testing.T) {
+	spec, err := arch.Preset("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Energy.AttnStateRead = arch.Entry{}
+	p, err := compiler.Compile(attnNet("qk_v"), spec, compiler.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewExec(spec, p); err == nil || !strings.Contains(err.Error(), "energy.attn_state_read") {
+		t.Fatalf("NewExec: %v", err)
 	}
 }

@@ -284,6 +284,9 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		}
 		x.cores[ci] = xc
 	}
+	if err := x.checkAttnEnergy(); err != nil {
+		return nil, err
+	}
 	if err := x.boardInit(); err != nil {
 		return nil, err
 	}

@@ -204,7 +204,7 @@ software one and nothing is saved.`,
 	f.Float64Var(&o.Prune.GStd, "g-std", 6.91593/math.Sqrt2, "prune: cell conductance spread (µS, normal)")
 	f.Float64Var(&o.Prune.GOff, "g-off", 0, "prune: high-resistance-state conductance (µS; lower clip)")
 	f.Float64Var(&o.Prune.GOn, "g-on", 40, "prune: low-resistance-state conductance (µS; upper clip)")
-	f.Float64Var(&o.Prune.Scale, "g-scale", 0.003, "prune: weight per µS of conductance difference")
+	f.Float64Var(&o.Prune.Scale, "g-scale", 0.003, "prune: weight per µS of conductance difference (PRIME's code value, meant for layers followed by tdBN; prime-mlp has no BatchNorm and learns better with 0.01, see docs/bench-learn.md)")
 	f.IntSliceVar(&o.Prune.Hidden, "hidden", []int{1024}, "prime-mlp: hidden layer widths")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress bar")

@@ -158,6 +158,7 @@ type Layer struct {
 
 	biasReal []float64 // float bias until quantize
 	theta    float64   // a materialised psum's threshold, fixed at lowering (psum.go)
+	cntBound float64   // a materialised psum's largest |value| sent, estimated at lowering
 	lif      *lifReal  // float LIF parameters until quantize
 	cuba     *cubaReal // float CubaLIF coefficients until quantize
 }

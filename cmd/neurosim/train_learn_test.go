@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/models"
 )
 
@@ -71,5 +73,26 @@ func TestTrainDF(t *testing.T) {
 	}
 	if _, err := models.Load(filepath.Join(dir, "chip.nsm")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPrimeBoard2Example: examples/chips/prime-40nm-board2.toml, the chip the
+// 2048-neuron pruned network of docs/bench-learn.md ran on, is the
+// prime-40nm preset on a two-chip board and nothing else.
+func TestPrimeBoard2Example(t *testing.T) {
+	got, err := arch.Load(filepath.Join("..", "..", "examples", "chips", "prime-40nm-board2.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := arch.Preset("prime-40nm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Board.ChipsX != 2 {
+		t.Errorf("board.chips_x = %d, want 2", got.Board.ChipsX)
+	}
+	got.Chip.Name, got.Board.ChipsX = want.Chip.Name, want.Board.ChipsX
+	if !reflect.DeepEqual(got, want) {
+		t.Error("the example differs from the prime-40nm preset in more than its name and board.chips_x")
 	}
 }

@@ -67,6 +67,10 @@ func TestDFBlockGradients(t *testing.T) {
 		for l, b := range net.blocks {
 			tr.pixelProduct(len(y))
 			tr.blockGrad(l, y, pred)
+			if l == 0 { // block 1's weight gradient is made row by row on update
+				b.w.G = make([]float32, len(b.w.W))
+				tr.grad1(b.w.G, len(y))
+			}
 			// The other blocks' goodness enters block l's loss as a
 			// constant (stop-gradient): hold it at its current value.
 			tr.blockLossOnly(l, y)
@@ -286,5 +290,44 @@ func BenchmarkDFStep(b *testing.B) {
 				r.step(y, 1e-3, pred)
 			}
 		})
+	}
+}
+
+// TestDFRowwiseUpdate: block 1's update, its weight gradient made and
+// applied dfRowBlock rows at a time, gives the bits of the update with the
+// whole gradient at once.
+func TestDFRowwiseUpdate(t *testing.T) {
+	cfg := DFConfig{Hidden: []int{2*dfRowBlock + 6, 9}}.defaults()
+	oc := OptimConfig{Kind: OptAdam, LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]float32, 7*40)
+	for i := range x {
+		x[i] = rng.Float32()
+	}
+	y := []int{0, 2, 1, 1, 0, 2, 2}
+	var w [2][]float32
+	for i := range w {
+		net := newDFNet(cfg, 4, 40, 3, false, rand.New(rand.NewPCG(1, 2)))
+		tr := newDFTrainer(net, len(y))
+		for _, b := range net.blocks {
+			b.op = newOptimizer(oc, []*Param{b.w, b.b})
+		}
+		copy(tr.x, x)
+		b := net.blocks[0]
+		for range 3 {
+			tr.pixelProduct(len(y))
+			tr.blockGrad(0, y, make([]int, len(y)))
+			if i == 0 {
+				tr.update1(len(y), 1e-2)
+				continue
+			}
+			b.w.G = make([]float32, len(b.w.W))
+			tr.grad1(b.w.G, len(y))
+			b.op.update([]*Param{b.w, b.b}, 1e-2)
+		}
+		w[i] = b.w.W
+	}
+	if !reflect.DeepEqual(w[0], w[1]) {
+		t.Error("row-wise update of block 1 differs from the whole-gradient update")
 	}
 }

@@ -12,7 +12,9 @@ import (
 
 // dfTrainer runs Distance-Forward on a dfNet. Memory plan (the point of
 // local learning): blocks are trained one after another within a batch,
-// so one gradient buffer, sized for the largest block, serves them all;
+// so one gradient buffer, sized for the largest block after the first,
+// serves them all (block 1, which reads the pixels, has its weight gradient
+// made and applied dfRowBlock rows at a time inside the same buffer);
 // the labels are streamed one at a time through the blocks (phase 1
 // computes every block's goodness for every label, phase 2 recomputes the
 // block's activations label by label and accumulates its weight gradient),
@@ -34,15 +36,24 @@ type dfTrainer struct {
 	good []float64    // B×K×L goodness
 	coef []float64    // B×K: dL/dG of the block being trained, over B
 	ghat []float64    // K: one sample's collaborative goodness
-	grad []float32    // the shared weight+bias gradient, largest block
+	grad []float32    // the shared gradient buffer (the largest block's of 2.., or block 1's pieces)
+	lab  []float32    // H1×K in grad: block 1's label-column gradient
+	rows []float32    // dfRowBlock×(pixels+K) in grad: block 1's weight gradient, a few rows
 }
+
+// dfRowBlock is the number of block-1 weight rows whose gradient exists at
+// once: block 1 reads the pixels, so its full gradient would be the largest
+// buffer of the trainer; it is computed and applied a few rows at a time.
+const dfRowBlock = 32
 
 func newDFTrainer(net *dfNet, batch int) *dfTrainer {
 	t := &dfTrainer{net: net, cap: batch}
 	hmax, gmax := 0, 0
-	for _, b := range net.blocks {
+	for l, b := range net.blocks {
 		hmax = max(hmax, b.out)
-		gmax = max(gmax, b.out*b.in+b.out)
+		if l > 0 {
+			gmax = max(gmax, b.out*b.in+b.out)
+		}
 	}
 	h1 := net.blocks[0].out
 	a := &t.acct
@@ -56,13 +67,61 @@ func newDFTrainer(net *dfNet, batch int) *dfTrainer {
 	t.coef = make([]float64, batch*net.classes)
 	t.ghat = make([]float64, net.classes)
 	a.Acts += 8 * int64(len(t.r)+len(t.good)+len(t.coef)+len(t.ghat))
-	t.grad = a.grads(gmax)
-	for _, b := range net.blocks {
-		b.w.G = t.grad[:len(b.w.W)]
-		b.b.G = t.grad[len(b.w.W) : len(b.w.W)+b.out]
+	// Block 1's row gradient, label-column gradient and bias gradient are
+	// used up by update1 before block 2's gradient is made: they share the
+	// buffer.
+	b1 := net.blocks[0]
+	nr, nl := min(dfRowBlock, h1)*b1.in, h1*net.classes
+	t.grad = a.grads(max(gmax, nr+nl+h1))
+	t.rows, t.lab = t.grad[:nr], t.grad[nr:nr+nl]
+	b1.w.G, b1.b.G = nil, t.grad[nr+nl:nr+nl+h1]
+	for l, b := range net.blocks {
+		if l > 0 {
+			b.w.G = t.grad[:len(b.w.W)]
+			b.b.G = t.grad[len(b.w.W) : len(b.w.W)+b.out]
+		}
 		a.Params += 4 * int64(len(b.w.W)+len(b.b.W))
 	}
 	return t
+}
+
+// grad1Rows returns block 1's weight gradient for rows [r0, r1): the
+// pixel columns Σ_s dacc[s][o]·x[s] (gonum's Sgemm sums every element over
+// the samples in order, so a row subset gives the bits of the whole
+// product) and the label columns from t.lab.
+func (t *dfTrainer) grad1Rows(r0, r1, B int) []float32 {
+	n := t.net
+	b := n.blocks[0]
+	K, H := n.classes, b.out
+	g := t.rows[:(r1-r0)*b.in]
+	clear32(g)
+	gemmTN(g, b.in, t.dacc[r0:], H, t.x, n.pixels, r1-r0, n.pixels, B)
+	for o := r0; o < r1; o++ {
+		copy(g[(o-r0)*b.in+n.pixels:(o-r0+1)*b.in], t.lab[o*K:(o+1)*K])
+	}
+	return g
+}
+
+// update1 applies block 1's optimiser step, its weight gradient made and
+// used dfRowBlock rows at a time.
+func (t *dfTrainer) update1(B int, lr float64) {
+	b := t.net.blocks[0]
+	o := b.op
+	o.step++
+	for r0 := 0; r0 < b.out; r0 += dfRowBlock {
+		r1 := min(b.out, r0+dfRowBlock)
+		o.updateRangeGrad(0, b.w, t.grad1Rows(r0, r1, B), lr, r0*b.in, r1*b.in)
+	}
+	o.updateRange(1, b.b, lr, 0, b.out)
+}
+
+// grad1 writes block 1's whole weight gradient into dst (for tests).
+func (t *dfTrainer) grad1(dst []float32, B int) {
+	b := t.net.blocks[0]
+	for r0 := 0; r0 < b.out; r0 += dfRowBlock {
+		r1 := min(b.out, r0+dfRowBlock)
+		copy(dst[r0*b.in:r1*b.in], t.grad1Rows(r0, r1, B))
+	}
 }
 
 // pixelProduct computes z1x = W1[:, :pixels]·x + b1 for B samples.
@@ -203,11 +262,13 @@ func (t *dfTrainer) step(y []int, lr float64, pred []int) (float64, int) {
 	var loss float64
 	for l := 0; l < L; l++ {
 		loss = t.blockGrad(l, y, pred)
+		if l == 0 {
+			t.update1(B, lr)
+			t.pixelProduct(B)
+			continue
+		}
 		b := n.blocks[l]
 		b.op.update([]*Param{b.w, b.b}, lr)
-		if l == 0 {
-			t.pixelProduct(B)
-		}
 	}
 	correct := 0
 	for s, p := range pred[:B] {
@@ -250,10 +311,12 @@ func (t *dfTrainer) blockGrad(l int, y []int, pred []int) float64 {
 		t.predict(pred, B)
 	}
 	loss := t.blockLoss(l, y) / float64(B)
-	clear32(b.w.G)
 	clear32(b.b.G)
 	if l == 0 {
 		clear32(t.dacc[:B*H])
+		clear32(t.lab)
+	} else {
+		clear32(b.w.G)
 	}
 	for k := 0; k < K; k++ {
 		in := t.runLabel(k, l, B)
@@ -264,7 +327,6 @@ func (t *dfTrainer) blockGrad(l int, y []int, pred []int) float64 {
 		n.actGrad(d, z)
 		colSum(b.b.G, d, B)
 		if l == 0 {
-			col := n.pixels + k
 			ls := float32(n.cfg.LabelScale)
 			for s := 0; s < B; s++ {
 				acc := t.dacc[s*H : (s+1)*H]
@@ -277,15 +339,13 @@ func (t *dfTrainer) blockGrad(l int, y []int, pred []int) float64 {
 				for s := 0; s < B; s++ {
 					cs += d[s*H+o]
 				}
-				b.w.G[o*b.in+col] += ls * cs
+				t.lab[o*K+k] += ls * cs
 			}
 		} else {
 			gemmTN(b.w.G, b.in, d, H, in, b.in, H, b.in, B)
 		}
 	}
-	if l == 0 {
-		gemmTN(b.w.G, b.in, t.dacc, H, t.x, n.pixels, H, n.pixels, B)
-	}
+	// Block 1's weight gradient is made a few rows at a time by update1.
 	return loss
 }
 

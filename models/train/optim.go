@@ -154,6 +154,14 @@ func (o *optimizer) block(_, i int) {
 
 // updateRange updates values [lo, hi) of parameter k.
 func (o *optimizer) updateRange(k int, p *Param, lr float64, lo, hi int) {
+	o.updateRangeGrad(k, p, p.G[lo:hi], lr, lo, hi)
+}
+
+// updateRangeGrad updates values [lo, hi) of parameter k with the gradient
+// grad of those values (len hi−lo), without advancing the step: a trainer
+// that produces a parameter's gradient a few rows at a time calls it per
+// range after advancing o.step once.
+func (o *optimizer) updateRangeGrad(k int, p *Param, grad []float32, lr float64, lo, hi int) {
 	c := &o.cfg
 	wd := 0.0
 	if p.Decay {
@@ -169,7 +177,7 @@ func (o *optimizer) updateRange(k int, p *Param, lr float64, lo, hi int) {
 		bc2 := 1 - math.Pow(b2, float64(o.step))
 		stepSize := lr / bc1
 		sq := math.Sqrt(bc2)
-		for i, g := range p.G[lo:hi] {
+		for i, g := range grad[:hi-lo] {
 			gd := float64(g)
 			w := float64(W[i])
 			if wd != 0 {
@@ -186,7 +194,7 @@ func (o *optimizer) updateRange(k int, p *Param, lr float64, lo, hi int) {
 			W[i] = float32(w)
 		}
 	case OptSGD:
-		for i, g := range p.G[lo:hi] {
+		for i, g := range grad[:hi-lo] {
 			gd := float64(g)
 			w := float64(W[i])
 			if wd != 0 {

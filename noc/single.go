@@ -110,24 +110,7 @@ func (r *router) evalSingle(c uint64) {
 			deliver = pkt
 			continue
 		}
-		o.credits[0]--
-		pkt.Hops++
-		if p <= West {
-			n.stats.hopsX++
-		} else {
-			n.stats.hopsY++
-		}
-		d := o.down
-		ready := c + n.link + n.pipe
-		j := o.downIn
-		d.in[j].push(flitEntry{pkt: pkt, ready: ready})
-		d.active |= 1 << j
-		d.flits++
-		d.wake(ready)
-		if n.NumHooks() > 0 {
-			n.hookHop = FlitHop{From: r.tile, Out: p}
-			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt, Detail: &n.hookHop})
-		}
+		r.sendDown(o, p, pkt, c)
 	}
 
 	// Pop the packets every branch has forwarded, return their credits and
@@ -251,24 +234,7 @@ func (r *router) evalOne(c uint64, i int) bool {
 		n.stats.flitsDelivered++
 		deliver = pkt
 	} else {
-		o.credits[0]--
-		pkt.Hops++
-		if p <= West {
-			n.stats.hopsX++
-		} else {
-			n.stats.hopsY++
-		}
-		d := o.down
-		ready := c + n.link + n.pipe
-		j := o.downIn
-		d.in[j].push(flitEntry{pkt: pkt, ready: ready})
-		d.active |= 1 << j
-		d.flits++
-		d.wake(ready)
-		if n.NumHooks() > 0 {
-			n.hookHop = FlitHop{From: r.tile, Out: p}
-			n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt, Detail: &n.hookHop})
-		}
+		r.sendDown(o, p, pkt, c)
 	}
 	// pop it and return its credit (as evalSingle's phase 3)
 	v.pop()
@@ -325,5 +291,31 @@ func (r *router) returnCredit(c uint64, port Port) {
 	if uo.starved[0] {
 		uo.starved[0] = false
 		up.wake(c + n.link)
+	}
+}
+
+// sendDown moves pkt's single flit out of port p (not Local) of r, whose
+// output state is o, into the downstream router's input buffer at cycle c: it
+// takes a credit, counts the hop and wakes the downstream router for the cycle
+// the flit is ready there. evalSingle and evalOne share it.
+func (r *router) sendDown(o *outPort, p Port, pkt *Packet, c uint64) {
+	n := r.n
+	o.credits[0]--
+	pkt.Hops++
+	if p <= West {
+		n.stats.hopsX++
+	} else {
+		n.stats.hopsY++
+	}
+	d := o.down
+	ready := c + n.link + n.pipe
+	j := o.downIn
+	d.in[j].push(flitEntry{pkt: pkt, ready: ready})
+	d.active |= 1 << j
+	d.flits++
+	d.wake(ready)
+	if n.NumHooks() > 0 {
+		n.hookHop = FlitHop{From: r.tile, Out: p}
+		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosFlit, Now: n.sched.Now(), Item: pkt, Detail: &n.hookHop})
 	}
 }

@@ -164,14 +164,7 @@ func TestAttentionChipMatchesSimulator(t *testing.T) {
 // TestAttentionInReport: the energy table of the report lists the unit's
 // events with their figures.
 func TestAttentionInReport(t *testing.T) {
-	spec, err := arch.Preset("default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compiler.Compile(attnNet("qk_v"), spec, compiler.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, p := compileFor(t, attnNet("qk_v"), "default")
 	x, err := NewExec(spec, p)
 	if err != nil {
 		t.Fatal(err)
@@ -215,40 +208,14 @@ func TestAttentionAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imgs := images(8, 4, x.InputSize())
-	var r SampleResult
-	for range 3 { // warm the pools and the NoC's queues
-		for _, im := range imgs {
-			if err := m.Run([][]uint8{im}, &r); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	i := 0
-	frame := make([][]uint8, 1)
-	allocs := testing.AllocsPerRun(10, func() {
-		frame[0] = imgs[i%len(imgs)]
-		m.Run(frame, &r)
-		i++
-	})
-	stats := testing.AllocsPerRun(10, func() { m.net.Stats() })
-	if allocs > stats {
-		t.Fatalf("Machine.Run allocates %.1f times per sample, the NoC stats snapshot %.1f", allocs, stats)
-	}
+	checkRunAllocs(t, m, images(8, 4, x.InputSize()), 3, 10)
 }
 
 // BenchmarkAttentionCore times one attention core's unit (gather the
 // buffered counts, build the state, answer the queries, add the gained sums)
 // on the counts of a real sample.
 func BenchmarkAttentionCore(b *testing.B) {
-	spec, err := arch.Preset("default")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := compiler.Compile(attnNet("qk_v"), spec, compiler.Options{Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	spec, p := compileFor(b, attnNet("qk_v"), "default")
 	x, err := NewExec(spec, p)
 	if err != nil {
 		b.Fatal(err)

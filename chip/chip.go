@@ -219,11 +219,7 @@ type endpoint struct {
 }
 
 func (e endpoint) Deliver(p *noc.Packet) {
-	axon, ok := e.c.cores[p.A].AxonAt(int(p.B), e.core)
-	if !ok {
-		panic(fmt.Sprintf("chip: packet from core %d neuron %d delivered to core %d, which it does not target", p.A, p.B, e.core))
-	}
-	e.c.cores[e.core].Receive(e.c.eng.Now(), axon)
+	e.c.cores[e.core].ReceiveFrom(e.c.eng.Now(), e.c.cores[p.A], int32(p.B))
 }
 
 // record appends a step's spikes to the raster; it runs on the goroutine of

@@ -104,6 +104,7 @@ type Core struct {
 	syn        *Synapses
 	routeStart []int32
 	routes     []Route
+	routeSyn   []int32 // per route: the destination axon's synapse count (set by NewFunctional)
 
 	in     input // the next step's input
 	fired  []bool
@@ -173,7 +174,17 @@ func (c *Core) Routes(i int) []Route { return c.routes[c.routeStart[i]:c.routeSt
 
 // AxonAt returns the axon that neuron i's spikes reach on core dst.
 func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
-	rs := c.routes[c.routeStart[i]:c.routeStart[i+1]]
+	k, ok := c.routeIndex(i, dst)
+	if !ok {
+		return 0, false
+	}
+	return c.routes[k].Axon, true
+}
+
+// routeIndex returns the index in c.routes of neuron i's route to core dst.
+func (c *Core) routeIndex(i int, dst int32) (int, bool) {
+	base := int(c.routeStart[i])
+	rs := c.routes[base:c.routeStart[i+1]]
 	lo, hi := 0, len(rs) // binary search: routes are sorted by core
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -184,7 +195,7 @@ func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
 		}
 	}
 	if lo < len(rs) && rs[lo].Core == dst {
-		return rs[lo].Axon, true
+		return base + lo, true
 	}
 	return 0, false
 }
@@ -283,7 +294,35 @@ func (c *Core) Receive(now sim.Time, axon int32) {
 	if axon < 0 || int(axon) >= len(c.syn.axons) {
 		panic(fmt.Sprintf("core %d: packet for axon %d, core has %d axons", c.id, axon, len(c.syn.axons)))
 	}
-	k := c.syn.FanOut(int(axon))
+	c.receive(now, axon, c.syn.FanOut(int(axon)))
+}
+
+// ReceiveFrom is Receive for the packet of src's neuron: the axon is the
+// one src's route to c names. It reads the axon's synapse count from the
+// route (recorded by NewFunctional) rather than from c's axon table, which
+// on a chip of many cores is a cache miss per delivery; the result is
+// Receive's.
+func (c *Core) ReceiveFrom(now sim.Time, src *Core, neuron int32) {
+	if c.bar == nil || !c.bar.running {
+		panic(fmt.Sprintf("core %d: packet from core %d neuron %d delivered at %v while no step runs", c.id, src.id, neuron, now))
+	}
+	if neuron < 0 || int(neuron) >= len(src.routeStart)-1 {
+		panic(fmt.Sprintf("core %d: packet from core %d neuron %d, which does not exist", c.id, src.id, neuron))
+	}
+	k, ok := src.routeIndex(int(neuron), c.id)
+	if !ok {
+		panic(fmt.Sprintf("core %d: packet from core %d neuron %d, which does not target it", c.id, src.id, neuron))
+	}
+	axon := src.routes[k].Axon
+	if src.routeSyn == nil {
+		c.Receive(now, axon)
+		return
+	}
+	c.receive(now, axon, int(src.routeSyn[k]))
+}
+
+// receive accounts a packet for axon, whose k synapses the core processes.
+func (c *Core) receive(now sim.Time, axon int32, k int) {
 	c.cnt.SynOps += uint64(k)
 	c.cnt.PacketsIn++
 	start := max(now, c.busy)

@@ -40,21 +40,33 @@ func (s *scriptNeurons) Step(exc, inh []float32, out []bool) int {
 	return k
 }
 
-// fixedNet delivers every packet Latency after it is sent, one per route.
+// fixedNet delivers every packet Latency after it is sent, one per route,
+// through Receive, or with from set through ReceiveFrom.
 type fixedNet struct {
 	sched   sim.Scheduler
 	cores   []*Core
 	latency sim.Time
+	from    bool
 }
 
 func (f *fixedNet) Send(now sim.Time, src, neuron int32, routes []Route) int {
 	for _, r := range routes {
-		f.sched.Schedule(sim.Event{Time: now + f.latency, Handler: f, A: int64(r.Core), B: int64(r.Axon)})
+		b := int64(r.Axon)
+		if f.from {
+			b = int64(src)<<32 | int64(neuron)
+		}
+		f.sched.Schedule(sim.Event{Time: now + f.latency, Handler: f, A: int64(r.Core), B: b})
 	}
 	return len(routes)
 }
 
-func (f *fixedNet) Handle(e sim.Event) { f.cores[e.A].Receive(e.Time, int32(e.B)) }
+func (f *fixedNet) Handle(e sim.Event) {
+	if f.from {
+		f.cores[e.A].ReceiveFrom(e.Time, f.cores[e.B>>32], int32(e.B))
+		return
+	}
+	f.cores[e.A].Receive(e.Time, int32(e.B))
+}
 
 type synSpec struct {
 	ch      Channel
@@ -77,8 +89,15 @@ var testChip = arch.Chip{BarrierBaseNS: 100, BarrierPerDoublingNS: 50, BarrierMa
 
 func runScenario(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64) (string, []*Core, []*scriptNeurons) {
 	t.Helper()
+	return runScenarioVia(t, chip, specs, latency, steps, false)
+}
+
+// runScenarioVia is runScenario with deliveries through ReceiveFrom when
+// from is set.
+func runScenarioVia(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64, from bool) (string, []*Core, []*scriptNeurons) {
+	t.Helper()
 	eng := sim.NewEngine()
-	net := &fixedNet{sched: eng, latency: latency}
+	net := &fixedNet{sched: eng, latency: latency, from: from}
 	bar := NewBarrier(eng, chip)
 	var log strings.Builder
 	var pops []*scriptNeurons
@@ -148,6 +167,29 @@ func TestCountersAndCycles(t *testing.T) {
 	}
 	if c1.BusyCycles != 8 || c1.PacketsIn != 2 || c1.SynOps != 4 || c1.BusyTime != 8*sim.Nanosecond {
 		t.Errorf("core 1 counters %+v", c1)
+	}
+}
+
+// TestReceiveFromEqualsReceive: delivering by source neuron (the synapse
+// count read from the route) gives Receive's log and counters.
+func TestReceiveFromEqualsReceive(t *testing.T) {
+	specs := []coreSpec{
+		{n: 4, fire: map[int][]int{0: {0, 1}, 1: {3}}, routes: map[int][]Route{0: {{Core: 1, Axon: 0}}, 1: {{Core: 0, Axon: 1}, {Core: 1, Axon: 1}}, 3: {{Core: 0, Axon: 0}}},
+			axons: []synSpec{{Exc, []int{0}, []float64{1}}, {Inh, []int{1, 2, 3}, []float64{-1, -2, -1}}}},
+		{n: 2, axons: []synSpec{{Exc, []int{0, 1}, []float64{1, 1}}, {Inh, []int{1}, []float64{-1}}}},
+	}
+	want, wc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, false)
+	got, gc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, true)
+	if got != want {
+		t.Errorf("ReceiveFrom log:\n%s\nReceive log:\n%s", got, want)
+	}
+	for i := range wc {
+		if gc[i].Counters() != wc[i].Counters() {
+			t.Errorf("core %d: ReceiveFrom counters %+v, Receive %+v", i, gc[i].Counters(), wc[i].Counters())
+		}
+	}
+	if wc[0].Counters().SynOps != 3+1 || wc[1].Counters().SynOps != 2+1 {
+		t.Errorf("synaptic ops %d, %d; want 4, 3", wc[0].Counters().SynOps, wc[1].Counters().SynOps)
 	}
 }
 

@@ -16,8 +16,20 @@ type SpikeSource interface {
 // destination cores' input, core by core and spike by spike in index
 // order. The fixed order makes the inputs (float sums) independent of when
 // the NoC delivers packets.
+//
+// The delivery reads a copy of the synapse tables laid out by source
+// neuron: each neuron's synapses on every destination core, in route order
+// and, within a route, in the axon's synapse order (fan). That is the order
+// of walking routes and then axon tables, so every input sum adds the same
+// terms in the same order, but one spike reads one contiguous run instead
+// of one axon entry and one synapse range per destination core (on a chip
+// of many small cores nearly every route is an axon of one synapse, and
+// those reads miss the cache).
 type Functional struct {
 	cores []*Core
+	ins   []*input   // per core: its input
+	fanAt [][]int32  // per core, per neuron n: fan[fanAt[n]:fanAt[n+1]] (global index)
+	fan   []fanEntry // synapses by source neuron
 	out   [][]int32
 	step  int64
 	// OnStep, if set, is called after each step with its spikes (read
@@ -28,7 +40,8 @@ type Functional struct {
 
 // NewFunctional returns the functional model of cores; core i must have ID i
 // (routes name cores by ID), and every route must name one of the cores and
-// one of its axons.
+// one of its axons. It records in each core, per route, the destination
+// axon's synapse count (for Core.ReceiveFrom).
 func NewFunctional(cores []*Core) (*Functional, error) {
 	for i, c := range cores {
 		if int(c.id) != i {
@@ -44,11 +57,49 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 			}
 		}
 	}
-	f := &Functional{cores: cores, out: make([][]int32, len(cores))}
+	f := &Functional{cores: cores, out: make([][]int32, len(cores)), ins: make([]*input, len(cores)), fanAt: make([][]int32, len(cores))}
+	total := 0
 	for i, c := range cores {
 		f.out[i] = make([]int32, 0, c.nrn.Len())
+		f.ins[i] = &c.in
+		c.routeSyn = make([]int32, len(c.routes))
+		for k, r := range c.routes {
+			c.routeSyn[k] = int32(cores[r.Core].syn.FanOut(int(r.Axon)))
+			total += int(c.routeSyn[k])
+		}
+	}
+	if total >= 1<<31 {
+		return nil, fmt.Errorf("core: functional model: %d synapses, more than 2^31−1", total)
+	}
+	f.fan = make([]fanEntry, 0, total)
+	for i, c := range cores {
+		at := make([]int32, 1, c.nrn.Len()+1)
+		at[0] = int32(len(f.fan))
+		for n := 0; n < c.nrn.Len(); n++ {
+			for _, r := range c.Routes(n) {
+				s := cores[r.Core].syn
+				ax := &s.axons[r.Axon]
+				for j := ax.start; j < ax.end; j++ {
+					w := ax.w
+					if !ax.shared {
+						w = s.weight[j]
+					}
+					f.fan = append(f.fan, fanEntry{core: r.Core, target: s.target[j], w: w, ch: ax.ch & 1})
+				}
+			}
+			at = append(at, int32(len(f.fan)))
+		}
+		f.fanAt[i] = at
 	}
 	return f, nil
+}
+
+// fanEntry is one synapse in the functional model's by-source copy: the
+// destination core, the neuron there, the quantised weight and the channel.
+type fanEntry struct {
+	core, target int32
+	w            float32
+	ch           Channel
 }
 
 // Step runs one step and returns the spikes of each core (valid until the
@@ -57,11 +108,13 @@ func (f *Functional) Step() [][]int32 {
 	for i, c := range f.cores {
 		f.out[i] = c.update(f.out[i][:0])
 	}
-	for i, c := range f.cores {
+	for i := range f.cores {
+		at := f.fanAt[i]
 		for _, n := range f.out[i] {
-			for _, r := range c.routes[c.routeStart[n]:c.routeStart[n+1]] {
-				d := f.cores[r.Core]
-				d.syn.deliver(r.Axon, &d.in)
+			for _, e := range f.fan[at[n]:at[n+1]] {
+				in := f.ins[e.core]
+				in.v[e.ch][e.target] += e.w
+				in.touched[e.ch] = append(in.touched[e.ch], e.target)
 			}
 		}
 	}

@@ -183,6 +183,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		x.kern = append(x.kern, kernelForm(&p.Layers[i]))
 	}
 	x.cores = make([]execCore, len(p.Cores))
+	var counter compiler.SynapseCounter
 	for ci := range p.Cores {
 		c := &p.Cores[ci]
 		k, ok := spec.Cores[c.Kind]
@@ -230,11 +231,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		for i := range xc.global {
 			xc.global[i] = int32(p.GlobalNeuron(c, i))
 		}
-		start, _ := p.SynapseTable(c)
-		xc.nsyn = make([]int32, len(c.Axons))
-		for a := range xc.nsyn {
-			xc.nsyn[a] = start[a+1] - start[a]
-		}
+		xc.nsyn = counter.Counts(nil, p, c)
 		xc.region, xc.axons = c.Region, c.Axons
 		xc.out = make([]int32, 4*xc.n)
 		lists := make(map[string]int32) // a dest list's key → its start in dests

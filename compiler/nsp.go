@@ -55,79 +55,154 @@ func weightWidth(bits int) int {
 	return 4
 }
 
-// Encode writes p in the .nsp format. The output is deterministic.
+// Encode writes p in the .nsp format. The output is deterministic. The
+// payload is streamed to w (its length is computed first), so encoding a
+// large program holds no second copy of it: hashing a program
+// (Encode into a hash.Hash) costs no memory.
 func (p *Program) Encode(w io.Writer) error {
 	hdr, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	var pay bytes.Buffer
 	le := binary.LittleEndian
-	var b4 [4]byte
-	put32 := func(v int32) { le.PutUint32(b4[:], uint32(v)); pay.Write(b4[:]) }
+	var head [32]byte
+	copy(head[:8], nspMagic)
+	le.PutUint32(head[8:], NSPVersion)
+	le.PutUint64(head[16:], uint64(len(hdr)))
+	size := p.payloadSize()
+	le.PutUint64(head[24:], uint64(size))
+	crc := crc32.NewIEEE()
+	mw := io.MultiWriter(w, crc)
+	if _, err := mw.Write(head[:]); err != nil {
+		return err
+	}
+	if _, err := mw.Write(hdr); err != nil {
+		return err
+	}
+	pw := &payloadWriter{w: mw, buf: make([]byte, 0, 1<<16)}
+	p.writePayload(pw)
+	pw.flush()
+	if pw.err != nil {
+		return pw.err
+	}
+	if pw.n != size {
+		panic(fmt.Sprintf("compiler: Encode wrote a payload of %d bytes, payloadSize says %d", pw.n, size))
+	}
+	_, err = w.Write(le.AppendUint32(nil, crc.Sum32()))
+	return err
+}
+
+// payloadWriter appends little-endian values to a buffer that it writes to
+// w whenever it fills, counting the bytes and keeping the first error.
+type payloadWriter struct {
+	w   io.Writer
+	buf []byte
+	n   int64
+	err error
+}
+
+func (pw *payloadWriter) put32(v int32) {
+	pw.buf = binary.LittleEndian.AppendUint32(pw.buf, uint32(v))
+	if len(pw.buf) > cap(pw.buf)-8 {
+		pw.flush()
+	}
+}
+
+func (pw *payloadWriter) put16(v int16) {
+	pw.buf = binary.LittleEndian.AppendUint16(pw.buf, uint16(v))
+	if len(pw.buf) > cap(pw.buf)-8 {
+		pw.flush()
+	}
+}
+
+func (pw *payloadWriter) put8(v int8) {
+	pw.buf = append(pw.buf, byte(v))
+	if len(pw.buf) > cap(pw.buf)-8 {
+		pw.flush()
+	}
+}
+
+func (pw *payloadWriter) flush() {
+	if pw.err == nil && len(pw.buf) > 0 {
+		_, pw.err = pw.w.Write(pw.buf)
+	}
+	pw.n += int64(len(pw.buf))
+	pw.buf = pw.buf[:0]
+}
+
+// payloadSize is the length of the payload writePayload writes.
+func (p *Program) payloadSize() int64 {
+	ww := int64(weightWidth(p.WeightBits))
+	var n int64
+	for i := range p.Layers {
+		l := &p.Layers[i]
+		n += 4 * int64(len(l.Bias))
+		for j := range l.Inputs {
+			pr := &l.Inputs[j]
+			n += ww * int64(len(pr.Weights))
+			if pr.Kind == ProjSparse {
+				n += 4 * int64(len(pr.SpStart)+len(pr.SpOut))
+			}
+		}
+	}
+	n += 4*int64(len(p.InputStart)) + 8*int64(len(p.InputFan))
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		n += 8*int64(len(c.Axons)) + 4*int64(len(c.FanStart)) + 8*int64(len(c.Fan))
+	}
+	return n
+}
+
+// writePayload writes the binary payload (see the file layout above).
+func (p *Program) writePayload(pw *payloadWriter) {
 	ww := weightWidth(p.WeightBits)
 	for i := range p.Layers {
 		l := &p.Layers[i]
 		for _, b := range l.Bias {
-			put32(b)
+			pw.put32(b)
 		}
 		for j := range l.Inputs {
 			for _, v := range l.Inputs[j].Weights {
 				switch ww {
 				case 1:
-					pay.WriteByte(byte(int8(v)))
+					pw.put8(int8(v))
 				case 2:
-					le.PutUint16(b4[:2], uint16(int16(v)))
-					pay.Write(b4[:2])
+					pw.put16(int16(v))
 				default:
-					put32(v)
+					pw.put32(v)
 				}
 			}
 			if pr := &l.Inputs[j]; pr.Kind == ProjSparse {
 				for _, v := range pr.SpStart {
-					put32(v)
+					pw.put32(v)
 				}
 				for _, v := range pr.SpOut {
-					put32(v)
+					pw.put32(v)
 				}
 			}
 		}
 	}
 	for _, v := range p.InputStart {
-		put32(v)
+		pw.put32(v)
 	}
 	for _, d := range p.InputFan {
-		put32(d.Core)
-		put32(d.Axon)
+		pw.put32(d.Core)
+		pw.put32(d.Axon)
 	}
 	for i := range p.Cores {
 		c := &p.Cores[i]
 		for _, a := range c.Axons {
-			put32(a.Source)
-			put32(a.Neuron)
+			pw.put32(a.Source)
+			pw.put32(a.Neuron)
 		}
 		for _, v := range c.FanStart {
-			put32(v)
+			pw.put32(v)
 		}
 		for _, d := range c.Fan {
-			put32(d.Core)
-			put32(d.Axon)
+			pw.put32(d.Core)
+			pw.put32(d.Axon)
 		}
 	}
-	var head [32]byte
-	copy(head[:8], nspMagic)
-	le.PutUint32(head[8:], NSPVersion)
-	le.PutUint64(head[16:], uint64(len(hdr)))
-	le.PutUint64(head[24:], uint64(pay.Len()))
-	crc := crc32.NewIEEE()
-	mw := io.MultiWriter(w, crc)
-	for _, b := range [][]byte{head[:], hdr, pay.Bytes()} {
-		if _, err := mw.Write(b); err != nil {
-			return err
-		}
-	}
-	_, err = w.Write(le.AppendUint32(nil, crc.Sum32()))
-	return err
 }
 
 // Save writes p to path through a temporary file in the same directory renamed

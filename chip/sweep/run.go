@@ -1,8 +1,9 @@
 package sweep
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"sync"
@@ -188,10 +189,10 @@ func metricsOf(x *chip.Exec, res *chip.RunResult, prog *compiler.Program) (Metri
 	if m.SpecHash, err = chip.SpecHash(x.Spec); err != nil {
 		return m, err
 	}
-	var b bytes.Buffer
-	if err := prog.Encode(&b); err != nil {
+	h := sha256.New() // Encode streams: no copy of the program is held
+	if err := prog.Encode(h); err != nil {
 		return m, err
 	}
-	m.ProgramHash = hexSum(b.Bytes())
+	m.ProgramHash = hex.EncodeToString(h.Sum(nil))
 	return m, nil
 }

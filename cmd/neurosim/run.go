@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -327,10 +326,9 @@ func sameShape(a, b []int) bool {
 }
 
 func programHash(p *compiler.Program) (string, error) {
-	var b bytes.Buffer
-	if err := p.Encode(&b); err != nil {
+	h := sha256.New() // Encode streams: no copy of a large program is held
+	if err := p.Encode(h); err != nil {
 		return "", err
 	}
-	h := sha256.Sum256(b.Bytes())
-	return hex.EncodeToString(h[:]), nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

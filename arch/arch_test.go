@@ -123,7 +123,7 @@ func TestBadSpecs(t *testing.T) {
 			"chip.bogus: unknown key", "chip.clock_mhz: want a number"}},
 		{"validation after decode", "[chip]\nwidth = 0\n[noc]\ntopology = \"ring\"\n[core.digital]\nweight_bits = 0\n", []string{
 			"chip.width: 0 out of range", `noc.topology: "ring" is not one of mesh, torus`, "core.digital.weight_bits: 0 out of range", "3 problems"}},
-		{"unknown noc model", "[core.digital]\n[noc]\nmodel = \"analytic\"\n", []string{`noc.model: "analytic" is not one of cycle, packet`}},
+		{"unknown noc model", "[core.digital]\n[noc]\nmodel = \"flit\"\n", []string{`noc.model: "flit" is not one of cycle, packet, analytic`}},
 		{"cim field on digital core", "[core.digital]\n[core.digital.macro]\nrows = 4\n", []string{"core.digital.macro: applies only to cim cores"}},
 		{"unknown neuron model", "[core.digital]\nneuron_models = [\"hh\"]\n", []string{`unknown neuron model "hh"`}},
 		{"syntax error", "[chip\nwidth = 4\n", []string{"bad.toml:", "to end table name"}},
@@ -194,11 +194,13 @@ func TestNoCModel(t *testing.T) {
 			t.Errorf("preset %s: noc.model %q, want the default cycle", name, s.NoC.Model)
 		}
 	}
-	s, err := arch.Parse([]byte("base = \"default\"\n[noc]\nmodel = \"packet\"\n"), "packet.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.NoC.Model != "packet" {
-		t.Errorf("noc.model %q, want packet", s.NoC.Model)
+	for _, m := range []string{"packet", "analytic"} {
+		s, err := arch.Parse([]byte("base = \"default\"\n[noc]\nmodel = \""+m+"\"\n"), m+".toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.NoC.Model != m {
+			t.Errorf("noc.model %q, want %s", s.NoC.Model, m)
+		}
 	}
 }

@@ -112,7 +112,7 @@ type NoC struct {
 	SpikePacketBits      int     `toml:"spike_packet_bits" unit:"bits" default:"32" doc:"size of a spike packet (header and payload); flits = ceil(bits / flit_bits)"`
 	BufferFlits          int     `toml:"buffer_flits" unit:"flits" default:"4" doc:"input buffer depth per port (credits)"`
 	Multicast            bool    `toml:"multicast" default:"true" doc:"routers replicate packets along a multicast tree"`
-	Model                string  `toml:"model" default:"cycle" doc:"NoC timing model: cycle (flit by flit: finite buffers, credits, arbitration) or packet (per-link reservation: serialisation and link contention, no back-pressure; much faster)"`
+	Model                string  `toml:"model" default:"cycle" doc:"NoC timing model: cycle (flit by flit: finite buffers, credits, arbitration) packet (per-link reservation: serialisation and link contention, no back-pressure; much faster) or analytic (hops × per-hop delay + serialisation, injection and ejection contention, no link contention; fastest)"`
 	Source               string  `toml:"source" doc:"where the NoC figures come from"`
 }
 

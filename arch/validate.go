@@ -154,7 +154,7 @@ func (s *Spec) Validate() Problems {
 	n := s.NoC
 	c.oneOf("noc.topology", n.Topology, "mesh", "torus")
 	c.oneOf("noc.routing", n.Routing, "xy", "yx")
-	c.oneOf("noc.model", n.Model, "cycle", "packet")
+	c.oneOf("noc.model", n.Model, "cycle", "packet", "analytic")
 	c.nonNegative("noc.clock_mhz", n.ClockMHz)
 	c.intRange("noc.router_pipeline_cycles", n.RouterPipelineCycles, 1, 64)
 	c.intRange("noc.link_latency_cycles", n.LinkLatencyCycles, 1, 1024)

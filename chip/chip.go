@@ -22,10 +22,11 @@ type Chip struct {
 	noc     *noc.Network
 	bar     *core.Barrier
 	cores   []*core.Core
-	tiles   []noc.Tile // per core
-	popBase []int      // global index of each population's first neuron
-	coreOff []int32    // global index of each core's first neuron
-	raster  []uint64   // step<<32 | global neuron, in emission order
+	tiles   []noc.Tile    // per core
+	trees   [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
+	popBase []int         // global index of each population's first neuron
+	coreOff []int32       // global index of each core's first neuron
+	raster  []uint64      // step<<32 | global neuron, in emission order
 	opt     Options
 	streams sim.Streams // for components that draw randomness (none yet)
 	ran     bool
@@ -174,6 +175,28 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			return nil, err
 		}
 	}
+	if spec.NoC.Model == "analytic" {
+		// Each neuron sends every spike to the same cores: walk its
+		// multicast tree once (noc.Tree) instead of once per spike.
+		c.trees = make([][]*noc.Tree, len(c.cores))
+		var dests []noc.Tile
+		for i, cc := range c.cores {
+			c.trees[i] = make([]*noc.Tree, cc.Len())
+			for n := range cc.Len() {
+				rs := cc.Routes(n)
+				if len(rs) == 0 {
+					continue
+				}
+				dests = dests[:0]
+				for _, r := range rs {
+					dests = append(dests, c.tiles[r.Core])
+				}
+				if c.trees[i][n], err = c.noc.NewTree(c.tiles[i], dests); err != nil {
+					return nil, fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
+				}
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -198,8 +221,12 @@ func (c *Chip) Barrier() *core.Barrier { return c.bar }
 func (c *Chip) Send(now sim.Time, src, neuron int32, routes []core.Route) int {
 	p := c.noc.NewPacket()
 	p.Dests = p.Dests[:0]
-	for _, r := range routes {
-		p.Dests = append(p.Dests, c.tiles[r.Core])
+	if c.trees != nil {
+		p.Tree = c.trees[src][neuron]
+	} else {
+		for _, r := range routes {
+			p.Dests = append(p.Dests, c.tiles[r.Core])
+		}
 	}
 	p.A, p.B = int64(src), int64(neuron)
 	if !c.noc.Inject(c.tiles[src], p) {

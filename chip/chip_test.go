@@ -512,3 +512,38 @@ func TestPacketNoCModel(t *testing.T) {
 	}
 	t.Logf("mean latency cycle %.3f packet %.3f; sim time %v vs %v", na.LatencyMean, nb.LatencyMean, sa.SimTime, sb.SimTime)
 }
+
+// TestAnalyticNoCModel: the analytic NoC model (precomputed multicast trees,
+// no link contention) gives the cycle model's raster, the same flits on
+// every link, and chip and NoC times within the stated tolerances (docs:
+// step time within 1 %, mean latency within 5 %).
+func TestAnalyticNoCModel(t *testing.T) {
+	a := preset(t, "default")
+	b := preset(t, "default")
+	b.NoC.Model = "analytic"
+	ca, sa := runCUBA(t, a, 600, 300, 5, Options{NeuronsPerCore: 40})
+	cb, sb := runCUBA(t, b, 600, 300, 5, Options{NeuronsPerCore: 40})
+	if sa.RasterHash != sb.RasterHash || sa.Spikes != sb.Spikes || sa.SynEvents != sb.SynEvents || sa.Totals.PacketsIn != sb.Totals.PacketsIn {
+		t.Errorf("raster or counts changed with the NoC model: %s/%d vs %s/%d", sa.RasterHash, sa.Spikes, sb.RasterHash, sb.Spikes)
+	}
+	la, lb := ca.NoC().Stats(), cb.NoC().Stats()
+	if la.PacketsDelivered == 0 || la.HopsY == 0 {
+		t.Fatalf("no traffic crossed the mesh: %+v", sa.NoC)
+	}
+	if la.PacketsInjected != lb.PacketsInjected || la.PacketsDelivered != lb.PacketsDelivered || la.HopsX != lb.HopsX ||
+		la.HopsY != lb.HopsY || la.HopSum != lb.HopSum || len(la.Links) != len(lb.Links) {
+		t.Fatalf("NoC counts differ:\ncycle    %+v\nanalytic %+v", sa.NoC, sb.NoC)
+	}
+	for k := range la.Links {
+		if la.Links[k].Flits != lb.Links[k].Flits {
+			t.Errorf("link %v %v: %d flits (cycle), %d (analytic)", la.Links[k].From, la.Links[k].Out, la.Links[k].Flits, lb.Links[k].Flits)
+		}
+	}
+	if rel := math.Abs(float64(sb.SimTime)-float64(sa.SimTime)) / float64(sa.SimTime); rel > 0.01 {
+		t.Errorf("chip time: cycle %v, analytic %v", sa.SimTime, sb.SimTime)
+	}
+	if rel := math.Abs(sb.NoC.LatencyMean-sa.NoC.LatencyMean) / sa.NoC.LatencyMean; rel > 0.05 {
+		t.Errorf("mean NoC latency: cycle %.2f, analytic %.2f cycles", sa.NoC.LatencyMean, sb.NoC.LatencyMean)
+	}
+	t.Logf("mean latency cycle %.3f analytic %.3f; sim time %v vs %v", sa.NoC.LatencyMean, sb.NoC.LatencyMean, sa.SimTime, sb.SimTime)
+}

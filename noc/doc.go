@@ -2,9 +2,10 @@
 // torus, with dimension-order routing, multicast trees, input buffers with
 // credit flow control, round-robin arbitration, pipelined routers and links
 // with latency. It is timed, event-driven and runs on one sim.Scheduler.
-// Two timing models share the API: the cycle model (flit by flit, the
-// default) and the packet model (per-port bookings, no back-pressure, much
-// cheaper; see "Packet model").
+// Three timing models share the API: the cycle model (flit by flit, the
+// default), the packet model (per-port bookings, no back-pressure, much
+// cheaper; see "Packet model") and the analytic model (no link bookings,
+// multicast trees precomputed; see "Analytic model").
 //
 // # Use
 //
@@ -146,6 +147,34 @@
 // flit and link, with Now set to the cycle the flit will cross (so not in
 // time order); HookPosDeliver as in the cycle model.
 //
+// # Analytic model
+//
+// With arch NoC.Model = "analytic" the network is the packet model without
+// link bookings: a packet's head crosses each link of its path or tree P+L
+// cycles after it was ready at the link's router, whatever else crosses
+// it, so a destination h links away is reached at its zero-load time
+// s + P + h·(P+L), s being the cycle the packet's first flit enters the
+// network. The injection channel (serialisation of a tile's packets,
+// F flits each) and each destination's ejection port (one packet's F flits
+// at a time, booked as in the packet model) keep their contention; link
+// contention inside the mesh is not modelled. It is meant for barrier-
+// synchronised spiking workloads, where within a step deliveries are
+// order-independent sums and the links are lightly used (the per-link flit
+// counts, exact, show how lightly); under load it is optimistic, and more so
+// than the packet model. Zero-load latencies and all counts equal the cycle
+// model's (tested).
+//
+// A [Tree], made once by NewTree for a source tile and a destination set,
+// holds the links of the dimension-order tree (or path) and each
+// destination's router and hop count in the order the walk reaches them. A
+// packet with Packet.Tree set takes its destinations from the tree; under
+// the analytic model it then costs one step per destination instead of one
+// per link: the tree's links are credited flits × links when statistics are
+// read (Stats, ResetStats), which gives exactly the per-link counts of
+// walking every packet (tested under load). The other models, and the
+// analytic model when hooks are attached or multicast is off, copy the
+// tree's destinations into Dests and route the packet as any other.
+//
 // # Statistics and hooks
 //
 // Stats gives packets and flits injected and delivered, per-link flits and
@@ -158,7 +187,10 @@
 //   - For every output VC: credits + credits in flight + flits in the
 //     downstream buffer = BufferFlits (checked by the tests; a push into a
 //     full buffer panics).
-//   - Zero-load latency is h·(P+L) + P + F−1 cycles exactly, in both models.
+//   - Zero-load latency is h·(P+L) + P + F−1 cycles exactly, in all three
+//     models, with or without a Tree.
+//   - Packet, flit, hop and per-link flit counts do not depend on the
+//     timing model or on sending along a Tree.
 //   - The same injections in the same order give the same statistics.
 //   - In steady state (pool and queues warmed up) injecting, routing and
 //     delivering allocate nothing unless hooks are attached.

@@ -66,6 +66,11 @@ type Packet struct {
 	Kind uint32
 	A, B int64
 	Ptr  any
+	// Tree, when set, gives the destinations instead of Dst and Dests: a
+	// multicast tree (or path) from the injecting tile computed once by
+	// NewTree. Under the analytic model the packet then travels without
+	// walking its links; the other models take the tree's destinations.
+	Tree *Tree
 	// ID is set by Inject: the network's injection sequence number. Copies of
 	// a multicast packet share it.
 	ID uint64
@@ -193,6 +198,13 @@ type Network struct {
 	treePos   []int    // bucket fill positions
 	treeMark  []uint32 // second-dimension coordinates with a destination, stamped treeGen
 	treeGen   uint32
+
+	// Analytic model (spec Model "analytic") and trees; see analytic.go.
+	analytic    bool
+	rec         *Tree    // the tree NewTree is walking, nil otherwise
+	trees       []*Tree  // every tree made, for flushTrees
+	treeSeen    []uint32 // NewTree: destinations seen, stamped treeSeenGen
+	treeSeenGen uint32
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked
@@ -206,8 +218,8 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	if spec.Topology != "mesh" && spec.Topology != "torus" {
 		errs = append(errs, fmt.Errorf("noc: topology %q: want mesh or torus", spec.Topology))
 	}
-	if spec.Model != "" && spec.Model != "cycle" && spec.Model != "packet" {
-		errs = append(errs, fmt.Errorf("noc: model %q: want cycle or packet", spec.Model))
+	if spec.Model != "" && spec.Model != "cycle" && spec.Model != "packet" && spec.Model != "analytic" {
+		errs = append(errs, fmt.Errorf("noc: model %q: want cycle, packet or analytic", spec.Model))
 	}
 	if spec.Routing != "xy" && spec.Routing != "yx" {
 		errs = append(errs, fmt.Errorf("noc: routing %q: want xy or yx", spec.Routing))
@@ -281,8 +293,9 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 		n.routers[i].connect()
 	}
 	n.buildRouteTable()
-	if spec.Model == "packet" {
+	if spec.Model == "packet" || spec.Model == "analytic" {
 		n.initPacket()
+		n.analytic = spec.Model == "analytic"
 	}
 	return n, nil
 }
@@ -414,6 +427,17 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	if p.Flits != 1 {
 		n.single = false
 	}
+	if t := p.Tree; t != nil {
+		if t.net != n || t.src != src {
+			panic(fmt.Sprintf("noc: packet injected at %v with a tree from %v of another network or source", src, t.src))
+		}
+		if !n.analytic || (len(t.dests) > 1 && !n.spec.Multicast) || n.NumHooks() > 0 {
+			// The other models (and hooks, which see every link crossing)
+			// walk the tree as they walk any destination set.
+			p.Dests = append(p.Dests[:0], t.dests...)
+			p.Tree = nil
+		}
+	}
 	if len(p.Dests) == 1 {
 		p.Dst = p.Dests[0]
 		p.Dests = p.Dests[:0]
@@ -423,10 +447,10 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 			panic(fmt.Sprintf("noc: packet from %v to tile %v outside the %d×%d network", src, d, n.w, n.h))
 		}
 	}
-	if len(p.Dests) == 0 && !n.Contains(p.Dst) {
+	if len(p.Dests) == 0 && p.Tree == nil && !n.Contains(p.Dst) {
 		panic(fmt.Sprintf("noc: packet from %v to tile %v outside the %d×%d network", src, p.Dst, n.w, n.h))
 	}
-	if len(p.Dests) > 1 && n.spec.Multicast && p.Flits > n.bufFlits {
+	if (len(p.Dests) > 1 || p.Tree != nil && len(p.Tree.dests) > 1) && n.spec.Multicast && p.Flits > n.bufFlits {
 		panic(fmt.Sprintf("noc: multicast packet of %d flits exceeds the %d-flit buffers", p.Flits, n.bufFlits))
 	}
 	r := &n.routers[n.index(src)]

@@ -124,6 +124,10 @@ func (n *Network) launch(r *router, p *Packet, c uint64) {
 		r.srcTail = append(r.srcTail, s+f-1)
 	}
 	ready := s + n.pipe // the head may leave the source router
+	if p.Tree != nil {
+		n.launchTree(ready, p)
+		return
+	}
 	ri := n.index(r.tile)
 	if len(p.Dests) == 0 {
 		p.pending = 1
@@ -307,8 +311,15 @@ func (n *Network) axis(a, b, k int) (bool, int) {
 // or after ready that the link is free, and returns the cycle the head is
 // ready to leave the next router.
 func (n *Network) hop(ri int, o Port, ready uint64, p *Packet) uint64 {
+	if n.rec != nil {
+		n.rec.record(ri, o)
+		return ready + n.link + n.pipe
+	}
 	f := uint64(p.Flits)
-	st := n.linkBusy[ri*numPorts+int(o)].reserve(n.pnow, ready, f)
+	st := ready // analytic: links are not booked
+	if !n.analytic {
+		st = n.linkBusy[ri*numPorts+int(o)].reserve(n.pnow, ready, f)
+	}
 	r := &n.routers[ri]
 	out := &r.out[o]
 	w := (st - ready) * f
@@ -332,6 +343,10 @@ func (n *Network) hop(ri int, o Port, ready uint64, p *Packet) uint64 {
 // eject reserves the local port of router ri for p and queues the delivery
 // at the cycle its tail leaves.
 func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
+	if n.rec != nil {
+		n.rec.ejects = append(n.rec.ejects, treeEject{ri: int32(ri), hops: int32(hops)})
+		return
+	}
 	f := uint64(p.Flits)
 	st := n.linkBusy[ri*numPorts+int(Local)].reserve(n.pnow, ready, f)
 	out := &n.routers[ri].out[Local]

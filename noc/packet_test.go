@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/neurosim/neurosim/sim"
@@ -14,13 +15,17 @@ import (
 // drain before the next: every src/dst pair of a w×h network as a unicast
 // of flits flits, then trials random multicast trees. It returns the
 // deliveries (time relative to the injection) and the statistics.
+//
+// A model named "M+tree" is model M with every packet sent along a Tree
+// made by NewTree for its destinations.
 func zeroLoadScript(t *testing.T, model, topo, routing string, pipe, link, flits, w, h, trials int) ([]delivery, Stats) {
 	t.Helper()
 	spec := testSpec(topo, pipe, link, 4)
+	model, trees := strings.CutSuffix(model, "+tree")
 	spec.Routing, spec.Model = routing, model
 	n, e, s := newNet(t, spec, w, h)
-	if n.packet != (model == "packet") {
-		t.Fatalf("model %q: packet %v", model, n.packet)
+	if n.packet != (model == "packet" || model == "analytic") || n.analytic != (model == "analytic") {
+		t.Fatalf("model %q: packet %v, analytic %v", model, n.packet, n.analytic)
 	}
 	var out []delivery
 	run := func(src Tile, fill func(p *Packet)) {
@@ -29,6 +34,17 @@ func zeroLoadScript(t *testing.T, model, topo, routing string, pipe, link, flits
 		at(e, start, func() {
 			p := n.NewPacket()
 			fill(p)
+			if trees && (len(p.Dests) > 0 || p.Flits > 0) {
+				ds := p.Dests
+				if len(ds) == 0 {
+					ds = []Tile{p.Dst}
+				}
+				tr, err := n.NewTree(src, ds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Tree, p.Dests, p.Dst = tr, p.Dests[:0], Tile{}
+			}
 			if !n.Inject(src, p) {
 				t.Fatal("inject refused")
 			}
@@ -79,20 +95,22 @@ func TestPacketModelZeroLoadMatchesCycle(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-%s-P%d-L%d-F%d-%dx%d", tc.topo, tc.routing, tc.pipe, tc.link, tc.flit, tc.w, tc.h), func(t *testing.T) {
 			cyc, cs := zeroLoadScript(t, "cycle", tc.topo, tc.routing, tc.pipe, tc.link, tc.flit, tc.w, tc.h, 100)
-			pkt, ps := zeroLoadScript(t, "packet", tc.topo, tc.routing, tc.pipe, tc.link, tc.flit, tc.w, tc.h, 100)
-			if len(cyc) != len(pkt) {
-				t.Fatalf("%d deliveries (cycle) vs %d (packet)", len(cyc), len(pkt))
-			}
-			for k := range cyc {
-				if cyc[k] != pkt[k] {
-					t.Fatalf("delivery %d: cycle %+v, packet %+v", k, cyc[k], pkt[k])
+			for _, model := range []string{"packet", "analytic", "analytic+tree", "cycle+tree", "packet+tree"} {
+				pkt, ps := zeroLoadScript(t, model, tc.topo, tc.routing, tc.pipe, tc.link, tc.flit, tc.w, tc.h, 100)
+				if len(cyc) != len(pkt) {
+					t.Fatalf("%d deliveries (cycle) vs %d (%s)", len(cyc), len(pkt), model)
 				}
-			}
-			if !reflect.DeepEqual(cs, ps) {
-				t.Errorf("stats differ:\ncycle  %+v\npacket %+v", cs, ps)
-			}
-			if ps.StallCycles != 0 {
-				t.Errorf("%d stall cycles at zero load", ps.StallCycles)
+				for k := range cyc {
+					if cyc[k] != pkt[k] {
+						t.Fatalf("delivery %d: cycle %+v, %s %+v", k, cyc[k], model, pkt[k])
+					}
+				}
+				if !reflect.DeepEqual(cs, ps) {
+					t.Errorf("stats differ:\ncycle  %+v\n%s %+v", cs, model, ps)
+				}
+				if ps.StallCycles != 0 {
+					t.Errorf("%s: %d stall cycles at zero load", model, ps.StallCycles)
+				}
 			}
 		})
 	}

@@ -52,7 +52,11 @@ run). Everything except the wall time depends only on the flags.
 --noc packet times the NoC with the packet-level model (per-link bookings, no
 back-pressure; see the noc package) instead of the chip spec's noc.model
 (cycle-level by default): the same spikes, packets and flit-hops, much less
-simulation time on big meshes. docs/cuba-bigcore.toml describes a chip whose
+simulation time on big meshes. --noc analytic uses the analytic model (hops ×
+per-hop delay, serialisation, injection and ejection contention, no link
+contention; each neuron's multicast tree walked once when the chip is built):
+the same spikes, packets and per-link flits again, and the least simulation
+time (docs/bench-chip.md). docs/cuba-bigcore.toml describes a chip whose
 cores are not fan-in bound by 40 000 sources (docs/bench-noc-fast.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchCuba(cmd.OutOrStdout(), a) },
@@ -66,7 +70,7 @@ cores are not fan-in bound by 40 000 sources (docs/bench-noc-fast.md).`,
 	f.IntVar(&a.neuronsPerCore, "neurons-per-core", 0, "cap on neurons per core (0: as many as the core kind's limits allow)")
 	f.IntVar(&a.cores, "cores", 8, "per-core lines in the table, busiest first (-1: all)")
 	f.StringVar(&a.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
-	f.StringVar(&a.noc, "noc", "", "NoC timing model: cycle or packet (default: the chip spec's noc.model)")
+	f.StringVar(&a.noc, "noc", "", "NoC timing model: cycle, packet or analytic (default: the chip spec's noc.model)")
 	f.BoolVar(&a.serial, "serial", false, "run the functional model inline on one goroutine instead of ahead on a second one (same results)")
 	return cmd
 }
@@ -136,8 +140,8 @@ func benchCuba(a cubaArgs) (*cubaResult, error) {
 		return nil, err
 	}
 	if a.noc != "" {
-		if a.noc != "cycle" && a.noc != "packet" {
-			return nil, fmt.Errorf("bench cuba: --noc %q: want cycle or packet", a.noc)
+		if a.noc != "cycle" && a.noc != "packet" && a.noc != "analytic" {
+			return nil, fmt.Errorf("bench cuba: --noc %q: want cycle, packet or analytic", a.noc)
 		}
 		spec.NoC.Model = a.noc
 	}

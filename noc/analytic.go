@@ -1,0 +1,150 @@
+package noc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The analytic timing model (arch NoC.Model = "analytic") and precomputed
+// multicast trees. See the package documentation, section "Analytic
+// model". The model is the packet model (packet.go) without link
+// reservations: a link is crossed P+L cycles after the head was ready at
+// its router, whatever else uses it; the injection channel and the
+// ejection port keep their bookings. A Tree lets a source that sends the
+// same destination set again and again (a neuron's spikes) pay for walking
+// its multicast tree once: under the analytic model, a packet with a Tree
+// costs one step per destination, and the tree's links are counted as
+// flits × links when statistics are read.
+
+// Tree is a multicast expansion from one tile to a fixed set of
+// destinations, computed once by NewTree: the links the dimension-order
+// tree crosses and, for each destination, its router and hop count, in the
+// order the packet model's walk reaches them. Set Packet.Tree to send a
+// packet along it. A Tree belongs to the network that made it.
+type Tree struct {
+	net          *Network
+	src          Tile
+	dests        []Tile
+	ejects       []treeEject // in walk order
+	links        []int32     // router·numPorts + port of each router-to-router link
+	hopsX, hopsY uint64      // links of the tree in x and in y
+	uses         uint64      // flits sent along the tree by the analytic fast path
+	counted      uint64      // of uses, those already added to the link counters
+}
+
+// treeEject is one destination of a Tree: its router and the links from
+// the source.
+type treeEject struct {
+	ri, hops int32
+}
+
+// Dests returns the tree's destinations (do not modify).
+func (t *Tree) Dests() []Tile { return t.dests }
+
+// Links returns the number of router-to-router links the tree crosses.
+func (t *Tree) Links() int { return len(t.links) }
+
+// NewTree computes the multicast tree from src to dests (distinct tiles
+// of the network; one destination makes a unicast path). It returns an
+// error for a tile outside the network, a repeated destination or an empty
+// set.
+func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
+	if !n.Contains(src) {
+		return nil, fmt.Errorf("noc: tree source %v outside the %d×%d network", src, n.w, n.h)
+	}
+	if len(dests) == 0 {
+		return nil, errors.New("noc: tree with no destinations")
+	}
+	if n.treeSeen == nil {
+		n.treeSeen = make([]uint32, len(n.routers))
+	}
+	n.treeSeenGen++
+	if n.treeSeenGen == 0 {
+		clear(n.treeSeen)
+		n.treeSeenGen = 1
+	}
+	for _, d := range dests {
+		if !n.Contains(d) {
+			return nil, fmt.Errorf("noc: tree destination %v outside the %d×%d network", d, n.w, n.h)
+		}
+		i := n.index(d)
+		if n.treeSeen[i] == n.treeSeenGen {
+			return nil, fmt.Errorf("noc: tree from %v names destination %v twice", src, d)
+		}
+		n.treeSeen[i] = n.treeSeenGen
+	}
+	n.initTreeScratch()
+	t := &Tree{net: n, src: src, dests: append([]Tile(nil), dests...)}
+	p := &Packet{Flits: 1}
+	if len(dests) == 1 {
+		p.Dst = dests[0]
+	} else {
+		p.Dests = t.dests
+	}
+	n.rec = t
+	ri := n.index(src)
+	if len(p.Dests) == 0 {
+		n.unicast(ri, 0, p)
+	} else {
+		n.tree(ri, 0, p)
+	}
+	n.rec = nil
+	t.links = append([]int32(nil), t.links...) // trim
+	n.trees = append(n.trees, t)
+	return t, nil
+}
+
+// record notes, while NewTree walks a tree, a link crossed from router ri
+// by port o.
+func (t *Tree) record(ri int, o Port) {
+	t.links = append(t.links, int32(ri*numPorts+int(o)))
+	if o <= West {
+		t.hopsX++
+	} else {
+		t.hopsY++
+	}
+}
+
+// initTreeScratch allocates the buffers the tree walk uses (the packet
+// models have them already).
+func (n *Network) initTreeScratch() {
+	if n.treeStart != nil {
+		return
+	}
+	k := max(n.w, n.h)
+	n.treeStart = make([]int, k+1)
+	n.treeMark = make([]uint32, k)
+}
+
+// launchTree is launch for a packet with a Tree under the analytic model:
+// the tree's links cost nothing now (they are counted when statistics are
+// read); each destination is ejected at its zero-load head time, through
+// its ejection port's bookings.
+func (n *Network) launchTree(ready uint64, p *Packet) {
+	t := p.Tree
+	f := uint64(p.Flits)
+	p.pending = len(t.ejects)
+	n.inFlight += len(t.ejects) - 1
+	n.stats.hopsX += t.hopsX * f
+	n.stats.hopsY += t.hopsY * f
+	t.uses += f
+	per := n.link + n.pipe
+	for _, e := range t.ejects {
+		n.eject(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), p)
+	}
+}
+
+// flushTrees adds to the link counters the flits sent along trees since
+// the last flush.
+func (n *Network) flushTrees() {
+	for _, t := range n.trees {
+		d := t.uses - t.counted
+		if d == 0 {
+			continue
+		}
+		for _, l := range t.links {
+			n.routers[l/numPorts].out[l%numPorts].flits += d
+		}
+		t.counted = t.uses
+	}
+}

@@ -246,6 +246,10 @@ type endpoint struct {
 }
 
 func (e endpoint) Deliver(p *noc.Packet) {
+	if p.DestIndex >= 0 { // delivered along the neuron's tree, whose destinations are its routes in order
+		e.c.cores[e.core].ReceiveRoute(e.c.eng.Now(), e.c.cores[p.A], int32(p.B), p.DestIndex)
+		return
+	}
 	e.c.cores[e.core].ReceiveFrom(e.c.eng.Now(), e.c.cores[p.A], int32(p.B))
 }
 

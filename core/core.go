@@ -303,9 +303,6 @@ func (c *Core) Receive(now sim.Time, axon int32) {
 // on a chip of many cores is a cache miss per delivery; the result is
 // Receive's.
 func (c *Core) ReceiveFrom(now sim.Time, src *Core, neuron int32) {
-	if c.bar == nil || !c.bar.running {
-		panic(fmt.Sprintf("core %d: packet from core %d neuron %d delivered at %v while no step runs", c.id, src.id, neuron, now))
-	}
 	if neuron < 0 || int(neuron) >= len(src.routeStart)-1 {
 		panic(fmt.Sprintf("core %d: packet from core %d neuron %d, which does not exist", c.id, src.id, neuron))
 	}
@@ -313,12 +310,34 @@ func (c *Core) ReceiveFrom(now sim.Time, src *Core, neuron int32) {
 	if !ok {
 		panic(fmt.Sprintf("core %d: packet from core %d neuron %d, which does not target it", c.id, src.id, neuron))
 	}
-	axon := src.routes[k].Axon
+	c.receiveRoute(now, src, k)
+}
+
+// ReceiveRoute is ReceiveFrom for a caller that knows which of the neuron's
+// routes, in order, reached c: route k (it saves the search).
+func (c *Core) ReceiveRoute(now sim.Time, src *Core, neuron int32, k int) {
+	if neuron < 0 || int(neuron) >= len(src.routeStart)-1 {
+		panic(fmt.Sprintf("core %d: packet from core %d neuron %d, which does not exist", c.id, src.id, neuron))
+	}
+	i := int(src.routeStart[neuron]) + k
+	if k < 0 || i >= int(src.routeStart[neuron+1]) || src.routes[i].Core != c.id {
+		panic(fmt.Sprintf("core %d: packet from core %d neuron %d by route %d, which does not target it", c.id, src.id, neuron, k))
+	}
+	c.receiveRoute(now, src, i)
+}
+
+// receiveRoute receives the packet of src's route i (an index in
+// src.routes).
+func (c *Core) receiveRoute(now sim.Time, src *Core, i int) {
+	if c.bar == nil || !c.bar.running {
+		panic(fmt.Sprintf("core %d: packet from core %d delivered at %v while no step runs", c.id, src.id, now))
+	}
+	axon := src.routes[i].Axon
 	if src.routeSyn == nil {
 		c.Receive(now, axon)
 		return
 	}
-	c.receive(now, axon, int(src.routeSyn[k]))
+	c.receive(now, axon, int(src.routeSyn[i]))
 }
 
 // receive accounts a packet for axon, whose k synapses the core processes.

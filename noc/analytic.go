@@ -32,10 +32,10 @@ type Tree struct {
 	counted      uint64      // of uses, those already added to the link counters
 }
 
-// treeEject is one destination of a Tree: its router and the links from
-// the source.
+// treeEject is one destination of a Tree: its router, the links from the
+// source, and its index in the tree's destinations.
 type treeEject struct {
-	ri, hops int32
+	ri, hops, dest int32
 }
 
 // Dests returns the tree's destinations (do not modify).
@@ -57,6 +57,7 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 	}
 	if n.treeSeen == nil {
 		n.treeSeen = make([]uint32, len(n.routers))
+		n.treeDest = make([]int32, len(n.routers))
 	}
 	n.treeSeenGen++
 	if n.treeSeenGen == 0 {
@@ -73,8 +74,12 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		}
 		n.treeSeen[i] = n.treeSeenGen
 	}
+	for k, d := range dests {
+		n.treeDest[n.index(d)] = int32(k)
+	}
 	n.initTreeScratch()
-	t := &Tree{net: n, src: src, dests: append([]Tile(nil), dests...)}
+	t := &Tree{net: n, src: src, dests: append([]Tile(nil), dests...),
+		links: n.treeLinks[:0], ejects: make([]treeEject, 0, len(dests))}
 	p := &Packet{Flits: 1}
 	if len(dests) == 1 {
 		p.Dst = dests[0]
@@ -89,7 +94,16 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		n.tree(ri, 0, p)
 	}
 	n.rec = nil
-	t.links = append([]int32(nil), t.links...) // trim
+	// The walk recorded into the reused buffer; keep an exact copy, cut
+	// from a shared slab (one allocation per many trees).
+	n.treeLinks = t.links[:0]
+	k := len(t.links)
+	if cap(n.linkSlab)-len(n.linkSlab) < k {
+		n.linkSlab = make([]int32, 0, max(k, 1<<20))
+	}
+	m := len(n.linkSlab)
+	n.linkSlab = append(n.linkSlab, t.links...)
+	t.links = n.linkSlab[m : m+k : m+k]
 	n.trees = append(n.trees, t)
 	return t, nil
 }
@@ -130,7 +144,7 @@ func (n *Network) launchTree(ready uint64, p *Packet) {
 	t.uses += f
 	per := n.link + n.pipe
 	for _, e := range t.ejects {
-		n.eject(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), p)
+		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), e.dest, p)
 	}
 }
 

@@ -78,6 +78,9 @@ type Packet struct {
 	InjectTime sim.Time
 	// Hops counts the router-to-router links the head flit has crossed.
 	Hops int
+	// DestIndex, in a packet the analytic model delivers along its Tree, is
+	// the index in Tree.Dests() of the delivering tile; −1 otherwise.
+	DestIndex int
 
 	injCycle uint64
 	pending  int // packet model: deliveries still to make
@@ -86,7 +89,7 @@ type Packet struct {
 // reset clears p for reuse, keeping the Dests storage.
 func (p *Packet) reset() {
 	d := p.Dests[:0]
-	*p = Packet{Dests: d}
+	*p = Packet{Dests: d, DestIndex: -1}
 }
 
 // Endpoint receives the packets delivered to a tile; the core of the tile
@@ -205,6 +208,9 @@ type Network struct {
 	trees       []*Tree  // every tree made, for flushTrees
 	treeSeen    []uint32 // NewTree: destinations seen, stamped treeSeenGen
 	treeSeenGen uint32
+	treeDest    []int32 // NewTree: index of each destination router in the set
+	treeLinks   []int32 // NewTree: the walk's links (reused)
+	linkSlab    []int32 // storage the trees' link lists are cut from
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked
@@ -377,7 +383,7 @@ func (n *Network) NewPacket() *Packet {
 		n.pool = n.pool[:k-1]
 		return p
 	}
-	return &Packet{}
+	return &Packet{DestIndex: -1}
 }
 
 // Release returns a packet that was not injected (or whose Inject was
@@ -510,6 +516,7 @@ func (n *Network) enqueue(r *router, src Tile, p *Packet, now sim.Time, c uint64
 	p.InjectTime = now
 	p.injCycle = c
 	p.Hops = 0
+	p.DestIndex = -1
 	n.inFlight++
 	n.stats.packetsInjected++
 	n.stats.flitsInjected += uint64(p.Flits)

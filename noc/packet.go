@@ -16,6 +16,7 @@ type pdelivery struct {
 	pkt  *Packet
 	tile int32
 	hops int32
+	dest int32 // index in the packet's Tree's destinations, −1 without a tree
 }
 
 // pslot holds the deliveries of one cycle (the slot serves every cycle
@@ -344,9 +345,15 @@ func (n *Network) hop(ri int, o Port, ready uint64, p *Packet) uint64 {
 // at the cycle its tail leaves.
 func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
 	if n.rec != nil {
-		n.rec.ejects = append(n.rec.ejects, treeEject{ri: int32(ri), hops: int32(hops)})
+		n.rec.ejects = append(n.rec.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: n.treeDest[ri]})
 		return
 	}
+	n.ejectDest(ri, ready, hops, -1, p)
+}
+
+// ejectDest is eject for the destination of index dest in p's Tree (−1:
+// the packet has no tree).
+func (n *Network) ejectDest(ri int, ready uint64, hops int, dest int32, p *Packet) {
 	f := uint64(p.Flits)
 	st := n.linkBusy[ri*numPorts+int(Local)].reserve(n.pnow, ready, f)
 	out := &n.routers[ri].out[Local]
@@ -354,7 +361,7 @@ func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
 	out.flits += f
 	out.stalls += w
 	n.stats.stalls += w
-	n.schedule(st+f-1, pdelivery{pkt: p, tile: int32(ri), hops: int32(hops)})
+	n.schedule(st+f-1, pdelivery{pkt: p, tile: int32(ri), hops: int32(hops), dest: dest})
 }
 
 // schedule queues d for cycle c (c is at or after the current cycle and
@@ -425,6 +432,7 @@ func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
 	n.inFlight--
 	p.Dst = r.tile
 	p.Hops = int(d.hops)
+	p.DestIndex = int(d.dest)
 	if n.NumHooks() > 0 {
 		n.hookDel = Delivery{Latency: lat}
 		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: &n.hookDel})
@@ -457,7 +465,7 @@ func (r *router) srcQueued(c uint64) int {
 // network.
 func (n *Network) refuse(r *router, c uint64) {
 	if !r.refused {
-		n.schedule(r.srcTail[0]+1, pdelivery{tile: int32(n.index(r.tile))})
+		n.schedule(r.srcTail[0]+1, pdelivery{tile: int32(n.index(r.tile)), dest: -1})
 	}
 	r.refused = true
 }
@@ -469,7 +477,7 @@ func (n *Network) srcRoom(r *router, c uint64) {
 		return
 	}
 	if r.srcQueued(c) >= n.srcCap {
-		n.schedule(r.srcTail[0]+1, pdelivery{tile: int32(n.index(r.tile))})
+		n.schedule(r.srcTail[0]+1, pdelivery{tile: int32(n.index(r.tile)), dest: -1})
 		return
 	}
 	r.refused = false

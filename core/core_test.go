@@ -41,31 +41,34 @@ func (s *scriptNeurons) Step(exc, inh []float32, out []bool) int {
 }
 
 // fixedNet delivers every packet Latency after it is sent, one per route,
-// through Receive, or with from set through ReceiveFrom.
+// through Receive, ReceiveFrom or ReceiveRoute (via 0, 1, 2).
 type fixedNet struct {
 	sched   sim.Scheduler
 	cores   []*Core
 	latency sim.Time
-	from    bool
+	via     int
 }
 
 func (f *fixedNet) Send(now sim.Time, src, neuron int32, routes []Route) int {
-	for _, r := range routes {
-		b := int64(r.Axon)
-		if f.from {
-			b = int64(src)<<32 | int64(neuron)
+	for k, r := range routes {
+		a, b := int64(r.Core), int64(r.Axon)
+		if f.via > 0 {
+			a, b = int64(k)<<32|int64(r.Core), int64(src)<<32|int64(neuron)
 		}
-		f.sched.Schedule(sim.Event{Time: now + f.latency, Handler: f, A: int64(r.Core), B: b})
+		f.sched.Schedule(sim.Event{Time: now + f.latency, Handler: f, A: a, B: b})
 	}
 	return len(routes)
 }
 
 func (f *fixedNet) Handle(e sim.Event) {
-	if f.from {
-		f.cores[e.A].ReceiveFrom(e.Time, f.cores[e.B>>32], int32(e.B))
-		return
+	switch f.via {
+	case 1:
+		f.cores[int32(e.A)].ReceiveFrom(e.Time, f.cores[e.B>>32], int32(e.B))
+	case 2:
+		f.cores[int32(e.A)].ReceiveRoute(e.Time, f.cores[e.B>>32], int32(e.B), int(e.A>>32))
+	default:
+		f.cores[e.A].Receive(e.Time, int32(e.B))
 	}
-	f.cores[e.A].Receive(e.Time, int32(e.B))
 }
 
 type synSpec struct {
@@ -89,15 +92,15 @@ var testChip = arch.Chip{BarrierBaseNS: 100, BarrierPerDoublingNS: 50, BarrierMa
 
 func runScenario(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64) (string, []*Core, []*scriptNeurons) {
 	t.Helper()
-	return runScenarioVia(t, chip, specs, latency, steps, false)
+	return runScenarioVia(t, chip, specs, latency, steps, 0)
 }
 
-// runScenarioVia is runScenario with deliveries through ReceiveFrom when
-// from is set.
-func runScenarioVia(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64, from bool) (string, []*Core, []*scriptNeurons) {
+// runScenarioVia is runScenario with deliveries through Receive,
+// ReceiveFrom or ReceiveRoute (via 0, 1, 2).
+func runScenarioVia(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64, via int) (string, []*Core, []*scriptNeurons) {
 	t.Helper()
 	eng := sim.NewEngine()
-	net := &fixedNet{sched: eng, latency: latency, from: from}
+	net := &fixedNet{sched: eng, latency: latency, via: via}
 	bar := NewBarrier(eng, chip)
 	var log strings.Builder
 	var pops []*scriptNeurons
@@ -171,21 +174,24 @@ func TestCountersAndCycles(t *testing.T) {
 }
 
 // TestReceiveFromEqualsReceive: delivering by source neuron (the synapse
-// count read from the route) gives Receive's log and counters.
+// count read from the route), with or without the route's index, gives
+// Receive's log and counters.
 func TestReceiveFromEqualsReceive(t *testing.T) {
 	specs := []coreSpec{
 		{n: 4, fire: map[int][]int{0: {0, 1}, 1: {3}}, routes: map[int][]Route{0: {{Core: 1, Axon: 0}}, 1: {{Core: 0, Axon: 1}, {Core: 1, Axon: 1}}, 3: {{Core: 0, Axon: 0}}},
 			axons: []synSpec{{Exc, []int{0}, []float64{1}}, {Inh, []int{1, 2, 3}, []float64{-1, -2, -1}}}},
 		{n: 2, axons: []synSpec{{Exc, []int{0, 1}, []float64{1, 1}}, {Inh, []int{1}, []float64{-1}}}},
 	}
-	want, wc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, false)
-	got, gc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, true)
-	if got != want {
-		t.Errorf("ReceiveFrom log:\n%s\nReceive log:\n%s", got, want)
-	}
-	for i := range wc {
-		if gc[i].Counters() != wc[i].Counters() {
-			t.Errorf("core %d: ReceiveFrom counters %+v, Receive %+v", i, gc[i].Counters(), wc[i].Counters())
+	want, wc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, 0)
+	for via := 1; via <= 2; via++ {
+		got, gc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, via)
+		if got != want {
+			t.Errorf("via %d log:\n%s\nReceive log:\n%s", via, got, want)
+		}
+		for i := range wc {
+			if gc[i].Counters() != wc[i].Counters() {
+				t.Errorf("via %d core %d: counters %+v, Receive %+v", via, i, gc[i].Counters(), wc[i].Counters())
+			}
 		}
 	}
 	if wc[0].Counters().SynOps != 3+1 || wc[1].Counters().SynOps != 2+1 {

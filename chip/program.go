@@ -158,6 +158,10 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 	if p.Mesh.ChipsX != max(spec.Board.ChipsX, 1) || p.Mesh.ChipsY != max(spec.Board.ChipsY, 1) {
 		return nil, fmt.Errorf("chip: the program spans %d×%d chips, the spec's board %d×%d", p.Mesh.ChipsX, p.Mesh.ChipsY, spec.Board.ChipsX, spec.Board.ChipsY)
 	}
+	// the cores' axon lists and the fan-out, from the compact form
+	if err := p.Expand(); err != nil {
+		return nil, fmt.Errorf("chip: %w", err)
+	}
 	if p.Mesh.Width != spec.Chip.Width || p.Mesh.Height != spec.Chip.Height {
 		return nil, fmt.Errorf("chip: the program's mesh is %d×%d, the spec's chip %d×%d", p.Mesh.Width, p.Mesh.Height, spec.Chip.Width, spec.Chip.Height)
 	}

@@ -115,10 +115,10 @@ func BenchmarkSynapses(b *testing.B) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		for a := range c.Axons {
+		for a := range c.NumAxons {
 			dst = p.Synapses(dst[:0], c, a)
 			n += len(dst)
 		}
 	}
-	b.ReportMetric(float64(n)/float64(b.N)/float64(len(c.Axons)), "synapses/axon")
+	b.ReportMetric(float64(n)/float64(b.N)/float64(c.NumAxons), "synapses/axon")
 }

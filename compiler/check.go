@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"fmt"
-	"slices"
 )
 
 const maxElems = 1 << 31
@@ -239,25 +238,8 @@ func (p *Program) check(level int) error {
 			return fmt.Errorf("core %d has id %d", i, c.ID)
 		}
 		covered[c.Layer] += c.Neurons()
-		if len(c.Axons) != c.NumAxons {
-			return fmt.Errorf("core %d: %d axons, header says %d", i, len(c.Axons), c.NumAxons)
-		}
-		if !slices.IsSortedFunc(c.Axons, cmpAxon) {
-			return fmt.Errorf("core %d: axons not sorted", i)
-		}
-		for _, a := range c.Axons {
-			lim := nin
-			if a.Source >= 0 {
-				if int(a.Source) >= len(p.Layers) || (int(a.Source) >= c.Layer && !p.Layers[c.Layer].recurrentFrom(int(a.Source))) {
-					return fmt.Errorf("core %d: axon from layer %d not before layer %d", i, a.Source, c.Layer)
-				}
-				lim = p.Layers[a.Source].Size()
-			} else if a.Source < -1 {
-				return fmt.Errorf("core %d: axon source %d", i, a.Source)
-			}
-			if a.Neuron < 0 || int(a.Neuron) >= lim {
-				return fmt.Errorf("core %d: axon neuron %d out of range", i, a.Neuron)
-			}
+		if err := p.checkAxons(c); err != nil {
+			return fmt.Errorf("core %d: %v", i, err)
 		}
 		if c.Chip < 0 || c.Chip >= p.Mesh.ChipsX*p.Mesh.ChipsY || c.X < 0 || c.X >= p.Mesh.Width || c.Y < 0 || c.Y >= p.Mesh.Height {
 			return fmt.Errorf("core %d: tile chip %d (%d,%d) outside the board", i, c.Chip, c.X, c.Y)
@@ -266,6 +248,30 @@ func (p *Program) check(level int) error {
 	for li := range p.Layers {
 		if covered[li] != p.Layers[li].Size() {
 			return fmt.Errorf("layer %d (%s): cores hold %d of %d neurons", li, p.Layers[li].Name, covered[li], p.Layers[li].Size())
+		}
+	}
+	if _, err := p.grids(); err != nil {
+		return err
+	}
+	gw, gh := p.Mesh.Width*p.Mesh.ChipsX, p.Mesh.Height*p.Mesh.ChipsY
+	for _, r := range p.Routers {
+		if r.X < 0 || r.X >= gw || r.Y < 0 || r.Y >= gh || r.Source < 0 || int(r.Source) >= len(p.Cores) || r.Ports == 0 || r.Ports >= 1<<5 {
+			return fmt.Errorf("routing entry %+v out of range", r)
+		}
+	}
+	if p.InputStart == nil {
+		// compact: the fan-out is derived from the axons (Expand), so every
+		// axon is fed by exactly one neuron by construction
+		for i := range p.Cores {
+			if p.Cores[i].FanStart != nil || p.Cores[i].Fan != nil {
+				return fmt.Errorf("core %d has a fan-out but the program has no input fan-out", i)
+			}
+		}
+		return nil
+	}
+	for i := range p.Cores {
+		if len(p.Cores[i].Axons) != p.Cores[i].NumAxons {
+			return fmt.Errorf("core %d: fan-out given but %d of %d axons listed", i, len(p.Cores[i].Axons), p.Cores[i].NumAxons)
 		}
 	}
 	checkFan := func(what string, start []int32, fan []Dest, src int32, global func(int) int32) error {
@@ -333,10 +339,76 @@ func (p *Program) check(level int) error {
 		}
 	}
 	_ = total
-	gw, gh := p.Mesh.Width*p.Mesh.ChipsX, p.Mesh.Height*p.Mesh.ChipsY
-	for _, r := range p.Routers {
-		if r.X < 0 || r.X >= gw || r.Y < 0 || r.Y >= gh || r.Source < 0 || int(r.Source) >= len(p.Cores) || r.Ports == 0 || r.Ports >= 1<<5 {
-			return fmt.Errorf("routing entry %+v out of range", r)
+	return nil
+}
+
+// checkAxons checks core c's axons: the list sorted, distinct and in range,
+// or the boxes inside their sources, in order, not interleaved, with bases
+// that follow one another from 0 and add up to NumAxons.
+func (p *Program) checkAxons(c *Core) error {
+	srcOK := func(src int32) error {
+		if src >= 0 {
+			if int(src) >= len(p.Layers) || (int(src) >= c.Layer && !p.Layers[c.Layer].recurrentFrom(int(src))) {
+				return fmt.Errorf("axon from layer %d not before layer %d", src, c.Layer)
+			}
+		} else if src < -1 {
+			return fmt.Errorf("axon source %d", src)
+		}
+		return nil
+	}
+	if len(c.Boxes) > 0 {
+		base := 0
+		for i := range c.Boxes {
+			b := &c.Boxes[i]
+			if err := srcOK(b.Source); err != nil {
+				return err
+			}
+			sh := p.srcShape(int(b.Source))
+			r := b.Region
+			if r.empty() || r.C0 < 0 || r.Y0 < 0 || r.X0 < 0 || r.C1 > sh[0] || r.Y1 > sh[1] || r.X1 > sh[2] {
+				return fmt.Errorf("axon box %d %s outside its source %v", i, r, sh)
+			}
+			if int(b.Base) != base {
+				return fmt.Errorf("axon box %d at base %d, want %d", i, b.Base, base)
+			}
+			if i > 0 {
+				a := &c.Boxes[i-1]
+				if a.Source > b.Source || (a.Source == b.Source && a.Region.last(sh) >= r.first(sh)) {
+					return fmt.Errorf("axon boxes %d and %d out of order or interleaved", i-1, i)
+				}
+			}
+			base += r.Len()
+			if base > maxElems {
+				return fmt.Errorf("axon boxes too large")
+			}
+		}
+		if base != c.NumAxons {
+			return fmt.Errorf("axon boxes hold %d axons, header says %d", base, c.NumAxons)
+		}
+		if c.Axons != nil && len(c.Axons) != c.NumAxons {
+			return fmt.Errorf("%d axons listed, header says %d", len(c.Axons), c.NumAxons)
+		}
+		return nil
+	}
+	if len(c.Axons) != c.NumAxons {
+		return fmt.Errorf("%d axons, header says %d", len(c.Axons), c.NumAxons)
+	}
+	for i := 1; i < len(c.Axons); i++ {
+		if cmpAxon(c.Axons[i-1], c.Axons[i]) >= 0 {
+			return fmt.Errorf("axons not sorted or not distinct")
+		}
+	}
+	nin := numel(p.Input.Shape)
+	for _, a := range c.Axons {
+		if err := srcOK(a.Source); err != nil {
+			return err
+		}
+		lim := nin
+		if a.Source >= 0 {
+			lim = p.Layers[a.Source].Size()
+		}
+		if a.Neuron < 0 || int(a.Neuron) >= lim {
+			return fmt.Errorf("axon neuron %d out of range", a.Neuron)
 		}
 	}
 	return nil

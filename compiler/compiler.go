@@ -59,9 +59,10 @@ type State struct {
 	onCIM   []bool // per layer: placed on cim kinds (cimSelect)
 	tilings map[tilingKey]tilingVal
 	cost    placementCost
-	cross   int64     // placement price of a chip-boundary crossing, in hops (place.go)
-	traffic [][]edgeW // per core: cores it sends to, with weights
-	splits  []string  // layers the split pass rewrote, for diagnostics
+	cross   int64       // placement price of a chip-boundary crossing, in hops (place.go)
+	traffic [][]edgeW   // per core: cores it sends to, with weights
+	grid    []layerGrid // per layer: the index of its cores (axons.go), built by place
+	splits  []string    // layers the split pass rewrote, for diagnostics
 }
 
 // Pass is one step of the compiler.

@@ -143,6 +143,23 @@
 // Routing is dimension-order (xy or yx); a multicast tree per source core is
 // the union of its routes, one routing-table entry per router on it.
 //
+// # Compact connectivity (axons.go)
+//
+// A core's axons are the sorted distinct source neurons its box reads; for
+// every projection but a sparse one they are boxes of the sources (a conv's
+// input window, a dense layer's flat range cut into at most five boxes, an
+// attention core's q, k and v heads), so Compile keeps them as Core.Boxes
+// (AxonBox: source, box, first axon id) and lists them (Core.Axons) only
+// where they are not box-shaped. The fan-out (Core.Fan, Program.InputFan)
+// is the inverse of the axons and is not stored: Program.Expand builds the
+// lists (8 bytes per axon and per fan entry) for consumers that walk them,
+// package chip among them; place, route and the mapping report work from
+// the boxes through a per-layer grid index of the cores (every layer's
+// cores tile it as channel groups × rows × columns), so the largest zoo
+// programs never hold the lists. The .nsp (version 3) stores the boxes and
+// the routing entries in its payload; version 2 files still decode, to an
+// expanded program.
+//
 // # Channel splitting (split.go)
 //
 // A layer one of whose neurons reads more inputs than any core kind that
@@ -208,7 +225,11 @@
 //   - Compile never modifies its graph argument and never panics on bad
 //     input; Decode rejects truncated, corrupted and wrong-version files.
 //   - A routed Program passes Check: every axon is fed by exactly one neuron
-//     (or input element) whose fan-out names it.
+//     (or input element) whose fan-out names it; each layer's cores tile it
+//     as a grid of boxes.
+//   - A compact core's boxes stand for exactly the axon list the box reads
+//     (sorted by source and neuron), and Expand derives exactly the fan-out
+//     lists that inverting those lists gives (compact_test.go).
 //   - Every cim core has one CIMTile, consistent with its axons and neurons,
 //     using at most its kind's macros; Σ_p Coef(p)·digit_p over its macros
 //     equals every synapse's weight, and each digit fits the macro's levels.

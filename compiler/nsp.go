@@ -7,13 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/neurosim/neurosim/internal/atomicfile"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
+
+	"github.com/neurosim/neurosim/internal/atomicfile"
 )
 
-// The .nsp file:
+// The .nsp file (version 3):
 //
 //	8 bytes  magic "NSPROG\x00\x01"
 //	4 bytes  little-endian uint32 format version (NSPVersion)
@@ -26,13 +28,23 @@ import (
 //	             (int8 if WeightBits ≤ 8, int16 if ≤ 16, else int32), for a
 //	             sparse projection followed by SpStart (int32 × inputs+1) and
 //	             SpOut (int32 × NNZ);
-//	           InputStart (int32 × inputs+1), InputFan ((int32 core, int32 axon) × n);
-//	           per core: Axons ((int32 source, int32 neuron) × axons),
-//	             FanStart (int32 × neurons+1), Fan ((int32, int32) × n)
+//	           per core: int32 k, then k ≥ 0 axon boxes (int32 source, c0, c1,
+//	             y0, y1, x0, x1 each; bases follow from their sizes), or, k = −1,
+//	             the explicit axons ((int32 source, int32 neuron) × axons);
+//	           uint32 n routing entries, then n × (int32 x, int32 y,
+//	             int32 source, uint8 ports)
 //	4 bytes  little-endian CRC-32 (IEEE) of everything before it
 //
-// Every length in the payload follows from the header; the reader checks them
-// against P before allocating, and checks the whole program (Check) after.
+// The fan-out is not stored: it follows from the axons (Program.Expand).
+// Version 2 files (read, not written) store the routing entries in the
+// header and, after the layers, InputStart (int32 × inputs+1), InputFan
+// ((int32 core, int32 axon) × n) and per core Axons ((int32 source, int32
+// neuron) × axons), FanStart (int32 × neurons+1), Fan ((int32, int32) × n);
+// they decode to an expanded program.
+//
+// Every length in the payload follows from the header or a count before it;
+// the reader checks them against P before allocating, and checks the whole
+// program (Check) after.
 const nspMagic = "NSPROG\x00\x01"
 
 // MaxNSPHeader bounds the JSON header.
@@ -55,154 +67,145 @@ func weightWidth(bits int) int {
 	return 4
 }
 
-// Encode writes p in the .nsp format. The output is deterministic. The
-// payload is streamed to w (its length is computed first), so encoding a
-// large program holds no second copy of it: hashing a program
-// (Encode into a hash.Hash) costs no memory.
+// payloadWriter writes the payload to w, or only counts it (w nil).
+type payloadWriter struct {
+	w   io.Writer
+	n   uint64
+	buf []byte
+	err error
+}
+
+func (pw *payloadWriter) flush() {
+	if pw.w != nil && pw.err == nil && len(pw.buf) > 0 {
+		_, pw.err = pw.w.Write(pw.buf)
+	}
+	pw.buf = pw.buf[:0]
+}
+
+func (pw *payloadWriter) bytes(b ...byte) {
+	pw.n += uint64(len(b))
+	if pw.w == nil {
+		return
+	}
+	pw.buf = append(pw.buf, b...)
+	if len(pw.buf) >= 1<<16 {
+		pw.flush()
+	}
+}
+
+func (pw *payloadWriter) i32(v int32) {
+	pw.bytes(byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+}
+
+// payload writes p's version-3 payload.
+func (p *Program) payload(pw *payloadWriter) {
+	ww := weightWidth(p.WeightBits)
+	for i := range p.Layers {
+		l := &p.Layers[i]
+		for _, b := range l.Bias {
+			pw.i32(b)
+		}
+		for j := range l.Inputs {
+			pr := &l.Inputs[j]
+			if pw.w == nil {
+				pw.n += uint64(len(pr.Weights) * ww)
+			} else {
+				for _, v := range pr.Weights {
+					switch ww {
+					case 1:
+						pw.bytes(byte(int8(v)))
+					case 2:
+						pw.bytes(byte(v), byte(v>>8))
+					default:
+						pw.i32(v)
+					}
+				}
+			}
+			if pr.Kind == ProjSparse {
+				for _, v := range pr.SpStart {
+					pw.i32(v)
+				}
+				for _, v := range pr.SpOut {
+					pw.i32(v)
+				}
+			}
+		}
+	}
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		if len(c.Boxes) > 0 || c.NumAxons == 0 {
+			pw.i32(int32(len(c.Boxes)))
+			for _, b := range c.Boxes {
+				r := b.Region
+				pw.i32(b.Source)
+				for _, v := range [6]int{r.C0, r.C1, r.Y0, r.Y1, r.X0, r.X1} {
+					pw.i32(int32(v))
+				}
+			}
+			continue
+		}
+		pw.i32(-1)
+		if pw.w == nil {
+			pw.n += uint64(8 * len(c.Axons))
+			continue
+		}
+		for _, a := range c.Axons {
+			pw.i32(a.Source)
+			pw.i32(a.Neuron)
+		}
+	}
+	pw.i32(int32(len(p.Routers)))
+	if pw.w == nil {
+		pw.n += uint64(13 * len(p.Routers))
+		return
+	}
+	for _, r := range p.Routers {
+		pw.i32(int32(r.X))
+		pw.i32(int32(r.Y))
+		pw.i32(r.Source)
+		pw.bytes(r.Ports)
+	}
+}
+
+// Encode writes p in the .nsp format (version NSPVersion, compact: axon
+// boxes where the cores have them, no fan-out), streamed. The output is
+// deterministic.
 func (p *Program) Encode(w io.Writer) error {
-	hdr, err := json.Marshal(p)
+	q := *p
+	q.Version, q.Routers = NSPVersion, nil
+	hdr, err := json.Marshal(&q)
 	if err != nil {
 		return err
 	}
+	if len(p.Routers) > math.MaxInt32 {
+		return fmt.Errorf("encode: %d routing entries", len(p.Routers))
+	}
+	count := &payloadWriter{}
+	p.payload(count)
 	le := binary.LittleEndian
 	var head [32]byte
 	copy(head[:8], nspMagic)
 	le.PutUint32(head[8:], NSPVersion)
 	le.PutUint64(head[16:], uint64(len(hdr)))
-	size := p.payloadSize()
-	le.PutUint64(head[24:], uint64(size))
+	le.PutUint64(head[24:], count.n)
 	crc := crc32.NewIEEE()
 	mw := io.MultiWriter(w, crc)
-	if _, err := mw.Write(head[:]); err != nil {
-		return err
+	for _, b := range [][]byte{head[:], hdr} {
+		if _, err := mw.Write(b); err != nil {
+			return err
+		}
 	}
-	if _, err := mw.Write(hdr); err != nil {
-		return err
-	}
-	pw := &payloadWriter{w: mw, buf: make([]byte, 0, 1<<16)}
-	p.writePayload(pw)
+	pw := &payloadWriter{w: mw, buf: make([]byte, 0, 1<<16+64)}
+	p.payload(pw)
 	pw.flush()
 	if pw.err != nil {
 		return pw.err
 	}
-	if pw.n != size {
-		panic(fmt.Sprintf("compiler: Encode wrote a payload of %d bytes, payloadSize says %d", pw.n, size))
+	if pw.n != count.n {
+		return fmt.Errorf("encode: payload of %d bytes, counted %d", pw.n, count.n)
 	}
 	_, err = w.Write(le.AppendUint32(nil, crc.Sum32()))
 	return err
-}
-
-// payloadWriter appends little-endian values to a buffer that it writes to
-// w whenever it fills, counting the bytes and keeping the first error.
-type payloadWriter struct {
-	w   io.Writer
-	buf []byte
-	n   int64
-	err error
-}
-
-func (pw *payloadWriter) put32(v int32) {
-	pw.buf = binary.LittleEndian.AppendUint32(pw.buf, uint32(v))
-	if len(pw.buf) > cap(pw.buf)-8 {
-		pw.flush()
-	}
-}
-
-func (pw *payloadWriter) put16(v int16) {
-	pw.buf = binary.LittleEndian.AppendUint16(pw.buf, uint16(v))
-	if len(pw.buf) > cap(pw.buf)-8 {
-		pw.flush()
-	}
-}
-
-func (pw *payloadWriter) put8(v int8) {
-	pw.buf = append(pw.buf, byte(v))
-	if len(pw.buf) > cap(pw.buf)-8 {
-		pw.flush()
-	}
-}
-
-func (pw *payloadWriter) flush() {
-	if pw.err == nil && len(pw.buf) > 0 {
-		_, pw.err = pw.w.Write(pw.buf)
-	}
-	pw.n += int64(len(pw.buf))
-	pw.buf = pw.buf[:0]
-}
-
-// payloadSize is the length of the payload writePayload writes.
-func (p *Program) payloadSize() int64 {
-	ww := int64(weightWidth(p.WeightBits))
-	var n int64
-	for i := range p.Layers {
-		l := &p.Layers[i]
-		n += 4 * int64(len(l.Bias))
-		for j := range l.Inputs {
-			pr := &l.Inputs[j]
-			n += ww * int64(len(pr.Weights))
-			if pr.Kind == ProjSparse {
-				n += 4 * int64(len(pr.SpStart)+len(pr.SpOut))
-			}
-		}
-	}
-	n += 4*int64(len(p.InputStart)) + 8*int64(len(p.InputFan))
-	for i := range p.Cores {
-		c := &p.Cores[i]
-		n += 8*int64(len(c.Axons)) + 4*int64(len(c.FanStart)) + 8*int64(len(c.Fan))
-	}
-	return n
-}
-
-// writePayload writes the binary payload (see the file layout above).
-func (p *Program) writePayload(pw *payloadWriter) {
-	ww := weightWidth(p.WeightBits)
-	for i := range p.Layers {
-		l := &p.Layers[i]
-		for _, b := range l.Bias {
-			pw.put32(b)
-		}
-		for j := range l.Inputs {
-			for _, v := range l.Inputs[j].Weights {
-				switch ww {
-				case 1:
-					pw.put8(int8(v))
-				case 2:
-					pw.put16(int16(v))
-				default:
-					pw.put32(v)
-				}
-			}
-			if pr := &l.Inputs[j]; pr.Kind == ProjSparse {
-				for _, v := range pr.SpStart {
-					pw.put32(v)
-				}
-				for _, v := range pr.SpOut {
-					pw.put32(v)
-				}
-			}
-		}
-	}
-	for _, v := range p.InputStart {
-		pw.put32(v)
-	}
-	for _, d := range p.InputFan {
-		pw.put32(d.Core)
-		pw.put32(d.Axon)
-	}
-	for i := range p.Cores {
-		c := &p.Cores[i]
-		for _, a := range c.Axons {
-			pw.put32(a.Source)
-			pw.put32(a.Neuron)
-		}
-		for _, v := range c.FanStart {
-			pw.put32(v)
-		}
-		for _, d := range c.Fan {
-			pw.put32(d.Core)
-			pw.put32(d.Axon)
-		}
-	}
 }
 
 // Save writes p to path through a temporary file in the same directory renamed
@@ -249,8 +252,9 @@ func Decode(b []byte) (*Program, error) {
 	if len(b) < 36 {
 		return nil, nspErr("truncated: %d bytes, shorter than the fixed header", len(b))
 	}
-	if v := le.Uint32(b[8:]); v != NSPVersion {
-		return nil, nspErr("format version %d; this build reads version %d (recompile the model)", v, NSPVersion)
+	ver := int(le.Uint32(b[8:]))
+	if ver != NSPVersion && ver != 2 {
+		return nil, nspErr("format version %d; this build reads versions 2 and %d (recompile the model)", ver, NSPVersion)
 	}
 	h, pl := le.Uint64(b[16:]), le.Uint64(b[24:])
 	if h > MaxNSPHeader || pl > 1<<50 {
@@ -272,8 +276,11 @@ func Decode(b []byte) (*Program, error) {
 	if err := dec.Decode(p); err != nil {
 		return nil, nspErr("header: %v", err)
 	}
-	if p.Format != NSPFormat || p.Version != NSPVersion {
-		return nil, nspErr("header names format %q version %d, want %q version %d", p.Format, p.Version, NSPFormat, NSPVersion)
+	if p.Format != NSPFormat || p.Version != ver {
+		return nil, nspErr("header names format %q version %d, want %q version %d", p.Format, p.Version, NSPFormat, ver)
+	}
+	if ver >= 3 && p.Routers != nil {
+		return nil, nspErr("header: routing entries belong in the payload in version %d", ver)
 	}
 	if err := p.checkHeader(); err != nil {
 		return nil, err
@@ -292,16 +299,29 @@ func Decode(b []byte) (*Program, error) {
 			}
 		}
 	}
-	p.InputStart = r.i32s(numel(p.Input.Shape) + 1)
-	if r.err == nil {
-		p.InputFan = r.dests(int(p.InputStart[len(p.InputStart)-1]))
-	}
-	for i := range p.Cores {
-		c := &p.Cores[i]
-		c.Axons = r.axons(c.NumAxons)
-		c.FanStart = r.i32s(c.Region.Len() + 1)
+	if ver == 2 {
+		p.InputStart = r.i32s(numel(p.Input.Shape) + 1)
 		if r.err == nil {
-			c.Fan = r.dests(int(c.FanStart[len(c.FanStart)-1]))
+			p.InputFan = r.dests(int(p.InputStart[len(p.InputStart)-1]))
+		}
+		for i := range p.Cores {
+			c := &p.Cores[i]
+			c.Axons = r.axons(c.NumAxons)
+			c.FanStart = r.i32s(c.Region.Len() + 1)
+			if r.err == nil {
+				c.Fan = r.dests(int(c.FanStart[len(c.FanStart)-1]))
+			}
+		}
+	} else {
+		for i := range p.Cores {
+			if r.err != nil {
+				break
+			}
+			r.coreAxons(&p.Cores[i])
+		}
+		n := r.i32s(1)
+		if r.err == nil {
+			p.Routers = r.routers(int(uint32(n[0])))
 		}
 	}
 	if r.err != nil {
@@ -373,6 +393,63 @@ func (r *reader) dests(n int) []Dest {
 	out := make([]Dest, n)
 	for i := range out {
 		out[i] = Dest{v[2*i], v[2*i+1]}
+	}
+	return out
+}
+
+// coreAxons reads a core's axon boxes, or its explicit axons.
+func (r *reader) coreAxons(c *Core) {
+	k := r.i32s(1)
+	if k == nil {
+		return
+	}
+	if k[0] == -1 {
+		c.Axons = r.axons(c.NumAxons)
+		if c.NumAxons == 0 && r.err == nil {
+			r.err = nspErr("core %d: an empty explicit axon list (write 0 boxes)", c.ID)
+		}
+		return
+	}
+	v := r.i32s(7 * int(k[0]))
+	if v == nil {
+		if r.err == nil {
+			r.err = nspErr("core %d: %d axon boxes", c.ID, k[0])
+		}
+		return
+	}
+	if k[0] > 0 {
+		c.Boxes = make([]AxonBox, k[0])
+	}
+	base := int64(0)
+	for i := range c.Boxes {
+		w := v[7*i:]
+		rg := Region{C0: int(w[1]), C1: int(w[2]), Y0: int(w[3]), Y1: int(w[4]), X0: int(w[5]), X1: int(w[6])}
+		c.Boxes[i] = AxonBox{Source: w[0], Region: rg, Base: int32(base)}
+		if rg.empty() {
+			r.err = nspErr("core %d: empty axon box %s", c.ID, rg)
+			return
+		}
+		base += int64(rg.Len())
+		if base > maxElems || rg.C1-rg.C0 > maxElems || rg.Y1-rg.Y0 > maxElems || rg.X1-rg.X0 > maxElems {
+			r.err = nspErr("core %d: axon boxes too large", c.ID)
+			return
+		}
+	}
+	if base != int64(c.NumAxons) {
+		r.err = nspErr("core %d: axon boxes hold %d axons, header says %d", c.ID, base, c.NumAxons)
+	}
+}
+
+func (r *reader) routers(n int) []Router {
+	b := r.take(n, 13)
+	if b == nil {
+		return nil
+	}
+	out := make([]Router, n)
+	le := binary.LittleEndian
+	for i := range out {
+		w := b[13*i:]
+		out[i] = Router{X: int(int32(le.Uint32(w))), Y: int(int32(le.Uint32(w[4:]))), Source: int32(le.Uint32(w[8:])), Ports: w[12]}
 	}
 	return out
 }

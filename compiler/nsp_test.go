@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -202,6 +204,16 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, ap))
+	// version 2 (explicit axons and fan-out) and a multicast program's
+	// routing entries in the payload
+	multi := mustPreset("loihi")
+	multi.NoC.Multicast = true
+	mp, err := Compile(tinyNet(), multi, Options{Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, mp))
+	f.Add(encodeV2(f, mp))
 	f.Add([]byte(nspMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		try := func(b []byte) {
@@ -245,5 +257,124 @@ func TestNSPRoundTripLIF(t *testing.T) {
 	}
 	if !bytes.Equal(encode(t, q), a) || q.Steps != 3 || q.Layers[0].LIF == nil || q.Input.Encoding != "poisson" {
 		t.Fatal("LIF program does not round-trip")
+	}
+}
+
+// encodeV2 writes p (expanded) in the version-2 layout: routing entries in
+// the header, the explicit axons and fan-out in the payload.
+func encodeV2(t testing.TB, p *Program) []byte {
+	t.Helper()
+	if err := p.Expand(); err != nil {
+		t.Fatal(err)
+	}
+	q := *p
+	q.Version = 2
+	hdr, err := json.Marshal(&q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pay bytes.Buffer
+	le := binary.LittleEndian
+	put := func(v int32) { pay.Write(le.AppendUint32(nil, uint32(v))) }
+	ww := weightWidth(p.WeightBits)
+	for i := range p.Layers {
+		l := &p.Layers[i]
+		for _, b := range l.Bias {
+			put(b)
+		}
+		for j := range l.Inputs {
+			pr := &l.Inputs[j]
+			for _, v := range pr.Weights {
+				switch ww {
+				case 1:
+					pay.WriteByte(byte(int8(v)))
+				case 2:
+					pay.Write(le.AppendUint16(nil, uint16(int16(v))))
+				default:
+					put(v)
+				}
+			}
+			if pr.Kind == ProjSparse {
+				for _, v := range pr.SpStart {
+					put(v)
+				}
+				for _, v := range pr.SpOut {
+					put(v)
+				}
+			}
+		}
+	}
+	for _, v := range p.InputStart {
+		put(v)
+	}
+	for _, d := range p.InputFan {
+		put(d.Core)
+		put(d.Axon)
+	}
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		for _, a := range c.Axons {
+			put(a.Source)
+			put(a.Neuron)
+		}
+		for _, v := range c.FanStart {
+			put(v)
+		}
+		for _, d := range c.Fan {
+			put(d.Core)
+			put(d.Axon)
+		}
+	}
+	var head [32]byte
+	copy(head[:8], nspMagic)
+	le.PutUint32(head[8:], 2)
+	le.PutUint64(head[16:], uint64(len(hdr)))
+	le.PutUint64(head[24:], uint64(pay.Len()))
+	out := append(append(head[:], hdr...), pay.Bytes()...)
+	return le.AppendUint32(out, crc32.ChecksumIEEE(out))
+}
+
+// TestDecodeV2: a version-2 file (explicit axons and fan-out) decodes to
+// the expanded program, simulates the same and re-encodes as version 3.
+func TestDecodeV2(t *testing.T) {
+	multi := mustPreset("loihi")
+	multi.NoC.Multicast = true
+	g := convNet(rand.New(rand.NewPCG(11, 12)), 4, 8, 16, 10)
+	p, err := Compile(g, multi, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3 := encode(t, p)
+	old, err := Decode(encodeV2(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Version != 2 || old.InputStart == nil || len(old.Routers) == 0 || !reflect.DeepEqual(old.Routers, p.Routers) {
+		t.Fatalf("version-2 program decoded as version %d, %d routing entries (want %d)", old.Version, len(old.Routers), len(p.Routers))
+	}
+	for i := range p.Cores {
+		if !reflect.DeepEqual(old.Cores[i].Axons, p.Cores[i].Axons) || !reflect.DeepEqual(old.Cores[i].Fan, p.Cores[i].Fan) || !reflect.DeepEqual(old.Cores[i].FanStart, p.Cores[i].FanStart) {
+			t.Fatalf("core %d: version-2 lists differ", i)
+		}
+	}
+	if !reflect.DeepEqual(old.InputFan, p.InputFan) {
+		t.Fatal("version-2 input fan-out differs")
+	}
+	px := randImage(rand.New(rand.NewPCG(1, 1)), 784)
+	r1, _ := Simulate(p, px)
+	r2, _ := Simulate(old, px)
+	if r1.Class != r2.Class || !equalI64(r1.Scores, r2.Scores) {
+		t.Fatal("version-2 program simulates differently")
+	}
+	// re-encoded, it is a version-3 file with explicit axon lists
+	q, err := Decode(encode(t, old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Version != NSPVersion || q.InputStart != nil || !reflect.DeepEqual(q.Routers, p.Routers) {
+		t.Fatal("a version-2 program re-encodes wrongly")
+	}
+	if len(v3) >= len(encodeV2(t, p)) {
+		t.Errorf("version 3 (%d bytes) is not smaller than version 2", len(v3))
 	}
 }

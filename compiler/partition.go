@@ -528,17 +528,16 @@ func partitionPass(s *State) error {
 					for ix := 0; ix < t.nx; ix++ {
 						r := Region{C0: sg.c0 + ic*t.cT, C1: min(sg.c0+(ic+1)*t.cT, sg.c1), Y0: iy * t.tH, Y1: min((iy+1)*t.tH, sh[1]), X0: ix * t.tW, X1: min((ix+1)*t.tW, sh[2])}
 						core := Core{ID: len(p.Cores), Kind: c.name, Neuron: nm, Layer: li, Region: r}
-						core.Axons = axonList(l, r)
-						core.NumAxons = len(core.Axons)
+						p.setAxons(&core, l)
 						axLimit := c.axons
 						if l.Kind == LayerAttention {
 							// no synapses: the SRAM holds the state and the buffered counts
 							h0, h1 := attnHeads(l, r)
-							core.SynapseBytes = attnMem(l.Attn, h1-h0, len(core.Axons))
+							core.SynapseBytes = attnMem(l.Attn, h1-h0, core.NumAxons)
 							axLimit = math.MaxInt
 						} else {
 							_, mem, syn := boxNeeds(l, r, c.wbits)
-							core.SynapseBytes = mem - (axonCountBox(l, r)-len(core.Axons))*axonBytes
+							core.SynapseBytes = mem - (axonCountBox(l, r)-core.NumAxons)*axonBytes
 							core.Synapses = syn
 						}
 						if c.cim {

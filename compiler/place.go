@@ -46,44 +46,27 @@ func (s *State) tiles() []tile {
 	return ts
 }
 
-// locate returns the core and local neuron id holding neuron n of layer li.
-func (s *State) locate(li int, n int) (core int, local int) {
-	l := &s.prog.Layers[li]
-	sh := chw(l.Shape)
-	c, y, x := n/(sh[1]*sh[2]), (n/sh[2])%sh[1], n%sh[2]
-	segs := s.parts[li].segs
-	sg := &segs[0]
-	for i := 1; i < len(segs) && c >= segs[i].c0; i++ {
-		sg = &segs[i]
-	}
-	t := sg.t
-	ic, iy, ix := (c-sg.c0)/t.cT, y/t.tH, x/t.tW
-	core = sg.first + (ic*t.ny+iy)*t.nx + ix
-	r := s.prog.Cores[core].Region
-	local = ((c-r.C0)*(r.Y1-r.Y0)+(y-r.Y0))*(r.X1-r.X0) + (x - r.X0)
-	return core, local
-}
-
 // buildTraffic counts, for every ordered pair of cores, how many neurons of the
 // first have an axon on the second (the packets per inference at one spike per
-// neuron), and stores it as a symmetric adjacency.
-func (s *State) buildTraffic() {
+// neuron), and stores it as a symmetric adjacency. It reads the cores' axon
+// boxes, not per-axon lists.
+func (s *State) buildTraffic() error {
 	p := s.prog
+	g, err := s.layerGrids()
+	if err != nil {
+		return err
+	}
 	n := len(p.Cores)
 	s.traffic = make([][]edgeW, n)
 	cnt := make([]int64, n)
 	var touched []int
 	for b := range p.Cores {
-		for _, a := range p.Cores[b].Axons {
-			if a.Source < 0 {
-				continue
-			}
-			c, _ := s.locate(int(a.Source), int(a.Neuron))
+		p.eachIn(g, b, func(_, c int32, in Region) {
 			if cnt[c] == 0 {
-				touched = append(touched, c)
+				touched = append(touched, int(c))
 			}
-			cnt[c]++
-		}
+			cnt[c] += int64(in.Len())
+		})
 		sort.Ints(touched)
 		for _, a := range touched {
 			if a != b {
@@ -94,6 +77,7 @@ func (s *State) buildTraffic() {
 		}
 		touched = touched[:0]
 	}
+	return nil
 }
 
 // dist is the placement distance between two tiles: the hops between them
@@ -148,7 +132,9 @@ func crossHops(s *State) int64 {
 // row-major order) is costed for the report.
 func placePass(s *State) error {
 	p := s.prog
-	s.buildTraffic()
+	if err := s.buildTraffic(); err != nil {
+		return err
+	}
 	ts := s.tiles()
 	s.cross = crossHops(s)
 	byKind := map[string][]int{}

@@ -4,8 +4,10 @@ import "fmt"
 
 // Format and version of the .nsp file this package writes and reads.
 const (
-	NSPFormat  = "neurosim-nsp"
-	NSPVersion = 2 // 2: attention layers (Layer.Attn, projection kind "attn" with a Role)
+	NSPFormat = "neurosim-nsp"
+	// 2: attention layers (Layer.Attn, projection kind "attn" with a Role);
+	// 3: axons as boxes, no fan-out, routing entries in the payload (nsp.go).
+	NSPVersion = 3
 )
 
 // Program is a compiled, quantised, placed and routed network: everything a chip
@@ -33,7 +35,8 @@ type Program struct {
 
 	Input Input `json:"input"`
 	// InputStart/InputFan: the destinations (core, axon) of input element i are
-	// InputFan[InputStart[i]:InputStart[i+1]].
+	// InputFan[InputStart[i]:InputStart[i+1]]. Derived from the cores' axons:
+	// nil until Expand.
 	InputStart []int32  `json:"-"`
 	InputFan   []Dest   `json:"-"`
 	Layers     []Layer  `json:"layers"`
@@ -41,7 +44,7 @@ type Program struct {
 	Output     Output   `json:"output"`
 	Mesh       Mesh     `json:"mesh"`
 	Cores      []Core   `json:"cores"`
-	Routers    []Router `json:"routers"`
+	Routers    []Router `json:"routers,omitempty"` // in the payload from version 3
 	Report     Report   `json:"report"`
 	// CIMTiles is the macro tiling of every cim core, in core order (tile
 	// pass; empty without cim cores, so digital programs encode as before).
@@ -311,9 +314,14 @@ type Core struct {
 	Layer  int    `json:"layer"`
 	Region Region `json:"region"`
 	// Axons lists the presynaptic sources sorted by (Source, Neuron); the axon id
-	// is the index.
+	// is the index. A compact core (as Compile and Decode return it) holds
+	// them as Boxes instead and Axons is nil unless the axons are not
+	// box-shaped (sparse projections); Program.Expand fills it.
 	Axons []Axon `json:"-"`
+	// Boxes are the axons as boxes of their sources (see AxonBox).
+	Boxes []AxonBox `json:"-"`
 	// FanStart/Fan: the destinations of local neuron i are Fan[FanStart[i]:FanStart[i+1]].
+	// Derived from the destinations' axons: nil until Program.Expand.
 	FanStart []int32 `json:"-"`
 	Fan      []Dest  `json:"-"`
 	// SynapseBytes is the synapse memory the core's table takes (see doc.go);

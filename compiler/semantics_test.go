@@ -307,6 +307,9 @@ func TestSimulateMatchesFloatModel(t *testing.T) {
 // input frame per step, and returns every layer's accumulators (last step;
 // summed over steps for the readout) and spike counts (summed over steps).
 func execCores(p *Program, frames [][]uint8) ([][]int64, [][]int32) {
+	if err := p.Expand(); err != nil {
+		panic(err)
+	}
 	nc := len(p.Cores)
 	acc, v, cnt, tot := make([][]int64, nc), make([][]int64, nc), make([][]int32, nc), make([][]int32, nc)
 	readout := make([][]int64, nc)
@@ -515,10 +518,10 @@ func TestSynapseTable(t *testing.T) {
 	for i := range p.Cores {
 		c := &p.Cores[i]
 		start, syn := p.SynapseTable(c)
-		if len(start) != len(c.Axons)+1 {
-			t.Fatalf("core %d: %d offsets for %d axons", i, len(start), len(c.Axons))
+		if len(start) != c.NumAxons+1 {
+			t.Fatalf("core %d: %d offsets for %d axons", i, len(start), c.NumAxons)
 		}
-		for a := range c.Axons {
+		for a := range c.NumAxons {
 			want := p.Synapses(nil, c, a)
 			got := syn[start[a]:start[a+1]]
 			if len(got) != len(want) {

@@ -451,7 +451,7 @@ type Synapse struct {
 // the extended slice. It is how a core expands its kernel-form (conv) or dense
 // synapse table; with a large enough dst it allocates nothing.
 func (p *Program) Synapses(dst []Synapse, c *Core, a int) []Synapse {
-	ax := c.Axons[a]
+	ax := p.axonAt(c, a)
 	l := &p.Layers[c.Layer]
 	r := c.Region
 	rh, rw := r.Y1-r.Y0, r.X1-r.X0
@@ -555,8 +555,8 @@ func synapsesWide(dst []Synapse, pr *Projection, r Region, ci, iy, ix int) []Syn
 // that the expanded form takes more memory than the kernel form the compiler
 // budgets (SynapseBytes).
 func (p *Program) SynapseTable(c *Core) (start []int32, syn []Synapse) {
-	start = make([]int32, len(c.Axons)+1)
-	for a := range c.Axons {
+	start = make([]int32, c.NumAxons+1)
+	for a := range c.NumAxons {
 		syn = p.Synapses(syn, c, a)
 		start[a+1] = int32(len(syn))
 	}

@@ -256,7 +256,7 @@ func tilePass(s *State) error {
 		outs := m.Cols / m.CellsPerWeight
 		t := CIMTile{
 			Core: c.ID, Base: m.Levels, Slices: sl, Parts: parts,
-			Rows: len(c.Axons), Cols: c.Neurons() * parts,
+			Rows: c.NumAxons, Cols: c.Neurons() * parts,
 		}
 		t.RowTiles = ceilDiv(max(t.Rows, 1), m.Rows)
 		t.ColTiles = ceilDiv(max(t.Cols, 1), outs)
@@ -296,7 +296,7 @@ func (p *Program) CIMWeights(c *Core, t *CIMTile, rt, ct, rows, outs int) ([]int
 	var syn []Synapse
 	for r := 0; r < rows; r++ {
 		a := rt*rows + r
-		if a >= len(c.Axons) {
+		if a >= c.NumAxons {
 			break
 		}
 		syn = p.Synapses(syn[:0], c, a)
@@ -339,8 +339,8 @@ func (p *Program) checkCIMTiles() error {
 			return fmt.Errorf("cim tile of core %d: base %d, %d slices", t.Core, t.Base, t.Slices)
 		case t.Parts != t.Slices && t.Parts != 2*t.Slices:
 			return fmt.Errorf("cim tile of core %d: %d parts for %d slices", t.Core, t.Parts, t.Slices)
-		case t.Rows != len(c.Axons) || t.Cols != c.Neurons()*t.Parts:
-			return fmt.Errorf("cim tile of core %d: %d×%d logical matrix for %d axons × %d neurons × %d parts", t.Core, t.Rows, t.Cols, len(c.Axons), c.Neurons(), t.Parts)
+		case t.Rows != c.NumAxons || t.Cols != c.Neurons()*t.Parts:
+			return fmt.Errorf("cim tile of core %d: %d×%d logical matrix for %d axons × %d neurons × %d parts", t.Core, t.Rows, t.Cols, c.NumAxons, c.Neurons(), t.Parts)
 		case t.RowTiles < 1 || t.ColTiles < 1 || t.RowTiles > 1<<16 || t.ColTiles > 1<<16:
 			return fmt.Errorf("cim tile of core %d: %d×%d macros", t.Core, t.RowTiles, t.ColTiles)
 		}

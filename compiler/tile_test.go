@@ -62,7 +62,7 @@ func TestCIMTileDigits(t *testing.T) {
 			}
 			want := make([]int64, len(got))
 			var syn []Synapse
-			for a := range c.Axons {
+			for a := range c.NumAxons {
 				syn = p.Synapses(syn[:0], c, a)
 				for _, s := range syn {
 					want[a*c.Neurons()+int(s.Neuron)] += int64(s.Weight)

@@ -24,10 +24,11 @@ type SynapseCounter struct {
 // Synapses appends for it) for every axon of c and returns dst, reallocated
 // if it is shorter than the axon list.
 func (s *SynapseCounter) Counts(dst []int32, p *Program, c *Core) []int32 {
-	if cap(dst) < len(c.Axons) {
-		dst = make([]int32, len(c.Axons))
+	axons := p.coreAxons(c) // a compact core's list is materialised (Expand avoids it)
+	if cap(dst) < len(axons) {
+		dst = make([]int32, len(axons))
 	}
-	dst = dst[:len(c.Axons)]
+	dst = dst[:len(axons)]
 	clear(dst)
 	l := &p.Layers[c.Layer]
 	r := c.Region
@@ -37,14 +38,14 @@ func (s *SynapseCounter) Counts(dst []int32, p *Program, c *Core) []int32 {
 			continue // an attention core has no synapses (attention.go)
 		}
 		// the axons of this source: Axons are sorted by (Source, Neuron)
-		lo, hi := axonRange(c.Axons, int32(pr.Source))
+		lo, hi := axonRange(axons, int32(pr.Source))
 		if lo == hi {
 			continue
 		}
 		switch pr.Kind {
 		case ProjSparse:
 			for a := lo; a < hi; a++ {
-				n := int(c.Axons[a].Neuron)
+				n := int(axons[a].Neuron)
 				var cnt int32
 				for k := pr.SpStart[n]; k < pr.SpStart[n+1]; k++ {
 					if o := int(pr.SpOut[k]); o >= r.C0 && o < r.C1 && pr.Weights[k] != 0 {
@@ -56,7 +57,7 @@ func (s *SynapseCounter) Counts(dst []int32, p *Program, c *Core) []int32 {
 		case ProjDense:
 			in := numel(pr.InShape)
 			for a := lo; a < hi; a++ {
-				n := int(c.Axons[a].Neuron)
+				n := int(axons[a].Neuron)
 				var cnt int32
 				for o := r.C0; o < r.C1; o++ {
 					if pr.Weights[o*in+n] != 0 {
@@ -66,7 +67,7 @@ func (s *SynapseCounter) Counts(dst []int32, p *Program, c *Core) []int32 {
 				dst[a] += cnt
 			}
 		default:
-			s.countConv(dst[lo:hi], c.Axons[lo:hi], pr, r)
+			s.countConv(dst[lo:hi], axons[lo:hi], pr, r)
 		}
 	}
 	return dst

@@ -88,6 +88,7 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 	for pi, p := range net.Populations {
 		routes[pi] = make([][]core.Route, p.N)
 	}
+	var tmp, slab []core.Route // one neuron's routes; storage they are cut from
 	maxMantissa := float64(int64(1)<<(kind.WeightBits-1) - 1)
 	for _, pr := range net.Projections {
 		// One scale per projection: its largest weight maps to the largest
@@ -101,6 +102,7 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		for i := range rs {
 			tg := pr.Targets[pr.Start[i]:pr.Start[i+1]]
 			ci := 0
+			tmp = tmp[:0]
 			for k := 0; k < len(tg); {
 				for int(tg[k]) >= m.Cores[cores[ci]].First+m.Cores[cores[ci]].N {
 					ci++ // targets are sorted: move on to the core that holds tg[k]
@@ -121,7 +123,18 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 					}
 				}
 				k = end
-				rs[i] = append(rs[i], core.Route{Core: int32(cid), Axon: axon})
+				tmp = append(tmp, core.Route{Core: int32(cid), Axon: axon})
+			}
+			if rs[i] == nil {
+				// Cut from a slab: one allocation per many neurons.
+				if cap(slab)-len(slab) < len(tmp) {
+					slab = make([]core.Route, 0, max(len(tmp), 1<<16))
+				}
+				m := len(slab)
+				slab = append(slab, tmp...)
+				rs[i] = slab[m:len(slab):len(slab)]
+			} else {
+				rs[i] = append(rs[i], tmp...)
 			}
 		}
 	}

@@ -144,6 +144,11 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
 	c.lister, _ = nrn.(spikeLister)
 	c.routeStart = make([]int32, 1, n+1)
+	total := 0
+	for _, rs := range routes {
+		total += len(rs)
+	}
+	c.routes = make([]Route, 0, total)
 	for i, rs := range routes {
 		for k, r := range rs {
 			if r.Core < 0 || r.Axon < 0 {

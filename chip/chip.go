@@ -192,7 +192,10 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		// Each neuron sends every spike to the same cores: walk its
 		// multicast tree once (noc.Tree) instead of once per spike.
 		c.trees = make([][]*noc.Tree, len(c.cores))
+		// Each destination's tag is its axon and synapse count, so that a
+		// delivery reaches core.ReceiveAxon without looking up the route.
 		var dests []noc.Tile
+		var tags []int64
 		for i, cc := range c.cores {
 			c.trees[i] = make([]*noc.Tree, cc.Len())
 			for n := range cc.Len() {
@@ -200,13 +203,20 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 				if len(rs) == 0 {
 					continue
 				}
-				dests = dests[:0]
+				dests, tags = dests[:0], tags[:0]
 				for _, r := range rs {
 					dests = append(dests, c.tiles[r.Core])
+					k := c.cores[r.Core].Synapses().FanOut(int(r.Axon))
+					tags = append(tags, int64(k)<<32|int64(r.Axon))
 				}
-				if c.trees[i][n], err = c.noc.NewTree(c.tiles[i], dests); err != nil {
+				t, err := c.noc.NewTree(c.tiles[i], dests)
+				if err == nil {
+					err = t.SetTags(tags)
+				}
+				if err != nil {
 					return nil, fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
 				}
+				c.trees[i][n] = t
 			}
 		}
 	}
@@ -259,8 +269,8 @@ type endpoint struct {
 }
 
 func (e endpoint) Deliver(p *noc.Packet) {
-	if p.DestIndex >= 0 { // delivered along the neuron's tree, whose destinations are its routes in order
-		e.c.cores[e.core].ReceiveRoute(e.c.eng.Now(), e.c.cores[p.A], int32(p.B), p.DestIndex)
+	if p.DestIndex >= 0 { // delivered along the neuron's tree: the tag is the axon and its synapse count
+		e.c.cores[e.core].ReceiveAxon(e.c.eng.Now(), int32(p.DestTag), int(p.DestTag>>32))
 		return
 	}
 	e.c.cores[e.core].ReceiveFrom(e.c.eng.Now(), e.c.cores[p.A], int32(p.B))

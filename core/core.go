@@ -331,6 +331,20 @@ func (c *Core) ReceiveRoute(now sim.Time, src *Core, neuron int32, k int) {
 	c.receiveRoute(now, src, i)
 }
 
+// ReceiveAxon is Receive for a caller that keeps, beside the axon, its
+// synapse count (Synapses().FanOut(axon), read when the caller built its
+// tables): it does not read the axon table, which on a chip of many cores
+// is a cache miss per delivery. It checks the axon's range, not the count.
+func (c *Core) ReceiveAxon(now sim.Time, axon int32, synapses int) {
+	if c.bar == nil || !c.bar.running {
+		panic(fmt.Sprintf("core %d: packet for axon %d delivered at %v while no step runs", c.id, axon, now))
+	}
+	if axon < 0 || int(axon) >= len(c.syn.axons) || synapses < 0 {
+		panic(fmt.Sprintf("core %d: packet for axon %d with %d synapses, core has %d axons", c.id, axon, synapses, len(c.syn.axons)))
+	}
+	c.receive(now, axon, synapses)
+}
+
 // receiveRoute receives the packet of src's route i (an index in
 // src.routes).
 func (c *Core) receiveRoute(now sim.Time, src *Core, i int) {

@@ -41,7 +41,7 @@ func (s *scriptNeurons) Step(exc, inh []float32, out []bool) int {
 }
 
 // fixedNet delivers every packet Latency after it is sent, one per route,
-// through Receive, ReceiveFrom or ReceiveRoute (via 0, 1, 2).
+// through Receive, ReceiveFrom, ReceiveRoute or ReceiveAxon (via 0 … 3).
 type fixedNet struct {
 	sched   sim.Scheduler
 	cores   []*Core
@@ -66,6 +66,10 @@ func (f *fixedNet) Handle(e sim.Event) {
 		f.cores[int32(e.A)].ReceiveFrom(e.Time, f.cores[e.B>>32], int32(e.B))
 	case 2:
 		f.cores[int32(e.A)].ReceiveRoute(e.Time, f.cores[e.B>>32], int32(e.B), int(e.A>>32))
+	case 3:
+		src, k := f.cores[e.B>>32], int(e.A>>32)
+		r := src.Routes(int(int32(e.B)))[k]
+		f.cores[int32(e.A)].ReceiveAxon(e.Time, r.Axon, f.cores[r.Core].Synapses().FanOut(int(r.Axon)))
 	default:
 		f.cores[e.A].Receive(e.Time, int32(e.B))
 	}
@@ -96,7 +100,7 @@ func runScenario(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Tim
 }
 
 // runScenarioVia is runScenario with deliveries through Receive,
-// ReceiveFrom or ReceiveRoute (via 0, 1, 2).
+// ReceiveFrom, ReceiveRoute or ReceiveAxon (via 0 … 3).
 func runScenarioVia(t *testing.T, chip arch.Chip, specs []coreSpec, latency sim.Time, steps int64, via int) (string, []*Core, []*scriptNeurons) {
 	t.Helper()
 	eng := sim.NewEngine()
@@ -183,7 +187,7 @@ func TestReceiveFromEqualsReceive(t *testing.T) {
 		{n: 2, axons: []synSpec{{Exc, []int{0, 1}, []float64{1, 1}}, {Inh, []int{1}, []float64{-1}}}},
 	}
 	want, wc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, 0)
-	for via := 1; via <= 2; via++ {
+	for via := 1; via <= 3; via++ {
 		got, gc, _ := runScenarioVia(t, testChip, specs, 3*sim.Nanosecond, 3, via)
 		if got != want {
 			t.Errorf("via %d log:\n%s\nReceive log:\n%s", via, got, want)

@@ -33,13 +33,28 @@ type Tree struct {
 }
 
 // treeEject is one destination of a Tree: its router, the links from the
-// source, and its index in the tree's destinations.
+// source, its index in the tree's destinations and its tag.
 type treeEject struct {
 	ri, hops, dest int32
+	tag            int64
 }
 
 // Dests returns the tree's destinations (do not modify).
 func (t *Tree) Dests() []Tile { return t.dests }
+
+// SetTags gives each destination k of the tree the value tags[k], which a
+// packet delivered along the tree under the analytic model carries as
+// Packet.DestTag (the owner's per-destination payload, so that the endpoint
+// need not look it up).
+func (t *Tree) SetTags(tags []int64) error {
+	if len(tags) != len(t.dests) {
+		return fmt.Errorf("noc: %d tags for a tree of %d destinations", len(tags), len(t.dests))
+	}
+	for k := range t.ejects {
+		t.ejects[k].tag = tags[t.ejects[k].dest]
+	}
+	return nil
+}
 
 // Links returns the number of router-to-router links the tree crosses.
 func (t *Tree) Links() int { return len(t.links) }
@@ -144,7 +159,7 @@ func (n *Network) launchTree(ready uint64, p *Packet) {
 	t.uses += f
 	per := n.link + n.pipe
 	for _, e := range t.ejects {
-		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), e.dest, p)
+		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), e.dest, e.tag, p)
 	}
 }
 

@@ -145,3 +145,47 @@ func BenchmarkAnalyticTreeMulticastAll(b *testing.B) {
 		e.Run()
 	}
 }
+
+// tagSink records the tag and index each delivery carries.
+type tagSink struct{ got map[Tile][2]int64 }
+
+func (s *tagSink) Deliver(p *Packet) { s.got[p.Dst] = [2]int64{int64(p.DestIndex), p.DestTag} }
+
+// TestTreeTags: under the analytic model each destination of a tree is
+// delivered with its index and the tag SetTags gave it; the other models
+// deliver without (index −1).
+func TestTreeTags(t *testing.T) {
+	for _, model := range []string{"analytic", "packet", "cycle"} {
+		spec := testSpec("mesh", 2, 1, 4)
+		spec.Model = model
+		n, e, _ := newNet(t, spec, 4, 4)
+		s := &tagSink{got: map[Tile][2]int64{}}
+		dests := []Tile{{3, 3}, {0, 0}, {3, 0}, {1, 2}}
+		for _, d := range dests {
+			n.Attach(d, s)
+		}
+		tr, err := n.NewTree(Tile{1, 1}, dests)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.SetTags([]int64{7}); err == nil {
+			t.Errorf("%s: one tag for four destinations accepted", model)
+		}
+		if err := tr.SetTags([]int64{10, 11, 12, 13}); err != nil {
+			t.Fatal(err)
+		}
+		p := n.NewPacket()
+		p.Tree = tr
+		n.Inject(Tile{1, 1}, p)
+		e.Run()
+		for k, d := range dests {
+			want := [2]int64{int64(k), int64(10 + k)}
+			if model != "analytic" {
+				want = [2]int64{-1, 0}
+			}
+			if s.got[d] != want {
+				t.Errorf("%s: destination %v delivered with index, tag %v; want %v", model, d, s.got[d], want)
+			}
+		}
+	}
+}

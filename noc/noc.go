@@ -81,6 +81,9 @@ type Packet struct {
 	// DestIndex, in a packet the analytic model delivers along its Tree, is
 	// the index in Tree.Dests() of the delivering tile; −1 otherwise.
 	DestIndex int
+	// DestTag is, with DestIndex, that destination's tag (Tree.SetTags);
+	// 0 otherwise.
+	DestTag int64
 
 	injCycle uint64
 	pending  int // packet model: deliveries still to make
@@ -516,7 +519,7 @@ func (n *Network) enqueue(r *router, src Tile, p *Packet, now sim.Time, c uint64
 	p.InjectTime = now
 	p.injCycle = c
 	p.Hops = 0
-	p.DestIndex = -1
+	p.DestIndex, p.DestTag = -1, 0
 	n.inFlight++
 	n.stats.packetsInjected++
 	n.stats.flitsInjected += uint64(p.Flits)

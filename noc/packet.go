@@ -17,6 +17,7 @@ type pdelivery struct {
 	tile int32
 	hops int32
 	dest int32 // index in the packet's Tree's destinations, −1 without a tree
+	tag  int64 // that destination's tag (Tree.SetTags)
 }
 
 // pslot holds the deliveries of one cycle (the slot serves every cycle
@@ -348,12 +349,12 @@ func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
 		n.rec.ejects = append(n.rec.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: n.treeDest[ri]})
 		return
 	}
-	n.ejectDest(ri, ready, hops, -1, p)
+	n.ejectDest(ri, ready, hops, -1, 0, p)
 }
 
-// ejectDest is eject for the destination of index dest in p's Tree (−1:
-// the packet has no tree).
-func (n *Network) ejectDest(ri int, ready uint64, hops int, dest int32, p *Packet) {
+// ejectDest is eject for the destination of index dest and tag tag in p's
+// Tree (−1 and 0: the packet has no tree).
+func (n *Network) ejectDest(ri int, ready uint64, hops int, dest int32, tag int64, p *Packet) {
 	f := uint64(p.Flits)
 	st := n.linkBusy[ri*numPorts+int(Local)].reserve(n.pnow, ready, f)
 	out := &n.routers[ri].out[Local]
@@ -361,7 +362,7 @@ func (n *Network) ejectDest(ri int, ready uint64, hops int, dest int32, p *Packe
 	out.flits += f
 	out.stalls += w
 	n.stats.stalls += w
-	n.schedule(st+f-1, pdelivery{pkt: p, tile: int32(ri), hops: int32(hops), dest: dest})
+	n.schedule(st+f-1, pdelivery{pkt: p, tile: int32(ri), hops: int32(hops), dest: dest, tag: tag})
 }
 
 // schedule queues d for cycle c (c is at or after the current cycle and
@@ -433,6 +434,7 @@ func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
 	p.Dst = r.tile
 	p.Hops = int(d.hops)
 	p.DestIndex = int(d.dest)
+	p.DestTag = d.tag
 	if n.NumHooks() > 0 {
 		n.hookDel = Delivery{Latency: lat}
 		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: &n.hookDel})

@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/neurosim/neurosim/compiler"
@@ -49,10 +50,12 @@ type boardHop struct {
 }
 
 // remoteRoutes holds, for every local neuron of a core, its board hops:
-// hops[start[i]:start[i+1]], parents before children.
+// hops[span[2i]:span[2i+1]], parents before children (a hop's parent is an
+// index into hops). Neurons whose remote destination tiles are the same list
+// share one range: the neurons of a core mostly reach the same tiles.
 type remoteRoutes struct {
-	start []int32
-	hops  []boardHop
+	span []int32
+	hops []boardHop
 }
 
 // boardInit prepares the inter-chip routes of every core (NewExec, called
@@ -83,12 +86,15 @@ func (x *Exec) boardInit() error {
 		c := &p.Cores[ci]
 		src := xc.tile
 		rr := &x.remote[ci]
-		rr.start = make([]int32, xc.n+1)
+		rr.span = make([]int32, 2*xc.n)
 		any := false
+		routes := map[string][2]int32{} // a remote tile list's key → its hop range
+		var tiles []noc.Tile
+		var key []byte
 		for i := 0; i < xc.n; i++ {
 			base := len(rr.hops)
 			// tiles of the neuron's destinations, in fan order, distinct
-			var tiles []noc.Tile
+			tiles = tiles[:0]
 			for _, d := range c.Fan[c.FanStart[i]:c.FanStart[i+1]] {
 				dc := &p.Cores[d.Core]
 				gx, gy := p.GlobalXY(dc)
@@ -103,6 +109,15 @@ func (x *Exec) boardInit() error {
 				if !dup {
 					tiles = append(tiles, t)
 				}
+			}
+			key = key[:0]
+			for _, t := range tiles {
+				key = binary.LittleEndian.AppendUint32(key, uint32(t.X))
+				key = binary.LittleEndian.AppendUint32(key, uint32(t.Y))
+			}
+			if r, ok := routes[string(key)]; ok {
+				rr.span[2*i], rr.span[2*i+1] = r[0], r[1]
+				continue
 			}
 			for _, t := range tiles {
 				parent := int32(-1)
@@ -151,7 +166,8 @@ func (x *Exec) boardInit() error {
 				})
 				rr.hops[parent].dests = append(rr.hops[parent].dests, t)
 			}
-			rr.start[i+1] = int32(len(rr.hops))
+			rr.span[2*i], rr.span[2*i+1] = int32(base), int32(len(rr.hops))
+			routes[string(key)] = [2]int32{int32(base), int32(len(rr.hops))}
 			any = any || len(rr.hops) > base
 		}
 		if !any {
@@ -218,7 +234,8 @@ func (h boardInjector) Handle(e sim.Event) {
 func (m *Machine) sendRemote(ci int, i int32, now sim.Time, a, b int64, local int) {
 	x := m.x
 	rr := &x.remote[ci]
-	hops := rr.hops[rr.start[i]:rr.start[i+1]]
+	lo := rr.span[2*i]
+	hops := rr.hops[lo:rr.span[2*i+1]]
 	if len(hops) == 0 {
 		return
 	}
@@ -228,7 +245,7 @@ func (m *Machine) sendRemote(ci int, i int32, now sim.Time, a, b int64, local in
 		h := &hops[k]
 		t := now
 		if h.parent >= 0 {
-			t = bs.arrive[int(h.parent)-int(rr.start[i])]
+			t = bs.arrive[h.parent-lo]
 		}
 		t += h.onChip
 		start := max(t, bs.free[h.link])

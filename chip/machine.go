@@ -683,7 +683,7 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 	i := em.neu[em.k]
 	o := xc.out[4*i : 4*i+4]
 	dests := xc.dests[o[0]:o[2]]
-	if m.x.remote != nil && m.x.remote[ci].start != nil {
+	if m.x.remote != nil && m.x.remote[ci].span != nil {
 		m.sendRemote(ci, i, now, int64(ci)|int64(i)<<32, int64(o[1])|int64(o[3])<<32, len(dests))
 	}
 	if len(dests) > 0 {

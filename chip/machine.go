@@ -805,8 +805,8 @@ func (m *Machine) deliver(dst int32, p *noc.Packet) {
 		if d.core != dst {
 			continue
 		}
-		a := d.axon
-		if d.rec {
+		a := d.axon()
+		if d.rec() {
 			m.holdRecurrent(dst, a)
 		} else {
 			m.arrived = append(m.arrived, axonRef{dst, a}) // counted at the close of the phase

@@ -122,10 +122,8 @@ type execCore struct {
 	// the distinct destination tiles of every local neuron, each distinct
 	// list stored once (neurons of a core mostly share their list, so the
 	// table stays small and cached); out gives each neuron's range
-	dests    []noc.Tile
-	fanStart []int32
-	fan      []compiler.Dest
-	fanIn    []fanIn // fan with what a delivery needs (buildFanIn)
+	dests []noc.Tile
+	fanIn []fanIn // the program's fan with what a delivery needs (buildFanIn)
 	// out holds local neuron i's ranges in one aligned 16-byte entry:
 	// out[4i:4i+4] = dest start, fan start, dest end, fan end (its tiles are
 	// dests[out[4i]:out[4i+2]], its fan fanIn[out[4i+1]:out[4i+3]]), so that
@@ -208,8 +206,6 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			c0:       r.C0,
 			plane:    (r.Y1 - r.Y0) * (r.X1 - r.X0),
 			tile:     globalTile(p, c),
-			fanStart: c.FanStart,
-			fan:      c.Fan,
 			update:   sim.Time(k.CyclesPerNeuronUpdate) * x.corePer,
 			spikeOut: sim.Time(k.CyclesPerSpikeOut) * x.corePer,
 			synOp:    sim.Time(k.CyclesPerSynOp) * x.corePer,
@@ -305,22 +301,29 @@ func globalTile(p *compiler.Program, c *compiler.Core) noc.Tile {
 
 // fanIn is one entry of a source neuron's fan as its delivery reads it:
 // the destination core's axon with that axon's synaptic ops and whether it
-// feeds a recurrent projection, so that a delivery reads one table entry.
+// feeds a recurrent projection (the top bit of ax), so that a delivery reads
+// one 12-byte table entry.
 type fanIn struct {
-	core, axon, nsyn int32
-	rec              bool
+	core, ax, nsyn int32
 }
+
+// fanRec marks fanIn.ax as the axon of a recurrent projection.
+const fanRec = math.MinInt32
+
+func (f fanIn) axon() int32 { return f.ax &^ fanRec }
+func (f fanIn) rec() bool   { return f.ax < 0 }
 
 // buildFanIn fills every core's fanIn from its fan, the destinations' nsyn
 // and recAxon.
 func (x *Exec) buildFanIn() {
 	for ci := range x.cores {
 		xc := &x.cores[ci]
-		xc.fanIn = make([]fanIn, len(xc.fan))
-		for k, d := range xc.fan {
-			f := fanIn{core: d.Core, axon: d.Axon, nsyn: x.cores[d.Core].nsyn[d.Axon]}
-			if r := x.recAxon[d.Core]; r != nil {
-				f.rec = r[d.Axon]
+		fan := x.Prog.Cores[ci].Fan
+		xc.fanIn = make([]fanIn, len(fan))
+		for k, d := range fan {
+			f := fanIn{core: d.Core, ax: d.Axon, nsyn: x.cores[d.Core].nsyn[d.Axon]}
+			if r := x.recAxon[d.Core]; r != nil && r[d.Axon] {
+				f.ax |= fanRec
 			}
 			xc.fanIn[k] = f
 		}

@@ -516,34 +516,49 @@ func TestPacketNoCModel(t *testing.T) {
 // TestAnalyticNoCModel: the analytic NoC model (precomputed multicast trees,
 // no link contention) gives the cycle model's raster, the same flits on
 // every link, and chip and NoC times within the stated tolerances (docs:
-// step time within 1 %, mean latency within 5 %).
+// chip time within 1 %, mean latency within 5 %): a 600-neuron network
+// spread over 15 cores, and CUBA at 4 000 neurons for 0.1 s. With
+// NEUROSIM_LONG=1 also 40 000 neurons (748 cores, 28×28) for 20 ms.
 func TestAnalyticNoCModel(t *testing.T) {
+	compareAnalytic(t, 600, 300, Options{NeuronsPerCore: 40})
+	compareAnalytic(t, 4000, 1000, Options{})
+	if os.Getenv("NEUROSIM_LONG") != "1" {
+		t.Log("40 000 neurons skipped: set NEUROSIM_LONG=1")
+		return
+	}
+	compareAnalytic(t, 40000, 200, Options{AutoSize: true})
+}
+
+func compareAnalytic(t *testing.T, n int, steps int64, opt Options) {
+	t.Helper()
 	a := preset(t, "default")
 	b := preset(t, "default")
 	b.NoC.Model = "analytic"
-	ca, sa := runCUBA(t, a, 600, 300, 5, Options{NeuronsPerCore: 40})
-	cb, sb := runCUBA(t, b, 600, 300, 5, Options{NeuronsPerCore: 40})
+	ca, sa := runCUBA(t, a, n, steps, 5, opt)
+	cb, sb := runCUBA(t, b, n, steps, 5, opt)
 	if sa.RasterHash != sb.RasterHash || sa.Spikes != sb.Spikes || sa.SynEvents != sb.SynEvents || sa.Totals.PacketsIn != sb.Totals.PacketsIn {
-		t.Errorf("raster or counts changed with the NoC model: %s/%d vs %s/%d", sa.RasterHash, sa.Spikes, sb.RasterHash, sb.Spikes)
+		t.Errorf("N=%d: raster or counts changed with the NoC model: %s/%d vs %s/%d", n, sa.RasterHash, sa.Spikes, sb.RasterHash, sb.Spikes)
 	}
 	la, lb := ca.NoC().Stats(), cb.NoC().Stats()
 	if la.PacketsDelivered == 0 || la.HopsY == 0 {
-		t.Fatalf("no traffic crossed the mesh: %+v", sa.NoC)
+		t.Fatalf("N=%d: no traffic crossed the mesh: %+v", n, sa.NoC)
 	}
 	if la.PacketsInjected != lb.PacketsInjected || la.PacketsDelivered != lb.PacketsDelivered || la.HopsX != lb.HopsX ||
 		la.HopsY != lb.HopsY || la.HopSum != lb.HopSum || len(la.Links) != len(lb.Links) {
-		t.Fatalf("NoC counts differ:\ncycle    %+v\nanalytic %+v", sa.NoC, sb.NoC)
+		t.Fatalf("N=%d: NoC counts differ:\ncycle    %+v\nanalytic %+v", n, sa.NoC, sb.NoC)
 	}
 	for k := range la.Links {
 		if la.Links[k].Flits != lb.Links[k].Flits {
-			t.Errorf("link %v %v: %d flits (cycle), %d (analytic)", la.Links[k].From, la.Links[k].Out, la.Links[k].Flits, lb.Links[k].Flits)
+			t.Errorf("N=%d: link %v %v: %d flits (cycle), %d (analytic)", n, la.Links[k].From, la.Links[k].Out, la.Links[k].Flits, lb.Links[k].Flits)
 		}
 	}
 	if rel := math.Abs(float64(sb.SimTime)-float64(sa.SimTime)) / float64(sa.SimTime); rel > 0.01 {
-		t.Errorf("chip time: cycle %v, analytic %v", sa.SimTime, sb.SimTime)
+		t.Errorf("N=%d: chip time: cycle %v, analytic %v", n, sa.SimTime, sb.SimTime)
 	}
 	if rel := math.Abs(sb.NoC.LatencyMean-sa.NoC.LatencyMean) / sa.NoC.LatencyMean; rel > 0.05 {
-		t.Errorf("mean NoC latency: cycle %.2f, analytic %.2f cycles", sa.NoC.LatencyMean, sb.NoC.LatencyMean)
+		t.Errorf("N=%d: mean NoC latency: cycle %.2f, analytic %.2f cycles", n, sa.NoC.LatencyMean, sb.NoC.LatencyMean)
 	}
-	t.Logf("mean latency cycle %.3f analytic %.3f; sim time %v vs %v", sa.NoC.LatencyMean, sb.NoC.LatencyMean, sa.SimTime, sb.SimTime)
+	t.Logf("N=%d, %d steps: mean latency cycle %.3f analytic %.3f; chip time %v vs %v (%+.4f %%); stall cycles %d vs %d",
+		n, steps, sa.NoC.LatencyMean, sb.NoC.LatencyMean, sa.SimTime, sb.SimTime,
+		100*(float64(sb.SimTime)-float64(sa.SimTime))/float64(sa.SimTime), sa.NoC.StallCycles, sb.NoC.StallCycles)
 }

@@ -137,12 +137,31 @@ func (t *Tree) record(ri int, o Port) {
 // initTreeScratch allocates the buffers the tree walk uses (the packet
 // models have them already).
 func (n *Network) initTreeScratch() {
+	n.initWalk()
 	if n.treeStart != nil {
 		return
 	}
 	k := max(n.w, n.h)
 	n.treeStart = make([]int, k+1)
 	n.treeMark = make([]uint32, k)
+}
+
+// initWalk builds the compact topology the packet models' walks read
+// instead of the (large) router structs: each router's tile, and the
+// router each output port leads to.
+func (n *Network) initWalk() {
+	if n.tileOf != nil {
+		return
+	}
+	n.tileOf = make([]Tile, len(n.routers))
+	n.downOf = make([]int32, len(n.routers)*numPorts)
+	for i := range n.routers {
+		r := &n.routers[i]
+		n.tileOf[i] = r.tile
+		for o := range Port(numPorts) {
+			n.downOf[i*numPorts+int(o)] = int32(r.out[o].downID)
+		}
+	}
 }
 
 // launchTree is launch for a packet with a Tree under the analytic model:

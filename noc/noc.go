@@ -214,6 +214,8 @@ type Network struct {
 	treeDest    []int32 // NewTree: index of each destination router in the set
 	treeLinks   []int32 // NewTree: the walk's links (reused)
 	linkSlab    []int32 // storage the trees' link lists are cut from
+	tileOf      []Tile  // packet models' walks: each router's tile
+	downOf      []int32 // [router·numPorts + port]: the router the port leads to
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked

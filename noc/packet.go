@@ -45,6 +45,12 @@ type busy struct {
 // ready and returns the first booked cycle. now is the current cycle: no
 // later request is ready before it, so intervals ending by now are dropped.
 func (b *busy) reserve(now, ready, f uint64) uint64 {
+	if b.n == 0 || b.e[b.n-1] <= now {
+		// Idle from now on (every interval ends by now): what the general
+		// path below does after dropping them all.
+		b.s[0], b.e[0], b.n = ready, ready+f, 1
+		return ready
+	}
 	k := 0
 	for k < b.n && b.e[k] <= now {
 		k++
@@ -54,32 +60,39 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 		copy(b.e[:], b.e[k:b.n])
 		b.n -= k
 	}
-	t := ready
-	pos := b.n
-	for k := 0; k < b.n; k++ {
-		if t+f <= b.s[k] {
-			pos = k
-			break
+	for {
+		t := ready
+		pos := b.n
+		for k := 0; k < b.n; k++ {
+			if t+f <= b.s[k] {
+				pos = k
+				break
+			}
+			t = max(t, b.e[k])
 		}
-		t = max(t, b.e[k])
-	}
-	end := t + f
-	// Join touching neighbours instead of adding an interval.
-	joinPrev := pos > 0 && b.e[pos-1] == t
-	joinNext := pos < b.n && b.s[pos] == end
-	switch {
-	case joinPrev && joinNext:
-		b.e[pos-1] = b.e[pos]
-		copy(b.s[pos:], b.s[pos+1:b.n])
-		copy(b.e[pos:], b.e[pos+1:b.n])
-		b.n--
-	case joinPrev:
-		b.e[pos-1] = end
-	case joinNext:
-		b.s[pos] = t
-	default:
-		if b.n == busyK {
-			// Merge the two neighbours with the smallest gap between them.
+		end := t + f
+		// Join touching neighbours instead of adding an interval.
+		joinPrev := pos > 0 && b.e[pos-1] == t
+		joinNext := pos < b.n && b.s[pos] == end
+		switch {
+		case joinPrev && joinNext:
+			b.e[pos-1] = b.e[pos]
+			copy(b.s[pos:], b.s[pos+1:b.n])
+			copy(b.e[pos:], b.e[pos+1:b.n])
+			b.n--
+		case joinPrev:
+			b.e[pos-1] = end
+		case joinNext:
+			b.s[pos] = t
+		case b.n < busyK:
+			copy(b.s[pos+1:b.n+1], b.s[pos:b.n])
+			copy(b.e[pos+1:b.n+1], b.e[pos:b.n])
+			b.s[pos], b.e[pos] = t, end
+			b.n++
+		default:
+			// Full: merge the two neighbours with the smallest gap between
+			// them and search again (the merged gap may be the one just
+			// found, which is no longer free).
 			m, gap := 0, uint64(1<<64-1)
 			for k := 0; k+1 < b.n; k++ {
 				if g := b.s[k+1] - b.e[k]; g < gap {
@@ -90,21 +103,16 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 			copy(b.s[m+1:], b.s[m+2:b.n])
 			copy(b.e[m+1:], b.e[m+2:b.n])
 			b.n--
-			if pos > m+1 {
-				pos--
-			}
+			continue
 		}
-		copy(b.s[pos+1:b.n+1], b.s[pos:b.n])
-		copy(b.e[pos+1:b.n+1], b.e[pos:b.n])
-		b.s[pos], b.e[pos] = t, end
-		b.n++
+		return t
 	}
-	return t
 }
 
 // initPacket sets up the packet model's state.
 func (n *Network) initPacket() {
 	n.packet = true
+	n.initWalk()
 	n.linkBusy = make([]busy, len(n.routers)*numPorts)
 	n.pwheel = make([]pslot, 1024)
 	n.pmask = uint64(len(n.pwheel) - 1)
@@ -149,13 +157,13 @@ func (n *Network) launch(r *router, p *Packet, c uint64) {
 func (n *Network) unicast(ri int, ready uint64, p *Packet) {
 	hops := 0
 	for {
-		o := n.nextPort(n.routers[ri].tile, p.Dst)
+		o := n.nextPort(n.tileOf[ri], p.Dst)
 		if o == Local {
 			n.eject(ri, ready, hops, p)
 			return
 		}
 		ready = n.hop(ri, o, ready, p)
-		ri = n.routers[ri].out[o].downID
+		ri = int(n.downOf[ri*numPorts+int(o)])
 		hops++
 	}
 }
@@ -170,7 +178,7 @@ func (n *Network) unicast(ri int, ready uint64, p *Packet) {
 // walking them costs one step per link and per destination instead of one
 // per destination at every router of its path.
 func (n *Network) tree(ri int, ready uint64, p *Packet) {
-	src := n.routers[ri].tile
+	src := n.tileOf[ri]
 	ka, kb := n.w, n.h
 	pa, na, pb, nb := East, West, North, South
 	if n.yx {
@@ -217,8 +225,8 @@ func (n *Network) tree(ri int, ready uint64, p *Packet) {
 		cur, r := ri, ready
 		for k := 1; k <= w.dist; k++ {
 			r = n.hop(cur, w.port, r, p)
-			cur = n.routers[cur].out[w.port].downID
-			x := n.coordA(n.routers[cur].tile)
+			cur = int(n.downOf[cur*numPorts+int(w.port)])
+			x := n.coordA(n.tileOf[cur])
 			if cs[x+1] > cs[x] {
 				n.branch(cur, r, k, ds[cs[x]:cs[x+1]], kb, pb, nb, p)
 			}
@@ -240,7 +248,7 @@ func (n *Network) branch(ri int, ready uint64, hops int, dests []Tile, kb int, p
 		n.treeGen = 1
 	}
 	gen := n.treeGen
-	hb := n.coordB(n.routers[ri].tile)
+	hb := n.coordB(n.tileOf[ri])
 	maxP, maxN := 0, 0
 	for _, d := range dests {
 		y := n.coordB(d)
@@ -262,8 +270,8 @@ func (n *Network) branch(ri int, ready uint64, hops int, dests []Tile, kb int, p
 		cur, r := ri, ready
 		for k := 1; k <= w.dist; k++ {
 			r = n.hop(cur, w.port, r, p)
-			cur = n.routers[cur].out[w.port].downID
-			if mark[n.coordB(n.routers[cur].tile)] == gen {
+			cur = int(n.downOf[cur*numPorts+int(w.port)])
+			if mark[n.coordB(n.tileOf[cur])] == gen {
 				n.eject(cur, r, hops+k, p)
 			}
 		}

@@ -385,3 +385,36 @@ func FuzzPacketModel(f *testing.F) {
 		}
 	})
 }
+
+// TestBusyNeverDoubleBooks: random bookings on one port never overlap an
+// earlier booking, and the remembered intervals stay sorted, disjoint and
+// not touching (a merge of the very gap a booking chose once broke this).
+func TestBusyNeverDoubleBooks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	for trial := range 200 {
+		var b busy
+		type iv struct{ s, e uint64 }
+		var booked []iv
+		now := uint64(0)
+		for range 200 {
+			now += uint64(rng.IntN(3))
+			ready := now + uint64(rng.IntN(40))
+			f := uint64(1 + rng.IntN(4))
+			st := b.reserve(now, ready, f)
+			if st < ready {
+				t.Fatalf("trial %d: booked at %d before ready %d", trial, st, ready)
+			}
+			for _, o := range booked {
+				if st < o.e && o.s < st+f && o.e > now {
+					t.Fatalf("trial %d: [%d,%d) overlaps the booking [%d,%d) (now %d)", trial, st, st+f, o.s, o.e, now)
+				}
+			}
+			booked = append(booked, iv{st, st + f})
+			for k := 0; k < b.n; k++ {
+				if b.s[k] >= b.e[k] || (k > 0 && b.s[k] <= b.e[k-1]) {
+					t.Fatalf("trial %d: intervals %v %v (n %d) not sorted, disjoint and apart", trial, b.s, b.e, b.n)
+				}
+			}
+		}
+	}
+}

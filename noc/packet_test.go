@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/sim"
 )
 
@@ -289,23 +290,16 @@ func FuzzPacketModel(f *testing.F) {
 		if len(data) < 8 {
 			return
 		}
-		type inj struct {
-			c     uint64
-			src   Tile
-			dst   Tile
-			dests []Tile
-			flits int
-		}
 		spec := testSpec([]string{"mesh", "torus"}[data[0]%2], 1+int(data[2]%3), 1+int(data[3]%3), 1+int(data[4]%4))
 		spec.Routing = []string{"xy", "yx"}[data[1]%2]
 		spec.Multicast = data[7]%2 == 1
 		w, h := 1+int(data[5]%6), 1+int(data[6]%6)
 		nt := w * h
-		var injs []inj
+		var injs []fuzzInj
 		var c uint64
 		for rest := data[8:]; len(rest) >= 4 && len(injs) < 200; rest = rest[4:] {
 			c += uint64(rest[0] % 8)
-			in := inj{c: c, src: Tile{int(rest[1]) % nt % w, int(rest[1]) % nt / w}}
+			in := fuzzInj{c: c, src: Tile{int(rest[1]) % nt % w, int(rest[1]) % nt / w}}
 			if rest[3]&0x80 != 0 {
 				for i := range nt {
 					if (int(rest[2])>>(i%8))&1 == 1 && (i/8)%2 == int(rest[3]>>6&1) {
@@ -322,6 +316,7 @@ func FuzzPacketModel(f *testing.F) {
 		}
 		run := func(model string) (Stats, []delivery, *Network) {
 			sp := spec
+			model, trees := strings.CutSuffix(model, "+tree")
 			sp.Model = model
 			n, e, s := newNet(t, sp, w, h)
 			for k, in := range injs {
@@ -329,6 +324,13 @@ func FuzzPacketModel(f *testing.F) {
 					p := n.NewPacket()
 					p.A, p.Dst, p.Flits = int64(k), in.dst, in.flits
 					p.Dests = append(p.Dests, in.dests...)
+					if trees && len(in.dests) > 0 {
+						tr, err := n.NewTree(in.src, in.dests)
+						if err != nil {
+							t.Fatal(err)
+						}
+						p.Tree, p.Dests = tr, p.Dests[:0]
+					}
 					n.Inject(in.src, p)
 				})
 			}
@@ -339,7 +341,28 @@ func FuzzPacketModel(f *testing.F) {
 			return n.Stats(), s.got, n
 		}
 		cs, _, _ := run("cycle")
-		ps, got, n := run("packet")
+		for _, model := range []string{"packet", "analytic", "analytic+tree"} {
+			checkFuzzRun(t, model, spec, injs, cs)(run(model))
+		}
+	})
+}
+
+// fuzzInj is one injection of FuzzPacketModel.
+type fuzzInj struct {
+	c     uint64
+	src   Tile
+	dst   Tile
+	dests []Tile
+	flits int
+}
+
+// checkFuzzRun returns the checks of one model's run in FuzzPacketModel:
+// every destination once, hops as routing gives, nothing before its
+// zero-load latency, one tail per tile per cycle, and the cycle model's
+// counts.
+func checkFuzzRun(t *testing.T, model string, spec arch.NoC, injs []fuzzInj, cs Stats) func(Stats, []delivery, *Network) {
+	return func(ps Stats, got []delivery, n *Network) {
+		t.Helper()
 		seen := map[[2]int]int{}
 		lastAt := map[Tile]sim.Time{}
 		for _, d := range got {
@@ -376,14 +399,14 @@ func FuzzPacketModel(f *testing.F) {
 		if cs.PacketsInjected != ps.PacketsInjected || cs.PacketsDelivered != ps.PacketsDelivered ||
 			cs.FlitsInjected != ps.FlitsInjected || cs.FlitsDelivered != ps.FlitsDelivered ||
 			cs.HopsX != ps.HopsX || cs.HopsY != ps.HopsY || cs.HopSum != ps.HopSum {
-			t.Fatalf("counts differ:\ncycle  %+v\npacket %+v", cs, ps)
+			t.Fatalf("counts differ:\ncycle  %+v\n%s %+v", cs, model, ps)
 		}
 		for k := range cs.Links {
 			if cs.Links[k].Flits != ps.Links[k].Flits {
-				t.Fatalf("link %v %v: %d flits (cycle), %d (packet)", cs.Links[k].From, cs.Links[k].Out, cs.Links[k].Flits, ps.Links[k].Flits)
+				t.Fatalf("link %v %v: %d flits (cycle), %d (%s)", cs.Links[k].From, cs.Links[k].Out, cs.Links[k].Flits, ps.Links[k].Flits, model)
 			}
 		}
-	})
+	}
 }
 
 // TestBusyNeverDoubleBooks: random bookings on one port never overlap an

@@ -30,7 +30,9 @@
 // of its channel, core by core and spike by spike in index order. The inputs
 // of step t are therefore exactly the spikes of step t−1, as in
 // neuron.CUBA's step order, and because the order of the (float) sums is
-// fixed they cannot depend on when the NoC delivers packets. [CUBANeurons]
+// fixed they cannot depend on when the NoC delivers packets. (It reads a
+// copy of the synapse tables laid out by source neuron, in that same
+// order.) [CUBANeurons]
 // steps neuron.CUBA with AVX-512/AVX2 on amd64, bit-identical to
 // neuron.CUBA.Step.
 //
@@ -53,8 +55,11 @@
 // packet of step t has been delivered and processed. Each spike leaves its
 // core through a [Sender] as packets (one per destination core or a
 // multicast tree, the sender's choice), and each delivery calls
-// [Core.Receive], which accounts the synaptic operations. With P the clock
-// period:
+// [Core.Receive], which accounts the synaptic operations ([Core.ReceiveFrom],
+// [Core.ReceiveRoute] and [Core.ReceiveAxon] do the same for a caller that
+// names the source neuron, its route, or the axon with its cached synapse
+// count: they skip a lookup that on a chip of many cores misses the cache).
+// With P the clock period:
 //
 //   - the neuron update takes N·CyclesPerNeuronUpdate·P from T;
 //   - spike k of the step (from neuron i, in neuron order) leaves at

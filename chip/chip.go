@@ -15,21 +15,22 @@ import (
 // Chip is a network mapped onto a simulated chip: cores and NoC routers on
 // one sim.Engine. Build it with Build, run it once with Run.
 type Chip struct {
-	spec    arch.Spec // with the mesh actually used
-	net     *Network
-	mapping *Mapping
-	eng     *sim.Engine
-	noc     *noc.Network
-	bar     *core.Barrier
-	cores   []*core.Core
-	tiles   []noc.Tile    // per core
-	trees   [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
-	popBase []int         // global index of each population's first neuron
-	coreOff []int32       // global index of each core's first neuron
-	raster  []uint64      // step<<32 | global neuron, in emission order
-	opt     Options
-	streams sim.Streams // for components that draw randomness (none yet)
-	ran     bool
+	spec     arch.Spec // with the mesh actually used
+	net      *Network
+	mapping  *Mapping
+	eng      *sim.Engine
+	noc      *noc.Network
+	bar      *core.Barrier
+	cores    []*core.Core
+	tiles    []noc.Tile    // per core
+	trees    [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
+	treesDue bool          // analytic NoC model: Run builds trees
+	popBase  []int         // global index of each population's first neuron
+	coreOff  []int32       // global index of each core's first neuron
+	raster   []uint64      // step<<32 | global neuron, in emission order
+	opt      Options
+	streams  sim.Streams // for components that draw randomness (none yet)
+	ran      bool
 }
 
 // The functional model runs ahead of the timing model in chunks of
@@ -39,6 +40,9 @@ const (
 	pipelineFirst = 16
 	pipelineMax   = 1024
 	pipelineDepth = 3
+	// pipelineDepthTrees: while Run builds the analytic model's trees the
+	// functional model may run up to 3 056 steps ahead.
+	pipelineDepthTrees = 8
 )
 
 // Build maps net onto spec's chip and assembles cores and NoC on a new
@@ -188,39 +192,46 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			return nil, err
 		}
 	}
-	if spec.NoC.Model == "analytic" {
-		// Each neuron sends every spike to the same cores: walk its
-		// multicast tree once (noc.Tree) instead of once per spike.
-		c.trees = make([][]*noc.Tree, len(c.cores))
-		// Each destination's tag is its axon and synapse count, so that a
-		// delivery reaches core.ReceiveAxon without looking up the route.
-		var dests []noc.Tile
-		var tags []int64
-		for i, cc := range c.cores {
-			c.trees[i] = make([]*noc.Tree, cc.Len())
-			for n := range cc.Len() {
-				rs := cc.Routes(n)
-				if len(rs) == 0 {
-					continue
-				}
-				dests, tags = dests[:0], tags[:0]
-				for _, r := range rs {
-					dests = append(dests, c.tiles[r.Core])
-					k := c.cores[r.Core].Synapses().FanOut(int(r.Axon))
-					tags = append(tags, int64(k)<<32|int64(r.Axon))
-				}
-				t, err := c.noc.NewTree(c.tiles[i], dests)
-				if err == nil {
-					err = t.SetTags(tags)
-				}
-				if err != nil {
-					return nil, fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
-				}
-				c.trees[i][n] = t
+	// Under the analytic NoC model the trees are built by Run, while the
+	// functional model already runs ahead (buildTrees).
+	c.treesDue = spec.NoC.Model == "analytic"
+	return c, nil
+}
+
+// buildTrees walks each neuron's multicast tree once (noc.Tree) instead of
+// once per spike, for the analytic NoC model.
+func (c *Chip) buildTrees() error {
+	// Each neuron sends every spike to the same cores: walk its
+	// multicast tree once (noc.Tree) instead of once per spike.
+	c.trees = make([][]*noc.Tree, len(c.cores))
+	// Each destination's tag is its axon and synapse count, so that a
+	// delivery reaches core.ReceiveAxon without looking up the route.
+	var dests []noc.Tile
+	var tags []int64
+	for i, cc := range c.cores {
+		c.trees[i] = make([]*noc.Tree, cc.Len())
+		for n := range cc.Len() {
+			rs := cc.Routes(n)
+			if len(rs) == 0 {
+				continue
 			}
+			dests, tags = dests[:0], tags[:0]
+			for _, r := range rs {
+				dests = append(dests, c.tiles[r.Core])
+				k := c.cores[r.Core].Synapses().FanOut(int(r.Axon))
+				tags = append(tags, int64(k)<<32|int64(r.Axon))
+			}
+			t, err := c.noc.NewTree(c.tiles[i], dests)
+			if err == nil {
+				err = t.SetTags(tags)
+			}
+			if err != nil {
+				return fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
+			}
+			c.trees[i][n] = t
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // Mapping returns how the network was placed.
@@ -304,9 +315,20 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 	f.OnStep = c.record
 	var src core.SpikeSource = f
 	if !c.opt.Serial {
-		p := core.NewPipeline(f, steps, pipelineFirst, pipelineMax, pipelineDepth)
+		depth := pipelineDepth
+		if c.treesDue {
+			depth = pipelineDepthTrees
+		}
+		p := core.NewPipeline(f, steps, pipelineFirst, pipelineMax, depth)
 		defer p.Close()
 		src = p
+	}
+	if c.treesDue {
+		// Pipelined, the functional model runs ahead meanwhile.
+		if err := c.buildTrees(); err != nil {
+			return nil, err
+		}
+		c.treesDue = false
 	}
 	if err := c.bar.Start(steps, src); err != nil {
 		return nil, err

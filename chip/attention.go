@@ -48,7 +48,7 @@ type attnState struct {
 }
 
 // newAttnExec builds the tables of core c of attention layer l.
-func newAttnExec(l *compiler.Layer, c *compiler.Core) (*attnExec, error) {
+func newAttnExec(l *compiler.Layer, c *compiler.Core, axons []compiler.Axon) (*attnExec, error) {
 	a := l.Attn
 	r := c.Region
 	h0, h1 := r.C0/a.DV, (r.C1+a.DV-1)/a.DV
@@ -60,7 +60,7 @@ func newAttnExec(l *compiler.Layer, c *compiler.Core) (*attnExec, error) {
 	ax := &attnExec{heads: h1 - h0, dk: a.DK, dv: a.DV, nq: (r.Y1 - r.Y0) * w, n: a.Tokens,
 		gain: l.Inputs[2].Weights[r.C0:r.C1]}
 	find := func(src, neuron int) (int32, error) {
-		i, ok := slices.BinarySearchFunc(c.Axons, compiler.Axon{Source: int32(src), Neuron: int32(neuron)}, func(x, y compiler.Axon) int {
+		i, ok := slices.BinarySearchFunc(axons, compiler.Axon{Source: int32(src), Neuron: int32(neuron)}, func(x, y compiler.Axon) int {
 			if x.Source != y.Source {
 				return int(x.Source - y.Source)
 			}

@@ -60,7 +60,7 @@ type remoteRoutes struct {
 
 // boardInit prepares the inter-chip routes of every core (NewExec, called
 // after the cores' tiles are board-wide) and lists the board links they use.
-func (x *Exec) boardInit() error {
+func (x *Exec) boardInit(cn *compiler.Connectivity) error {
 	p := x.Prog
 	m := p.Mesh
 	x.chips = m.ChipsX * m.ChipsY
@@ -83,7 +83,7 @@ func (x *Exec) boardInit() error {
 	x.remote = make([]remoteRoutes, len(x.cores))
 	for ci := range x.cores {
 		xc := &x.cores[ci]
-		c := &p.Cores[ci]
+		fanStart, fan := cn.FanStart[ci], cn.Fan[ci]
 		src := xc.tile
 		rr := &x.remote[ci]
 		rr.span = make([]int32, 2*xc.n)
@@ -95,7 +95,7 @@ func (x *Exec) boardInit() error {
 			base := len(rr.hops)
 			// tiles of the neuron's destinations, in fan order, distinct
 			tiles = tiles[:0]
-			for _, d := range c.Fan[c.FanStart[i]:c.FanStart[i+1]] {
+			for _, d := range fan[fanStart[i]:fanStart[i+1]] {
 				dc := &p.Cores[d.Core]
 				gx, gy := p.GlobalXY(dc)
 				t := noc.Tile{X: gx, Y: gy}

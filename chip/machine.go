@@ -500,7 +500,7 @@ func (m *Machine) input(t sim.Time, frame []uint8) sim.Time {
 		// a pixel, or an event count above 1, is a multiply-accumulate
 		mac := direct || (events && v > 1)
 		m.inputNZ++
-		for _, d := range p.InputFan[p.InputStart[i]:p.InputStart[i+1]] {
+		for _, d := range x.inFan[x.inStart[i]:x.inStart[i+1]] {
 			xc := &x.cores[d.Core]
 			if x.cim != nil && x.cim[d.Core] != nil {
 				m.cimInput(int(d.Core), d.Axon, val)

@@ -76,6 +76,10 @@ type Exec struct {
 	minStep   sim.Time
 	steps     int
 	inputSize int
+	// the destinations (core, axon) of input element i are
+	// inFan[inStart[i]:inStart[i+1]] (compiler.Connectivity)
+	inStart []int32
+	inFan   []compiler.Dest
 	// layerSize is the number of neurons of each layer.
 	layerSize []int
 	// kern holds each layer's projections in kernel form (kernel.go).
@@ -156,8 +160,10 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 	if p.Mesh.ChipsX != max(spec.Board.ChipsX, 1) || p.Mesh.ChipsY != max(spec.Board.ChipsY, 1) {
 		return nil, fmt.Errorf("chip: the program spans %d×%d chips, the spec's board %d×%d", p.Mesh.ChipsX, p.Mesh.ChipsY, spec.Board.ChipsX, spec.Board.ChipsY)
 	}
-	// the cores' axon lists and the fan-out, from the compact form
-	if err := p.Expand(); err != nil {
+	// the cores' axon lists and the fan-out, from the compact form, held
+	// only while the tables are built (the Program is not expanded)
+	cn, err := p.Connect()
+	if err != nil {
 		return nil, fmt.Errorf("chip: %w", err)
 	}
 	if p.Mesh.Width != spec.Chip.Width || p.Mesh.Height != spec.Chip.Height {
@@ -172,6 +178,8 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		minStep:   nsTime(spec.Chip.MinStepNS),
 		steps:     max(p.Steps, 1),
 		inputSize: 1,
+		inStart:   cn.InputStart,
+		inFan:     cn.InputFan,
 	}
 	for _, d := range p.Input.Shape {
 		x.inputSize *= d
@@ -215,7 +223,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			if k.Type != arch.Digital {
 				return nil, fmt.Errorf("chip: core %d of attention layer %s is of kind %q (%s): operator SpikeAttention runs on digital cores only", c.ID, l.Name, c.Kind, k.Type)
 			}
-			if xc.attn, err = newAttnExec(l, c); err != nil {
+			if xc.attn, err = newAttnExec(l, c, cn.Axons[ci]); err != nil {
 				return nil, err
 			}
 			xc.attnOp = sim.Time(max(k.CyclesPerAttnOp, 0)) * x.corePer
@@ -231,15 +239,16 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		for i := range xc.global {
 			xc.global[i] = int32(p.GlobalNeuron(c, i))
 		}
-		xc.nsyn = counter.Counts(nil, p, c)
-		xc.region, xc.axons = c.Region, c.Axons
+		xc.nsyn = counter.CountAxons(nil, p, c, cn.Axons[ci])
+		xc.region, xc.axons = c.Region, cn.Axons[ci]
+		fanStart, fan := cn.FanStart[ci], cn.Fan[ci]
 		xc.out = make([]int32, 4*xc.n)
 		lists := make(map[string]int32) // a dest list's key → its start in dests
 		var key []byte
 		for i := 0; i < xc.n; i++ {
 			start := len(xc.dests)
 		fan:
-			for _, d := range c.Fan[c.FanStart[i]:c.FanStart[i+1]] {
+			for _, d := range fan[fanStart[i]:fanStart[i+1]] {
 				dc := &p.Cores[d.Core]
 				if dc.Chip != c.Chip {
 					continue // over the board links (interchip.go)
@@ -265,7 +274,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 			} else {
 				lists[string(key)] = lo
 			}
-			xc.out[4*i], xc.out[4*i+1], xc.out[4*i+2], xc.out[4*i+3] = lo, c.FanStart[i], hi, c.FanStart[i+1]
+			xc.out[4*i], xc.out[4*i+1], xc.out[4*i+2], xc.out[4*i+3] = lo, fanStart[i], hi, fanStart[i+1]
 		}
 		if k.Type == arch.CIM {
 			// synapses live in the macros (cim.go): no synaptic ops, no
@@ -284,11 +293,11 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 	if err := x.checkAttnEnergy(); err != nil {
 		return nil, err
 	}
-	if err := x.boardInit(); err != nil {
+	if err := x.boardInit(cn); err != nil {
 		return nil, err
 	}
 	x.markRecurrent()
-	x.buildFanIn()
+	x.buildFanIn(cn)
 	return x, nil
 }
 
@@ -315,10 +324,10 @@ func (f fanIn) rec() bool   { return f.ax < 0 }
 
 // buildFanIn fills every core's fanIn from its fan, the destinations' nsyn
 // and recAxon.
-func (x *Exec) buildFanIn() {
+func (x *Exec) buildFanIn(cn *compiler.Connectivity) {
 	for ci := range x.cores {
 		xc := &x.cores[ci]
-		fan := x.Prog.Cores[ci].Fan
+		fan := cn.Fan[ci]
 		xc.fanIn = make([]fanIn, len(fan))
 		for k, d := range fan {
 			f := fanIn{core: d.Core, ax: d.Axon, nsyn: x.cores[d.Core].nsyn[d.Axon]}

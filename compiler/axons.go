@@ -280,50 +280,119 @@ func (p *Program) Expand() error {
 
 // buildFans inverts the cores' axon lists into fan-out lists.
 func (p *Program) buildFans(g []layerGrid) {
+	axons := make([][]Axon, len(p.Cores))
 	for i := range p.Cores {
-		p.Cores[i].FanStart = make([]int32, p.Cores[i].Neurons()+1)
+		axons[i] = p.Cores[i].Axons
+	}
+	fs, fan, inStart, inFan := p.fans(g, axons)
+	for i := range p.Cores {
+		p.Cores[i].FanStart, p.Cores[i].Fan = fs[i], fan[i]
+	}
+	p.InputStart, p.InputFan = inStart, inFan
+}
+
+// fans inverts the axon lists of every core (axons[i] of core i) into
+// fan-out lists: per core FanStart and Fan, and the input's.
+func (p *Program) fans(g []layerGrid, axons [][]Axon) (fanStart [][]int32, fan [][]Dest, inStart []int32, inFan []Dest) {
+	fanStart = make([][]int32, len(p.Cores))
+	fan = make([][]Dest, len(p.Cores))
+	for i := range p.Cores {
+		fanStart[i] = make([]int32, p.Cores[i].Neurons()+1)
 	}
 	inCount := make([]int32, numel(p.Input.Shape)+1)
 	for b := range p.Cores {
-		for _, a := range p.Cores[b].Axons {
+		for _, a := range axons[b] {
 			if a.Source < 0 {
 				inCount[a.Neuron+1]++
 				continue
 			}
 			c, l := g[a.Source].locate(p, int(a.Neuron))
-			p.Cores[c].FanStart[l+1]++
+			fanStart[c][l+1]++
 		}
 	}
 	for i := range p.Cores {
-		fs := p.Cores[i].FanStart
+		fs := fanStart[i]
 		for j := 1; j < len(fs); j++ {
 			fs[j] += fs[j-1]
 		}
-		p.Cores[i].Fan = make([]Dest, fs[len(fs)-1])
+		fan[i] = make([]Dest, fs[len(fs)-1])
 	}
 	for j := 1; j < len(inCount); j++ {
 		inCount[j] += inCount[j-1]
 	}
-	p.InputStart = inCount
-	p.InputFan = make([]Dest, inCount[len(inCount)-1])
+	inStart = inCount
+	inFan = make([]Dest, inCount[len(inCount)-1])
 	inFill := slices.Clone(inCount[:len(inCount)-1])
 	fill := make([][]int32, len(p.Cores))
 	for i := range p.Cores {
-		fill[i] = slices.Clone(p.Cores[i].FanStart[:p.Cores[i].Neurons()])
+		fill[i] = slices.Clone(fanStart[i][:p.Cores[i].Neurons()])
 	}
 	for b := range p.Cores {
-		for ai, a := range p.Cores[b].Axons {
+		for ai, a := range axons[b] {
 			d := Dest{Core: int32(b), Axon: int32(ai)}
 			if a.Source < 0 {
-				p.InputFan[inFill[a.Neuron]] = d
+				inFan[inFill[a.Neuron]] = d
 				inFill[a.Neuron]++
 				continue
 			}
 			c, l := g[a.Source].locate(p, int(a.Neuron))
-			p.Cores[c].Fan[fill[c][l]] = d
+			fan[c][fill[c][l]] = d
 			fill[c][l]++
 		}
 	}
+	return fanStart, fan, inStart, inFan
+}
+
+// Connectivity is a program's explicit connectivity, as Expand stores it in
+// the Program: every core's axons (Axons[i] of core i, sorted by (Source,
+// Neuron)) and fan-out (the destinations of local neuron n of core i are
+// Fan[i][FanStart[i][n]:FanStart[i][n+1]]), and the input's fan-out.
+type Connectivity struct {
+	Axons      [][]Axon
+	FanStart   [][]int32
+	Fan        [][]Dest
+	InputStart []int32
+	InputFan   []Dest
+}
+
+// Connect returns p's explicit connectivity without storing it in p: p's
+// own lists when p is expanded (they are shared, not copied), else lists
+// built from the cores' boxes (exactly what Expand would store). A consumer
+// that turns the lists into tables of its own (package chip) thus holds
+// them only while it builds, instead of for the life of the Program, and a
+// Program shared by several consumers stays compact. Safe to call from
+// several goroutines, as Expand.
+func (p *Program) Connect() (*Connectivity, error) {
+	expandMu.Lock()
+	defer expandMu.Unlock()
+	cn := &Connectivity{Axons: make([][]Axon, len(p.Cores))}
+	if p.InputStart != nil {
+		cn.FanStart = make([][]int32, len(p.Cores))
+		cn.Fan = make([][]Dest, len(p.Cores))
+		for i := range p.Cores {
+			c := &p.Cores[i]
+			cn.Axons[i], cn.FanStart[i], cn.Fan[i] = c.Axons, c.FanStart, c.Fan
+		}
+		cn.InputStart, cn.InputFan = p.InputStart, p.InputFan
+		return cn, nil
+	}
+	g, err := p.grids()
+	if err != nil {
+		return nil, err
+	}
+	for i := range p.Cores {
+		c := &p.Cores[i]
+		switch {
+		case c.compact():
+			cn.Axons[i] = p.boxAxons(c)
+		case c.Axons == nil:
+			cn.Axons[i] = []Axon{}
+		default:
+			cn.Axons[i] = c.Axons
+		}
+	}
+	cn.FanStart, cn.Fan, cn.InputStart, cn.InputFan = p.fans(g, cn.Axons)
+	return cn, nil
 }
 
 // layerGrid indexes the cores of one layer: its channels are cut into

@@ -24,7 +24,14 @@ type SynapseCounter struct {
 // Synapses appends for it) for every axon of c and returns dst, reallocated
 // if it is shorter than the axon list.
 func (s *SynapseCounter) Counts(dst []int32, p *Program, c *Core) []int32 {
-	axons := p.coreAxons(c) // a compact core's list is materialised (Expand avoids it)
+	// a compact core's list is materialised (Expand or Connect avoids it:
+	// pass their list to CountAxons)
+	return s.CountAxons(dst, p, c, p.coreAxons(c))
+}
+
+// CountAxons is Counts for core c whose axons are axons (c.Axons, or c's
+// list from Program.Connect).
+func (s *SynapseCounter) CountAxons(dst []int32, p *Program, c *Core, axons []Axon) []int32 {
 	if cap(dst) < len(axons) {
 		dst = make([]int32, len(axons))
 	}

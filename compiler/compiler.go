@@ -63,6 +63,8 @@ type State struct {
 	traffic [][]edgeW   // per core: cores it sends to, with weights
 	grid    []layerGrid // per layer: the index of its cores (axons.go), built by place
 	splits  []string    // layers the split pass rewrote, for diagnostics
+	// splitMemo: tilings of trial partial-sum layers by shape (split.go)
+	splitMemo map[string]tilingVal
 }
 
 // Pass is one step of the compiler.

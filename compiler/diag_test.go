@@ -43,7 +43,7 @@ func TestTooLargeModelNamesLayerAndLimit(t *testing.T) {
 	wantDiag(t, err, "needs", "cores of kind digital but the board has 4", "over by", "conv1 28", "larger mesh")
 
 	_, err = Compile(g, tinySpec(t, func(k *arch.CoreKind, s *arch.Spec) { k.Axons = 200 }), Options{})
-	wantDiag(t, err, "the board has 4", "conv2.psum", "split into partial sums", "conv2 (fan-in 288 > 200 axons: 2 partial sums)")
+	wantDiag(t, err, "the board has 4", "conv2.psum", "split into partial sums", "conv2 (fan-in 288 in chunks of 100 inputs, fewer cores: 3 partial sums)")
 	// a neuron whose single input channel exceeds the axons cannot be split
 	_, err = Compile(g, tinySpec(t, func(k *arch.CoreKind, s *arch.Spec) { k.Axons = 8 }), Options{})
 	wantDiag(t, err, "layer conv2: fan-in 288 > core axons 8 on digital cores (over by 280)", "split channels")

@@ -3,6 +3,8 @@ package compiler
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/neurosim/neurosim/arch"
 )
@@ -71,7 +73,7 @@ func splitPass(s *State) error {
 	need := false
 	for li := range p.Layers {
 		l := &p.Layers[li]
-		if a := limit(l); a >= 2 && splittable(l) && unitFanIn(l) > a {
+		if a := limit(l); a >= 2 && splittable(l) && unitFanIn(l) > a/chunkFill {
 			need = true
 			break
 		}
@@ -90,16 +92,26 @@ func splitPass(s *State) error {
 			}
 		}
 		a := limit(&l)
-		for a >= 2 && splittable(&l) {
+		for round := 0; a >= 2 && splittable(&l); round++ {
 			f := unitFanIn(&l)
-			if f <= a {
+			b := a
+			if round == 0 {
+				// the first cut may use smaller chunks, or cut a layer that
+				// fits, when that takes far fewer cores (chunkBudget)
+				b = s.chunkBudget(&l, caps, a, f)
+			}
+			if b == 0 || (b == a && f <= a) {
 				break
 			}
-			psums, ok := s.splitFanIn(&l, a, len(out))
+			psums, ok := s.splitFanIn(&l, b, len(out), false)
 			if !ok {
 				break
 			}
-			s.splits = append(s.splits, fmt.Sprintf("%s (fan-in %d > %d axons: %d partial sums)", l.Name, f, a, len(psums)))
+			why := fmt.Sprintf("fan-in %d > %d axons", f, a)
+			if b < a || f <= a {
+				why = fmt.Sprintf("fan-in %d in chunks of %d inputs, fewer cores", f, b)
+			}
+			s.splits = append(s.splits, fmt.Sprintf("%s (%s: %d partial sums)", l.Name, why, len(psums)))
 			for i := range psums {
 				s.accBoundIn(&psums[i], out)
 			}
@@ -168,7 +180,11 @@ func projFanIn(l *Layer, pr *Projection) int {
 // onwards) and gives l one unit-weight depthwise projection from each. It
 // reports false (and changes nothing) when some single input channel of a
 // projection already exceeds a, or the chunks would not make l smaller.
-func (s *State) splitFanIn(l *Layer, a, first int) ([]Layer, bool) {
+//
+// With estimate it only builds the psum layers' projections, sharing the
+// weights (not zeroed outside their ranges: for counting axons and cores,
+// not for running).
+func (s *State) splitFanIn(l *Layer, a, first int, estimate bool) ([]Layer, bool) {
 	type piece struct {
 		pr  Projection
 		fan int
@@ -191,7 +207,13 @@ func (s *State) splitFanIn(l *Layer, a, first int) ([]Layer, bool) {
 			return nil, false
 		}
 		for lo := c0; lo < c1; lo += step {
-			q := pr.channelRange(lo, min(lo+step, c1))
+			var q Projection
+			if estimate {
+				q = pr
+				q.InLo, q.InHi = lo, min(lo+step, c1)
+			} else {
+				q = pr.channelRange(lo, min(lo+step, c1))
+			}
 			pieces = append(pieces, piece{q, projFanIn(l, &q)})
 		}
 	}
@@ -229,6 +251,112 @@ func (s *State) splitFanIn(l *Layer, a, first int) ([]Layer, bool) {
 	}
 	l.Inputs = inputs
 	return psums, true
+}
+
+// chunkFill: a layer whose neurons read more than Axons/chunkFill inputs
+// is costed for a split even when it fits (chunkBudget).
+const chunkFill = 4
+
+// chunkBudget chooses how many inputs per neuron each partial sum of l
+// reads when the split pass cuts it, by the cores the result needs on the
+// largest kind that can run it (a axons): a neuron reading nearly a core's
+// axons leaves no room for a second output position in a box (a 3×3
+// window of 455 channels fills 4,095 of Loihi's 4,096 axons, and a box of
+// 2×2 positions would read 16/9 of that), so chunks of a/2, a/4 or a/8
+// let each core hold a box of positions and channels, at the price of more
+// partial sums, their packets and a barrier phase; the reader of G partial
+// sums holds at most a/G neurons per core, which bounds G. It returns a (cut as
+// required, or not at all when l fits), a smaller budget when that needs
+// fewer cores, or 0 when l fits and cutting it would not save at least a
+// third of its cores.
+func (s *State) chunkBudget(l *Layer, caps []capacity, a, f int) int {
+	if f <= a/chunkFill {
+		return 0
+	}
+	var c capacity
+	found := false
+	for _, k := range caps {
+		if k.tiles > 0 && !k.cim && neuronFor(l, k) != "" && k.axons == a {
+			c, found = k, true
+			break
+		}
+	}
+	if !found {
+		return a
+	}
+	base := math.MaxInt
+	if f <= a {
+		if t, ok := bestTiling(l, c, 0, 0, l.Shape[0]); ok {
+			base = t.cores()
+		}
+	}
+	best, bestCores := 0, math.MaxInt
+	for _, b := range []int{a, a / 2, a / 4, a / 8, a / 16} {
+		if b < 16 {
+			break
+		}
+		n, ok := s.splitCores(l, c, b)
+		if ok && n < bestCores {
+			best, bestCores = b, n
+		}
+	}
+	if f > a {
+		if best == 0 {
+			return a
+		}
+		return best
+	}
+	if best == 0 || 3*bestCores > 2*base {
+		return 0
+	}
+	return best
+}
+
+// splitCores estimates the cores of l cut into chunks of b inputs per
+// neuron: its partial sums and l reading them (false if a chunk or l does
+// not fit, or l would need a second level).
+func (s *State) splitCores(l *Layer, c capacity, b int) (int, bool) {
+	trial := *l
+	trial.Inputs = slices.Clone(l.Inputs)
+	psums, ok := s.splitFanIn(&trial, b, 1<<30, true)
+	if !ok || len(psums) > c.axons {
+		return 0, false
+	}
+	total := 0
+	for i := range psums {
+		n, ok := s.memoCores(&psums[i], c)
+		if !ok {
+			return 0, false
+		}
+		total += n
+	}
+	for i := range trial.Inputs {
+		trial.Inputs[i].Source = -2 - i // distinct sources for boxNeeds
+	}
+	n, ok := s.memoCores(&trial, c)
+	return total + n, ok
+}
+
+// memoCores is bestTiling's core count for l on c, memoised by the shape
+// of l and its projections (the blocks of a zoo model repeat them).
+func (s *State) memoCores(l *Layer, c capacity) (int, bool) {
+	var key strings.Builder
+	fmt.Fprint(&key, c.name, l.Kind, l.Shape)
+	for i := range l.Inputs {
+		pr := &l.Inputs[i]
+		lo, hi := pr.inChannels()
+		fmt.Fprint(&key, "|", pr.Source < 0 && pr.Source > -2, pr.Kind, pr.InShape, pr.Cout, pr.KH, pr.KW, pr.Stride, pr.Pad, pr.Groups, hi-lo)
+	}
+	k := key.String()
+	if v, ok := s.splitMemo[k]; ok {
+		return v.t.cores(), v.ok
+	}
+	t, ok := bestTiling(l, c, 0, 0, l.Shape[0])
+	if s.splitMemo == nil {
+		s.splitMemo = map[string]tilingVal{}
+	}
+	s.splitMemo[k] = tilingVal{t, ok}
+	return t.cores(), ok
 }
 
 // inLen is the length of the axis InLo and InHi index: source channels

@@ -167,3 +167,71 @@ func TestSplitRoundTrip(t *testing.T) {
 	}
 	t.Fatal("no range starting above 0")
 }
+
+// TestSplitByCost: a conv layer that fits a core's axons but whose 3×3
+// window leaves room for one output position per core is cut into smaller
+// chunks when that takes fewer cores (chunkBudget), and stays exact.
+func TestSplitByCost(t *testing.T) {
+	g := convNet(rand.New(rand.NewPCG(1, 2)), 100, 64, 32, 10)
+	spec := smallAxonSpec(1000) // conv2 reads 100×9 = 900 inputs per neuron
+	k := spec.Cores["digital"]
+	k.Neurons, k.SynapseMemoryBytes = 1024, 128<<10 // Loihi's
+	spec.Cores["digital"] = k
+	st := &State{Spec: spec, Graph: g.Clone(), Opts: Options{Seed: 1}, orig: g}
+	unsplit := -1
+	for _, ps := range Passes {
+		if ps.Name == "split" {
+			for li := range st.prog.Layers {
+				if l := &st.prog.Layers[li]; l.Name == "conv2" {
+					caps := capacities(spec, st.prog.WeightBits)
+					tl, ok := bestTiling(l, caps[0], 0, 0, l.Shape[0])
+					if !ok || unitFanIn(l) > 1000 {
+						t.Fatalf("conv2 does not fit unsplit (fan-in %d)", unitFanIn(l))
+					}
+					unsplit = tl.cores()
+				}
+			}
+		}
+		if err := ps.Run(st); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if ps.Name == "partition" {
+			break
+		}
+	}
+	if len(st.splits) == 0 || !strings.Contains(strings.Join(st.splits, " "), "conv2 (fan-in 900 in chunks of") {
+		t.Fatalf("conv2 was not cut by cost: %v", st.splits)
+	}
+	cores := 0
+	for li := range st.prog.Layers {
+		if l := &st.prog.Layers[li]; strings.HasPrefix(l.Name, "conv2") {
+			cores += len(l.Cores)
+		}
+	}
+	if cores*3 > unsplit*2 {
+		t.Fatalf("conv2 and its partial sums take %d cores, unsplit %d", cores, unsplit)
+	}
+	t.Logf("conv2: %d cores unsplit, %d cut (%v)", unsplit, cores, st.splits)
+	// exact: every score equals the unsplit program's
+	wide := smallAxonSpec(1 << 16)
+	ref, err := Compile(g, wide, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(g, spec, Options{Seed: 1, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	for range 3 {
+		px := randImage(rng, 784)
+		a, _ := Simulate(ref, px)
+		b, _ := Simulate(p, px)
+		if !equalI64(a.Scores, b.Scores) {
+			t.Fatalf("scores differ: %v vs %v", a.Scores, b.Scores)
+		}
+	}
+}

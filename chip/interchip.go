@@ -185,45 +185,38 @@ func walk(a, b noc.Tile, yx bool, f func(at noc.Tile, dir int)) {
 }
 
 // boardState is a machine's inter-chip state: when each board link is next
-// free, the packets waiting to be injected at their entry tile, and the
-// counts of the sample in progress.
+// free and the counts of the sample in progress. A packet on its way to its
+// entry tile is the engine event itself (boardInjector).
 type boardState struct {
 	free    []sim.Time
 	arrive  []sim.Time // per hop of the route being sent (scratch)
-	pend    []boardPkt
-	freeIdx []int32
-	linkPkt []uint64 // packets per board link, summed over samples
+	linkPkt []uint64   // packets per board link, summed over samples
 
 	packets, bits, hopsX, hopsY uint64
 	linkTime                    sim.Time // summed over crossings: queueing + serialisation + latency
 }
 
-// boardPkt is a packet on its way to its entry tile.
-type boardPkt struct {
-	entry noc.Tile
-	dests []noc.Tile
-	a, b  int64
-}
-
+// boardInjector's events are packets on their way to their entry tile:
+// Ptr is the board hop (*boardHop: entry tile and destination tiles) and A,
+// B the packet's payload; the event carries all of it, so there is no table
+// of pending packets to look up.
 type boardInjector struct{ m *Machine }
 
-// Handle injects pending packet e.A at its entry tile.
+// Handle injects the packet of e at its hop's entry tile.
 func (h boardInjector) Handle(e sim.Event) {
 	m := h.m
-	bs := &m.board
-	bp := &bs.pend[e.A]
+	hop := e.Ptr.(*boardHop)
 	p := m.net.NewPacket()
 	p.Dests = p.Dests[:0]
-	if len(bp.dests) == 1 {
-		p.Dst = bp.dests[0]
+	if len(hop.dests) == 1 {
+		p.Dst = hop.dests[0]
 	} else {
-		p.Dests = append(p.Dests, bp.dests...)
+		p.Dests = append(p.Dests, hop.dests...)
 	}
-	p.A, p.B = bp.a, bp.b
-	if !m.net.Inject(bp.entry, p) {
+	p.A, p.B = e.A, e.B
+	if !m.net.Inject(hop.entry, p) {
 		panic("chip: the unbounded NoC source queue refused a packet")
 	}
-	bs.freeIdx = append(bs.freeIdx, int32(e.A))
 }
 
 // sendRemote sends local neuron i of core ci's spike, leaving at now with
@@ -269,16 +262,7 @@ func (m *Machine) sendRemote(ci int, i int32, now sim.Time, a, b int64, local in
 		} else {
 			m.cur.Packets += uint64(len(h.dests))
 		}
-		var idx int32
-		if n := len(bs.freeIdx); n > 0 {
-			idx = bs.freeIdx[n-1]
-			bs.freeIdx = bs.freeIdx[:n-1]
-		} else {
-			idx = int32(len(bs.pend))
-			bs.pend = append(bs.pend, boardPkt{})
-		}
-		bs.pend[idx] = boardPkt{entry: h.entry, dests: h.dests, a: a, b: b}
-		m.eng.Schedule(sim.Event{Time: x.nocFreq.ThisOrNextTick(arr), Handler: boardInjector{m}, A: int64(idx)})
+		m.eng.Schedule(sim.Event{Time: x.nocFreq.ThisOrNextTick(arr), Handler: boardInjector{m}, A: a, B: b, Ptr: h})
 	}
 }
 
@@ -300,8 +284,6 @@ func (m *Machine) boardReset() {
 		bs.linkPkt = make([]uint64, len(m.x.boardLinks))
 	}
 	clear(bs.free)
-	bs.pend = bs.pend[:0]
-	bs.freeIdx = bs.freeIdx[:0]
 }
 
 // boardCounts adds the sample's board counts to c.

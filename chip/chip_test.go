@@ -82,6 +82,40 @@ func naiveCUBA(net *Network, steps int) []Spike {
 // TestCUBASmallMatchesNaive runs a 400-neuron CUBA network for 0.1 s through
 // cores and the NoC and checks the raster spike for spike against the naive
 // loop: the chip's timing must not change what spikes.
+// TestCUBAManyCoresMatchesNaive: 4 neurons per core (100 cores on an
+// auto-sized mesh), so a route carries 1–2 synapses and the functional
+// model delivers from its by-source copy of the tables: the raster is still
+// the naive loop's, spike for spike, with the cycle and the analytic NoC.
+func TestCUBAManyCoresMatchesNaive(t *testing.T) {
+	const n, steps = 400, 600
+	for _, model := range []string{"cycle", "analytic"} {
+		st := sim.NewStreams(7)
+		net, err := CUBANetwork(n, st.For("bench/cuba/network"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := preset(t, "default")
+		spec.NoC.Model = model
+		c, err := Build(spec, net, Options{NeuronsPerCore: 4, AutoSize: true}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Run(steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := c.Raster(), naiveCUBA(net, steps)
+		if len(got) != len(want) || len(want) == 0 || s.Cores != 100 {
+			t.Fatalf("%s: chip raster has %d spikes on %d cores, naive loop %d", model, len(got), s.Cores, len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s: spike %d: chip %+v, naive %+v", model, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 func TestCUBASmallMatchesNaive(t *testing.T) {
 	const n, steps = 400, 1000
 	st := sim.NewStreams(7)

@@ -132,7 +132,7 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			if rs[i] == nil {
 				// Cut from a slab: one allocation per many neurons.
 				if cap(slab)-len(slab) < len(tmp) {
-					slab = make([]core.Route, 0, max(len(tmp), 1<<16))
+					slab = make([]core.Route, 0, max(len(tmp), 4096))
 				}
 				m := len(slab)
 				slab = append(slab, tmp...)

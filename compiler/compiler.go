@@ -49,7 +49,7 @@ type State struct {
 	Graph *models.Graph // a private clone; graph passes rewrite it
 	Opts  Options
 
-	orig *models.Graph // the caller's graph, for the model hash
+	modelHash, modelName string // of the caller's graph (hashModel)
 
 	shapes map[string]models.Shape
 	prog   *Program
@@ -169,7 +169,14 @@ func Compile(g *models.Graph, spec *arch.Spec, opts Options) (*Program, error) {
 	if opts.DumpFormat != "json" && opts.DumpFormat != "dot" {
 		return nil, fmt.Errorf("compile: dump format %q: want json or dot", opts.DumpFormat)
 	}
-	st := &State{Spec: spec, Graph: g.Clone(), Opts: opts, orig: g}
+	st := &State{Spec: spec, Graph: g.Clone(), Opts: opts}
+	// the model's hash now, so that Compile holds no reference to the
+	// caller's graph (its float weights are garbage during lowering when
+	// the caller keeps none)
+	if err := st.hashModel(g); err != nil {
+		return nil, err
+	}
+	g = nil
 	for _, p := range Passes {
 		if err := p.Run(st); err != nil {
 			var ds Diagnostics
@@ -190,6 +197,9 @@ func Compile(g *models.Graph, spec *arch.Spec, opts Options) (*Program, error) {
 			if err := st.dump(p); err != nil {
 				return nil, fmt.Errorf("compile: dump after %s: %w", p.Name, err)
 			}
+		}
+		if p.Name == "lower" {
+			st.Graph = nil // the layers hold everything later passes read
 		}
 	}
 	return st.prog, nil

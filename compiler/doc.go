@@ -139,7 +139,9 @@
 // that fails, layers are moved wholesale to the kind where they lose least. Placement minimises
 // Σ traffic × Manhattan hops on the global tile grid of the board (traffic =
 // neurons of one core with an axon on another); greedy, then simulated
-// annealing from Options.Seed, and the naive row-major cost is reported.
+// annealing from Options.Seed (skipped above 20,000 cores unless
+// Options.AnnealSteps is set: 16 s for E-SpikeFormer Large 768, and no gain
+// there nor for e-spikeformer-m), and the naive row-major cost is reported.
 // Routing is dimension-order (xy or yx); a multicast tree per source core is
 // the union of its routes, one routing-table entry per router on it.
 //

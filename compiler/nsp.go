@@ -93,6 +93,32 @@ func (pw *payloadWriter) bytes(b ...byte) {
 	}
 }
 
+// weights writes ws at ww bytes each, in blocks (the payload of the
+// largest programs is half a gigabyte of weights).
+func (pw *payloadWriter) weights(ws []int32, ww int) {
+	pw.n += uint64(len(ws) * ww)
+	if pw.w == nil {
+		return
+	}
+	for len(ws) > 0 {
+		n := min(len(ws), (1<<16)/ww)
+		for _, v := range ws[:n] {
+			switch ww {
+			case 1:
+				pw.buf = append(pw.buf, byte(int8(v)))
+			case 2:
+				pw.buf = append(pw.buf, byte(v), byte(v>>8))
+			default:
+				pw.buf = append(pw.buf, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+			}
+		}
+		ws = ws[n:]
+		if len(pw.buf) >= 1<<16 {
+			pw.flush()
+		}
+	}
+}
+
 func (pw *payloadWriter) i32(v int32) {
 	pw.bytes(byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 }
@@ -107,20 +133,7 @@ func (p *Program) payload(pw *payloadWriter) {
 		}
 		for j := range l.Inputs {
 			pr := &l.Inputs[j]
-			if pw.w == nil {
-				pw.n += uint64(len(pr.Weights) * ww)
-			} else {
-				for _, v := range pr.Weights {
-					switch ww {
-					case 1:
-						pw.bytes(byte(int8(v)))
-					case 2:
-						pw.bytes(byte(v), byte(v>>8))
-					default:
-						pw.i32(v)
-					}
-				}
-			}
+			pw.weights(pr.Weights, ww)
 			if pr.Kind == ProjSparse {
 				for _, v := range pr.SpStart {
 					pw.i32(v)

@@ -121,6 +121,16 @@ func sha(b []byte) string {
 }
 
 // emitPass fills the schedule, the hashes and the mapping report.
+// hashModel records the SHA-256 of g's .nsm encoding and its arch name.
+func (s *State) hashModel(g *models.Graph) error {
+	h := sha256.New()
+	if err := models.EncodeNSM(h, g); err != nil {
+		return err
+	}
+	s.modelHash, s.modelName = hex.EncodeToString(h.Sum(nil)), g.Meta["arch"]
+	return nil
+}
+
 func emitPass(s *State) error {
 	p := s.prog
 	p.Seed = s.Opts.Seed
@@ -130,14 +140,7 @@ func emitPass(s *State) error {
 		return err
 	}
 	p.SpecHash = sha(sj)
-	if s.orig != nil {
-		h := sha256.New()
-		if err := models.EncodeNSM(h, s.orig); err != nil {
-			return err
-		}
-		p.ModelHash = hex.EncodeToString(h.Sum(nil))
-		p.ModelName = s.orig.Meta["arch"]
-	}
+	p.ModelHash, p.ModelName = s.modelHash, s.modelName
 	// schedule
 	maxStep := 0
 	for _, l := range p.Layers {

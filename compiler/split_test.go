@@ -177,7 +177,7 @@ func TestSplitByCost(t *testing.T) {
 	k := spec.Cores["digital"]
 	k.Neurons, k.SynapseMemoryBytes = 1024, 128<<10 // Loihi's
 	spec.Cores["digital"] = k
-	st := &State{Spec: spec, Graph: g.Clone(), Opts: Options{Seed: 1}, orig: g}
+	st := &State{Spec: spec, Graph: g.Clone(), Opts: Options{Seed: 1}}
 	unsplit := -1
 	for _, ps := range Passes {
 		if ps.Name == "split" {

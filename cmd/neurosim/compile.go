@@ -155,6 +155,10 @@ func thetaRange(lo, hi int32) string {
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
 
+// maxCoreRows bounds the per-core table printed by compile (E-SpikeFormer
+// Large 768 has 114 k cores: rendering them all took 4.4 s).
+const maxCoreRows = 1000
+
 func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	r := &p.Report
 	fmt.Fprintf(w, "%s → %s on %q: %d of %d tiles, %d-bit weights, %s input, %d step(s) of %d phases\n", model, out, p.SpecName, r.UsedCores, r.Tiles, p.WeightBits, p.Input.Encoding, p.Steps, len(p.Schedule))
@@ -180,7 +184,10 @@ func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	fmt.Fprintln(w, "\ncores")
 	t = tablewriter.NewTable(w)
 	t.Header("core", "layer", "kind", "chip", "x", "y", "neurons", "axons", "bytes", "neuron use", "axon use", "memory use")
-	for _, c := range r.Cores {
+	for i, c := range r.Cores {
+		if i == maxCoreRows {
+			break
+		}
 		if err := t.Append(fmt.Sprint(c.ID), c.Layer, c.Kind, fmt.Sprint(c.Chip), fmt.Sprint(c.X), fmt.Sprint(c.Y), fmt.Sprint(c.Neurons),
 			fmt.Sprint(c.Axons), groupDigits(int64(c.Bytes)), pct(c.NeuronUse), pct(c.AxonUse), pct(c.MemUse)); err != nil {
 			return err
@@ -188,6 +195,9 @@ func printMapping(w io.Writer, p *compiler.Program, model, out string) error {
 	}
 	if err := t.Render(); err != nil {
 		return err
+	}
+	if n := len(r.Cores) - maxCoreRows; n > 0 {
+		fmt.Fprintf(w, "… and %d more cores (all of them: --json)\n", n)
 	}
 	pl := r.Placement
 	fmt.Fprintf(w, "\nplacement Σ traffic×hops: row-major %d, greedy %d, annealed %d (%.2f × row-major)\n", pl.RowMajor, pl.Greedy, pl.Final, pl.Ratio)

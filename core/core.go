@@ -102,6 +102,7 @@ type Core struct {
 	nrn        Neurons
 	lister     spikeLister
 	syn        *Synapses
+	nAxons     int32 // len(syn.axons), kept here for ReceiveAxon's check
 	routeStart []int32
 	routes     []Route
 	routeSyn   []int32 // per route: the destination axon's synapse count (set by NewFunctional)
@@ -140,7 +141,7 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 		return nil, fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
 	}
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		fired: make([]bool, n)}
+		nAxons: int32(len(syn.axons)), fired: make([]bool, n)}
 	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
 	c.lister, _ = nrn.(spikeLister)
 	c.routeStart = make([]int32, 1, n+1)
@@ -339,8 +340,8 @@ func (c *Core) ReceiveAxon(now sim.Time, axon int32, synapses int) {
 	if c.bar == nil || !c.bar.running {
 		panic(fmt.Sprintf("core %d: packet for axon %d delivered at %v while no step runs", c.id, axon, now))
 	}
-	if axon < 0 || int(axon) >= len(c.syn.axons) || synapses < 0 {
-		panic(fmt.Sprintf("core %d: packet for axon %d with %d synapses, core has %d axons", c.id, axon, synapses, len(c.syn.axons)))
+	if axon < 0 || axon >= c.nAxons || synapses < 0 {
+		panic(fmt.Sprintf("core %d: packet for axon %d with %d synapses, core has %d axons", c.id, axon, synapses, c.nAxons))
 	}
 	c.receive(now, axon, synapses)
 }

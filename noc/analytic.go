@@ -182,6 +182,19 @@ func (n *Network) launchTree(ready uint64, p *Packet) {
 	}
 }
 
+// flushCounts adds to the routers' output counters what the packet
+// models count elsewhere: the ejection ports' flits and stall cycles, and
+// the flits sent along trees since the last flush.
+func (n *Network) flushCounts() {
+	for i := range n.ejFlits {
+		o := &n.routers[i].out[Local]
+		o.flits += n.ejFlits[i]
+		o.stalls += n.ejStalls[i]
+		n.ejFlits[i], n.ejStalls[i] = 0, 0
+	}
+	n.flushTrees()
+}
+
 // flushTrees adds to the link counters the flits sent along trees since
 // the last flush.
 func (n *Network) flushTrees() {

@@ -211,11 +211,14 @@ type Network struct {
 	trees       []*Tree  // every tree made, for flushTrees
 	treeSeen    []uint32 // NewTree: destinations seen, stamped treeSeenGen
 	treeSeenGen uint32
-	treeDest    []int32 // NewTree: index of each destination router in the set
-	treeLinks   []int32 // NewTree: the walk's links (reused)
-	linkSlab    []int32 // storage the trees' link lists are cut from
-	tileOf      []Tile  // packet models' walks: each router's tile
-	downOf      []int32 // [router·numPorts + port]: the router the port leads to
+	treeDest    []int32    // NewTree: index of each destination router in the set
+	treeLinks   []int32    // NewTree: the walk's links (reused)
+	linkSlab    []int32    // storage the trees' link lists are cut from
+	tileOf      []Tile     // packet models' walks: each router's tile
+	downOf      []int32    // [router·numPorts + port]: the router the port leads to
+	eps         []Endpoint // each router's endpoint (as router.ep, compact)
+	ejFlits     []uint64   // packet models: ejection-port flits and stall
+	ejStalls    []uint64   // cycles not yet added to the routers (flushCounts)
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked
@@ -292,6 +295,7 @@ func New(spec arch.NoC, width, height int, sched sim.Scheduler, clock sim.Freq, 
 	}
 	nr := width * height
 	n.routers = make([]router, nr)
+	n.eps = make([]Endpoint, nr)
 	wakeAt := make([]uint64, nr*ring)
 	per := numPorts * n.vcs * n.bufFlits
 	flits := make([]flitEntry, nr*per)
@@ -378,6 +382,7 @@ func (n *Network) Attach(t Tile, ep Endpoint) error {
 		return fmt.Errorf("noc: attach to tile %v outside the %d×%d network", t, n.w, n.h)
 	}
 	n.routers[n.index(t)].ep = ep
+	n.eps[n.index(t)] = ep
 	return nil
 }
 

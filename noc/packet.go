@@ -113,6 +113,8 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 func (n *Network) initPacket() {
 	n.packet = true
 	n.initWalk()
+	n.ejFlits = make([]uint64, len(n.routers))
+	n.ejStalls = make([]uint64, len(n.routers))
 	n.linkBusy = make([]busy, len(n.routers)*numPorts)
 	n.pwheel = make([]pslot, 1024)
 	n.pmask = uint64(len(n.pwheel) - 1)
@@ -365,10 +367,11 @@ func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
 func (n *Network) ejectDest(ri int, ready uint64, hops int, dest int32, tag int64, p *Packet) {
 	f := uint64(p.Flits)
 	st := n.linkBusy[ri*numPorts+int(Local)].reserve(n.pnow, ready, f)
-	out := &n.routers[ri].out[Local]
 	w := (st - ready) * f
-	out.flits += f
-	out.stalls += w
+	// Counted in compact arrays (flushCounts adds them to the routers'
+	// ejection ports): a router struct is kilobytes, a miss per delivery.
+	n.ejFlits[ri] += f
+	n.ejStalls[ri] += w
 	n.stats.stalls += w
 	n.schedule(st+f-1, pdelivery{pkt: p, tile: int32(ri), hops: int32(hops), dest: dest, tag: tag})
 }
@@ -420,7 +423,7 @@ func (n *Network) handlePacket(e sim.Event) {
 			n.srcRoom(&n.routers[d.tile], c)
 			continue
 		}
-		n.deliverPacket(c, &n.routers[d.tile], d)
+		n.deliverPacket(c, d)
 	}
 	clear(recs)
 	if sl := &n.pwheel[c&n.pmask]; sl.recs == nil {
@@ -431,7 +434,7 @@ func (n *Network) handlePacket(e sim.Event) {
 // deliverPacket hands one destination's copy of a packet to its endpoint.
 // The packet is shared by its destinations: Dst and Hops are set for each
 // delivery, and it returns to the pool after the last.
-func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
+func (n *Network) deliverPacket(c uint64, d pdelivery) {
 	p := d.pkt
 	lat := c - p.injCycle
 	n.stats.packetsDelivered++
@@ -439,7 +442,7 @@ func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
 	n.stats.hopSum += uint64(d.hops)
 	n.stats.latency.Add(lat)
 	n.inFlight--
-	p.Dst = r.tile
+	p.Dst = n.tileOf[d.tile]
 	p.Hops = int(d.hops)
 	p.DestIndex = int(d.dest)
 	p.DestTag = d.tag
@@ -447,8 +450,8 @@ func (n *Network) deliverPacket(c uint64, r *router, d pdelivery) {
 		n.hookDel = Delivery{Latency: lat}
 		n.InvokeHook(sim.HookCtx{Domain: n, Pos: HookPosDeliver, Now: n.sched.Now(), Item: p, Detail: &n.hookDel})
 	}
-	if r.ep != nil {
-		r.ep.Deliver(p)
+	if ep := n.eps[d.tile]; ep != nil {
+		ep.Deliver(p)
 	}
 	p.pending--
 	if p.pending == 0 {

@@ -177,7 +177,7 @@ func (s *Stats) HopEnergyPJ(e arch.Energy) float64 {
 
 // Stats returns a snapshot of the counters.
 func (n *Network) Stats() Stats {
-	n.flushTrees()
+	n.flushCounts()
 	c := &n.stats
 	s := Stats{
 		PacketsInjected:  c.packetsInjected,
@@ -206,7 +206,7 @@ func (n *Network) Stats() Stats {
 // ResetStats zeroes every counter (packets in flight are unaffected and
 // counted when delivered).
 func (n *Network) ResetStats() {
-	n.flushTrees()
+	n.flushCounts()
 	h := n.stats.latency
 	h.Reset()
 	n.stats = counters{latency: h}

@@ -216,10 +216,16 @@ func (c *Chip) buildTrees() error {
 				continue
 			}
 			dests, tags = dests[:0], tags[:0]
-			for _, r := range rs {
+			ks := cc.RouteSynapses(n) // recorded by core.NewFunctional; nil without it
+			for k, r := range rs {
 				dests = append(dests, c.tiles[r.Core])
-				k := c.cores[r.Core].Synapses().FanOut(int(r.Axon))
-				tags = append(tags, int64(k)<<32|int64(r.Axon))
+				var syn int
+				if ks != nil {
+					syn = int(ks[k])
+				} else {
+					syn = c.cores[r.Core].Synapses().FanOut(int(r.Axon))
+				}
+				tags = append(tags, int64(syn)<<32|int64(r.Axon))
 			}
 			t, err := c.noc.NewTree(c.tiles[i], dests)
 			if err == nil {

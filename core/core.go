@@ -178,6 +178,16 @@ func (c *Core) Synapses() *Synapses { return c.syn }
 // Routes returns neuron i's routes (do not modify).
 func (c *Core) Routes(i int) []Route { return c.routes[c.routeStart[i]:c.routeStart[i+1]] }
 
+// RouteSynapses returns, for each of neuron i's routes, the synapse count
+// of the axon it reaches, as NewFunctional recorded it (nil before; do not
+// modify).
+func (c *Core) RouteSynapses(i int) []int32 {
+	if c.routeSyn == nil {
+		return nil
+	}
+	return c.routeSyn[c.routeStart[i]:c.routeStart[i+1]]
+}
+
 // AxonAt returns the axon that neuron i's spikes reach on core dst.
 func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
 	k, ok := c.routeIndex(i, dst)

@@ -198,6 +198,11 @@ func TestReceiveFromEqualsReceive(t *testing.T) {
 			}
 		}
 	}
+	// Neuron 1 of core 0 reaches core 0's axon 1 (3 synapses) and core 1's
+	// axon 1 (1 synapse).
+	if got := wc[0].RouteSynapses(1); fmt.Sprint(got) != "[3 1]" {
+		t.Errorf("RouteSynapses(1) = %v, want [3 1]", got)
+	}
 	if wc[0].Counters().SynOps != 3+1 || wc[1].Counters().SynOps != 2+1 {
 		t.Errorf("synaptic ops %d, %d; want 4, 3", wc[0].Counters().SynOps, wc[1].Counters().SynOps)
 	}

@@ -185,27 +185,58 @@ func walk(a, b noc.Tile, yx bool, f func(at noc.Tile, dir int)) {
 }
 
 // boardState is a machine's inter-chip state: when each board link is next
-// free and the counts of the sample in progress. A packet on its way to its
-// entry tile is the engine event itself (boardInjector).
+// free, the packets on their way over each link to their entry tile, and
+// the counts of the sample in progress.
+//
+// A link's packets arrive in the order they were sent (each starts when the
+// previous one has left the link), so they wait in a FIFO per link and only
+// each link's first is an engine event; each takes the engine sequence
+// number reserved when it was sent (sim.Engine.Reserve), so every packet is
+// injected exactly when and in the order a calendar of all of them would
+// inject it, with a calendar of at most one packet per link.
 type boardState struct {
 	free    []sim.Time
 	arrive  []sim.Time // per hop of the route being sent (scratch)
 	linkPkt []uint64   // packets per board link, summed over samples
+	fifo    []linkFIFO // per board link
 
 	packets, bits, hopsX, hopsY uint64
 	linkTime                    sim.Time // summed over crossings: queueing + serialisation + latency
 }
 
-// boardInjector's events are packets on their way to their entry tile:
-// Ptr is the board hop (*boardHop: entry tile and destination tiles) and A,
-// B the packet's payload; the event carries all of it, so there is no table
-// of pending packets to look up.
+// boardPkt is a packet on its way over a board link to its entry tile:
+// when it is injected there, its reserved engine sequence number, its hop
+// (entry tile and destination tiles) and payload.
+type boardPkt struct {
+	t    sim.Time
+	id   sim.EventID
+	hop  *boardHop
+	a, b int64
+}
+
+// linkFIFO holds a link's packets in flight, q[head:] in arrival order.
+type linkFIFO struct {
+	q    []boardPkt
+	head int
+}
+
+// boardInjector's events are the first packet of a link's FIFO (link e.A).
 type boardInjector struct{ m *Machine }
 
-// Handle injects the packet of e at its hop's entry tile.
+// Handle injects link e.A's first packet at its hop's entry tile and hands
+// the engine the next one.
 func (h boardInjector) Handle(e sim.Event) {
 	m := h.m
-	hop := e.Ptr.(*boardHop)
+	f := &m.board.fifo[e.A]
+	bp := f.q[f.head]
+	f.head++
+	if f.head == len(f.q) {
+		f.q, f.head = f.q[:0], 0
+	} else {
+		next := &f.q[f.head]
+		m.eng.ScheduleReserved(sim.Event{Time: next.t, Handler: h, A: e.A}, next.id)
+	}
+	hop := bp.hop
 	p := m.net.NewPacket()
 	p.Dests = p.Dests[:0]
 	if len(hop.dests) == 1 {
@@ -213,7 +244,7 @@ func (h boardInjector) Handle(e sim.Event) {
 	} else {
 		p.Dests = append(p.Dests, hop.dests...)
 	}
-	p.A, p.B = e.A, e.B
+	p.A, p.B = bp.a, bp.b
 	if !m.net.Inject(hop.entry, p) {
 		panic("chip: the unbounded NoC source queue refused a packet")
 	}
@@ -262,7 +293,11 @@ func (m *Machine) sendRemote(ci int, i int32, now sim.Time, a, b int64, local in
 		} else {
 			m.cur.Packets += uint64(len(h.dests))
 		}
-		m.eng.Schedule(sim.Event{Time: x.nocFreq.ThisOrNextTick(arr), Handler: boardInjector{m}, A: a, B: b, Ptr: h})
+		f := &bs.fifo[h.link]
+		f.q = append(f.q, boardPkt{t: x.nocFreq.ThisOrNextTick(arr), id: m.eng.Reserve(), hop: h, a: a, b: b})
+		if len(f.q)-f.head == 1 {
+			m.eng.ScheduleReserved(sim.Event{Time: f.q[f.head].t, Handler: boardInjector{m}, A: int64(h.link)}, f.q[f.head].id)
+		}
 	}
 }
 
@@ -282,8 +317,12 @@ func (m *Machine) boardReset() {
 	if bs.free == nil {
 		bs.free = make([]sim.Time, len(m.x.boardLinks))
 		bs.linkPkt = make([]uint64, len(m.x.boardLinks))
+		bs.fifo = make([]linkFIFO, len(m.x.boardLinks))
 	}
 	clear(bs.free)
+	for i := range bs.fifo {
+		bs.fifo[i].q, bs.fifo[i].head = bs.fifo[i].q[:0], 0
+	}
 }
 
 // boardCounts adds the sample's board counts to c.

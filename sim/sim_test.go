@@ -201,3 +201,54 @@ func ExampleEngine() {
 	eng.Run()
 	// Output: fired at 3ns
 }
+
+// TestReserveKeepsOrder: events scheduled later with reserved sequence
+// numbers fire exactly where they would have fired had they been scheduled
+// at the time of Reserve, among same-time events of either kind.
+func TestReserveKeepsOrder(t *testing.T) {
+	type rec struct{ t, k int64 }
+	run := func(deferred bool) []rec {
+		e := sim.NewEngine()
+		var got []rec
+		h := sim.HandlerFunc(func(ev sim.Event) { got = append(got, rec{int64(ev.Time), ev.A}) })
+		type held struct {
+			ev sim.Event
+			id sim.EventID
+		}
+		var fifo []held
+		var feed sim.Handler
+		feed = sim.HandlerFunc(func(ev sim.Event) {
+			got = append(got, rec{int64(ev.Time), ev.A})
+			fifo = fifo[1:]
+			if deferred && len(fifo) > 0 {
+				e.ScheduleReserved(fifo[0].ev, fifo[0].id)
+			}
+		})
+		for i := int64(0); i < 40; i++ {
+			tm := sim.Time(i / 3 * 10) // three events per time, FIFO times nondecreasing
+			e.Schedule(sim.Event{Time: sim.Time((i * 7) % 50), Handler: h, A: 1000 + i})
+			ev := sim.Event{Time: tm, Handler: feed, A: i}
+			if !deferred {
+				e.Schedule(ev)
+				fifo = append(fifo, held{ev, 0})
+				continue
+			}
+			id := e.Reserve()
+			fifo = append(fifo, held{ev, id})
+			if len(fifo) == 1 {
+				e.ScheduleReserved(ev, id)
+			}
+		}
+		e.Run()
+		return got
+	}
+	want, got := run(false), run(true)
+	if len(want) != 80 || len(got) != len(want) {
+		t.Fatalf("%d and %d events, want 80", len(want), len(got))
+	}
+	for i := range want {
+		if want[i] != got[i] {
+			t.Fatalf("event %d: %v with reserved sequence numbers, %v scheduled at once", i, got[i], want[i])
+		}
+	}
+}

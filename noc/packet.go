@@ -269,6 +269,24 @@ func (n *Network) branch(ri int, ready uint64, hops int, dests []Tile, kb int, p
 		port Port
 		dist int
 	}{{pb, maxP}, {nb, maxN}} {
+		if rec := n.rec; rec != nil {
+			// NewTree: what hop and eject record, without their timing.
+			if w.port <= West {
+				rec.hopsX += uint64(w.dist)
+			} else {
+				rec.hopsY += uint64(w.dist)
+			}
+			cur := ri
+			for k := 1; k <= w.dist; k++ {
+				l := cur*numPorts + int(w.port)
+				rec.links = append(rec.links, int32(l))
+				cur = int(n.downOf[l])
+				if mark[n.coordB(n.tileOf[cur])] == gen {
+					rec.ejects = append(rec.ejects, treeEject{ri: int32(cur), hops: int32(hops + k), dest: n.treeDest[cur]})
+				}
+			}
+			continue
+		}
 		cur, r := ri, ready
 		for k := 1; k <= w.dist; k++ {
 			r = n.hop(cur, w.port, r, p)

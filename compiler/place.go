@@ -105,6 +105,13 @@ func dist(a, b tile, cross int64) int64 {
 	return d
 }
 
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 // crossHops prices a chip-boundary crossing in on-chip hops for placement:
 // the energy of one packet over a board link (spike_packet_bits ×
 // energy.interchip_bit) over the mean energy of one flit hop, less the one
@@ -320,15 +327,24 @@ func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
 		grid[t.gy*gw+t.gx] = i
 	}
 	next := map[string]int{} // first possibly free position in byKind
+	// the placed partners of the core being placed, copied out of the
+	// tiles once (the candidate loop reads them for every tile it tries)
+	type partner struct {
+		gx, gy, cx, cy, chip int
+		w                    int64
+	}
+	var ps []partner
 	for c := range at {
 		kind := s.prog.Cores[c].Kind
 		var wx, wy, w float64
+		ps = ps[:0]
 		for _, e := range s.traffic[c] {
 			if at[e.to] >= 0 {
 				t := ts[at[e.to]]
 				wx += float64(e.w) * float64(t.gx)
 				wy += float64(e.w) * float64(t.gy)
 				w += float64(e.w)
+				ps = append(ps, partner{t.gx, t.gy, t.cx, t.cy, t.chip, e.w})
 			}
 		}
 		if w == 0 {
@@ -356,11 +372,14 @@ func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
 					if occ[ti] >= 0 || ts[ti].kind != kind {
 						continue
 					}
+					t := &ts[ti]
 					var cc int64
-					for _, e := range s.traffic[c] {
-						if at[e.to] >= 0 {
-							cc += e.w * dist(ts[ti], ts[at[e.to]], s.cross)
+					for _, q := range ps { // dist(t, q's tile) × weight, as the exhaustive search sums
+						d := int64(abs(t.gx-q.gx) + abs(t.gy-q.gy))
+						if s.cross > 0 && t.chip != q.chip {
+							d += s.cross * int64(abs(t.cx-q.cx)+abs(t.cy-q.cy))
 						}
+						cc += q.w * d
 					}
 					if cc < bestCost || (cc == bestCost && ti < best) {
 						best, bestCost = ti, cc

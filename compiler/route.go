@@ -197,12 +197,12 @@ func (s *State) routeTables(g []layerGrid) {
 			}
 			ports[k] |= port
 		}
-		for _, d := range dsts {
-			dx, dy := p.GlobalXY(&p.Cores[d])
-			RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) { mark(x, y, dirPort[dir]) })
-			mark(dx, dy, PortLocal)
-		}
-		if p.Mesh.Multicast {
+		if p.Mesh.Multicast { // unicast routing keeps no tables
+			for _, d := range dsts {
+				dx, dy := p.GlobalXY(&p.Cores[d])
+				RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) { mark(x, y, dirPort[dir]) })
+				mark(dx, dy, PortLocal)
+			}
 			sort.Ints(keys)
 			for _, k := range keys {
 				p.Routers = append(p.Routers, Router{X: k % gw, Y: k / gw, Source: int32(ci), Ports: ports[k]})

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/compiler"
@@ -193,7 +196,7 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		x.kern = append(x.kern, kernelForm(&p.Layers[i]))
 	}
 	x.cores = make([]execCore, len(p.Cores))
-	var counter compiler.SynapseCounter
+	tabs := coreTablesAll(p, cn)
 	for ci := range p.Cores {
 		c := &p.Cores[ci]
 		k, ok := spec.Cores[c.Kind]
@@ -239,43 +242,8 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 		for i := range xc.global {
 			xc.global[i] = int32(p.GlobalNeuron(c, i))
 		}
-		xc.nsyn = counter.CountAxons(nil, p, c, cn.Axons[ci])
+		xc.nsyn, xc.dests, xc.out = tabs[ci].nsyn, tabs[ci].dests, tabs[ci].out
 		xc.region, xc.axons = c.Region, cn.Axons[ci]
-		fanStart, fan := cn.FanStart[ci], cn.Fan[ci]
-		xc.out = make([]int32, 4*xc.n)
-		lists := make(map[string]int32) // a dest list's key → its start in dests
-		var key []byte
-		for i := 0; i < xc.n; i++ {
-			start := len(xc.dests)
-		fan:
-			for _, d := range fan[fanStart[i]:fanStart[i+1]] {
-				dc := &p.Cores[d.Core]
-				if dc.Chip != c.Chip {
-					continue // over the board links (interchip.go)
-				}
-				t := globalTile(p, dc)
-				for _, have := range xc.dests[start:] {
-					if have == t {
-						continue fan
-					}
-				}
-				xc.dests = append(xc.dests, t)
-			}
-			lo, hi := int32(start), int32(len(xc.dests))
-			key = key[:0]
-			for _, t := range xc.dests[start:] {
-				key = binary.LittleEndian.AppendUint64(key, uint64(t.X))
-				key = binary.LittleEndian.AppendUint64(key, uint64(t.Y))
-			}
-			if have, ok := lists[string(key)]; ok {
-				// the same tiles in the same order: share the stored list
-				xc.dests = xc.dests[:start]
-				lo, hi = have, have+hi-lo
-			} else {
-				lists[string(key)] = lo
-			}
-			xc.out[4*i], xc.out[4*i+1], xc.out[4*i+2], xc.out[4*i+3] = lo, fanStart[i], hi, fanStart[i+1]
-		}
 		if k.Type == arch.CIM {
 			// synapses live in the macros (cim.go): no synaptic ops, no
 			// cycles on delivery
@@ -299,6 +267,85 @@ func NewExec(spec *arch.Spec, p *compiler.Program) (*Exec, error) {
 	x.markRecurrent()
 	x.buildFanIn(cn)
 	return x, nil
+}
+
+// coreTabs are the tables of one core that depend on the program alone
+// (see execCore): synapses per axon, and the distinct destination tiles on
+// its own chip and fan range of every neuron.
+type coreTabs struct {
+	nsyn  []int32
+	dests []noc.Tile
+	out   []int32
+}
+
+// coreTablesAll builds every core's coreTabs, the cores shared among
+// GOMAXPROCS workers (each core's tables depend only on the core, so the
+// result does not depend on the number of workers).
+func coreTablesAll(p *compiler.Program, cn *compiler.Connectivity) []coreTabs {
+	tabs := make([]coreTabs, len(p.Cores))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(p.Cores)/64)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var counter compiler.SynapseCounter
+			lists := make(map[string]int32)
+			var key []byte
+			for {
+				ci := int(next.Add(1)) - 1
+				if ci >= len(p.Cores) {
+					return
+				}
+				clear(lists)
+				tabs[ci] = coreTables(p, ci, cn, &counter, lists, key)
+			}
+		}()
+	}
+	wg.Wait()
+	return tabs
+}
+
+// coreTables builds core ci's coreTabs; counter, lists and key are the
+// worker's scratch.
+func coreTables(p *compiler.Program, ci int, cn *compiler.Connectivity, counter *compiler.SynapseCounter, lists map[string]int32, key []byte) coreTabs {
+	c := &p.Cores[ci]
+	n := c.Neurons()
+	t := coreTabs{nsyn: counter.CountAxons(nil, p, c, cn.Axons[ci]), out: make([]int32, 4*n)}
+	fanStart, fan := cn.FanStart[ci], cn.Fan[ci]
+	// lists: a dest list's key → its start in dests
+	for i := 0; i < n; i++ {
+		start := len(t.dests)
+	fan:
+		for _, d := range fan[fanStart[i]:fanStart[i+1]] {
+			dc := &p.Cores[d.Core]
+			if dc.Chip != c.Chip {
+				continue // over the board links (interchip.go)
+			}
+			tile := globalTile(p, dc)
+			for _, have := range t.dests[start:] {
+				if have == tile {
+					continue fan
+				}
+			}
+			t.dests = append(t.dests, tile)
+		}
+		lo, hi := int32(start), int32(len(t.dests))
+		key = key[:0]
+		for _, tile := range t.dests[start:] {
+			key = binary.LittleEndian.AppendUint64(key, uint64(tile.X))
+			key = binary.LittleEndian.AppendUint64(key, uint64(tile.Y))
+		}
+		if have, ok := lists[string(key)]; ok {
+			// the same tiles in the same order: share the stored list
+			t.dests = t.dests[:start]
+			lo, hi = have, have+hi-lo
+		} else {
+			lists[string(key)] = lo
+		}
+		t.out[4*i], t.out[4*i+1], t.out[4*i+2], t.out[4*i+3] = lo, fanStart[i], hi, fanStart[i+1]
+	}
+	return t
 }
 
 // globalTile is core c's tile on the board-wide grid (the tile itself on a

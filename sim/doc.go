@@ -14,7 +14,11 @@
 // events, priority orders events within a band (lower first) and sequence is
 // the order in which events were scheduled. Secondary events at time t fire
 // after every primary event at t, including primary events scheduled at t
-// while t was being processed; barriers use them to close a step.
+// while t was being processed; barriers use them to close a step. A
+// sequence number can be taken early ([Engine.Reserve]) and given to an
+// event scheduled later ([Engine.ScheduleReserved]): a component that queues
+// its own future events in the engine's order (a link's packets) hands the
+// engine only the first, and every event still fires in its place.
 //
 // Components depend on the narrow [Scheduler] interface, never on the
 // concrete [Engine]. Idle components schedule nothing: an arriving event

@@ -17,6 +17,10 @@ type SpikeSource interface {
 // order. The fixed order makes the inputs (float sums) independent of when
 // the NoC delivers packets.
 //
+// When every core holds CUBANeurons of one model, their states live in one
+// array and a step runs the vector kernel once over all of them
+// (mergedCUBA; bit-identical, neurons do not interact within a step).
+//
 // When routes are short (fanCopyMaxPerRoute), the delivery reads a copy of
 // the synapse tables laid out by source neuron: each neuron's synapses on
 // every destination core, in route order and, within a route, in the
@@ -26,12 +30,13 @@ type SpikeSource interface {
 // synapse range per destination core (on a chip of many small cores nearly
 // every route is an axon of one synapse, and those reads miss the cache).
 type Functional struct {
-	cores []*Core
-	ins   []*input   // per core: its input
-	fanAt [][]int32  // per core, per neuron n: fan[fanAt[n]:fanAt[n+1]] (global index); nil: no copy
-	fan   []fanEntry // synapses by source neuron
-	out   [][]int32
-	step  int64
+	cores  []*Core
+	ins    []*input    // per core: its input
+	fanAt  [][]int32   // per core, per neuron n: fan[fanAt[n]:fanAt[n+1]] (global index); nil: no copy
+	fan    []fanEntry  // synapses by source neuron
+	merged *mergedCUBA // all cores' CUBA neurons stepped as one (nil: per core)
+	out    [][]int32
+	step   int64
 	// OnStep, if set, is called after each step with its spikes (read
 	// only), on the goroutine that runs the model: a place to record a
 	// raster without touching the timing model.
@@ -57,7 +62,7 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 			}
 		}
 	}
-	f := &Functional{cores: cores, out: make([][]int32, len(cores)), ins: make([]*input, len(cores))}
+	f := &Functional{cores: cores, out: make([][]int32, len(cores)), ins: make([]*input, len(cores)), merged: newMergedCUBA(cores)}
 	total, routes := 0, 0
 	for i, c := range cores {
 		f.out[i] = make([]int32, 0, c.nrn.Len())
@@ -114,8 +119,12 @@ type fanEntry struct {
 // Step runs one step and returns the spikes of each core (valid until the
 // next Step).
 func (f *Functional) Step() [][]int32 {
-	for i, c := range f.cores {
-		f.out[i] = c.update(f.out[i][:0])
+	if f.merged != nil {
+		f.merged.step(f.cores, f.out)
+	} else {
+		for i, c := range f.cores {
+			f.out[i] = c.update(f.out[i][:0])
+		}
 	}
 	if f.fanAt == nil {
 		for i, c := range f.cores {

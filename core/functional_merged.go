@@ -1,0 +1,132 @@
+package core
+
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/neurosim/neurosim/neuron"
+)
+
+// mergedCUBA steps the CUBA populations of every core as one: when all the
+// functional model's cores hold CUBANeurons of one model, their states are
+// moved into one array (each core's CUBANeurons keeps working on its part)
+// and a step runs the vector kernel once over all of them instead of once
+// per core. Neurons do not interact within a step, so which neurons share
+// a vector does not change any result (bit-identical to per-core
+// StepList); on a chip of many small cores (748 cores of 56 neurons) the
+// per-core calls cost more than the kernel.
+type mergedCUBA struct {
+	m     *neuron.CUBA
+	k     *cubaConsts
+	sl    cubaSlices
+	mask  []uint8
+	out   []bool
+	zero  []float32 // inputs of the scalar tail (folded, so zero)
+	start []int32   // per core: index of its first neuron; and the total
+	pops  []*CUBANeurons
+}
+
+// newMergedCUBA returns the merged stepper for cores, or nil when they do
+// not all hold CUBANeurons of the same model.
+func newMergedCUBA(cores []*Core) *mergedCUBA {
+	if len(cores) < 2 {
+		return nil
+	}
+	g := &mergedCUBA{start: make([]int32, 1, len(cores)+1), pops: make([]*CUBANeurons, len(cores))}
+	n := 0
+	for i, c := range cores {
+		p, ok := c.nrn.(*CUBANeurons)
+		if !ok || c.lister == nil {
+			return nil
+		}
+		if i > 0 && (*p.M != *g.m || *p.k != *g.k) {
+			return nil
+		}
+		g.m, g.k, g.pops[i] = p.M, p.k, p
+		n += p.Len()
+		g.start = append(g.start, int32(n))
+	}
+	s := g.m.NewState(n)
+	for i, p := range g.pops {
+		a, b := g.start[i], g.start[i+1]
+		copy(s.V[a:b], p.S.V)
+		copy(s.Ge[a:b], p.S.Ge)
+		copy(s.Gi[a:b], p.S.Gi)
+		copy(s.Ref[a:b], p.S.Ref)
+		p.rehome(&neuron.CUBAState{V: s.V[a:b:b], Ge: s.Ge[a:b:b], Gi: s.Gi[a:b:b], Ref: s.Ref[a:b:b]})
+	}
+	g.sl = cubaSlices{v: s.V, ge: s.Ge, gi: s.Gi, ref: s.Ref}
+	g.mask = make([]uint8, (n/8+8)&^7)
+	g.out = make([]bool, n) // the scalar tail: < 8 neurons with AVX2, all without
+	g.zero = make([]float32, n)
+	return g
+}
+
+// rehome makes the population work on state s (same size), which holds its
+// current state.
+func (c *CUBANeurons) rehome(s *neuron.CUBAState) {
+	c.S.V, c.S.Ge, c.S.Gi, c.S.Ref = s.V, s.Ge, s.Gi, s.Ref
+	c.sl = cubaSlices{v: s.V, ge: s.Ge, gi: s.Gi, ref: s.Ref}
+	for b := range c.tails {
+		c.tails[b] = neuron.CUBAState{V: s.V[8*b:], Ge: s.Ge[8*b:], Gi: s.Gi[8*b:], Ref: s.Ref[8*b:]}
+	}
+}
+
+// step is Core.update for every core at once: it folds each core's input
+// as StepList does, steps all neurons, and sets out[i] to core i's spikes
+// (ascending), appended to out[i][:0].
+func (g *mergedCUBA) step(cores []*Core, out [][]int32) {
+	for i, c := range cores {
+		in := &c.in
+		p := g.pops[i]
+		exc, inh := in.v[Exc], in.v[Inh]
+		ge, gi := p.S.Ge, p.S.Gi
+		if in.touched[Exc] == nil && in.touched[Inh] == nil {
+			for j := range exc {
+				if exc[j] != 0 || inh[j] != 0 {
+					ge[j] += exc[j]
+					gi[j] += inh[j]
+					exc[j], inh[j] = 0, 0
+				}
+			}
+		} else {
+			for _, t := range in.touched[Exc] {
+				ge[t] += exc[t]
+				exc[t] = 0
+			}
+			for _, t := range in.touched[Inh] {
+				gi[t] += inh[t]
+				inh[t] = 0
+			}
+		}
+		in.touched[Exc], in.touched[Inh] = in.touched[Exc][:0], in.touched[Inh][:0]
+		out[i] = out[i][:0]
+	}
+	n := len(g.sl.v)
+	done := cubaBlocks(&g.sl, g.mask, g.k)
+	ci := 0
+	add := func(j int) {
+		for int32(j) >= g.start[ci+1] {
+			ci++
+		}
+		out[ci] = append(out[ci], int32(j)-g.start[ci])
+	}
+	for w := 0; 8*w < done; w += 8 {
+		m := binary.LittleEndian.Uint64(g.mask[w : w+8])
+		for m != 0 {
+			add(8*w + bits.TrailingZeros64(m))
+			m &= m - 1
+		}
+	}
+	if done < n {
+		t := &neuron.CUBAState{V: g.sl.v[done:], Ge: g.sl.ge[done:], Gi: g.sl.gi[done:], Ref: g.sl.ref[done:]}
+		k := n - done
+		o := g.out[:k]
+		g.m.Step(t, g.zero[:k], g.zero[:k], o)
+		for i, f := range o {
+			if f {
+				add(done + i)
+			}
+		}
+	}
+}

@@ -22,11 +22,12 @@
 // the neuron reaches on that core and calls core.Receive, which times and
 // counts the synaptic operations. Every spike goes through the NoC,
 // including spikes to the sending core's own tile. Under the analytic NoC
-// model (arch NoC.Model = "analytic") Build walks each neuron's multicast
-// tree once (noc.Tree) and tags each destination with its axon and synapse
-// count: a spike then costs the NoC one step per destination, the tree's
-// per-link flits are credited when statistics are read, and a delivery
-// reaches core.ReceiveAxon without a route lookup. What spikes is computed
+// model (arch NoC.Model = "analytic") Run walks each neuron's multicast
+// tree once (noc.Tree; while the functional model already runs ahead) and
+// tags each destination with its axon and synapse count: a spike then
+// costs the NoC one step per destination, the tree's per-link flits are
+// credited when statistics are read, and a delivery reaches
+// core.ReceiveAxon without a route lookup. What spikes is computed
 // by core.Functional (neuron updates and synaptic accumulation in a fixed
 // order), run on a second goroutine ahead of the engine (core.Pipeline;
 // Options.Serial runs it inline): the barrier guarantees that step t's

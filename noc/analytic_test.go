@@ -189,3 +189,45 @@ func TestTreeTags(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeWithHooks: with hooks attached the analytic model walks a tree's
+// links like any packet's, so HookPosFlit sees every link once, and the
+// deliveries and counts are those without hooks.
+func TestTreeWithHooks(t *testing.T) {
+	run := func(hooked bool) ([]delivery, Stats, int) {
+		spec := testSpec("mesh", 2, 1, 4)
+		spec.Model = "analytic"
+		n, e, s := newNet(t, spec, 6, 5)
+		flits := 0
+		if hooked {
+			n.AcceptHook(sim.HookFunc(func(ctx sim.HookCtx) {
+				if ctx.Pos == HookPosFlit {
+					flits++
+				}
+			}))
+		}
+		dests := []Tile{{5, 4}, {0, 0}, {3, 1}, {2, 4}, {2, 0}}
+		tr, err := n.NewTree(Tile{2, 2}, dests)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			p := n.NewPacket()
+			p.Tree = tr
+			n.Inject(Tile{2, 2}, p)
+		}
+		e.Run()
+		if hooked && flits != 3*tr.Links() {
+			t.Errorf("%d flit hooks, want 3 packets × %d links", flits, tr.Links())
+		}
+		return s.got, n.Stats(), flits
+	}
+	plain, ps, _ := run(false)
+	hooked, hs, _ := run(true)
+	if !reflect.DeepEqual(plain, hooked) {
+		t.Errorf("deliveries with hooks %+v, without %+v", hooked, plain)
+	}
+	if !reflect.DeepEqual(ps, hs) {
+		t.Errorf("stats with hooks %+v, without %+v", hs, ps)
+	}
+}

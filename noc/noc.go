@@ -195,7 +195,8 @@ type Network struct {
 
 	// Packet model (spec Model "packet"); see packet.go.
 	packet    bool
-	linkBusy  []busy // [router·numPorts + port]: the output's future busy intervals
+	linkBusy  []busy // [router·numPorts + port]: the output's future busy intervals (links)
+	ejBusy    []busy // per router: its ejection (Local) port's, compact
 	pnow      uint64 // cycle of the injection being launched
 	pwheel    []pslot
 	pmask     uint64

@@ -116,6 +116,7 @@ func (n *Network) initPacket() {
 	n.ejFlits = make([]uint64, len(n.routers))
 	n.ejStalls = make([]uint64, len(n.routers))
 	n.linkBusy = make([]busy, len(n.routers)*numPorts)
+	n.ejBusy = make([]busy, len(n.routers))
 	n.pwheel = make([]pslot, 1024)
 	n.pmask = uint64(len(n.pwheel) - 1)
 	k := max(n.w, n.h)
@@ -384,7 +385,7 @@ func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
 // Tree (−1 and 0: the packet has no tree).
 func (n *Network) ejectDest(ri int, ready uint64, hops int, dest int32, tag int64, p *Packet) {
 	f := uint64(p.Flits)
-	st := n.linkBusy[ri*numPorts+int(Local)].reserve(n.pnow, ready, f)
+	st := n.ejBusy[ri].reserve(n.pnow, ready, f)
 	w := (st - ready) * f
 	// Counted in compact arrays (flushCounts adds them to the routers'
 	// ejection ports): a router struct is kilobytes, a miss per delivery.

@@ -214,10 +214,31 @@ type boardPkt struct {
 	a, b int64
 }
 
-// linkFIFO holds a link's packets in flight, q[head:] in arrival order.
+// linkFIFO holds a link's packets in flight in arrival order: a ring of
+// n packets from q[head] (len(q) a power of two), so it holds no more than
+// the link's packets in flight at once.
 type linkFIFO struct {
-	q    []boardPkt
-	head int
+	q       []boardPkt
+	head, n int
+}
+
+func (f *linkFIFO) push(bp boardPkt) {
+	if f.n == len(f.q) {
+		q := make([]boardPkt, max(8, 2*len(f.q)))
+		for i := range f.n {
+			q[i] = f.q[(f.head+i)&(len(f.q)-1)]
+		}
+		f.q, f.head = q, 0
+	}
+	f.q[(f.head+f.n)&(len(f.q)-1)] = bp
+	f.n++
+}
+
+func (f *linkFIFO) pop() boardPkt {
+	bp := f.q[f.head]
+	f.head = (f.head + 1) & (len(f.q) - 1)
+	f.n--
+	return bp
 }
 
 // boardInjector's events are the first packet of a link's FIFO (link e.A).
@@ -228,11 +249,8 @@ type boardInjector struct{ m *Machine }
 func (h boardInjector) Handle(e sim.Event) {
 	m := h.m
 	f := &m.board.fifo[e.A]
-	bp := f.q[f.head]
-	f.head++
-	if f.head == len(f.q) {
-		f.q, f.head = f.q[:0], 0
-	} else {
+	bp := f.pop()
+	if f.n > 0 {
 		next := &f.q[f.head]
 		m.eng.ScheduleReserved(sim.Event{Time: next.t, Handler: h, A: e.A}, next.id)
 	}
@@ -294,8 +312,8 @@ func (m *Machine) sendRemote(ci int, i int32, now sim.Time, a, b int64, local in
 			m.cur.Packets += uint64(len(h.dests))
 		}
 		f := &bs.fifo[h.link]
-		f.q = append(f.q, boardPkt{t: x.nocFreq.ThisOrNextTick(arr), id: m.eng.Reserve(), hop: h, a: a, b: b})
-		if len(f.q)-f.head == 1 {
+		f.push(boardPkt{t: x.nocFreq.ThisOrNextTick(arr), id: m.eng.Reserve(), hop: h, a: a, b: b})
+		if f.n == 1 {
 			m.eng.ScheduleReserved(sim.Event{Time: f.q[f.head].t, Handler: boardInjector{m}, A: int64(h.link)}, f.q[f.head].id)
 		}
 	}
@@ -321,7 +339,7 @@ func (m *Machine) boardReset() {
 	}
 	clear(bs.free)
 	for i := range bs.fifo {
-		bs.fifo[i].q, bs.fifo[i].head = bs.fifo[i].q[:0], 0
+		bs.fifo[i].head, bs.fifo[i].n = 0, 0
 	}
 }
 

@@ -212,8 +212,10 @@ func placePass(s *State) error {
 	}
 	if nc <= annealMaxCores || s.Opts.AnnealSteps > 0 {
 		s.anneal(ts, byKind, at, occ, cost(at))
+		s.cost.Annealed = cost(at)
+	} else {
+		s.cost.Annealed = min(s.cost.Greedy, s.cost.RowMajor) // the placement kept
 	}
-	s.cost.Annealed = cost(at)
 	for c := range p.Cores {
 		t := ts[at[c]]
 		p.Cores[c].Chip, p.Cores[c].X, p.Cores[c].Y = t.chip, t.x, t.y

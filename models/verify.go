@@ -105,6 +105,9 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 	a := &analysis{out: map[string]Shape{}, in: map[string][]Shape{}}
 
 	seen := map[string]bool{}
+	// nodes whose tensors checkParams found usable: paramsUsable reads
+	// this instead of scanning every weight a second time
+	tensorsOK := map[*Node]bool{}
 	for _, n := range g.nodes {
 		if !ValidID(n.ID) {
 			probs.add(n.ID, fmt.Sprintf("invalid node ID %q (want non-empty, printable, no spaces or '/')", n.ID))
@@ -113,7 +116,7 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 			probs.add(n.ID, "duplicate node ID")
 		}
 		seen[n.ID] = true
-		checkParams(n, &probs)
+		tensorsOK[n] = checkParams(n, &probs)
 	}
 	for id := range inputs {
 		if n := g.Node(id); n == nil || n.Op != OpInput {
@@ -189,6 +192,7 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 			a.out[n.ID] = nil
 			continue
 		}
+		usable := tensorsOK[n] // n may be replaced by a clone below
 		if n.Op == OpInput {
 			if s, ok := inputs[n.ID]; ok {
 				n2 := n.Clone()
@@ -209,7 +213,7 @@ func analyze(g *Graph, inputs map[string]Shape) (*analysis, ErrorList) {
 				continue
 			}
 		}
-		if !paramsUsable(n, spec) {
+		if !usable || !paramsUsable(n, spec) {
 			a.out[n.ID] = nil
 			continue
 		}
@@ -252,12 +256,17 @@ func arity(s OpSpec) string {
 
 // checkParams checks a node's tensors and attributes against its op's spec, without
 // looking at shapes of other nodes.
-func checkParams(n *Node, probs *ErrorList) {
+//
+// It reports whether every tensor is known to the op, non-nil, of its dtype
+// and internally consistent (tensorProblem): what paramsUsable needs of
+// the tensors.
+func checkParams(n *Node, probs *ErrorList) (tensorsOK bool) {
 	spec, ok := opSpecs[n.Op]
 	if !ok {
 		probs.add(n.ID, fmt.Sprintf("unknown op %q", n.Op))
-		return
+		return false
 	}
+	tensorsOK = true
 	for _, ts := range spec.Tensors {
 		if ts.Required && n.Tensors[ts.Name] == nil {
 			probs.add(n.ID, fmt.Sprintf("%s needs tensor %s (%s)", n.Op, ts.Name, ts.DType))
@@ -269,16 +278,20 @@ func checkParams(n *Node, probs *ErrorList) {
 		switch {
 		case !ok:
 			probs.add(n.ID, fmt.Sprintf("unknown tensor %q for %s (known: %s)", name, n.Op, tensorNames(spec)))
+			tensorsOK = false
 			continue
 		case t == nil:
 			probs.add(n.ID, fmt.Sprintf("tensor %s is nil", name))
+			tensorsOK = false
 			continue
 		case t.DType != ts.DType:
 			probs.add(n.ID, fmt.Sprintf("tensor %s has dtype %s, want %s", name, t.DType, ts.DType))
+			tensorsOK = false
 			continue
 		}
 		if msg := tensorProblem(t); msg != "" {
 			probs.add(n.ID, fmt.Sprintf("tensor %s: %s", name, msg))
+			tensorsOK = false
 			continue
 		}
 		for i, v := range t.F32 {
@@ -321,6 +334,7 @@ func checkParams(n *Node, probs *ErrorList) {
 			probs.add(n.ID, fmt.Sprintf("attribute %s = %q, want one of %s", name, at.S, strings.Join(as.Enum, ", ")))
 		}
 	}
+	return tensorsOK
 }
 
 // tensorProblem checks the internal consistency of a tensor: valid dtype, shape with
@@ -350,13 +364,10 @@ func tensorProblem(t *Tensor) string {
 
 // paramsUsable reports whether the node's parameters are consistent enough for shape
 // inference to read them (problems with them are already reported).
+//
+// Its tensors are checkParams' (which reports whether they are usable, so
+// that the weights are scanned once); paramsUsable checks the attributes.
 func paramsUsable(n *Node, spec OpSpec) bool {
-	for name, t := range n.Tensors {
-		ts, ok := spec.tensorSpec(name)
-		if !ok || t == nil || t.DType != ts.DType || tensorProblem(t) != "" {
-			return false
-		}
-	}
 	for name, at := range n.Attrs {
 		as, ok := spec.attrSpec(name)
 		if !ok {

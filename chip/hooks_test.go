@@ -59,7 +59,7 @@ func (h *hookCount) Func(ctx sim.HookCtx) {
 // the counts charge, in time order, and computes exactly what an unhooked
 // run does; Reset keeps the hooks on the new NoC.
 func TestMachineHooks(t *testing.T) {
-	for _, model := range []string{"cycle", "packet"} {
+	for _, model := range []string{"cycle", "packet", "analytic"} {
 		t.Run(model, func(t *testing.T) {
 			spec, p := compileFor(t, lifNet(rand.New(rand.NewPCG(3, 4)), 4, 8, 10, 4), "default")
 			x, err := NewExec(spec, p)
@@ -192,7 +192,7 @@ func TestHookedRunAllocations(t *testing.T) {
 // the machine and its NoC (both NoC models): the allocations per inference
 // must equal the unhooked run's.
 func BenchmarkMachineRunHooked(b *testing.B) {
-	for _, model := range []string{"cycle", "packet"} {
+	for _, model := range []string{"cycle", "packet", "analytic"} {
 		b.Run(model, func(b *testing.B) {
 			spec, p := compileFor(b, convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10), "default")
 			x, err := NewExec(spec, p)

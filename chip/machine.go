@@ -81,6 +81,13 @@ type Machine struct {
 	multicast  bool
 	samples    int
 
+	// trees, under the analytic NoC model, holds per core the multicast
+	// tree (noc.Tree) of each distinct destination list of its neurons,
+	// indexed by the list's start in the core's dests; made the first time
+	// a spike uses the list, and dropped by Reset with the NoC they belong
+	// to. nil under the other models.
+	trees [][]*noc.Tree
+
 	// hook items, reused so that a hooked run allocates nothing per event
 	stepInfo core.StepInfo
 	spikeOut core.SpikeOut
@@ -209,6 +216,14 @@ func (x *Exec) NewMachine() (*Machine, error) {
 	m.layerSyn = make([]uint64, len(x.Prog.Layers))
 	m.phaseSum = make([]sim.Time, len(x.Prog.Schedule)+1)
 	m.scores = make([]int64, x.layerSize[x.Prog.Output.Layer])
+	if x.Spec.NoC.Model == "analytic" {
+		m.trees = make([][]*noc.Tree, nc)
+		for ci := range x.cores {
+			if k := len(x.cores[ci].dests); k > 0 {
+				m.trees[ci] = make([]*noc.Tree, k)
+			}
+		}
+	}
 	if err := m.Reset(); err != nil {
 		return nil, err
 	}
@@ -229,6 +244,9 @@ func (m *Machine) Reset() error {
 		return err
 	}
 	m.net = net
+	for _, t := range m.trees {
+		clear(t) // they belong to the NoC replaced
+	}
 	for _, h := range m.hooks {
 		net.AcceptHook(h)
 	}
@@ -689,9 +707,12 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 	if len(dests) > 0 {
 		p := m.net.NewPacket()
 		p.Dests = p.Dests[:0]
-		if len(dests) == 1 {
+		switch {
+		case m.trees != nil:
+			p.Tree = m.tree(ci, o[0], dests)
+		case len(dests) == 1:
 			p.Dst = dests[0]
-		} else {
+		default:
 			p.Dests = append(p.Dests, dests...)
 		}
 		// payload: source core and neuron, and the neuron's fan range
@@ -715,6 +736,22 @@ func (m *Machine) emit(ci int, now sim.Time) bool {
 	m.busy[ci] = max(m.busy[ci], now)
 	em.k++
 	return em.k < len(em.neu)
+}
+
+// tree returns the multicast tree from core ci's tile to dests, the
+// destination list that starts at lo in the core's dests, walking it the
+// first time (analytic NoC model).
+func (m *Machine) tree(ci int, lo int32, dests []noc.Tile) *noc.Tree {
+	if t := m.trees[ci][lo]; t != nil {
+		return t
+	}
+	t, err := m.net.NewTree(m.x.cores[ci].tile, dests)
+	if err != nil {
+		// the lists are distinct tiles of the board grid by construction
+		panic(fmt.Sprintf("chip: core %d: %v", ci, err))
+	}
+	m.trees[ci][lo] = t
+	return t
 }
 
 // coreHeap is a binary min-heap of cores ordered by (emission time, core

@@ -398,13 +398,15 @@ func SpecHash(spec *arch.Spec) (string, error) {
 	return hex.EncodeToString(h[:]), nil
 }
 
-// SetNoCModel makes the machines of x time the NoC with model ("cycle" or
-// "packet", see arch.NoC.Model) instead of the spec's own. The timing model
-// does not change the program, so this needs no recompilation; it changes
-// latencies and stalls, never what the chip computes.
+// SetNoCModel makes the machines of x time the NoC with model ("cycle",
+// "packet" or "analytic", see arch.NoC.Model) instead of the spec's own.
+// The timing model does not change the program, so this needs no
+// recompilation; it changes latencies and stalls, never what the chip
+// computes. Under "analytic" a machine sends each spike along the
+// precomputed multicast tree (noc.Tree) of its neuron's destination list.
 func (x *Exec) SetNoCModel(model string) error {
-	if model != "cycle" && model != "packet" {
-		return fmt.Errorf("chip: NoC model %q: want cycle or packet", model)
+	if model != "cycle" && model != "packet" && model != "analytic" {
+		return fmt.Errorf("chip: NoC model %q: want cycle, packet or analytic", model)
 	}
 	s := *x.Spec
 	s.NoC.Model = model

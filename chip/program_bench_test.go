@@ -9,7 +9,7 @@ import (
 // (8/16 channels) on the default chip: functional model, cycle-level NoC and
 // timing together.
 func BenchmarkMachineRun(b *testing.B) {
-	for _, model := range []string{"cycle", "packet"} {
+	for _, model := range []string{"cycle", "packet", "analytic"} {
 		b.Run(model, func(b *testing.B) {
 			spec, p := compileFor(b, convNet(rand.New(rand.NewPCG(1, 2)), 8, 16, 32, 10), "default")
 			x, err := NewExec(spec, p)

@@ -77,7 +77,7 @@ writes report.json and a self-contained report.html with plots.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fl.StringVar(&f.earlyStop, "early-stop", "", "early stop for rate-coded models over T steps: margin=θ or confidence=θ")
 	fl.Float64Var(&f.dt, "dt", 0, "NIR import: time step in seconds (0: the importer's default)")
-	fl.StringVar(&f.nocModel, "noc-model", "", "NoC timing model: cycle (flit by flit) or packet (per-link reservation, faster); default: the spec's")
+	fl.StringVar(&f.nocModel, "noc-model", "", "NoC timing model: cycle (flit by flit), packet (per-link reservation, faster) or analytic (hops × per-hop delay, no link contention, multicast trees walked once; fastest); default: the spec's")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	addTraceFlags(fl, &f.trace)
 	addEventFlags(fl, &f.events)

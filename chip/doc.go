@@ -43,7 +43,11 @@
 // # Compiled programs and CIM cores
 //
 // [NewExec] prepares a compiler.Program for a spec and [Exec.RunSamples]
-// runs it (program.go). Cores of a cim kind keep their synapses in crossbar
+// runs it (program.go). Under the analytic NoC model ([Exec.SetNoCModel])
+// a machine makes the multicast tree (noc.Tree) of each distinct
+// destination list of a core the first time a spike uses it, and sends
+// every later spike of that list along it; a NoC Reset drops the trees
+// with the network they belong to. Cores of a cim kind keep their synapses in crossbar
 // macros (package crossbar) laid out by the compiler's tile pass: binary
 // spikes drive rows, one read per binary sub-step (8-bit input pixels
 // bit-serially), read noise drawn per read from a stream of (root seed, core,

@@ -315,11 +315,19 @@ func (s *State) anneal(ts []tile, byKind map[string][]int, at, occ []int, cur in
 // 41 k cores × 98 k tiles).
 const greedyExhaustive = 50_000_000
 
+// greedyNearSlack is how many rings beyond the first ring with a free tile
+// greedyNear searches. With 2, e-spikeformer-m at 224² on loihi-board-768
+// cost 1.81e10 (182.8 M board-link crossings at one spike per neuron); with
+// 8, 1.61e10 (160.3 M), a tile on a partner's chip being found more often
+// when the nearest free tiles are across a chip boundary; 24 gained nothing
+// more (1.62e10, 160.3 M) and took more compile time.
+const greedyNearSlack = 8
+
 // greedyNear is the greedy construction for large programs: core c goes on
 // the free tile of its kind that minimises its traffic × distance to the
 // partners already placed, searched in rings of growing Chebyshev radius
-// around the traffic-weighted mean of their tiles, two rings beyond the
-// first ring with a free tile; a core without placed partners takes the
+// around the traffic-weighted mean of their tiles, greedyNearSlack rings
+// beyond the first ring with a free tile; a core without placed partners takes the
 // first free tile of its kind in tile order, as the exhaustive search does.
 func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
 	gw := s.Spec.Chip.Width * s.Spec.Board.ChipsX
@@ -388,8 +396,8 @@ func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
 					}
 				}
 			}
-			if best >= 0 && stop > r+2 {
-				stop = r + 2
+			if best >= 0 && stop > r+greedyNearSlack {
+				stop = r + greedyNearSlack
 			}
 		}
 		if best >= 0 {

@@ -64,8 +64,8 @@ func (s *State) greedyNearRef(ts []tile, byKind map[string][]int, at, occ []int)
 					}
 				}
 			}
-			if best >= 0 && stop > r+2 {
-				stop = r + 2
+			if best >= 0 && stop > r+greedyNearSlack {
+				stop = r + greedyNearSlack
 			}
 		}
 		if best >= 0 {

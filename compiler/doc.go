@@ -138,7 +138,9 @@
 // may span two kinds, each core records its kind and neuron model), and if
 // that fails, layers are moved wholesale to the kind where they lose least. Placement minimises
 // Σ traffic × Manhattan hops on the global tile grid of the board (traffic =
-// neurons of one core with an axon on another); greedy, then simulated
+// neurons of one core with an axon on another); greedy (on big boards a
+// ring search around each core's placed partners, built with two search
+// windows and the cheaper kept), then simulated
 // annealing from Options.Seed (skipped above 20,000 cores unless
 // Options.AnnealSteps is set: 16 s for E-SpikeFormer Large 768, and no gain
 // there nor for e-spikeformer-m), and the naive row-major cost is reported.

@@ -3,6 +3,7 @@ package compiler
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -177,7 +178,20 @@ func placePass(s *State) error {
 		at[i] = -1
 	}
 	if int64(nc)*int64(len(ts)) > greedyExhaustive {
-		s.greedyNear(ts, byKind, at, occ)
+		// the search window that places best depends on the program:
+		// build with each and keep the cheaper (the first on a tie)
+		s.greedyNear(ts, byKind, at, occ, greedyNearSlack[0])
+		at2, occ2 := make([]int, nc), make([]int, len(ts))
+		for i := range occ2 {
+			occ2[i] = -1
+		}
+		for i := range at2 {
+			at2[i] = -1
+		}
+		s.greedyNear(ts, byKind, at2, occ2, greedyNearSlack[1])
+		if !slices.Contains(at, -1) && !slices.Contains(at2, -1) && cost(at2) < cost(at) {
+			at, occ = at2, occ2
+		}
 	}
 	for c := range p.Cores {
 		if at[c] >= 0 {
@@ -315,21 +329,23 @@ func (s *State) anneal(ts []tile, byKind map[string][]int, at, occ []int, cur in
 // 41 k cores × 98 k tiles).
 const greedyExhaustive = 50_000_000
 
-// greedyNearSlack is how many rings beyond the first ring with a free tile
-// greedyNear searches. With 2, e-spikeformer-m at 224² on loihi-board-768
-// cost 1.81e10 (182.8 M board-link crossings at one spike per neuron); with
-// 8, 1.61e10 (160.3 M), a tile on a partner's chip being found more often
-// when the nearest free tiles are across a chip boundary; 24 gained nothing
-// more (1.62e10, 160.3 M) and took more compile time.
-const greedyNearSlack = 8
+// greedyNearSlack holds the two search windows placePass tries with
+// greedyNear (rings beyond the first ring with a free tile), keeping the
+// cheaper placement. Neither wins everywhere: e-spikeformer-m at 224² on
+// loihi-board-768 costs 1.81e10 with 2 (182.8 M board-link crossings at
+// one spike per neuron) and 1.61e10 with 8 (160.3 M; a tile on a
+// partner's chip is found more often when the nearest free tiles are
+// across a chip boundary), Large 768 on loihi-board-1536 1.740e11 with 2
+// and 1.807e11 with 8; 24 rings gained nothing over 8 for m (1.62e10).
+var greedyNearSlack = [2]int{2, 8}
 
 // greedyNear is the greedy construction for large programs: core c goes on
 // the free tile of its kind that minimises its traffic × distance to the
 // partners already placed, searched in rings of growing Chebyshev radius
-// around the traffic-weighted mean of their tiles, greedyNearSlack rings
-// beyond the first ring with a free tile; a core without placed partners takes the
+// around the traffic-weighted mean of their tiles, slack rings beyond the
+// first ring with a free tile; a core without placed partners takes the
 // first free tile of its kind in tile order, as the exhaustive search does.
-func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
+func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int, slack int) {
 	gw := s.Spec.Chip.Width * s.Spec.Board.ChipsX
 	gh := s.Spec.Chip.Height * s.Spec.Board.ChipsY
 	grid := make([]int, gw*gh)
@@ -396,8 +412,8 @@ func (s *State) greedyNear(ts []tile, byKind map[string][]int, at, occ []int) {
 					}
 				}
 			}
-			if best >= 0 && stop > r+greedyNearSlack {
-				stop = r + greedyNearSlack
+			if best >= 0 && stop > r+slack {
+				stop = r + slack
 			}
 		}
 		if best >= 0 {

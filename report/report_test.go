@@ -123,3 +123,18 @@ func TestFormatPJ(t *testing.T) {
 		}
 	}
 }
+
+func TestPerChipNamesAtMostEightChips(t *testing.T) {
+	if got, want := perChip([]int{18, 0, 1}), "chip 0: 18, chip 2: 1"; got != want {
+		t.Errorf("perChip = %q, want %q", got, want)
+	}
+	cores := make([]int, 20)
+	for i := range cores {
+		cores[i] = i // chip 0 holds none: chips 1..19 hold some
+	}
+	got := perChip(cores)
+	want := "chip 1: 1, chip 2: 2, chip 3: 3, chip 4: 4, chip 5: 5, chip 6: 6, chip 7: 7, chip 8: 8, … and 11 more chips: cores_per_chip in --json"
+	if got != want {
+		t.Errorf("perChip = %q, want %q", got, want)
+	}
+}

@@ -122,13 +122,27 @@ func RunTable(w io.Writer, s *chip.Summary) error {
 	return nil
 }
 
+// perChipListed is how many chips the text table names; the JSON report's
+// cores_per_chip holds them all.
+const perChipListed = 8
+
 // perChip lists the cores of every chip that holds some: "chip 3: 18, chip 4: 1".
+// Past perChipListed chips it names how many more there are, so that a
+// board run's table stays readable (a 224² zoo model uses hundreds of chips).
 func perChip(cores []int) string {
 	var parts []string
+	more := 0
 	for i, n := range cores {
 		if n > 0 {
+			if len(parts) == perChipListed {
+				more++
+				continue
+			}
 			parts = append(parts, fmt.Sprintf("chip %d: %d", i, n))
 		}
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("… and %d more chips: cores_per_chip in --json", more))
 	}
 	return strings.Join(parts, ", ")
 }

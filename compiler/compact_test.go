@@ -176,27 +176,7 @@ func buildExplicitRef(p *Program, act float64) *explicitRef {
 		r.Routing.MaxPerRouter = max(r.Routing.MaxPerRouter, e)
 	}
 	r.Routing.PerRouter = entries
-	for i, v := range loads {
-		if v == 0 {
-			continue
-		}
-		t, dir := i/4, i%4
-		x, y := t%gw, t/gw
-		nx, ny := x, y
-		switch dir {
-		case DirEast:
-			nx++
-		case DirWest:
-			nx--
-		case DirNorth:
-			ny--
-		case DirSouth:
-			ny++
-		}
-		inter := x/p.Mesh.Width != nx/p.Mesh.Width || y/p.Mesh.Height != ny/p.Mesh.Height
-		r.Links = append(r.Links, LinkLoad{X: x, Y: y, Dir: dir, Packets: float64(v) * act, InterChip: inter})
-		r.MaxLinkLoad = max(r.MaxLinkLoad, float64(v)*act)
-	}
+	p.addLinkLoads(r, loads, gw, act)
 	return ref
 }
 

@@ -238,6 +238,13 @@ func (s *State) routeTables(g []layerGrid) {
 	}
 	r.Routing.PerRouter = entries
 	r.Links = nil
+	p.addLinkLoads(r, loads, gw, act)
+}
+
+// addLinkLoads appends to r the links whose count in loads (index 4·tile +
+// direction on the gw-wide board grid) is nonzero, each at act packets per
+// count, marking the links that cross a chip boundary.
+func (p *Program) addLinkLoads(r *Report, loads []int64, gw int, act float64) {
 	for i, v := range loads {
 		if v == 0 {
 			continue

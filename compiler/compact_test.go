@@ -155,19 +155,7 @@ func buildExplicitRef(p *Program, act float64) *explicitRef {
 		for n := 0; n < c.Neurons(); n++ {
 			fan := ref.fan[ci][ref.fanStart[ci][n]:ref.fanStart[ci][n+1]]
 			seen := map[int]bool{}
-			for _, d := range decodeKey(destKey(fan)) {
-				dx, dy := p.GlobalXY(&p.Cores[d])
-				RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) {
-					li := (y*gw+x)*4 + dir
-					if p.Mesh.Multicast {
-						if seen[li] {
-							return
-						}
-						seen[li] = true
-					}
-					loads[li]++
-				})
-			}
+			p.addPathLoads(loads, seen, sx, sy, decodeKey(destKey(fan)), yx, 1)
 		}
 	}
 	r := &ref.rep

@@ -216,19 +216,7 @@ func (s *State) routeTables(g []layerGrid) {
 		for _, key := range order {
 			cnt := groups[key]
 			clear(seen)
-			for _, d := range decodeKey(key) {
-				dx, dy := p.GlobalXY(&p.Cores[d])
-				RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) {
-					li := (y*gw+x)*4 + dir
-					if p.Mesh.Multicast {
-						if seen[li] {
-							return
-						}
-						seen[li] = true
-					}
-					loads[li] += cnt
-				})
-			}
+			p.addPathLoads(loads, seen, sx, sy, decodeKey(key), yx, cnt)
 		}
 	}
 	r := &p.Report
@@ -239,6 +227,27 @@ func (s *State) routeTables(g []layerGrid) {
 	r.Routing.PerRouter = entries
 	r.Links = nil
 	p.addLinkLoads(r, loads, gw, act)
+}
+
+// addPathLoads adds cnt to loads (index 4·tile + direction on the board
+// grid) on every link of the dimension-order paths from global tile (sx, sy)
+// to the cores dests; with multicast a link shared by several paths counts
+// once (seen, cleared by the caller, marks the links already counted).
+func (p *Program) addPathLoads(loads []int64, seen map[int]bool, sx, sy int, dests []int32, yx bool, cnt int64) {
+	gw := p.Mesh.Width * p.Mesh.ChipsX
+	for _, d := range dests {
+		dx, dy := p.GlobalXY(&p.Cores[d])
+		RoutePath(sx, sy, dx, dy, yx, func(x, y, dir int) {
+			li := (y*gw+x)*4 + dir
+			if p.Mesh.Multicast {
+				if seen[li] {
+					return
+				}
+				seen[li] = true
+			}
+			loads[li] += cnt
+		})
+	}
 }
 
 // addLinkLoads appends to r the links whose count in loads (index 4·tile +

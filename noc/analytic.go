@@ -74,6 +74,63 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		n.treeSeen = make([]uint32, len(n.routers))
 		n.treeDest = make([]int32, len(n.routers))
 	}
+	n.initTreeScratch()
+	t := n.allocTree()
+	// The walk appends the links straight into the slab. A tree enters
+	// each router but the source once, and crosses at most one line of
+	// each dimension per destination.
+	nl := min(len(n.routers), n.w+n.h+len(dests)*max(n.w, n.h))
+	if cap(n.linkSlab)-len(n.linkSlab) < nl {
+		n.linkSlab = make([]int32, 0, max(nl, 1<<20))
+	}
+	l := len(n.linkSlab)
+	t.net, t.src, t.links = n, src, n.linkSlab[l:l]
+	if cap(n.ejectSlab)-len(n.ejectSlab) < len(dests) {
+		n.ejectSlab = make([]treeEject, 0, max(len(dests), 1<<14))
+	}
+	e := len(n.ejectSlab)
+	t.ejects = n.ejectSlab[e : e : e+len(dests)] // the walk appends one per destination
+	if n.fastTree() {
+		n.initRays()
+		if err := n.walkTreeFast(t, src, dests); err != nil {
+			*t = Tree{}
+			return nil, err
+		}
+	} else if err := n.walkTree(t, src, dests); err != nil {
+		*t = Tree{}
+		return nil, err
+	}
+	n.ejectSlab = n.ejectSlab[:len(n.ejectSlab)+len(t.ejects)]
+	// Keep an exact copy of the destinations, cut from a shared slab like
+	// the links and ejections: one allocation per many trees.
+	if cap(n.destSlab)-len(n.destSlab) < len(dests) {
+		n.destSlab = make([]Tile, 0, max(len(dests), 1<<14))
+	}
+	m := len(n.destSlab)
+	n.destSlab = append(n.destSlab, dests...)
+	t.dests = n.destSlab[m:len(n.destSlab):len(n.destSlab)]
+	k := len(t.links)
+	n.linkSlab = n.linkSlab[:l+k]
+	t.links = n.linkSlab[l : l+k : l+k]
+	n.trees = append(n.trees, t)
+	return t, nil
+}
+
+// allocTree returns a zero Tree cut from a slab (one allocation per many
+// trees).
+func (n *Network) allocTree() *Tree {
+	if len(n.treeSlab) == cap(n.treeSlab) {
+		n.treeSlab = make([]Tree, 0, 256)
+	}
+	n.treeSlab = n.treeSlab[:len(n.treeSlab)+1]
+	return &n.treeSlab[len(n.treeSlab)-1]
+}
+
+// walkTree records into t the tree from src to dests by the packet
+// models' walk (tree or unicast) in recording mode, after checking the
+// destinations: the reference the fast walk (treewalk.go) equals, used on
+// networks too large for it.
+func (n *Network) walkTree(t *Tree, src Tile, dests []Tile) error {
 	n.treeSeenGen++
 	if n.treeSeenGen == 0 {
 		clear(n.treeSeen)
@@ -81,25 +138,22 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 	}
 	for _, d := range dests {
 		if !n.Contains(d) {
-			return nil, fmt.Errorf("noc: tree destination %v outside the %d×%d network", d, n.w, n.h)
+			return fmt.Errorf("noc: tree destination %v outside the %d×%d network", d, n.w, n.h)
 		}
 		i := n.index(d)
 		if n.treeSeen[i] == n.treeSeenGen {
-			return nil, fmt.Errorf("noc: tree from %v names destination %v twice", src, d)
+			return fmt.Errorf("noc: tree from %v names destination %v twice", src, d)
 		}
 		n.treeSeen[i] = n.treeSeenGen
 	}
 	for k, d := range dests {
 		n.treeDest[n.index(d)] = int32(k)
 	}
-	n.initTreeScratch()
-	t := &Tree{net: n, src: src, dests: append([]Tile(nil), dests...),
-		links: n.treeLinks[:0], ejects: make([]treeEject, 0, len(dests))}
 	p := &Packet{Flits: 1}
 	if len(dests) == 1 {
 		p.Dst = dests[0]
 	} else {
-		p.Dests = t.dests
+		p.Dests = dests
 	}
 	n.rec = t
 	ri := n.index(src)
@@ -109,18 +163,7 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		n.tree(ri, 0, p)
 	}
 	n.rec = nil
-	// The walk recorded into the reused buffer; keep an exact copy, cut
-	// from a shared slab (one allocation per many trees).
-	n.treeLinks = t.links[:0]
-	k := len(t.links)
-	if cap(n.linkSlab)-len(n.linkSlab) < k {
-		n.linkSlab = make([]int32, 0, max(k, 1<<20))
-	}
-	m := len(n.linkSlab)
-	n.linkSlab = append(n.linkSlab, t.links...)
-	t.links = n.linkSlab[m : m+k : m+k]
-	n.trees = append(n.trees, t)
-	return t, nil
+	return nil
 }
 
 // record notes, while NewTree walks a tree, a link crossed from router ri

@@ -1,0 +1,183 @@
+package noc
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// The fast walk NewTree uses on networks of at most rayMax routers per
+// row and column: the same links and ejections, in the same order, as the
+// packet models' recording walk (tree, branch and unicast with n.rec set;
+// tested against it), without visiting routers one by one. Each line's
+// destinations are a bit mask of second-dimension coordinates, so a branch
+// finds its ejections by counting bits, and its links are a prefix of a
+// precomputed ray: the links from a router straight on in one direction.
+
+// rayMax is the largest mesh side the fast walk handles (one uint64 mask
+// per line).
+const rayMax = 64
+
+// fastTree reports whether NewTree may use the fast walk.
+func (n *Network) fastTree() bool { return n.w <= rayMax && n.h <= rayMax }
+
+// initRays tabulates, for every router and direction, the links from that
+// router straight on in that direction: to the edge on a mesh, k−1 links
+// round the ring on a torus (a walk never goes further than k/2).
+func (n *Network) initRays() {
+	if n.rayAt != nil {
+		return
+	}
+	n.initWalk()
+	nr := len(n.routers)
+	n.rayAt = make([]int32, nr*4+1)
+	var rays []int32
+	for ri := range nr {
+		for o := range Port(4) {
+			n.rayAt[ri*4+int(o)] = int32(len(rays))
+			k := n.w
+			if o >= North {
+				k = n.h
+			}
+			cur := ri
+			for range k - 1 {
+				t := n.tileOf[cur]
+				if !n.torus && (o == East && t.X == n.w-1 || o == West && t.X == 0 ||
+					o == North && t.Y == n.h-1 || o == South && t.Y == 0) {
+					break
+				}
+				l := cur*numPorts + int(o)
+				rays = append(rays, int32(l))
+				cur = int(n.downOf[l])
+			}
+		}
+	}
+	n.rayAt[nr*4] = int32(len(rays))
+	n.rays = rays
+}
+
+// ray returns the links from router ri straight on through port o.
+func (n *Network) ray(ri int, o Port) []int32 {
+	k := ri*4 + int(o)
+	return n.rays[n.rayAt[k]:n.rayAt[k+1]]
+}
+
+// sides splits the coordinates set in mask, on a line of k routers seen
+// from coordinate c (c's own bit excluded), by the way routing goes (axis):
+// bit j−1 of pos (neg) is set if a coordinate lies j links away the
+// positive (negative) way.
+func (n *Network) sides(mask uint64, c, k int) (pos, neg uint64) {
+	if !n.torus {
+		return mask >> (c + 1), bits.Reverse64(mask << (64 - c))
+	}
+	// rot: bit d is coordinate (c+d) mod k.
+	rot := mask>>c | mask<<(k-c)
+	if k < 64 {
+		rot &= 1<<k - 1
+	}
+	pos = rot >> 1 & (1<<(k/2) - 1)
+	neg = bits.Reverse64(rot<<(64-k)) & (1<<((k-1)/2) - 1)
+	return pos, neg
+}
+
+// walkTreeFast records into t the tree from src to dests, which
+// walkTreeFast has checked and indexed (n.treeDest) like NewTree; it
+// returns the first bad destination's error.
+func (n *Network) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
+	ka, kb := n.w, n.h
+	pa, na, pb, nb := East, West, North, South
+	if n.yx {
+		ka, kb = n.h, n.w
+		pa, na, pb, nb = North, South, East, West
+	}
+	if cap(n.treeCols) < ka {
+		n.treeCols = make([]uint64, ka)
+	}
+	cols := n.treeCols[:ka]
+	clear(cols)
+	for k, d := range dests {
+		if !n.Contains(d) {
+			return fmt.Errorf("noc: tree destination %v outside the %d×%d network", d, n.w, n.h)
+		}
+		a, b := n.coordA(d), n.coordB(d)
+		if cols[a]&(1<<b) != 0 {
+			return fmt.Errorf("noc: tree from %v names destination %v twice", src, d)
+		}
+		cols[a] |= 1 << b
+		n.treeDest[n.index(d)] = int32(k)
+	}
+	ri := n.index(src)
+	sa := n.coordA(src)
+	n.branchFast(t, ri, 0, cols[sa], n.coordB(src), kb, pb, nb)
+	var lines uint64
+	for x, m := range cols {
+		if m != 0 && x != sa {
+			lines |= 1 << x
+		}
+	}
+	pos, neg := n.sides(lines, sa, ka)
+	for _, w := range [2]struct {
+		port  Port
+		lines uint64
+		step  int
+	}{{pa, pos, 1}, {na, neg, ka - 1}} {
+		dist := bits.Len64(w.lines)
+		if dist == 0 {
+			continue
+		}
+		if w.port <= West {
+			t.hopsX += uint64(dist)
+		} else {
+			t.hopsY += uint64(dist)
+		}
+		ray := n.ray(ri, w.port)[:dist]
+		x := sa
+		for k, l := range ray {
+			t.links = append(t.links, l)
+			x += w.step
+			if x >= ka {
+				x -= ka
+			}
+			if w.lines&(1<<k) != 0 {
+				cur := int(n.downOf[l])
+				n.branchFast(t, cur, k+1, cols[x], n.coordB(n.tileOf[cur]), kb, pb, nb)
+			}
+		}
+	}
+	return nil
+}
+
+// branchFast records the branch from router ri (hops links from the
+// source, at second-dimension coordinate c) to the destinations in mask:
+// an ejection at ri itself, then each way along the second dimension (pb,
+// then nb) the links as far as the farthest destination and an ejection at
+// each destination, nearest first.
+func (n *Network) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb, nb Port) {
+	if mask == 0 {
+		return
+	}
+	if mask&(1<<c) != 0 {
+		t.ejects = append(t.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: n.treeDest[ri]})
+	}
+	pos, neg := n.sides(mask, c, kb)
+	for _, w := range [2]struct {
+		port Port
+		dsts uint64
+	}{{pb, pos}, {nb, neg}} {
+		dist := bits.Len64(w.dsts)
+		if dist == 0 {
+			continue
+		}
+		if w.port <= West {
+			t.hopsX += uint64(dist)
+		} else {
+			t.hopsY += uint64(dist)
+		}
+		ray := n.ray(ri, w.port)[:dist]
+		t.links = append(t.links, ray...)
+		for m := w.dsts; m != 0; m &= m - 1 {
+			k := bits.TrailingZeros64(m)
+			cur := n.downOf[ray[k]]
+			t.ejects = append(t.ejects, treeEject{ri: cur, hops: int32(hops + k + 1), dest: n.treeDest[cur]})
+		}
+	}
+}

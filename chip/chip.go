@@ -15,22 +15,23 @@ import (
 // Chip is a network mapped onto a simulated chip: cores and NoC routers on
 // one sim.Engine. Build it with Build, run it once with Run.
 type Chip struct {
-	spec     arch.Spec // with the mesh actually used
-	net      *Network
-	mapping  *Mapping
-	eng      *sim.Engine
-	noc      *noc.Network
-	bar      *core.Barrier
-	cores    []*core.Core
-	tiles    []noc.Tile    // per core
-	trees    [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
-	treesDue bool          // analytic NoC model: Run builds trees
-	popBase  []int         // global index of each population's first neuron
-	coreOff  []int32       // global index of each core's first neuron
-	raster   []uint64      // step<<32 | global neuron, in emission order
-	opt      Options
-	streams  sim.Streams // for components that draw randomness (none yet)
-	ran      bool
+	spec        arch.Spec // with the mesh actually used
+	net         *Network
+	mapping     *Mapping
+	eng         *sim.Engine
+	noc         *noc.Network
+	bar         *core.Barrier
+	cores       []*core.Core
+	tiles       []noc.Tile    // per core
+	trees       [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
+	treesDue    bool          // analytic NoC model: Run builds trees
+	popBase     []int         // global index of each population's first neuron
+	coreOff     []int32       // global index of each core's first neuron
+	raster      []uint64      // step<<32 | global neuron, in emission order
+	opt         Options
+	batchEvents uint64      // the engine events a batched run (batch.go) stood in for
+	streams     sim.Streams // for components that draw randomness (none yet)
+	ran         bool
 }
 
 // The functional model runs ahead of the timing model in chunks of
@@ -204,8 +205,9 @@ func (c *Chip) buildTrees() error {
 	// Each neuron sends every spike to the same cores: walk its
 	// multicast tree once (noc.Tree) instead of once per spike.
 	c.trees = make([][]*noc.Tree, len(c.cores))
-	// Each destination's tag is its axon and synapse count, so that a
-	// delivery reaches core.ReceiveAxon without looking up the route.
+	// Each destination's tag is its core and the synapse count of the
+	// axon it reaches (synapses<<32 | core), what a batched step needs of
+	// a delivery (core.BatchSender) without looking up the route.
 	var dests []noc.Tile
 	var tags []int64
 	for i, cc := range c.cores {
@@ -225,7 +227,7 @@ func (c *Chip) buildTrees() error {
 				} else {
 					syn = c.cores[r.Core].Synapses().FanOut(int(r.Axon))
 				}
-				tags = append(tags, int64(syn)<<32|int64(r.Axon))
+				tags = append(tags, int64(syn)<<32|int64(r.Core))
 			}
 			t, err := c.noc.NewTree(c.tiles[i], dests)
 			if err == nil {
@@ -286,8 +288,8 @@ type endpoint struct {
 }
 
 func (e endpoint) Deliver(p *noc.Packet) {
-	if p.DestIndex >= 0 { // delivered along the neuron's tree: the tag is the axon and its synapse count
-		e.c.cores[e.core].ReceiveAxon(e.c.eng.Now(), int32(p.DestTag), int(p.DestTag>>32))
+	if p.DestIndex >= 0 { // delivered along the neuron's tree: the destination index is the route's
+		e.c.cores[e.core].ReceiveRoute(e.c.eng.Now(), e.c.cores[p.A], int32(p.B), p.DestIndex)
 		return
 	}
 	e.c.cores[e.core].ReceiveFrom(e.c.eng.Now(), e.c.cores[p.A], int32(p.B))
@@ -335,6 +337,20 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 			return nil, err
 		}
 		c.treesDue = false
+	}
+	if c.batchable() {
+		// The analytic NoC fixes each delivery when a spike is sent: run the
+		// steps without an engine event per spike and delivery cycle.
+		workers := batchWorkers
+		if c.opt.Serial {
+			workers = 0
+		}
+		n, err := c.bar.RunBatch(steps, src, c, workers)
+		if err != nil {
+			return nil, err
+		}
+		c.batchEvents = n
+		return c.stats(steps), nil
 	}
 	if err := c.bar.Start(steps, src); err != nil {
 		return nil, err

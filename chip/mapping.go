@@ -21,6 +21,11 @@ type Options struct {
 	// accumulation) inline at each step instead of on a second goroutine
 	// ahead of the timing model. Results are identical either way.
 	Serial bool
+	// NoBatch runs every step on the engine, one event per spike and per
+	// delivery cycle, even where the analytic NoC model would let Run
+	// batch a step's deliveries (chip/batch.go). Results are identical
+	// either way; the engine-driven run is the reference.
+	NoBatch bool
 }
 
 // CoreMap is one used core: where it sits and what it holds.

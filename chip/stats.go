@@ -94,7 +94,7 @@ func (c *Chip) stats(steps int64) *Stats {
 			Bytes: cm.Bytes, Counters: cnt, Utilisation: u})
 	}
 	s.Spikes, s.SynEvents = s.Totals.SpikesOut, s.Totals.SynOps
-	s.Events = c.eng.Fired()
+	s.Events = c.eng.Fired() + c.batchEvents
 	s.RasterHash = fmt.Sprintf("%016x", rasterHash(c.sortedRaster()))
 	ns := c.noc.Stats()
 	s.NoC = NoCStats{PacketsInjected: ns.PacketsInjected, PacketsDelivered: ns.PacketsDelivered, FlitsInjected: ns.FlitsInjected,

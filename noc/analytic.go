@@ -30,6 +30,9 @@ type Tree struct {
 	hopsX, hopsY uint64      // links of the tree in x and in y
 	uses         uint64      // flits sent along the tree by the analytic fast path
 	counted      uint64      // of uses, those already added to the link counters
+	hopSum       uint64      // the destinations' hop counts, summed
+	ejUses       uint64      // flits sent by batches (MergeBatch) whose ejections are not yet counted
+	id           int32       // index in the network's trees
 }
 
 // treeEject is one destination of a Tree: its router, the links from the
@@ -112,6 +115,10 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 	k := len(t.links)
 	n.linkSlab = n.linkSlab[:l+k]
 	t.links = n.linkSlab[l : l+k : l+k]
+	for _, e := range t.ejects {
+		t.hopSum += uint64(e.hops)
+	}
+	t.id = int32(len(n.trees))
 	n.trees = append(n.trees, t)
 	return t, nil
 }
@@ -242,6 +249,13 @@ func (n *Network) flushCounts() {
 // the last flush.
 func (n *Network) flushTrees() {
 	for _, t := range n.trees {
+		if t.ejUses != 0 {
+			// Batches count their ejections here, not per delivery.
+			for _, e := range t.ejects {
+				n.routers[e.ri].out[Local].flits += t.ejUses
+			}
+			t.ejUses = 0
+		}
 		d := t.uses - t.counted
 		if d == 0 {
 			continue

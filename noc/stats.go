@@ -52,6 +52,20 @@ func (h *Histogram) Add(v uint64) {
 	h.max = max(h.max, v)
 }
 
+// addN adds k observations of v.
+func (h *Histogram) addN(v, k uint64) {
+	b := histBucket(v)
+	if b >= len(h.counts) {
+		nc := make([]uint64, b+1+histSub)
+		copy(nc, h.counts)
+		h.counts = nc
+	}
+	h.counts[b] += k
+	h.n += k
+	h.sum += v * k
+	h.max = max(h.max, v)
+}
+
 // Merge adds the counts of o to h.
 func (h *Histogram) Merge(o *Histogram) {
 	if len(o.counts) > len(h.counts) {

@@ -1,0 +1,76 @@
+package chip
+
+import (
+	"github.com/neurosim/neurosim/core"
+	"github.com/neurosim/neurosim/noc"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// Batched steps: under the analytic NoC model, with no hook attached and
+// every neuron's multicast tree built, Run evaluates each barrier step at
+// once (core.Barrier.RunBatch with noc.Batch) instead of firing an engine
+// event per spike and per delivery cycle, and, when the chip's times are
+// whole NoC cycles, computes steps on worker goroutines. The results
+// (counters, step times, NoC statistics, the engine-event count) are the
+// event-driven run's (TestBatchMatchesEvents).
+
+// batchWorkers is the number of goroutines that compute steps' timing
+// beside the functional model's.
+const batchWorkers = 2
+
+// batchable reports whether Run may batch its steps.
+func (c *Chip) batchable() bool {
+	if c.trees == nil || c.opt.NoBatch || !c.noc.Batchable() {
+		return false
+	}
+	if ok, _ := c.bar.BatchMode(c.noc.Period()); !ok {
+		return false
+	}
+	if c.spec.NoC.Multicast {
+		return true
+	}
+	for _, ts := range c.trees {
+		for _, t := range ts {
+			if t != nil && len(t.Dests()) > 1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// NewBatch implements core.BatchSender.
+func (c *Chip) NewBatch() (core.BatchStep, error) {
+	b, err := c.noc.NewBatch()
+	if err != nil {
+		return nil, err
+	}
+	return &chipBatch{c: c, b: b}, nil
+}
+
+// SlotPeriod implements core.BatchSender: deliveries are timed in NoC
+// cycles.
+func (c *Chip) SlotPeriod() sim.Time { return c.noc.Period() }
+
+// chipBatch is one worker's view of the chip's NoC.
+type chipBatch struct {
+	c *Chip
+	b *noc.Batch
+}
+
+// Send implements core.BatchStep: the spike of core src's neuron travels
+// its multicast tree.
+func (s *chipBatch) Send(now sim.Time, src, neuron int32, _ []core.Route) int {
+	s.b.Send(s.c.noc.CycleOf(now), s.c.trees[src][neuron])
+	return 1
+}
+
+// Received implements core.BatchStep: each core's deliveries, from its
+// tile's ejection port; each destination's tag holds the synapse count of
+// the axon the spike reaches there (buildTrees).
+func (s *chipBatch) Received(out []sim.Due, start []int32) []sim.Due {
+	return s.b.Arrivals(s.c.tiles, out, start)
+}
+
+// Merge implements core.BatchStep.
+func (s *chipBatch) Merge() { s.c.noc.MergeBatch(s.b) }

@@ -1,0 +1,545 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+
+	"github.com/neurosim/neurosim/sim"
+)
+
+// Batched steps. When the interconnect fixes every delivery's time at the
+// moment a spike is sent (the analytic NoC model: a packet's ports are
+// booked when it is launched), a barrier step is a closed computation:
+// its release time, each core's spikes and the cores' timing figures
+// determine every emission, every delivery and the step's end. RunBatch
+// evaluates each step that way instead of firing one engine event per
+// spike and per delivery cycle. Within a step it fires the spike
+// emissions in the engine's order (time, then scheduling order, which it
+// reproduces with its own sequence numbers), has the sender compute the
+// deliveries (BatchStep), then lets each core process its deliveries in
+// delivery order. The counters, step times and the sender's statistics
+// are those of Start and the engine (chip's TestBatchMatchesEvents).
+//
+// Steps are independent but for their release times: a step starts with
+// idle cores and idle NoC ports (the barrier waits for the last delivery
+// and then at least one NoC cycle more). When every time the cores and
+// the barrier add is a whole number of NoC cycles, a step's course
+// relative to its release does not depend on the release, so workers
+// compute steps on other goroutines while the functional model runs
+// ahead, and only the chain of release times is sequential.
+
+// BatchSender is a Sender whose deliveries are fixed by the spikes sent.
+type BatchSender interface {
+	// NewBatch returns a worker with idle ports and zero counts.
+	NewBatch() (BatchStep, error)
+	// SlotPeriod is the length of a delivery cycle (sim.Due.Cycle).
+	SlotPeriod() sim.Time
+}
+
+// BatchStep computes the deliveries of one step at a time. One goroutine
+// uses it at a time.
+type BatchStep interface {
+	// Send sends, at time now, the spike of core src's neuron along routes
+	// (sorted by core) and returns the number of packets injected. A
+	// step's calls come in the engine's order of the spikes.
+	Send(now sim.Time, src, neuron int32, routes []Route) int
+	// Received ends the step: it appends the step's deliveries to out
+	// core by core — core i's are out[start[i]:start[i+1]] (start has one
+	// element per core and one more) — each core's in the order the
+	// sender delivers them: for each, the cycle the core receives it and,
+	// as Tag, the synapse count of the axon it reaches shifted left by 32.
+	// (The deliveries of one cycle are one engine event in the
+	// event-driven sender, the NoC's delivery wheel.)
+	Received(out []sim.Due, start []int32) []sim.Due
+	// Merge adds the worker's counts into the sender's statistics. It is
+	// called once, after the last step, on the goroutine that made the
+	// sender.
+	Merge()
+}
+
+// Hooked reports whether a hook is attached to the barrier or any of its
+// cores (RunBatch needs none: hooks see each event as it fires).
+func (b *Barrier) Hooked() bool {
+	if b.NumHooks() > 0 {
+		return true
+	}
+	for _, c := range b.cores {
+		if c.NumHooks() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// BatchMode reports whether RunBatch can run the barrier's cores with
+// deliveries timed in cycles of period slot (ok: no hooks, and a barrier
+// of at least one such cycle), and whether workers may compute steps
+// apart from their release times (aligned: the cores' clock periods, the
+// barrier time and the minimum step are whole numbers of cycles).
+func (b *Barrier) BatchMode(slot sim.Time) (ok, aligned bool) {
+	bar := nsToTime(b.chip.BarrierNS(len(b.cores)))
+	if slot <= 0 || b.running || len(b.cores) == 0 || b.Hooked() || bar < slot {
+		return false, false
+	}
+	aligned = bar%slot == 0 && b.minStep%slot == 0
+	for _, c := range b.cores {
+		aligned = aligned && c.period%slot == 0
+	}
+	return true, aligned
+}
+
+// RunBatch runs steps steps from the scheduler's current time with the
+// spikes src supplies, sending through out instead of the cores' Sender,
+// and returns the number of engine events the event-driven run fires
+// (releases, spike emissions and delivery cycles). With workers 0 it runs
+// on the calling goroutine; otherwise src runs ahead on a goroutine of its
+// own and, when BatchMode says aligned, that many workers compute the
+// steps' timing. The results do not depend on workers. It fails when
+// BatchMode does not allow it.
+func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, workers int) (uint64, error) {
+	if out == nil || src == nil {
+		return 0, errors.New("core: batched steps with a nil sender or spike source")
+	}
+	if steps < 1 {
+		return 0, fmt.Errorf("core: %d steps", steps)
+	}
+	slot := out.SlotPeriod()
+	ok, aligned := b.BatchMode(slot)
+	if !ok {
+		return 0, errors.New("core: batched steps need no hooks and a barrier of at least one delivery cycle")
+	}
+	b.src = src
+	b.barrier = nsToTime(b.chip.BarrierNS(len(b.cores)))
+	b.running, b.steps = true, steps
+	defer func() { b.running = false }()
+	pl := newBatchPlan(b, slot)
+	var ws []*batchWorker
+	newWorker := func() (*batchWorker, error) {
+		s, err := out.NewBatch()
+		if err != nil {
+			return nil, err
+		}
+		w := newBatchWorker(pl, s)
+		ws = append(ws, w)
+		return w, nil
+	}
+	w0, err := newWorker()
+	if err != nil {
+		return 0, err
+	}
+	now := b.sched.Now()
+	var events uint64
+	release := func(rel sim.Time, ev uint64) {
+		events += ev
+		b.start, b.latest = now, now+rel
+		next := b.latest + b.barrier
+		b.waited += b.barrier
+		now = max(next, b.start+b.minStep)
+	}
+	switch {
+	case workers <= 0:
+		for t := range steps {
+			b.step = t
+			rel, ev := w0.step(now, src.Spikes(t))
+			release(rel, ev)
+		}
+	case !aligned:
+		r := newBatchRunner(pl, src, steps, 0)
+		for ch := range r.inOrder() {
+			for k := range ch.n {
+				b.step = ch.first + int64(k)
+				rel, ev := w0.step(now, ch.view(k, w0.view))
+				release(rel, ev)
+			}
+		}
+	default:
+		for range workers - 1 {
+			if _, err := newWorker(); err != nil {
+				return 0, err
+			}
+		}
+		r := newBatchRunner(pl, src, steps, len(ws))
+		for _, w := range ws {
+			go r.run(w)
+		}
+		for ch := range r.inOrder() {
+			for k := range ch.n {
+				b.step = ch.first + int64(k)
+				release(ch.rel[k], ch.ev[k])
+			}
+		}
+	}
+	for _, w := range ws {
+		w.merge()
+	}
+	b.end = now
+	// What every step adds alike.
+	for i, c := range b.cores {
+		n := uint64(c.nrn.Len())
+		upd := n * uint64(c.kind.CyclesPerNeuronUpdate)
+		c.cnt.NeuronUpdates += uint64(steps) * n
+		c.cnt.Barriers += uint64(steps)
+		c.cnt.BusyCycles += uint64(steps) * upd
+		c.cnt.BusyTime += sim.Time(steps) * pl.upd[i]
+		c.step = b.step
+	}
+	return events, nil
+}
+
+// batchPlan is what every worker reads of the cores (read only).
+type batchPlan struct {
+	b      *Barrier
+	slot   sim.Time
+	upd    []sim.Time // per core: the time its neuron updates take
+	synT   []sim.Time // per core: the time one synaptic operation takes
+	maxUpd sim.Time
+}
+
+func newBatchPlan(b *Barrier, slot sim.Time) *batchPlan {
+	nc := len(b.cores)
+	p := &batchPlan{b: b, slot: slot, upd: make([]sim.Time, nc), synT: make([]sim.Time, nc)}
+	for i, c := range b.cores {
+		p.upd[i] = sim.Time(uint64(c.nrn.Len())*uint64(c.kind.CyclesPerNeuronUpdate)) * c.period
+		p.synT[i] = sim.Time(c.kind.CyclesPerSynOp) * c.period
+		p.maxUpd = max(p.maxUpd, p.upd[i])
+	}
+	return p
+}
+
+// batchWorker computes steps with one BatchStep; its counts are added to
+// the cores by merge.
+type batchWorker struct {
+	pl    *batchPlan
+	s     BatchStep
+	emit  emitHeap
+	seq   uint64
+	emitT []sim.Time // per core: when its previous spike of the step left
+	next  []int32    // per core: its next spike of the step
+	dl    []sim.Due  // the step's deliveries, core by core
+	start []int32    // core i's are dl[start[i]:start[i+1]]
+	view  [][]int32  // a step's spikes, for batchRunner's chunks
+	// per core: synaptic operations, packets received, spikes sent and
+	// packets sent
+	syn, pin, spk, pout []uint64
+	// the step's delivery cycles (from the step's first): a bitmap, and
+	// a list for those too late for it
+	slots []uint64
+	hi    uint64
+	n     int
+	tmp   []uint64
+}
+
+func newBatchWorker(pl *batchPlan, s BatchStep) *batchWorker {
+	nc := len(pl.b.cores)
+	return &batchWorker{pl: pl, s: s, emitT: make([]sim.Time, nc), next: make([]int32, nc),
+		start: make([]int32, nc+1), view: make([][]int32, nc),
+		syn: make([]uint64, nc), pin: make([]uint64, nc), spk: make([]uint64, nc), pout: make([]uint64, nc)}
+}
+
+// maxSlotBitmap bounds the delivery-cycle bitmap of one step; later cycles
+// are counted by sorting.
+const maxSlotBitmap = 1 << 22
+
+// step runs one step released at now with the cores' spikes and returns
+// the latest time it notes (the end of the last core's work or the last
+// emission) less now, and the engine events the event-driven run fires
+// for it.
+func (w *batchWorker) step(now sim.Time, spikes [][]int32) (sim.Time, uint64) {
+	pl := w.pl
+	cores := pl.b.cores
+	if len(spikes) != len(cores) {
+		panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(spikes), len(cores)))
+	}
+	latest := now + pl.maxUpd // every core's update is noted
+	events := uint64(1)       // the release
+	w.emit = w.emit[:0]
+	for i, sp := range spikes {
+		if len(sp) > 0 {
+			w.next[i], w.emitT[i] = 0, now
+			w.seq++
+			w.emit.push(emitEntry{t: w.nextEmit(i, now, sp), seq: w.seq, core: int32(i)})
+		}
+	}
+	sent := false
+	for len(w.emit) > 0 {
+		e := w.emit.pop()
+		ci := int(e.core)
+		c := cores[ci]
+		sp := spikes[ci]
+		events++
+		i := sp[w.next[ci]]
+		rs := c.routes[c.routeStart[i]:c.routeStart[i+1]]
+		w.spk[ci]++
+		latest = max(latest, e.t)
+		if len(rs) > 0 {
+			w.pout[ci] += uint64(w.s.Send(e.t, c.id, i, rs))
+			sent = true
+		}
+		w.next[ci]++
+		if int(w.next[ci]) < len(sp) {
+			w.seq++
+			w.emit.push(emitEntry{t: w.nextEmit(ci, now, sp), seq: w.seq, core: e.core})
+		}
+	}
+	if !sent {
+		return latest - now, events
+	}
+	// Each core processes its deliveries in order; the cycles they fall
+	// in are the delivery wheel's events.
+	w.dl = w.s.Received(w.dl[:0], w.start)
+	slot := pl.slot
+	base := uint64(now / slot)
+	w.hi, w.n = 0, 0
+	for i := range cores {
+		p := w.dl[w.start[i]:w.start[i+1]]
+		if len(p) == 0 {
+			continue
+		}
+		busy := now + pl.upd[i]
+		synT, syn := pl.synT[i], uint64(0)
+		for _, r := range p {
+			k := uint64(r.Tag >> 32)
+			syn += k
+			busy = max(sim.Time(r.Cycle)*slot, busy) + sim.Time(k)*synT
+			w.mark(r.Cycle - base)
+		}
+		w.syn[i] += syn
+		w.pin[i] += uint64(len(p))
+		latest = max(latest, busy)
+	}
+	return latest - now, events + w.distinctSlots()
+}
+
+// nextEmit times the emission of core ci's next spike of the step
+// released at now, as Core.scheduleSpike does.
+func (w *batchWorker) nextEmit(ci int, now sim.Time, sp []int32) sim.Time {
+	c := w.pl.b.cores[ci]
+	i := sp[w.next[ci]]
+	ready := now + sim.Time(uint64(i)+1)*sim.Time(c.kind.CyclesPerNeuronUpdate)*c.period
+	w.emitT[ci] = max(ready, w.emitT[ci]) + sim.Time(c.kind.CyclesPerSpikeOut)*c.period
+	return w.emitT[ci]
+}
+
+// mark records a delivery in cycle o of the step (counted from the cycle
+// the step starts in).
+func (w *batchWorker) mark(o uint64) {
+	w.n++
+	if o >= maxSlotBitmap {
+		w.tmp = append(w.tmp, o)
+		return
+	}
+	k := int(o / 64)
+	if k >= len(w.slots) {
+		w.slots = append(w.slots, make([]uint64, k+1-len(w.slots))...)
+	}
+	w.slots[k] |= 1 << (o % 64)
+	w.hi = max(w.hi, o)
+}
+
+// distinctSlots returns the number of distinct cycles marked in the step
+// and clears them.
+func (w *batchWorker) distinctSlots() uint64 {
+	var n int
+	if w.n > len(w.tmp) {
+		for k := range int(w.hi/64) + 1 {
+			n += bits.OnesCount64(w.slots[k])
+			w.slots[k] = 0
+		}
+	}
+	if len(w.tmp) > 0 {
+		slices.Sort(w.tmp)
+		n += len(slices.Compact(w.tmp))
+		w.tmp = w.tmp[:0]
+	}
+	return uint64(n)
+}
+
+// merge adds the worker's counts to the cores and the sender's.
+func (w *batchWorker) merge() {
+	for i, c := range w.pl.b.cores {
+		cps := uint64(c.kind.CyclesPerSynOp)
+		so := uint64(c.kind.CyclesPerSpikeOut)
+		c.cnt.SynOps += w.syn[i]
+		c.cnt.PacketsIn += w.pin[i]
+		c.cnt.SpikesOut += w.spk[i]
+		c.cnt.PacketsOut += w.pout[i]
+		cyc := w.syn[i]*cps + w.spk[i]*so
+		c.cnt.BusyCycles += cyc
+		c.cnt.BusyTime += sim.Time(cyc) * c.period
+		w.syn[i], w.pin[i], w.spk[i], w.pout[i] = 0, 0, 0, 0
+	}
+	w.s.Merge()
+}
+
+// emitEntry is a pending spike emission: its time, its scheduling order
+// and its core.
+type emitEntry struct {
+	t    sim.Time
+	seq  uint64
+	core int32
+}
+
+// emitHeap is a binary min-heap of emissions by (time, seq): the engine's
+// order of the cores' emission events.
+type emitHeap []emitEntry
+
+func (e emitEntry) before(o emitEntry) bool {
+	return e.t < o.t || e.t == o.t && e.seq < o.seq
+}
+
+func (h *emitHeap) push(e emitEntry) {
+	*h = append(*h, e)
+	a := *h
+	k := len(a) - 1
+	for k > 0 {
+		p := (k - 1) / 2
+		if !a[k].before(a[p]) {
+			break
+		}
+		a[k], a[p] = a[p], a[k]
+		k = p
+	}
+}
+
+func (h *emitHeap) pop() emitEntry {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	k := 0
+	for {
+		l := 2*k + 1
+		if l >= len(a) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(a) && a[r].before(a[l]) {
+			m = r
+		}
+		if !a[m].before(a[k]) {
+			break
+		}
+		a[k], a[m] = a[m], a[k]
+		k = m
+	}
+	*h = a
+	return top
+}
+
+// batchChunk holds the spikes of steps [first, first+n) — step first+k's
+// core i spikes are spikes[off[k·cores+i]:off[k·cores+i+1]] — and, once a
+// worker has run them, each step's latest note less its release and its
+// engine events.
+type batchChunk struct {
+	first  int64
+	n      int
+	off    []int32
+	spikes []int32
+	rel    []sim.Time
+	ev     []uint64
+}
+
+// view sets v (one slice per core) to step k's spikes and returns it.
+func (ch *batchChunk) view(k int, v [][]int32) [][]int32 {
+	base := k * len(v)
+	for i := range v {
+		v[i] = ch.spikes[ch.off[base+i]:ch.off[base+i+1]]
+	}
+	return v
+}
+
+// batchRunner runs the spike source ahead on its own goroutine, in chunks
+// of steps that start small (the first is ready soon) and double up to a
+// maximum, and hands them to workers.
+type batchRunner struct {
+	steps   int64
+	workers int
+	work    chan *batchChunk // filled, in step order
+	done    chan *batchChunk // run by a worker, in any order
+	free    chan *batchChunk
+}
+
+// Chunks of batchFirst steps doubling up to batchMax.
+const (
+	batchFirst = 16
+	batchMax   = 1024
+)
+
+func newBatchRunner(pl *batchPlan, src SpikeSource, steps int64, workers int) *batchRunner {
+	depth := 2*workers + 2
+	r := &batchRunner{steps: steps, workers: workers, work: make(chan *batchChunk, depth),
+		done: make(chan *batchChunk, depth), free: make(chan *batchChunk, depth)}
+	for range depth {
+		r.free <- &batchChunk{}
+	}
+	nc := len(pl.b.cores)
+	go func() {
+		defer close(r.work)
+		size := batchFirst
+		for first := int64(0); first < steps; first, size = first+int64(size), min(2*size, batchMax) {
+			ch := <-r.free
+			ch.first, ch.n = first, int(min(int64(size), steps-first))
+			ch.off = append(ch.off[:0], 0)
+			ch.spikes = ch.spikes[:0]
+			for k := range ch.n {
+				sp := src.Spikes(first + int64(k))
+				if len(sp) != nc {
+					panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(sp), nc))
+				}
+				for _, s := range sp {
+					ch.spikes = append(ch.spikes, s...)
+					ch.off = append(ch.off, int32(len(ch.spikes)))
+				}
+			}
+			ch.rel = slices.Grow(ch.rel[:0], ch.n)[:ch.n]
+			ch.ev = slices.Grow(ch.ev[:0], ch.n)[:ch.n]
+			r.work <- ch
+		}
+	}()
+	return r
+}
+
+// run is a worker: it runs each chunk's steps relative to their releases.
+func (r *batchRunner) run(w *batchWorker) {
+	for ch := range r.work {
+		for k := range ch.n {
+			ch.rel[k], ch.ev[k] = w.step(0, ch.view(k, w.view))
+		}
+		r.done <- ch
+	}
+}
+
+// inOrder yields the chunks in step order: as filled without workers, as
+// run with them. A chunk is reused once the yield returns.
+func (r *batchRunner) inOrder() func(func(*batchChunk) bool) {
+	return func(yield func(*batchChunk) bool) {
+		src := r.work
+		if r.workers > 0 {
+			src = r.done
+		}
+		var held []*batchChunk // run out of order
+		next := int64(0)
+		for next < r.steps {
+			var ch *batchChunk
+			if k := slices.IndexFunc(held, func(c *batchChunk) bool { return c.first == next }); k >= 0 {
+				ch = held[k]
+				held = slices.Delete(held, k, k+1)
+			} else {
+				ch = <-src
+				if ch.first != next {
+					held = append(held, ch)
+					continue
+				}
+			}
+			next += int64(ch.n)
+			ok := yield(ch)
+			r.free <- ch
+			if !ok {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package chip
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/neurosim/neurosim/arch"
+)
+
+// TestBatchMatchesEvents: batched steps (core.Barrier.RunBatch with
+// noc.Batch, on worker goroutines or inline) give the event-driven run's
+// Stats — every count, step time, NoC statistic and the engine-event
+// count — and the same flits and stall cycles on every link, on chips
+// whose times are whole NoC cycles (steps computed apart from their
+// releases) and on chips whose are not (computed in order).
+func TestBatchMatchesEvents(t *testing.T) {
+	type tc struct {
+		name   string
+		n      int
+		steps  int64
+		opt    Options
+		modify func(*arch.Spec)
+		// aligned: the chip's times are whole NoC cycles
+		aligned bool
+	}
+	cases := []tc{
+		{"default 4000", 4000, 300, Options{}, func(*arch.Spec) {}, true},
+		{"default 4000 serial", 4000, 300, Options{Serial: true}, func(*arch.Spec) {}, true},
+		{"small cores", 600, 400, Options{NeuronsPerCore: 40}, func(*arch.Spec) {}, true},
+		{"two-flit packets, torus", 600, 400, Options{NeuronsPerCore: 40}, func(s *arch.Spec) {
+			s.NoC.SpikePacketBits = 2 * s.NoC.FlitBits
+			s.NoC.Topology = "torus"
+		}, true},
+		{"router clock not a divisor", 600, 400, Options{NeuronsPerCore: 40}, func(s *arch.Spec) {
+			s.NoC.ClockMHz = 3 * s.Chip.ClockMHz / 2
+		}, false},
+		{"min step", 600, 300, Options{NeuronsPerCore: 40}, func(s *arch.Spec) {
+			s.Chip.MinStepNS = 1234.5
+		}, false},
+		{"slow ejection", 2000, 200, Options{NeuronsPerCore: 20, AutoSize: true}, func(s *arch.Spec) {
+			s.NoC.RouterPipelineCycles = 1
+			s.NoC.SpikePacketBits = 3 * s.NoC.FlitBits
+			s.NoC.BufferFlits = 4
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spec := preset(t, "default")
+			c.modify(spec)
+			spec.NoC.Model = "analytic"
+			ev := c.opt
+			ev.NoBatch = true
+			ce, se := runCUBA(t, spec, c.n, c.steps, 7, ev)
+			cb, sb := runCUBA(t, spec, c.n, c.steps, 7, c.opt)
+			if ce.batchEvents != 0 || cb.batchEvents == 0 {
+				t.Fatalf("batched engine events: %d with NoBatch, %d without", ce.batchEvents, cb.batchEvents)
+			}
+			if _, aligned := cb.bar.BatchMode(cb.noc.Period()); aligned != c.aligned {
+				t.Errorf("aligned = %v, want %v", aligned, c.aligned)
+			}
+			if se.NoC.PacketsDelivered == 0 || se.NoC.StallCycles == 0 && c.name == "slow ejection" {
+				t.Fatalf("too little traffic to compare: %+v", se.NoC)
+			}
+			je, _ := json.Marshal(se)
+			jb, _ := json.Marshal(sb)
+			if string(je) != string(jb) {
+				t.Errorf("stats differ:\nevents  %s\nbatched %s", je, jb)
+			}
+			if le, lb := ce.NoC().Stats(), cb.NoC().Stats(); !reflect.DeepEqual(le, lb) {
+				t.Errorf("NoC statistics differ:\nevents  %+v\nbatched %+v", le, lb)
+			}
+			t.Logf("%d spikes, %d deliveries, %d stall cycles, %d engine events, chip time %v",
+				se.Spikes, se.NoC.PacketsDelivered, se.NoC.StallCycles, se.Events, se.SimTime)
+		})
+	}
+}
+
+// TestBatchFallsBack: hooks, a NoC without multicast and a zero barrier
+// keep the event-driven run (what it models that batches do not).
+func TestBatchFallsBack(t *testing.T) {
+	spec := preset(t, "default")
+	spec.NoC.Model = "analytic"
+	spec.NoC.Multicast = false
+	c, s := runCUBA(t, spec, 600, 100, 3, Options{NeuronsPerCore: 40})
+	if c.batchEvents != 0 || s.Events == 0 {
+		t.Errorf("unicast NoC: %d batched events, %d engine events", c.batchEvents, s.Events)
+	}
+	spec = preset(t, "default")
+	spec.NoC.Model = "analytic"
+	spec.Chip.BarrierBaseNS, spec.Chip.BarrierPerDoublingNS, spec.Chip.BarrierMaxNS = 0, 0, 0
+	c, s = runCUBA(t, spec, 600, 100, 3, Options{NeuronsPerCore: 40})
+	if c.batchEvents != 0 || s.Events == 0 {
+		t.Errorf("zero barrier: %d batched events, %d engine events", c.batchEvents, s.Events)
+	}
+}

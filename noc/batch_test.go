@@ -1,0 +1,236 @@
+package noc
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/neurosim/neurosim/sim"
+)
+
+// tagRec records, per tile, the deliveries of packets sent along trees:
+// the cycle and the destination's tag.
+type tagRec struct {
+	n   *Network
+	e   *sim.Engine
+	got map[Tile][]sim.Due
+}
+
+func (r *tagRec) Deliver(p *Packet) {
+	r.got[p.Dst] = append(r.got[p.Dst], sim.Due{Cycle: uint64(r.e.Now() / r.n.Period()), Tag: p.DestTag})
+}
+
+// batchScript makes the same random trees on a w×h analytic network for
+// each caller and a list of steps: per step, sends of (cycle offset,
+// tree), by offset; steps start gap cycles apart.
+type batchSend struct {
+	off  int
+	tree int
+}
+
+func batchScript(rng *rand.Rand, w, h, trees, steps, perStep, span int) ([][]Tile, []Tile, [][]batchSend) {
+	var dests [][]Tile
+	var srcs []Tile
+	for range trees {
+		src := Tile{rng.IntN(w), rng.IntN(h)}
+		var ds []Tile
+		for k := range w * h {
+			if rng.IntN(5) == 0 {
+				ds = append(ds, Tile{k % w, k / w})
+			}
+		}
+		if len(ds) == 0 {
+			ds = append(ds, Tile{rng.IntN(w), rng.IntN(h)})
+		}
+		srcs, dests = append(srcs, src), append(dests, ds)
+	}
+	sends := make([][]batchSend, steps)
+	for s := range sends {
+		for range perStep {
+			sends[s] = append(sends[s], batchSend{off: rng.IntN(span), tree: rng.IntN(trees)})
+		}
+		slices.SortStableFunc(sends[s], func(a, b batchSend) int { return a.off - b.off })
+	}
+	return dests, srcs, sends
+}
+
+// TestBatchMatchesInject: packets sent along trees through a Batch, step
+// by step, get exactly the deliveries (cycle, tag, order at each tile) of
+// Inject and the engine, and the merged statistics (per-link flits and
+// stall cycles, latency histogram) are the event-driven run's — with
+// ejection contention (many packets at once, two-flit packets).
+func TestBatchMatchesInject(t *testing.T) {
+	for _, flits := range []int{1, 2} {
+		spec := testSpec("mesh", 2, 1, 4)
+		spec.Model = "analytic"
+		spec.SpikePacketBits = 32 * flits
+		const w, h, gap = 7, 6, 400
+		rng := rand.New(rand.NewPCG(5, uint64(flits)))
+		dests, srcs, sends := batchScript(rng, w, h, 40, 12, 60, 50)
+		mk := func() (*Network, *sim.Engine, []*Tree, *tagRec) {
+			e := sim.NewEngine()
+			n, err := New(spec, w, h, e, 1*sim.GHz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &tagRec{n: n, e: e, got: map[Tile][]sim.Due{}}
+			var trees []*Tree
+			for k := range dests {
+				tr, err := n.NewTree(srcs[k], dests[k])
+				if err != nil {
+					t.Fatal(err)
+				}
+				tags := make([]int64, len(dests[k]))
+				for d := range tags {
+					tags[d] = int64(k)<<32 | int64(d)
+				}
+				if err := tr.SetTags(tags); err != nil {
+					t.Fatal(err)
+				}
+				trees = append(trees, tr)
+			}
+			for y := range h {
+				for x := range w {
+					if err := n.Attach(Tile{x, y}, rec); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			return n, e, trees, rec
+		}
+		// Event-driven.
+		ne, e, te, rec := mk()
+		for s, ss := range sends {
+			for _, x := range ss {
+				at(e, sim0(ne, s*gap+x.off), func() {
+					p := ne.NewPacket()
+					p.Tree = te[x.tree]
+					if !ne.Inject(te[x.tree].src, p) {
+						t.Fatal("inject refused")
+					}
+				})
+			}
+		}
+		e.Run()
+		// Batched.
+		nb, _, tb, _ := mk()
+		b, err := nb.NewBatch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tiles []Tile
+		for y := range h {
+			for x := range w {
+				tiles = append(tiles, Tile{x, y})
+			}
+		}
+		got := map[Tile][]sim.Due{}
+		var out []sim.Due
+		start := make([]int32, len(tiles)+1)
+		for s, ss := range sends {
+			for _, x := range ss {
+				b.Send(nb.CycleOf(sim0(nb, s*gap+x.off)), tb[x.tree])
+			}
+			out = b.Arrivals(tiles, out[:0], start)
+			for k, tl := range tiles {
+				got[tl] = append(got[tl], out[start[k]:start[k+1]]...)
+			}
+		}
+		nb.MergeBatch(b)
+		for _, tl := range tiles {
+			if !reflect.DeepEqual(rec.got[tl], got[tl]) {
+				t.Fatalf("%d flits: tile %v: deliveries differ:\nevents  %v\nbatched %v", flits, tl, rec.got[tl], got[tl])
+			}
+		}
+		se, sb := ne.Stats(), nb.Stats()
+		trimHist(&se.Latency)
+		trimHist(&sb.Latency)
+		if se.PacketsDelivered == 0 || se.StallCycles == 0 {
+			t.Fatalf("%d flits: no ejection contention to compare: %+v", flits, se)
+		}
+		if !reflect.DeepEqual(se, sb) {
+			t.Errorf("%d flits: statistics differ:\nevents  %+v\nbatched %+v", flits, se, sb)
+		}
+	}
+}
+
+// TestBatchErrors: a batch needs the analytic model and no hooks, and
+// refuses a tree of another network or made after it.
+func TestBatchErrors(t *testing.T) {
+	spec := testSpec("mesh", 2, 1, 4)
+	n, _, _ := newNet(t, spec, 4, 4)
+	if _, err := n.NewBatch(); err == nil {
+		t.Error("a batch on the cycle model")
+	}
+	spec.Model = "analytic"
+	n, _, _ = newNet(t, spec, 4, 4)
+	m, _, _ := newNet(t, spec, 4, 4)
+	b, err := n.NewBatch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, _ := n.NewTree(Tile{0, 0}, []Tile{{1, 1}})
+	other, _ := m.NewTree(Tile{0, 0}, []Tile{{1, 1}})
+	for name, tr := range map[string]*Tree{"made after": late, "another network": other} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Send with a tree %s did not panic", name)
+				}
+			}()
+			b.Send(0, tr)
+		}()
+	}
+}
+
+// BenchmarkBatchStep: one step of 60 packets along trees to a fifth of a
+// 28×28 mesh, sent and delivered through a Batch.
+func BenchmarkBatchStep(b *testing.B) {
+	spec := testSpec("mesh", 2, 1, 4)
+	spec.Model = "analytic"
+	const w, h = 28, 28
+	n, _, _ := newNet(b, spec, w, h)
+	rng := rand.New(rand.NewPCG(1, 2))
+	dests, srcs, sends := batchScript(rng, w, h, 64, 1, 60, 200)
+	var trees []*Tree
+	for k := range dests {
+		tr, err := n.NewTree(srcs[k], dests[k])
+		if err != nil {
+			b.Fatal(err)
+		}
+		trees = append(trees, tr)
+	}
+	bt, err := n.NewBatch()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tiles []Tile
+	for y := range h {
+		for x := range w {
+			tiles = append(tiles, Tile{x, y})
+		}
+	}
+	out := make([]sim.Due, 0, 1<<16)
+	start := make([]int32, len(tiles)+1)
+	deliveries := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, x := range sends[0] {
+			bt.Send(uint64(x.off), trees[x.tree])
+		}
+		out = bt.Arrivals(tiles, out[:0], start)
+		deliveries = len(out)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*deliveries), "ns/delivery")
+}
+
+// trimHist drops a histogram's empty top buckets (how far its array grew
+// depends on the order values came in, not on the counts).
+func trimHist(h *Histogram) {
+	k := len(h.counts)
+	for k > 0 && h.counts[k-1] == 0 {
+		k--
+	}
+	h.counts = h.counts[:k]
+}

@@ -32,7 +32,7 @@
 // neuron.CUBA's step order, and because the order of the (float) sums is
 // fixed they cannot depend on when the NoC delivers packets. (It reads a
 // copy of the synapse tables laid out by source neuron, in that same
-// order.) [CUBANeurons]
+// order; with merged CUBA cores, into one input array for all of them.) [CUBANeurons]
 // steps neuron.CUBA with AVX-512/AVX2 on amd64, bit-identical to
 // neuron.CUBA.Step.
 //

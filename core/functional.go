@@ -29,78 +29,192 @@ type SpikeSource interface {
 // but one spike reads one contiguous run instead of one axon entry and one
 // synapse range per destination core (on a chip of many small cores nearly
 // every route is an axon of one synapse, and those reads miss the cache).
+// With merged cores the copy names each target by its merged index and all
+// cores share one input array (globalFan).
 type Functional struct {
 	cores  []*Core
 	ins    []*input    // per core: its input
 	fanAt  [][]int32   // per core, per neuron n: fan[fanAt[n]:fanAt[n+1]] (global index); nil: no copy
 	fan    []fanEntry  // synapses by source neuron
 	merged *mergedCUBA // all cores' CUBA neurons stepped as one (nil: per core)
-	out    [][]int32
-	step   int64
+	glob   *globalFan  // merged cores' by-source copy and input (nil: per core)
+	// foldCores: the cores' own inputs may hold a delivery from before
+	// (glob ignores them once they are folded).
+	foldCores bool
+	out       [][]int32
+	step      int64
 	// OnStep, if set, is called after each step with its spikes (read
 	// only), on the goroutine that runs the model: a place to record a
 	// raster without touching the timing model.
 	OnStep func(step int64, spikes [][]int32)
 }
 
+// globalFan is the by-source copy of the synapse tables when the cores'
+// neurons are merged (mergedCUBA): one input array for all cores, laid out
+// as the merged ge and gi (every neuron's exc input, then every neuron's
+// inh input), and entries that name their target by its index x there, so
+// that a delivery is in[x] += w and its fold ge_or_gi[x] += in[x]. Over
+// 748 cores of 56 neurons the per-core inputs are 748 separate arrays and a
+// per-core fold loop; these are two arrays of 4·N bytes that stay in the
+// cache and a loop over the touched neurons only.
+//
+// The neurons a step's delivery touched are the targets of the entries of
+// its spikes, so the next step folds those entries again instead of
+// keeping a touched list (duplicates, as in a touched list, add zero).
+type globalFan struct {
+	in  []float32     // 2·N: the next step's input by x
+	at  []int32       // per merged neuron j: its entries are fan[at[j]:at[j+1]]
+	fan []globalEntry // synapses by source neuron, in route then axon order
+}
+
+// globalEntry is one synapse of globalFan: x = channel·N + merged target
+// index, and the quantised weight.
+type globalEntry struct {
+	x uint32
+	w float32
+}
+
 // NewFunctional returns the functional model of cores; core i must have ID i
 // (routes name cores by ID), and every route must name one of the cores and
 // one of its axons. It records in each core, per route, the destination
 // axon's synapse count (for Core.ReceiveFrom).
+//
+// When the cores' CUBA neurons are merged, the model keeps their pending
+// input itself: run one Functional at a time on a set of cores.
 func NewFunctional(cores []*Core) (*Functional, error) {
 	for i, c := range cores {
 		if int(c.id) != i {
 			return nil, fmt.Errorf("core: functional model: core %d has ID %d", i, c.id)
 		}
 	}
+	routes, synapses, nrn := 0, 0, 0
+	base := make([]int32, len(cores)) // merged index of each core's first neuron
 	for i, c := range cores {
+		routes += len(c.routes)
+		synapses += c.syn.Len()
+		base[i] = int32(nrn)
+		nrn += c.nrn.Len()
+	}
+	glob := mergeable(cores) && 2*nrn < 1<<32
+	// One pass over the routes checks them, records their synapse counts
+	// and copies the synapses by source neuron while there are at most
+	// fanCopyMaxPerRoute per route on average (the axon entry each route
+	// reads is on another core: one cache miss a route, once).
+	limit := min(fanCopyMaxPerRoute*routes, 1<<31-1)
+	copyFan, total := true, 0
+	allSyn := make([]int32, routes)
+	routeSyn := make([][]int32, len(cores))
+	var (
+		fanAt [][]int32
+		fan   []fanEntry
+		gAt   []int32
+		gFan  []globalEntry
+	)
+	if glob {
+		gAt = make([]int32, 1, nrn+1)
+		gFan = make([]globalEntry, 0, min(synapses, limit))
+	} else {
+		fanAt = make([][]int32, len(cores))
+		fan = make([]fanEntry, 0, min(synapses, limit))
+	}
+	for i, c := range cores {
+		rt := c.routes
+		rs := allSyn[:len(c.routes):len(c.routes)]
+		allSyn = allSyn[len(c.routes):]
+		routeSyn[i] = rs
+		var at []int32
+		if !glob {
+			at = make([]int32, 1, c.nrn.Len()+1)
+			at[0] = int32(len(fan))
+		}
 		for n := 0; n < c.nrn.Len(); n++ {
-			for _, r := range c.Routes(n) {
-				if int(r.Core) >= len(cores) || int(r.Axon) >= cores[r.Core].syn.Axons() {
+			for k := c.routeStart[n]; k < c.routeStart[n+1]; k++ {
+				r := rt[k]
+				if int(r.Core) >= len(cores) || r.Axon >= cores[r.Core].nAxons {
 					return nil, fmt.Errorf("core: core %d neuron %d routes to core %d axon %d, which does not exist", i, n, r.Core, r.Axon)
 				}
+				s := cores[r.Core].syn
+				ax := &s.axons[r.Axon]
+				rs[k] = ax.end - ax.start
+				total += int(rs[k])
+				if !copyFan {
+					continue
+				}
+				if total > limit {
+					// Long axons: reading them from the tables costs little
+					// more than a copy would, and the copy would cost memory
+					// and building time.
+					copyFan, fan, gFan = false, nil, nil
+					continue
+				}
+				tg := s.target[ax.start:ax.end]
+				if glob {
+					x0 := uint32(ax.ch&1)*uint32(nrn) + uint32(base[r.Core])
+					if ax.shared {
+						for _, t := range tg {
+							gFan = append(gFan, globalEntry{x: x0 + uint32(t), w: ax.w})
+						}
+					} else {
+						ws := s.weight[ax.start:ax.end]
+						for j, t := range tg {
+							gFan = append(gFan, globalEntry{x: x0 + uint32(t), w: ws[j]})
+						}
+					}
+					continue
+				}
+				for j, t := range tg {
+					w := ax.w
+					if !ax.shared {
+						w = s.weight[int(ax.start)+j]
+					}
+					fan = append(fan, fanEntry{core: r.Core, target: t, w: w, ch: ax.ch & 1})
+				}
 			}
+			if !copyFan {
+				continue
+			}
+			if glob {
+				gAt = append(gAt, int32(len(gFan)))
+			} else {
+				at = append(at, int32(len(fan)))
+			}
+		}
+		if !glob {
+			fanAt[i] = at
 		}
 	}
 	f := &Functional{cores: cores, out: make([][]int32, len(cores)), ins: make([]*input, len(cores)), merged: newMergedCUBA(cores)}
-	total, routes := 0, 0
 	for i, c := range cores {
+		c.routeSyn = routeSyn[i]
 		f.out[i] = make([]int32, 0, c.nrn.Len())
 		f.ins[i] = &c.in
-		c.routeSyn = make([]int32, len(c.routes))
-		for k, r := range c.routes {
-			c.routeSyn[k] = int32(cores[r.Core].syn.FanOut(int(r.Axon)))
-			total += int(c.routeSyn[k])
-		}
-		routes += len(c.routes)
 	}
-	if total >= 1<<31 || total > fanCopyMaxPerRoute*routes {
-		// Long axons: reading them from the tables costs little more than
-		// a copy would, and the copy would cost memory and building time.
-		return f, nil
-	}
-	f.fanAt = make([][]int32, len(cores))
-	f.fan = make([]fanEntry, 0, total)
-	for i, c := range cores {
-		at := make([]int32, 1, c.nrn.Len()+1)
-		at[0] = int32(len(f.fan))
-		for n := 0; n < c.nrn.Len(); n++ {
-			for _, r := range c.Routes(n) {
-				s := cores[r.Core].syn
-				ax := &s.axons[r.Axon]
-				for j := ax.start; j < ax.end; j++ {
-					w := ax.w
-					if !ax.shared {
-						w = s.weight[j]
-					}
-					f.fan = append(f.fan, fanEntry{core: r.Core, target: s.target[j], w: w, ch: ax.ch & 1})
-				}
-			}
-			at = append(at, int32(len(f.fan)))
+	switch {
+	case !copyFan:
+	case glob:
+		f.glob = &globalFan{in: make([]float32, 2*nrn), at: gAt, fan: gFan}
+		for _, c := range cores {
+			f.foldCores = f.foldCores || !c.in.clean()
 		}
-		f.fanAt[i] = at
+	default:
+		f.fanAt, f.fan = fanAt, fan
 	}
 	return f, nil
+}
+
+// clean reports whether the input holds nothing to fold.
+func (in *input) clean() bool {
+	if len(in.touched[Exc])+len(in.touched[Inh]) > 0 {
+		return false
+	}
+	for _, v := range in.v {
+		for _, x := range v {
+			if x != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fanCopyMaxPerRoute: the functional model copies the synapse tables by
@@ -119,6 +233,44 @@ type fanEntry struct {
 // Step runs one step and returns the spikes of each core (valid until the
 // next Step).
 func (f *Functional) Step() [][]int32 {
+	if g := f.glob; g != nil {
+		f.stepGlobal(g)
+	} else {
+		f.stepCores()
+	}
+	if f.OnStep != nil {
+		f.OnStep(f.step, f.out)
+	}
+	f.step++
+	return f.out
+}
+
+// stepGlobal is Step for merged cores with a by-source copy: it folds the
+// input the last step's spikes delivered, steps every neuron, and delivers
+// this step's spikes in merged index order (core by core, spike by spike).
+func (f *Functional) stepGlobal(g *globalFan) {
+	m := f.merged
+	if f.foldCores {
+		m.fold(f.cores)
+		f.foldCores = false
+	}
+	in, st := g.in, m.g
+	for _, j := range m.spk {
+		for _, e := range g.fan[g.at[j]:g.at[j+1]] {
+			st[e.x] += in[e.x]
+			in[e.x] = 0
+		}
+	}
+	m.advance(f.out)
+	for _, j := range m.spk {
+		for _, e := range g.fan[g.at[j]:g.at[j+1]] {
+			in[e.x] += e.w
+		}
+	}
+}
+
+// stepCores is Step with per-core inputs.
+func (f *Functional) stepCores() {
 	if f.merged != nil {
 		f.merged.step(f.cores, f.out)
 	} else {
@@ -146,11 +298,6 @@ func (f *Functional) Step() [][]int32 {
 			}
 		}
 	}
-	if f.OnStep != nil {
-		f.OnStep(f.step, f.out)
-	}
-	f.step++
-	return f.out
 }
 
 // Spikes implements SpikeSource by running Step inline.

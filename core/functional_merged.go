@@ -24,29 +24,48 @@ type mergedCUBA struct {
 	zero  []float32 // inputs of the scalar tail (folded, so zero)
 	start []int32   // per core: index of its first neuron; and the total
 	pops  []*CUBANeurons
+	g     []float32 // ge of every neuron, then gi: sl.ge and sl.gi are its halves
+	spk   []int32   // the last step's spikes by merged index, ascending
+}
+
+// mergeable reports whether every core holds CUBANeurons of one model (and
+// there are at least two cores), the condition for newMergedCUBA.
+func mergeable(cores []*Core) bool {
+	if len(cores) < 2 {
+		return false
+	}
+	var m0 *CUBANeurons
+	for _, c := range cores {
+		p, ok := c.nrn.(*CUBANeurons)
+		if !ok || c.lister == nil {
+			return false
+		}
+		if m0 == nil {
+			m0 = p
+		} else if *p.M != *m0.M || *p.k != *m0.k {
+			return false
+		}
+	}
+	return true
 }
 
 // newMergedCUBA returns the merged stepper for cores, or nil when they do
 // not all hold CUBANeurons of the same model.
 func newMergedCUBA(cores []*Core) *mergedCUBA {
-	if len(cores) < 2 {
+	if !mergeable(cores) {
 		return nil
 	}
 	g := &mergedCUBA{start: make([]int32, 1, len(cores)+1), pops: make([]*CUBANeurons, len(cores))}
 	n := 0
 	for i, c := range cores {
-		p, ok := c.nrn.(*CUBANeurons)
-		if !ok || c.lister == nil {
-			return nil
-		}
-		if i > 0 && (*p.M != *g.m || *p.k != *g.k) {
-			return nil
-		}
+		p := c.nrn.(*CUBANeurons)
 		g.m, g.k, g.pops[i] = p.M, p.k, p
 		n += p.Len()
 		g.start = append(g.start, int32(n))
 	}
 	s := g.m.NewState(n)
+	g.g = make([]float32, 2*n)
+	s.Ge, s.Gi = g.g[:n:n], g.g[n:]
 	for i, p := range g.pops {
 		a, b := g.start[i], g.start[i+1]
 		copy(s.V[a:b], p.S.V)
@@ -59,6 +78,7 @@ func newMergedCUBA(cores []*Core) *mergedCUBA {
 	g.mask = make([]uint8, (n/8+8)&^7)
 	g.out = make([]bool, n) // the scalar tail: < 8 neurons with AVX2, all without
 	g.zero = make([]float32, n)
+	g.spk = make([]int32, 0, n)
 	return g
 }
 
@@ -76,6 +96,13 @@ func (c *CUBANeurons) rehome(s *neuron.CUBAState) {
 // as StepList does, steps all neurons, and sets out[i] to core i's spikes
 // (ascending), appended to out[i][:0].
 func (g *mergedCUBA) step(cores []*Core, out [][]int32) {
+	g.fold(cores)
+	g.advance(out)
+}
+
+// fold adds each core's input into ge and gi as StepList does and consumes
+// it.
+func (g *mergedCUBA) fold(cores []*Core) {
 	for i, c := range cores {
 		in := &c.in
 		p := g.pops[i]
@@ -100,8 +127,17 @@ func (g *mergedCUBA) step(cores []*Core, out [][]int32) {
 			}
 		}
 		in.touched[Exc], in.touched[Inh] = in.touched[Exc][:0], in.touched[Inh][:0]
+	}
+}
+
+// advance steps all neurons, whose input is folded, sets out[i] to core i's
+// spikes (ascending), appended to out[i][:0], and spk to all of them by
+// merged index.
+func (g *mergedCUBA) advance(out [][]int32) {
+	for i := range out {
 		out[i] = out[i][:0]
 	}
+	g.spk = g.spk[:0]
 	n := len(g.sl.v)
 	done := cubaBlocks(&g.sl, g.mask, g.k)
 	ci := 0
@@ -110,6 +146,7 @@ func (g *mergedCUBA) step(cores []*Core, out [][]int32) {
 			ci++
 		}
 		out[ci] = append(out[ci], int32(j)-g.start[ci])
+		g.spk = append(g.spk, int32(j))
 	}
 	for w := 0; 8*w < done; w += 8 {
 		m := binary.LittleEndian.Uint64(g.mask[w : w+8])

@@ -1,0 +1,160 @@
+package core
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/neuron"
+	"github.com/neurosim/neurosim/sim"
+)
+
+// plainCUBA hides CUBANeurons' StepList and type, so that a core steps it
+// alone with neuron.CUBA.Step on dense inputs (no merging, no touched
+// lists): the reference for the merged paths.
+type plainCUBA struct{ c *CUBANeurons }
+
+func (p plainCUBA) Len() int                                { return p.c.Len() }
+func (p plainCUBA) Step(exc, inh []float32, out []bool) int { return p.c.Step(exc, inh, out) }
+
+// randomCUBACores builds nc cores of 3…18 CUBA neurons with random synapse
+// tables and routes (every source reaches a destination core with
+// probability prob, through an axon of 1…maxSyn synapses, duplicates
+// allowed; about one axon in three shares one weight, the others carry
+// random ones), the same for the same seed. plain wraps the populations in
+// plainCUBA.
+func randomCUBACores(t *testing.T, seed uint64, nc int, prob float64, maxSyn int, plain bool) []*Core {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 2))
+	kind := arch.CoreKind{Type: arch.Digital, Neurons: 32, Axons: 4096, SynapseMemoryBytes: 1 << 20, WeightBits: 8,
+		CyclesPerSynOp: 1, CyclesPerNeuronUpdate: 1, CyclesPerSpikeOut: 1}
+	sizes := make([]int, nc)
+	for i := range sizes {
+		sizes[i] = 3 + rng.IntN(16)
+	}
+	builders := make([]*SynapseBuilder, nc)
+	for i, n := range sizes {
+		b, err := NewSynapseBuilder(kind, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		builders[i] = b
+	}
+	routes := make([][][]Route, nc)
+	for i, n := range sizes {
+		routes[i] = make([][]Route, n)
+		for s := range n {
+			ch := Exc
+			if rng.IntN(5) == 0 {
+				ch = Inh
+			}
+			for d := range nc {
+				if rng.Float64() >= prob {
+					continue
+				}
+				b := builders[d]
+				a := b.AddAxon(ch, 0.05)
+				shared := rng.IntN(3) == 0
+				w := 2 + 4*rng.Float64()
+				for range 1 + rng.IntN(maxSyn) {
+					if !shared {
+						w = 2 + 4*rng.Float64()
+					}
+					if ch == Inh {
+						b.AddSynapse(rng.IntN(sizes[d]), -w)
+					} else {
+						b.AddSynapse(rng.IntN(sizes[d]), w)
+					}
+				}
+				routes[i][s] = append(routes[i][s], Route{Core: int32(d), Axon: a})
+			}
+		}
+	}
+	eng := sim.NewEngine()
+	cores := make([]*Core, nc)
+	for i, n := range sizes {
+		syn, err := builders[i].Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v0 := make([]float32, n)
+		for j := range v0 {
+			v0[j] = float32(-60 + 10*rng.Float64())
+		}
+		pop, err := NewCUBANeurons(neuron.DefaultCUBA, n, v0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nrn Neurons = pop
+		if plain {
+			nrn = plainCUBA{pop}
+		}
+		if cores[i], err = New(Config{ID: int32(i), Kind: kind, Clock: sim.GHz}, nrn, syn, routes[i], eng, &fixedNet{sched: eng}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cores
+}
+
+// TestFunctionalMergedMatchesPerCore runs random networks of CUBA cores
+// through the merged functional model (one input array and the by-source
+// copy when routes are short, the per-core inputs when they are long) and
+// through the per-core reference (neuron.CUBA.Step core by core), and
+// requires the same spikes at every step and bit-identical states.
+func TestFunctionalMergedMatchesPerCore(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		prob         float64
+		maxSyn       int
+		glob, copied bool
+	}{
+		{"short routes", 0.5, 2, true, true},
+		{"long routes", 0.9, 12, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const nc, steps = 9, 3000
+			fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, false)
+			ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, true)
+			ff, err := NewFunctional(fast)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fr, err := NewFunctional(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ff.merged == nil || (ff.glob != nil) != tc.glob || fr.merged != nil || (fr.fanAt != nil) != tc.copied {
+				t.Fatalf("paths: merged %v glob %v; reference merged %v copied %v", ff.merged != nil, ff.glob != nil, fr.merged != nil, fr.fanAt != nil)
+			}
+			spikes := 0
+			for step := range steps {
+				a, b := ff.Step(), fr.Step()
+				for i := range a {
+					if len(a[i]) != len(b[i]) {
+						t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
+					}
+					for k := range a[i] {
+						if a[i][k] != b[i][k] {
+							t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
+						}
+					}
+					spikes += len(a[i])
+				}
+			}
+			if spikes < steps/10 {
+				t.Fatalf("%d spikes in %d steps: too few to test anything", spikes, steps)
+			}
+			for i := range fast {
+				s, r := fast[i].nrn.(*CUBANeurons).S, ref[i].nrn.(plainCUBA).c.S
+				for j := range s.V {
+					if math.Float32bits(s.V[j]) != math.Float32bits(r.V[j]) || math.Float32bits(s.Ge[j]) != math.Float32bits(r.Ge[j]) ||
+						math.Float32bits(s.Gi[j]) != math.Float32bits(r.Gi[j]) || s.Ref[j] != r.Ref[j] {
+						t.Fatalf("core %d neuron %d: state %v %v %v %d, reference %v %v %v %d", i, j,
+							s.V[j], s.Ge[j], s.Gi[j], s.Ref[j], r.V[j], r.Ge[j], r.Gi[j], r.Ref[j])
+					}
+				}
+			}
+		})
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
+	"math/bits"
 	"slices"
+	"sort"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
@@ -15,19 +18,25 @@ import (
 // Chip is a network mapped onto a simulated chip: cores and NoC routers on
 // one sim.Engine. Build it with Build, run it once with Run.
 type Chip struct {
-	spec        arch.Spec // with the mesh actually used
-	net         *Network
-	mapping     *Mapping
-	eng         *sim.Engine
-	noc         *noc.Network
-	bar         *core.Barrier
-	cores       []*core.Core
-	tiles       []noc.Tile    // per core
-	trees       [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
-	treesDue    bool          // analytic NoC model: Run builds trees
-	popBase     []int         // global index of each population's first neuron
-	coreOff     []int32       // global index of each core's first neuron
-	raster      []uint64      // step<<32 | global neuron, in emission order
+	spec    arch.Spec // with the mesh actually used
+	net     *Network
+	mapping *Mapping
+	eng     *sim.Engine
+	noc     *noc.Network
+	bar     *core.Barrier
+	cores   []*core.Core
+	tiles   []noc.Tile    // per core
+	trees   [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
+	// Under the analytic NoC model a goroutine Build starts makes the
+	// trees (buildTrees); waitTrees joins it.
+	treesDue    bool       // the goroutine may still run
+	treesDone   chan error // its result (nil once received)
+	treesErr    error
+	coreOf      [][]int32 // per population, the core of each neuron
+	coreEnd     []int32   // per core, the end of its neuron range in its population
+	popBase     []int     // global index of each population's first neuron
+	coreOff     []int32   // global index of each core's first neuron
+	raster      []uint64  // step<<32 | global neuron, in emission order
 	opt         Options
 	batchEvents uint64      // the engine events a batched run (batch.go) stood in for
 	streams     sim.Streams // for components that draw randomness (none yet)
@@ -41,8 +50,8 @@ const (
 	pipelineFirst = 16
 	pipelineMax   = 1024
 	pipelineDepth = 3
-	// pipelineDepthTrees: while Run builds the analytic model's trees the
-	// functional model may run up to 3 056 steps ahead.
+	// pipelineDepthTrees: while the analytic model's trees are still
+	// being made the functional model may run up to 3 056 steps ahead.
 	pipelineDepthTrees = 8
 )
 
@@ -79,90 +88,253 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		c.popBase[i] = c.popBase[i-1] + net.Populations[i-1].N
 	}
 
-	// Synapse tables and routes: walk every projection's pre neurons in
-	// order; the targets of one pre neuron that land on one core form one
-	// axon there (targets are sorted and cores hold contiguous ranges).
-	builders := make([]*core.SynapseBuilder, len(m.Cores))
+	// Routes first (they are all the trees need), then the synapse tables
+	// while, under the analytic NoC model, a second goroutine makes the
+	// trees; then the cores.
+	rt, err := c.buildRoutes()
+	if err != nil {
+		return nil, err
+	}
+	c.tiles = make([]noc.Tile, len(m.Cores))
 	for i, cm := range m.Cores {
-		if builders[i], err = core.NewSynapseBuilder(kind, cm.N); err != nil {
-			return nil, fmt.Errorf("chip: core %d: %w", i, err)
-		}
-		builders[i].Grow(cm.Axons, cm.Synapses)
-	}
-	routes := make([][][]core.Route, len(net.Populations))
-	for pi, p := range net.Populations {
-		routes[pi] = make([][]core.Route, p.N)
-	}
-	var tmp, slab []core.Route // one neuron's routes; storage they are cut from
-	maxMantissa := float64(int64(1)<<(kind.WeightBits-1) - 1)
-	for _, pr := range net.Projections {
-		// One scale per projection: its largest weight maps to the largest
-		// mantissa (a projection of one weight is stored exactly).
-		scale := pr.maxAbs() / maxMantissa
-		if scale == 0 {
-			scale = 1
-		}
-		cores := m.popCores[pr.Post]
-		rs := routes[pr.Pre]
-		for i := range rs {
-			tg := pr.Targets[pr.Start[i]:pr.Start[i+1]]
-			ci := 0
-			tmp = tmp[:0]
-			for k := 0; k < len(tg); {
-				for int(tg[k]) >= m.Cores[cores[ci]].First+m.Cores[cores[ci]].N {
-					ci++ // targets are sorted: move on to the core that holds tg[k]
-				}
-				cid := cores[ci]
-				cm := &m.Cores[cid]
-				b := builders[cid]
-				axon := b.AddAxon(pr.Channel, scale)
-				end := k
-				for end < len(tg) && int(tg[end]) < cm.First+cm.N {
-					end++
-				}
-				if pr.Weights == nil {
-					b.AddSynapses(tg[k:end], int32(cm.First), pr.Weight)
-				} else {
-					for ; k < end; k++ {
-						b.AddSynapse(int(tg[k])-cm.First, pr.weight(pr.Start[i]+int32(k)))
-					}
-				}
-				k = end
-				tmp = append(tmp, core.Route{Core: int32(cid), Axon: axon})
-			}
-			if rs[i] == nil {
-				// Cut from a slab: one allocation per many neurons.
-				if cap(slab)-len(slab) < len(tmp) {
-					slab = make([]core.Route, 0, max(len(tmp), 4096))
-				}
-				m := len(slab)
-				slab = append(slab, tmp...)
-				rs[i] = slab[m:len(slab):len(slab)]
-			} else {
-				rs[i] = append(rs[i], tmp...)
-			}
+		c.tiles[i] = noc.Tile{X: cm.X, Y: cm.Y}
+		if err := c.noc.Attach(c.tiles[i], endpoint{c, int32(i)}); err != nil {
+			return nil, err
 		}
 	}
-	for pi, rs := range routes {
-		for i, r := range rs {
-			slices.SortFunc(r, func(a, b core.Route) int { return int(a.Core) - int(b.Core) })
-			for k := 1; k < len(r); k++ {
-				if r[k].Core == r[k-1].Core {
-					return nil, fmt.Errorf("chip: neuron %d of population %s reaches core %d through two projections; this mapping gives a neuron one axon per core",
-						i, net.Populations[pi].Name, r[k].Core)
-				}
-			}
-		}
+	if spec.NoC.Model == "analytic" {
+		// From here on only the tree goroutine touches the NoC until
+		// waitTrees (Run and NoC call it).
+		c.treesDue = true
+		c.treesDone = make(chan error, 1)
+		go func() { c.treesDone <- c.buildTrees(rt) }()
 	}
+	err = c.buildCores(rt, kind, clock)
+	m.in = nil // the mapping's transpose has served
+	if err != nil {
+		c.waitTrees()
+		return nil, err
+	}
+	return c, nil
+}
 
+// routing is what buildRoutes finds: each population's routes, and each
+// core's axon and synapse counts.
+type routing struct {
+	pop             []popRoutes
+	axons, synapses []int
+}
+
+// popRoutes is one population's routes as one table: neuron i's routes are
+// routes[start[i]:start[i+1]], sorted by core, and syn[k] is the synapse
+// count of the axon route k reaches.
+type popRoutes struct {
+	start  []int32
+	routes []core.Route
+	syn    []int32
+}
+
+// buildRoutes walks every projection's pre neurons in order: the targets
+// of one pre neuron that land on one core (targets are sorted and cores
+// hold contiguous ranges) form one axon there, numbered in that order on
+// each core, the order buildCores adds them to the synapse tables.
+func (c *Chip) buildRoutes() (*routing, error) {
+	net, m := c.net, c.mapping
+	c.coreOf = make([][]int32, len(net.Populations))
+	c.coreEnd = make([]int32, len(m.Cores))
+	for pi, cs := range m.popCores {
+		of := make([]int32, net.Populations[pi].N)
+		for _, cid := range cs {
+			cm := &m.Cores[cid]
+			for j := cm.First; j < cm.First+cm.N; j++ {
+				of[j] = int32(cid)
+			}
+			c.coreEnd[cid] = int32(cm.First + cm.N)
+		}
+		c.coreOf[pi] = of
+	}
+	end := c.coreEnd
+	rt := make([]popRoutes, len(net.Populations))
+	for pi, p := range net.Populations {
+		rt[pi].start = make([]int32, p.N+1)
+	}
+	// Count each neuron's routes, then cut the tables exactly.
+	for i := range net.Projections {
+		pr := &net.Projections[i]
+		cnt, of := rt[pr.Pre].start[1:], c.coreOf[pr.Post]
+		for j := range cnt {
+			tg := pr.Targets[pr.Start[j]:pr.Start[j+1]]
+			for k := 0; k < len(tg); {
+				lim := end[of[tg[k]]]
+				for k++; k < len(tg) && tg[k] < lim; k++ {
+				}
+				cnt[j]++
+			}
+		}
+	}
+	fill := make([][]int32, len(rt)) // per neuron, where its next route goes
+	for pi := range rt {
+		st := rt[pi].start
+		for j := 1; j < len(st); j++ {
+			if int64(st[j])+int64(st[j-1]) > math.MaxInt32 {
+				return nil, fmt.Errorf("chip: population %s has more than 2^31−1 routes", net.Populations[pi].Name)
+			}
+			st[j] += st[j-1]
+		}
+		rt[pi].routes = make([]core.Route, st[len(st)-1])
+		rt[pi].syn = make([]int32, st[len(st)-1])
+		fill[pi] = slices.Clone(st[:len(st)-1])
+	}
+	axons := make([]int32, len(m.Cores)) // next axon of each core
+	synapses := make([]int, len(m.Cores))
+	unsorted := make([][]bool, len(rt)) // per neuron: its routes came out of core order
+	for i := range net.Projections {
+		pr := &net.Projections[i]
+		r, f, of := &rt[pr.Pre], fill[pr.Pre], c.coreOf[pr.Post]
+		for j, at := range f {
+			tg := pr.Targets[pr.Start[j]:pr.Start[j+1]]
+			if len(tg) == 0 {
+				continue
+			}
+			prev := int32(-1)
+			if at > r.start[j] {
+				prev = r.routes[at-1].Core
+			}
+			for k := 0; k < len(tg); {
+				cid := of[tg[k]]
+				e, lim := k+1, end[cid]
+				for e < len(tg) && tg[e] < lim {
+					e++
+				}
+				r.routes[at] = core.Route{Core: cid, Axon: axons[cid]}
+				r.syn[at] = int32(e - k)
+				axons[cid]++
+				synapses[cid] += e - k
+				if cid <= prev {
+					if unsorted[pr.Pre] == nil {
+						unsorted[pr.Pre] = make([]bool, len(f))
+					}
+					unsorted[pr.Pre][j] = true
+				}
+				prev = cid
+				at++
+				k = e
+			}
+			f[j] = at
+		}
+	}
+	// A neuron reached through several projections may need its routes
+	// sorted by core (with their synapse counts); two routes to one core
+	// are an error.
+	for pi, us := range unsorted {
+		r := &rt[pi]
+		for j, u := range us {
+			if !u {
+				continue
+			}
+			lo, hi := r.start[j], r.start[j+1]
+			sort.Sort(routeSorter{r.routes[lo:hi], r.syn[lo:hi]})
+			for k := lo + 1; k < hi; k++ {
+				if r.routes[k].Core == r.routes[k-1].Core {
+					return nil, fmt.Errorf("chip: neuron %d of population %s reaches core %d through two projections; this mapping gives a neuron one axon per core",
+						j, net.Populations[pi].Name, r.routes[k].Core)
+				}
+			}
+		}
+	}
+	res := &routing{pop: rt, axons: make([]int, len(m.Cores)), synapses: synapses}
+	for i, a := range axons {
+		res.axons[i] = int(a)
+	}
+	return res, nil
+}
+
+// routeSorter sorts routes by core, their synapse counts alongside.
+type routeSorter struct {
+	routes []core.Route
+	syn    []int32
+}
+
+func (s routeSorter) Len() int           { return len(s.routes) }
+func (s routeSorter) Less(i, j int) bool { return s.routes[i].Core < s.routes[j].Core }
+func (s routeSorter) Swap(i, j int) {
+	s.routes[i], s.routes[j] = s.routes[j], s.routes[i]
+	s.syn[i], s.syn[j] = s.syn[j], s.syn[i]
+}
+
+// buildCores builds each core's synapse table, adding the axons in
+// buildRoutes' order, and the core around it and its neurons' routes.
+func (c *Chip) buildCores(rt *routing, kind arch.CoreKind, clock sim.Freq) error {
+	net, m := c.net, c.mapping
+	// One scale per projection: its largest weight maps to the largest
+	// mantissa (a projection of one weight is stored exactly).
+	maxMantissa := float64(int64(1)<<(kind.WeightBits-1) - 1)
+	scales := make([]float64, len(net.Projections))
+	for i := range net.Projections {
+		if scales[i] = net.Projections[i].maxAbs() / maxMantissa; scales[i] == 0 {
+			scales[i] = 1
+		}
+	}
+	// When no projection has per-synapse weights every axon is in the
+	// shared-weight format: all tables are built at once, core by core from
+	// the mapping's lists of incoming synapses (sharedTables), else by
+	// walking the projections.
+	var shared *core.SharedTables
+	var builders []*core.SynapseBuilder
+	if !slices.ContainsFunc(net.Projections, func(p Projection) bool { return p.Weights != nil }) {
+		var err error
+		if shared, err = c.sharedTables(rt, kind, scales); err != nil {
+			return err
+		}
+	} else {
+		builders = make([]*core.SynapseBuilder, len(m.Cores))
+		for i, cm := range m.Cores {
+			var err error
+			if builders[i], err = core.NewSynapseBuilder(kind, cm.N); err != nil {
+				return fmt.Errorf("chip: core %d: %w", i, err)
+			}
+			builders[i].Grow(rt.axons[i], rt.synapses[i])
+		}
+		for i := range net.Projections {
+			pr := &net.Projections[i]
+			of, end := c.coreOf[pr.Post], c.coreEnd
+			for j := 0; j+1 < len(pr.Start); j++ {
+				lo := int(pr.Start[j])
+				tg := pr.Targets[lo:pr.Start[j+1]]
+				for k := 0; k < len(tg); {
+					cid := of[tg[k]]
+					e, lim := k+1, end[cid]
+					for e < len(tg) && tg[e] < lim {
+						e++
+					}
+					b, first := builders[cid], m.Cores[cid].First
+					b.AddAxon(pr.Channel, scales[i])
+					if pr.Weights == nil {
+						b.AddSynapses(tg[k:e], int32(first), pr.Weight)
+					} else {
+						for ; k < e; k++ {
+							b.AddSynapse(int(tg[k])-first, pr.weight(int32(lo+k)))
+						}
+					}
+					k = e
+				}
+			}
+		}
+	}
 	c.bar = core.NewBarrier(c.eng, c.spec.Chip)
 	c.cores = make([]*core.Core, len(m.Cores))
-	c.tiles = make([]noc.Tile, len(m.Cores))
 	c.coreOff = make([]int32, len(m.Cores))
 	for i, cm := range m.Cores {
-		syn, err := builders[i].Build()
+		var syn *core.Synapses
+		var err error
+		if shared != nil {
+			syn, err = shared.Table(i)
+		} else {
+			syn, err = builders[i].Build()
+			builders[i] = nil
+		}
 		if err != nil {
-			return nil, fmt.Errorf("chip: core %d (%d,%d): %w", i, cm.X, cm.Y, err)
+			return fmt.Errorf("chip: core %d (%d,%d): %w", i, cm.X, cm.Y, err)
 		}
 		pop := &net.Populations[cm.Pop]
 		var nrn core.Neurons
@@ -173,61 +345,118 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 				v0 = pop.V0[cm.First : cm.First+cm.N]
 			}
 			if nrn, err = core.NewCUBANeurons(pop.CUBA, cm.N, v0); err != nil {
-				return nil, err
+				return err
 			}
 		case ModelInput:
 			nrn = newInputNeurons(pop.Input, cm.First, cm.N)
 		}
-		cc, err := core.New(core.Config{ID: int32(i), Kind: kind, Clock: clock}, nrn, syn,
-			routes[cm.Pop][cm.First:cm.First+cm.N], c.eng, c)
+		r := &rt.pop[cm.Pop]
+		st := r.start[cm.First : cm.First+cm.N+1]
+		cc, err := core.NewTable(core.Config{ID: int32(i), Kind: kind, Clock: clock}, nrn, syn,
+			st, r.routes[st[0]:st[cm.N]], c.eng, c)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.cores[i] = cc
-		c.tiles[i] = noc.Tile{X: cm.X, Y: cm.Y}
 		c.coreOff[i] = int32(c.popBase[cm.Pop] + cm.First)
-		if err := c.noc.Attach(c.tiles[i], endpoint{c, int32(i)}); err != nil {
-			return nil, err
-		}
 		if err := c.bar.Add(cc); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// Under the analytic NoC model the trees are built by Run, while the
-	// functional model already runs ahead (buildTrees).
-	c.treesDue = spec.NoC.Model == "analytic"
-	return c, nil
+	return nil
+}
+
+// sharedTables builds every core's synapse table when all weights are
+// shared. A core's axons are the distinct axon keys (projection, pre
+// neuron) of its neurons' incoming synapses, in key order — the order
+// buildRoutes numbers them in — and an axon's targets are the core's
+// neurons that list its key, in order. So each core reads only its own
+// neurons' lists (the mapping's transpose) and writes its own table,
+// instead of every pre neuron's walk writing to dozens of tables.
+func (c *Chip) sharedTables(rt *routing, kind arch.CoreKind, scales []float64) (*core.SharedTables, error) {
+	net, m := c.net, c.mapping
+	neurons := make([]int, len(m.Cores))
+	for i, cm := range m.Cores {
+		neurons[i] = cm.N
+	}
+	tabs, err := core.NewSharedTables(kind, neurons, rt.axons, rt.synapses)
+	if err != nil {
+		return nil, fmt.Errorf("chip: %w", err)
+	}
+	nk := m.keyBase[len(m.keyBase)-1]
+	seen := make([]uint64, (nk+63)/64) // the core's keys, as bits
+	cnt := make([]int32, nk)           // the core's synapses per key
+	axonOf := make([]int32, nk)        // the core's axon of each key
+	var keys, at, pos, tgt []int32     // per axon: its key, where its targets start, the next one; targets by axon
+	for ci, cm := range m.Cores {
+		in := &m.in[cm.Pop]
+		ks := in.key[in.start[cm.First]:in.start[cm.First+cm.N]]
+		lo, hi := len(seen), 0
+		for _, k := range ks {
+			w := int(k >> 6)
+			seen[w] |= 1 << (k & 63)
+			cnt[k]++
+			lo, hi = min(lo, w), max(hi, w)
+		}
+		keys, at = keys[:0], at[:0]
+		n := int32(0)
+		for w := lo; w <= hi; w++ {
+			for b := seen[w]; b != 0; b &= b - 1 {
+				k := int32(w<<6 | bits.TrailingZeros64(b))
+				axonOf[k] = int32(len(keys))
+				keys = append(keys, k)
+				at = append(at, n)
+				n += cnt[k]
+				cnt[k] = 0
+			}
+			seen[w] = 0
+		}
+		at = append(at, n)
+		tgt = slices.Grow(tgt[:0], len(ks))[:len(ks)]
+		pos = append(pos[:0], at...)
+		for j := range cm.N {
+			for _, k := range in.key[in.start[cm.First+j]:in.start[cm.First+j+1]] {
+				a := axonOf[k]
+				tgt[pos[a]] = int32(j)
+				pos[a]++
+			}
+		}
+		p := 0
+		for a, k := range keys {
+			for int(k) >= m.keyBase[p+1] {
+				p++
+			}
+			pr := &net.Projections[p]
+			tabs.AddAxon(ci, pr.Channel, scales[p], tgt[at[a]:at[a+1]], 0, pr.Weight)
+		}
+	}
+	return tabs, nil
 }
 
 // buildTrees walks each neuron's multicast tree once (noc.Tree) instead of
-// once per spike, for the analytic NoC model.
-func (c *Chip) buildTrees() error {
-	// Each neuron sends every spike to the same cores: walk its
-	// multicast tree once (noc.Tree) instead of once per spike.
-	c.trees = make([][]*noc.Tree, len(c.cores))
+// once per spike, for the analytic NoC model. It reads only the routes and
+// the NoC: Build runs it on a goroutine of its own while it builds the
+// synapse tables and cores.
+func (c *Chip) buildTrees(rt *routing) error {
+	trees := make([][]*noc.Tree, len(c.mapping.Cores))
 	// Each destination's tag is its core and the synapse count of the
 	// axon it reaches (synapses<<32 | core), what a batched step needs of
 	// a delivery (core.BatchSender) without looking up the route.
 	var dests []noc.Tile
 	var tags []int64
-	for i, cc := range c.cores {
-		c.trees[i] = make([]*noc.Tree, cc.Len())
-		for n := range cc.Len() {
-			rs := cc.Routes(n)
-			if len(rs) == 0 {
+	for i, cm := range c.mapping.Cores {
+		r := &rt.pop[cm.Pop]
+		trees[i] = make([]*noc.Tree, cm.N)
+		for n := range cm.N {
+			lo, hi := r.start[cm.First+n], r.start[cm.First+n+1]
+			if lo == hi {
 				continue
 			}
 			dests, tags = dests[:0], tags[:0]
-			ks := cc.RouteSynapses(n) // recorded by core.NewFunctional; nil without it
-			for k, r := range rs {
-				dests = append(dests, c.tiles[r.Core])
-				var syn int
-				if ks != nil {
-					syn = int(ks[k])
-				} else {
-					syn = c.cores[r.Core].Synapses().FanOut(int(r.Axon))
-				}
-				tags = append(tags, int64(syn)<<32|int64(r.Core))
+			for k := lo; k < hi; k++ {
+				rr := r.routes[k]
+				dests = append(dests, c.tiles[rr.Core])
+				tags = append(tags, int64(r.syn[k])<<32|int64(rr.Core))
 			}
 			t, err := c.noc.NewTree(c.tiles[i], dests)
 			if err == nil {
@@ -236,10 +465,22 @@ func (c *Chip) buildTrees() error {
 			if err != nil {
 				return fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
 			}
-			c.trees[i][n] = t
+			trees[i][n] = t
 		}
 	}
+	c.trees = trees
 	return nil
+}
+
+// waitTrees waits for the trees Build's goroutine makes, if it still
+// does, and returns its error.
+func (c *Chip) waitTrees() error {
+	if c.treesDone != nil {
+		c.treesErr = <-c.treesDone
+		c.treesDone = nil
+		c.treesDue = false
+	}
+	return c.treesErr
 }
 
 // Mapping returns how the network was placed.
@@ -251,8 +492,12 @@ func (c *Chip) Spec() *arch.Spec { return &c.spec }
 // Cores returns the cores in mapping order.
 func (c *Chip) Cores() []*core.Core { return c.cores }
 
-// NoC returns the network-on-chip.
-func (c *Chip) NoC() *noc.Network { return c.noc }
+// NoC returns the network-on-chip (once Build's tree goroutine, if any,
+// is done with it).
+func (c *Chip) NoC() *noc.Network {
+	c.waitTrees() // an error is Run's to report
+	return c.noc
+}
 
 // Barrier returns the step barrier (to attach hooks).
 func (c *Chip) Barrier() *core.Barrier { return c.bar }
@@ -331,12 +576,10 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 		defer p.Close()
 		src = p
 	}
-	if c.treesDue {
-		// Pipelined, the functional model runs ahead meanwhile.
-		if err := c.buildTrees(); err != nil {
-			return nil, err
-		}
-		c.treesDue = false
+	// Pipelined, the functional model runs ahead while the trees are
+	// still being made.
+	if err := c.waitTrees(); err != nil {
+		return nil, err
 	}
 	if c.batchable() {
 		// The analytic NoC fixes each delivery when a spike is sent: run the

@@ -13,7 +13,11 @@
 // allow; cores sit in a near-square block of tiles; with Options.AutoSize the
 // mesh grows to a square that holds them) and puts one core.Core and one
 // noc router per tile on a single sim.Engine, with a core.Barrier for the
-// algorithmic steps.
+// algorithmic steps. Routes are counted and cut to size in one walk of the
+// projections; when no projection has per-synapse weights, each core's
+// synapse table is built from the mapping's lists of incoming synapses
+// (core.SharedTables) rather than by every pre neuron writing to dozens of
+// tables.
 //
 // A spike leaves its core as one NoC packet addressed to every destination
 // core of the neuron (routers replicate it along the dimension-order tree
@@ -22,12 +26,13 @@
 // the neuron reaches on that core and calls core.Receive, which times and
 // counts the synaptic operations. Every spike goes through the NoC,
 // including spikes to the sending core's own tile. Under the analytic NoC
-// model (arch NoC.Model = "analytic") Run walks each neuron's multicast
-// tree once (noc.Tree; while the functional model already runs ahead) and
-// tags each destination with its axon and synapse count: a spike then
-// costs the NoC one step per destination, the tree's per-link flits are
-// credited when statistics are read, and a delivery reaches
-// core.ReceiveAxon without a route lookup. What spikes is computed
+// model (arch NoC.Model = "analytic") each neuron's multicast tree is
+// walked once (noc.Tree; on a goroutine Build starts as soon as the routes
+// are known, while it builds the synapse tables; Run and NoC wait for it)
+// and each destination tagged with its core and the synapse count of its
+// axon there: a spike then costs the NoC one step per destination, the
+// tree's per-link flits are credited when statistics are read, and a
+// delivery needs no route lookup. What spikes is computed
 // by core.Functional (neuron updates and synaptic accumulation in a fixed
 // order), run on a second goroutine ahead of the engine (core.Pipeline;
 // Options.Serial runs it inline): the barrier guarantees that step t's

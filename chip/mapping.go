@@ -50,6 +50,17 @@ type Mapping struct {
 	AutoSized     bool
 	Cores         []CoreMap
 	popCores      [][]int // per population, its cores in order
+	// Until Build drops them: the axon key of projection p's pre neuron i
+	// is keyBase[p]+i, and in[pi] lists each neuron of population pi's
+	// incoming keys (transpose).
+	keyBase []int
+	in      []incoming
+}
+
+// incoming is a CSR by post neuron: neuron j's incoming synapses have
+// axon keys key[start[j]:start[j+1]], in increasing order.
+type incoming struct {
+	start, key []int32
 }
 
 // MaxNeuronsPerCore returns the largest number of neurons on one core.
@@ -121,8 +132,10 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 		}
 	}
 	var fresh []int
+	m.keyBase, m.in = base, make([]incoming, len(net.Populations))
 	for pi, pop := range net.Populations {
 		inStart, inKey := transpose(net, pi, base)
+		m.in[pi] = incoming{inStart, inKey}
 		c := CoreMap{Pop: pi}
 		var fp core.Footprint
 		open := func(first int) {

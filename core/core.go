@@ -125,32 +125,73 @@ type Core struct {
 // its routes (sorted by destination core, at most one per core). It checks
 // the population against the core kind.
 func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Scheduler, out Sender) (*Core, error) {
-	n := nrn.Len()
-	switch {
-	case n < 1 || n > cfg.Kind.Neurons:
-		return nil, fmt.Errorf("core %d: %d neurons on a core of %d", cfg.ID, n, cfg.Kind.Neurons)
-	case syn == nil:
-		return nil, fmt.Errorf("core %d: no synapse table", cfg.ID)
-	case syn.neurons != n:
-		return nil, fmt.Errorf("core %d: synapse table built for %d neurons, population has %d", cfg.ID, syn.neurons, n)
-	case len(routes) != n:
-		return nil, fmt.Errorf("core %d: %d route lists for %d neurons", cfg.ID, len(routes), n)
-	case cfg.Clock == 0:
-		return nil, fmt.Errorf("core %d: zero clock", cfg.ID)
-	case sched == nil || out == nil:
-		return nil, fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
+	if err := check(cfg, nrn, syn, len(routes), sched, out); err != nil {
+		return nil, err
 	}
-	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		nAxons: int32(len(syn.axons)), fired: make([]bool, n)}
-	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
-	c.lister, _ = nrn.(spikeLister)
-	c.routeStart = make([]int32, 1, n+1)
+	start := make([]int32, 1, len(routes)+1)
 	total := 0
 	for _, rs := range routes {
 		total += len(rs)
 	}
-	c.routes = make([]Route, 0, total)
-	for i, rs := range routes {
+	flat := make([]Route, 0, total)
+	for _, rs := range routes {
+		flat = append(flat, rs...)
+		start = append(start, int32(len(flat)))
+	}
+	return newCore(cfg, nrn, syn, start, flat, sched, out)
+}
+
+// NewTable is New with the routes as one table: neuron i's routes are
+// routes[start[i]−start[0] : start[i+1]−start[0]]. The core keeps routes
+// (do not modify it afterwards) and a copy of start.
+func NewTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
+	if err := check(cfg, nrn, syn, len(start)-1, sched, out); err != nil {
+		return nil, err
+	}
+	base := start[0]
+	rel := make([]int32, len(start))
+	for i, s := range start {
+		rel[i] = s - base
+		if i > 0 && s < start[i-1] {
+			return nil, fmt.Errorf("core %d: route table starts decrease at neuron %d", cfg.ID, i-1)
+		}
+	}
+	if int(rel[len(rel)-1]) != len(routes) {
+		return nil, fmt.Errorf("core %d: route table of %d routes for starts spanning %d", cfg.ID, len(routes), rel[len(rel)-1])
+	}
+	return newCore(cfg, nrn, syn, rel, routes, sched, out)
+}
+
+// check checks New's arguments for a population of nrn with nRoutes route
+// lists.
+func check(cfg Config, nrn Neurons, syn *Synapses, nRoutes int, sched sim.Scheduler, out Sender) error {
+	n := nrn.Len()
+	switch {
+	case n < 1 || n > cfg.Kind.Neurons:
+		return fmt.Errorf("core %d: %d neurons on a core of %d", cfg.ID, n, cfg.Kind.Neurons)
+	case syn == nil:
+		return fmt.Errorf("core %d: no synapse table", cfg.ID)
+	case syn.neurons != n:
+		return fmt.Errorf("core %d: synapse table built for %d neurons, population has %d", cfg.ID, syn.neurons, n)
+	case nRoutes != n:
+		return fmt.Errorf("core %d: %d route lists for %d neurons", cfg.ID, nRoutes, n)
+	case cfg.Clock == 0:
+		return fmt.Errorf("core %d: zero clock", cfg.ID)
+	case sched == nil || out == nil:
+		return fmt.Errorf("core %d: nil scheduler or sender", cfg.ID)
+	}
+	return nil
+}
+
+// newCore builds a checked core around its route table (start from 0).
+func newCore(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
+	n := nrn.Len()
+	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
+		nAxons: int32(len(syn.axons)), fired: make([]bool, n), routeStart: start, routes: routes}
+	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
+	c.lister, _ = nrn.(spikeLister)
+	for i := range n {
+		rs := routes[start[i]:start[i+1]]
 		for k, r := range rs {
 			if r.Core < 0 || r.Axon < 0 {
 				return nil, fmt.Errorf("core %d: neuron %d: negative route %+v", cfg.ID, i, r)
@@ -159,8 +200,6 @@ func New(cfg Config, nrn Neurons, syn *Synapses, routes [][]Route, sched sim.Sch
 				return nil, fmt.Errorf("core %d: neuron %d: routes not sorted by core or two routes to core %d", cfg.ID, i, r.Core)
 			}
 		}
-		c.routes = append(c.routes, rs...)
-		c.routeStart = append(c.routeStart, int32(len(c.routes)))
 	}
 	c.spikeOut.Core, c.pktIn.Core = c.id, c.id
 	return c, nil

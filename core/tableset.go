@@ -1,0 +1,145 @@
+package core
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/neurosim/neurosim/arch"
+)
+
+// SharedTables builds the synapse tables of many cores of one kind at once
+// when every axon carries one weight (the shared-weight format): the same
+// tables SynapseBuilder makes from AddAxon and AddSynapses, in one storage
+// for all cores, sized exactly beforehand. Axons may be added to the cores
+// in any interleaving; each core numbers its own in the order they come.
+// Adding one axon touches a few words (no per-core builder state), which
+// matters when a network's pre neurons are walked in order and nearly every
+// axon lands on a different core.
+type SharedTables struct {
+	kind                 arch.CoreKind
+	maxM                 float64
+	neurons              []int32
+	axBase, axEnd, axCur []int32 // per core: its axons in axons
+	tgBase, tgEnd, tgCur []int32 // per core: its synapses in target
+	axons                []axon
+	target               []int32
+	err                  error
+	// the last quantisation: weight, scale and stored weight
+	lastW, lastScale float64
+	lastQ            float32
+}
+
+// NewSharedTables prepares the tables of len(neurons) cores of the given
+// kind: core i holds neurons[i] neurons and will receive exactly axons[i]
+// axons with synapses[i] synapses in all.
+func NewSharedTables(kind arch.CoreKind, neurons, axons, synapses []int) (*SharedTables, error) {
+	if len(axons) != len(neurons) || len(synapses) != len(neurons) {
+		return nil, fmt.Errorf("core: shared tables: %d cores, %d axon and %d synapse counts", len(neurons), len(axons), len(synapses))
+	}
+	if kind.WeightBits < 2 || kind.WeightBits > 32 {
+		return nil, fmt.Errorf("core: weight_bits %d not in [2, 32]", kind.WeightBits)
+	}
+	nc := len(neurons)
+	t := &SharedTables{kind: kind, maxM: math.Ldexp(1, kind.WeightBits-1) - 1, neurons: make([]int32, nc),
+		axBase: make([]int32, nc), axEnd: make([]int32, nc), axCur: make([]int32, nc),
+		tgBase: make([]int32, nc), tgEnd: make([]int32, nc), tgCur: make([]int32, nc)}
+	var na, ns int64
+	for i, n := range neurons {
+		if n < 1 || n > kind.Neurons {
+			return nil, fmt.Errorf("core: %d neurons on a core of %d", n, kind.Neurons)
+		}
+		if axons[i] < 0 || synapses[i] < 0 {
+			return nil, fmt.Errorf("core: shared tables: core %d: %d axons, %d synapses", i, axons[i], synapses[i])
+		}
+		t.neurons[i] = int32(n)
+		t.axBase[i], t.tgBase[i] = int32(na), int32(ns)
+		na += int64(axons[i])
+		ns += int64(synapses[i])
+		if na > math.MaxInt32 || ns >= math.MaxInt32 {
+			return nil, fmt.Errorf("core: too many synapses")
+		}
+		t.axEnd[i], t.tgEnd[i] = int32(na), int32(ns)
+	}
+	copy(t.axCur, t.axBase)
+	copy(t.tgCur, t.tgBase)
+	t.axons = make([]axon, na)
+	t.target = make([]int32, ns)
+	return t, nil
+}
+
+// AddAxon adds to core c an input axon on channel ch with synapses to
+// neurons targets[k] − offset, all with weight w stored as round(w/scale)
+// clamped to ±(2^(WeightBits−1) − 1), and returns its index on the core:
+// SynapseBuilder.AddAxon then AddSynapses. The first error (a bad channel,
+// scale or weight, a target out of range, more axons or synapses than
+// announced) is kept and returned by Table.
+func (t *SharedTables) AddAxon(c int, ch Channel, scale float64, targets []int32, offset int32, w float64) int32 {
+	if t.err != nil {
+		return -1
+	}
+	a, k := t.axCur[c], t.tgCur[c]
+	n := a - t.axBase[c]
+	switch {
+	case ch > Inh:
+		t.err = fmt.Errorf("core: axon %d: unknown channel %d", n, ch)
+	case !(scale > 0) || math.IsInf(scale, 0):
+		t.err = fmt.Errorf("core: axon %d: weight scale %g must be positive and finite", n, scale)
+	case int(n) >= t.kind.Axons:
+		t.err = fmt.Errorf("core: more than %d input axons (the core kind's fan-in limit)", t.kind.Axons)
+	case math.IsNaN(w) || math.IsInf(w, 0):
+		t.err = fmt.Errorf("core: axon %d: weight %g is not finite", n, w)
+	case a == t.axEnd[c] || int(t.tgEnd[c]-k) < len(targets):
+		t.err = fmt.Errorf("core: shared tables: core %d receives more axons or synapses than announced", c)
+	}
+	if t.err != nil {
+		return -1
+	}
+	tg := t.target[k : int(k)+len(targets)]
+	nn := t.neurons[c]
+	for j, x := range targets {
+		x -= offset
+		if x < 0 || x >= nn {
+			t.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", n, x, nn)
+			return -1
+		}
+		tg[j] = x
+	}
+	if w != t.lastW || scale != t.lastScale {
+		m := math.Max(-t.maxM, math.Min(t.maxM, math.Round(w/scale)))
+		t.lastW, t.lastScale, t.lastQ = w, scale, float32(m*scale)
+	}
+	e := k + int32(len(targets))
+	t.axons[a] = axon{start: k - t.tgBase[c], end: e - t.tgBase[c], ch: ch, shared: e > k, w: t.lastQ}
+	if e == k {
+		t.axons[a].w = 0
+	}
+	t.axCur[c], t.tgCur[c] = a+1, e
+	return n
+}
+
+// Table returns core c's table once all its axons were added, checked
+// against the core kind's synapse memory as SynapseBuilder.Build does.
+func (t *SharedTables) Table(c int) (*Synapses, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	if t.axCur[c] != t.axEnd[c] || t.tgCur[c] != t.tgEnd[c] {
+		return nil, fmt.Errorf("core: shared tables: core %d received %d of %d axons and %d of %d synapses",
+			c, t.axCur[c]-t.axBase[c], t.axEnd[c]-t.axBase[c], t.tgCur[c]-t.tgBase[c], t.tgEnd[c]-t.tgBase[c])
+	}
+	s := &Synapses{axons: t.axons[t.axBase[c]:t.axEnd[c]:t.axEnd[c]], target: t.target[t.tgBase[c]:t.tgEnd[c]:t.tgEnd[c]],
+		neurons: int(t.neurons[c])}
+	for _, ax := range s.axons {
+		if ax.shared {
+			s.fp.SharedAxons++
+			s.fp.SharedSynapses += int(ax.end - ax.start)
+		}
+	}
+	s.fp.Axons, s.fp.Synapses = len(s.axons), len(s.target)
+	s.fp.bytes = s.fp.Bytes(t.kind)
+	if s.fp.bytes > t.kind.SynapseMemoryBytes {
+		return nil, fmt.Errorf("core: synapse table of %d axons and %d synapses needs %d bytes > synapse_memory_bytes %d",
+			len(s.axons), len(s.target), s.fp.bytes, t.kind.SynapseMemoryBytes)
+	}
+	return s, nil
+}

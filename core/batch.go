@@ -440,6 +440,8 @@ type batchChunk struct {
 	spikes []int32
 	rel    []sim.Time
 	ev     []uint64
+	pc     *chunk // the Pipeline chunk off and spikes belong to, if any
+	buf    chunk  // storage of the spikes otherwise
 }
 
 // view sets v (one slice per core) to step k's spikes and returns it.
@@ -455,6 +457,7 @@ func (ch *batchChunk) view(k int, v [][]int32) [][]int32 {
 // of steps that start small (the first is ready soon) and double up to a
 // maximum, and hands them to workers.
 type batchRunner struct {
+	pipe    *Pipeline // the spike source, when it is one
 	steps   int64
 	workers int
 	work    chan *batchChunk // filled, in step order
@@ -476,24 +479,48 @@ func newBatchRunner(pl *batchPlan, src SpikeSource, steps int64, workers int) *b
 		r.free <- &batchChunk{}
 	}
 	nc := len(pl.b.cores)
+	p, _ := src.(*Pipeline)
+	if p != nil && p.cores != nc {
+		panic(fmt.Sprintf("core: pipeline of %d cores for %d cores", p.cores, nc))
+	}
+	r.pipe = p
 	go func() {
 		defer close(r.work)
 		size := batchFirst
-		for first := int64(0); first < steps; first, size = first+int64(size), min(2*size, batchMax) {
+		for first := int64(0); first < steps; {
 			ch := <-r.free
-			ch.first, ch.n = first, int(min(int64(size), steps-first))
-			ch.off = append(ch.off[:0], 0)
-			ch.spikes = ch.spikes[:0]
-			for k := range ch.n {
-				sp := src.Spikes(first + int64(k))
-				if len(sp) != nc {
-					panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(sp), nc))
+			if p != nil {
+				// The pipeline's chunks already hold steps in this layout:
+				// pass them on, and back when done (inOrder).
+				var ok bool
+				select {
+				case ch.pc, ok = <-p.full:
+				case <-p.stop:
 				}
-				for _, s := range sp {
-					ch.spikes = append(ch.spikes, s...)
-					ch.off = append(ch.off, int32(len(ch.spikes)))
+				if !ok || ch.pc.first != first {
+					panic("core: pipeline closed or out of step under a batched run")
 				}
+				ch.first, ch.n, ch.off, ch.spikes = first, ch.pc.n, ch.pc.off, ch.pc.spikes
+			} else {
+				ch.first, ch.n = first, int(min(int64(size), steps-first))
+				size = min(2*size, batchMax)
+				off, spikes := append(ch.buf.off[:0], 0), ch.buf.spikes[:0]
+				for k := range ch.n {
+					sp := src.Spikes(first + int64(k))
+					if len(sp) != nc {
+						panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(sp), nc))
+					}
+					for _, s := range sp {
+						if len(s) > 0 {
+							spikes = append(spikes, s...)
+						}
+						off = append(off, int32(len(spikes)))
+					}
+				}
+				ch.buf.off, ch.buf.spikes = off, spikes
+				ch.off, ch.spikes = off, spikes
 			}
+			first += int64(ch.n)
 			ch.rel = slices.Grow(ch.rel[:0], ch.n)[:ch.n]
 			ch.ev = slices.Grow(ch.ev[:0], ch.n)[:ch.n]
 			r.work <- ch
@@ -536,6 +563,10 @@ func (r *batchRunner) inOrder() func(func(*batchChunk) bool) {
 			}
 			next += int64(ch.n)
 			ok := yield(ch)
+			if ch.pc != nil {
+				r.pipe.free <- ch.pc
+				ch.pc = nil
+			}
 			r.free <- ch
 			if !ok {
 				return

@@ -60,6 +60,19 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 		copy(b.e[:], b.e[k:b.n])
 		b.n -= k
 	}
+	// Ready after every booking (the common case): what the search below
+	// finds at once, unless a full list must merge first.
+	if last := b.e[b.n-1]; ready >= last {
+		if last == ready {
+			b.e[b.n-1] = ready + f
+			return ready
+		}
+		if b.n < busyK {
+			b.s[b.n], b.e[b.n] = ready, ready+f
+			b.n++
+			return ready
+		}
+	}
 	for {
 		t := ready
 		pos := b.n

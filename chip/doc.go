@@ -30,9 +30,14 @@
 // walked once (noc.Tree; on a goroutine Build starts as soon as the routes
 // are known, while it builds the synapse tables; Run and NoC wait for it)
 // and each destination tagged with its core and the synapse count of its
-// axon there: a spike then costs the NoC one step per destination, the
-// tree's per-link flits are credited when statistics are read, and a
-// delivery needs no route lookup. What spikes is computed
+// axon there: a spike then costs the NoC one step per destination, and the
+// tree's per-link flits are credited when statistics are read. Unless
+// hooks are attached, Options.NoBatch is set, the NoC has no multicast or
+// the barrier is shorter than a NoC cycle, Run then computes each step at
+// once (core.Barrier.RunBatch with noc.Batch, on two worker goroutines
+// when the chip's times are whole NoC cycles) instead of firing an engine
+// event per spike and per delivery cycle; the Stats are the event-driven
+// run's, byte for byte (TestBatchMatchesEvents). What spikes is computed
 // by core.Functional (neuron updates and synaptic accumulation in a fixed
 // order), run on a second goroutine ahead of the engine (core.Pipeline;
 // Options.Serial runs it inline): the barrier guarantees that step t's
@@ -100,6 +105,8 @@
 //   - Bad networks, specs and mappings return errors naming the problem;
 //     nothing panics on user input.
 //   - The step loop allocates nothing once queues and pools are warm.
+//   - Batched steps and the event-driven run give the same Stats, whatever
+//     the number of workers.
 //   - Cim cores: with exact macros (MacroExact) the chip equals the integer
 //     model bit for bit; with noise, a sample's result depends only on
 //     (program, spec, macros, seed, sample, lane), never on the number of

@@ -76,6 +76,23 @@
 // schedules nothing: the barrier's one release event per step updates every
 // core in a loop, and only spikes create further events.
 //
+// # Batched steps
+//
+// With a [BatchSender] (a sender that fixes each delivery's time when the
+// spike is sent: the analytic NoC model), [Barrier.RunBatch] computes each
+// step without the engine: the emissions in the engine's order (time,
+// then scheduling order, reproduced with its own sequence numbers), the
+// sender's deliveries ([BatchStep]), and each core's processing of its
+// deliveries in delivery order, by the formulas above. Every counter and
+// step time, and the count of engine events the event-driven run would
+// fire, equal that run's (tested in package chip). A step starts with idle
+// cores and, the barrier outlasting the last delivery by at least one NoC
+// cycle ([Barrier.BatchMode]), idle NoC ports. When the clock periods,
+// the barrier time and MinStepNS are whole NoC cycles, a step's course
+// relative to its release T does not depend on T: worker goroutines then
+// compute steps while the functional model runs ahead, and only the chain
+// T_{t+1} = max(T_t + d_t + barrier, T_t + MinStepNS) is sequential.
+//
 // # Counters and hooks
 //
 // Each core counts synaptic ops, neuron updates, spikes out, packets out,
@@ -93,6 +110,8 @@
 //     delivery order, barrier time, or on running the functional model inline
 //     or pipelined.
 //   - Receive, the step release and spike emission allocate nothing.
+//   - RunBatch gives the counters and step times of Start and the engine,
+//     whatever the number of workers or GOMAXPROCS.
 //   - Bad configuration (a table that does not fit, a target out of range)
 //     returns an error; misuse by the chip (a delivery for an unknown axon,
 //     receiving while no step runs) panics with a precise message.

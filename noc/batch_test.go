@@ -190,7 +190,7 @@ func TestBatchErrors(t *testing.T) {
 // little ejection contention); "busy", 60 packets to a fifth over 200.
 func BenchmarkBatchStep(b *testing.B) {
 	for _, bc := range []struct {
-		name                    string
+		name                   string
 		perStep, span, density int
 	}{{"cuba", 22, 600, 10}, {"busy", 60, 200, 5}} {
 		b.Run(bc.name, func(b *testing.B) {

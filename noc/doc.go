@@ -180,6 +180,18 @@
 // trees, links, ejections and destinations from shared slabs; the result
 // equals the packet models' recording walk (tested).
 //
+// A [Batch] is the analytic model without events, for a caller that owns
+// the clock of a barrier step: [Batch.Send] launches a packet along a tree
+// (injection channel booked, each destination's request for its ejection
+// port queued) and [Batch.Arrivals] books each ejection port for its
+// requests in the order sent, as the event-driven launches book it, and
+// returns every delivery's cycle. A step starts with idle ports, so
+// batches of one network can compute different steps at once;
+// [Network.MergeBatch] adds a batch's counts (deliveries, latencies, stall
+// cycles, per-tree uses for the link counts) into the statistics. Sent in
+// the engine's order, the deliveries and the merged statistics equal
+// Inject's (tested).
+//
 // # Statistics and hooks
 //
 // Stats gives packets and flits injected and delivered, per-link flits and
@@ -196,7 +208,8 @@
 //     models, with or without a Tree.
 //   - Packet, flit, hop and per-link flit counts do not depend on the
 //     timing model or on sending along a Tree.
-//   - The same injections in the same order give the same statistics.
+//   - The same injections in the same order give the same statistics,
+//     through Inject or through a Batch.
 //   - In steady state (pool and queues warmed up) injecting, routing and
 //     delivering allocate nothing unless hooks are attached.
 package noc

@@ -62,9 +62,26 @@ type Functional struct {
 // its spikes, so the next step folds those entries again instead of
 // keeping a touched list (duplicates, as in a touched list, add zero).
 type globalFan struct {
-	in  []float32     // 2·N: the next step's input by x
-	at  []int32       // per merged neuron j: its entries are fan[at[j]:at[j+1]]
-	fan []globalEntry // synapses by source neuron, in route then axon order
+	in    []float32 // 2·N: the next step's input by x
+	parts []fanPart // by ascending first neuron; one or two (built in parallel)
+}
+
+// fanPart is the copy of the synapses of the merged neurons from first on
+// (up to the next part's first).
+type fanPart struct {
+	first int32
+	at    []int32       // per neuron first+j: its entries are fan[at[j]:at[j+1]]
+	fan   []globalEntry // synapses by source neuron, in route then axon order
+}
+
+// of returns merged neuron j's entries.
+func (g *globalFan) of(j int32) []globalEntry {
+	p := &g.parts[0]
+	if len(g.parts) > 1 && j >= g.parts[1].first {
+		p = &g.parts[1]
+	}
+	j -= p.first
+	return p.fan[p.at[j]:p.at[j+1]]
 }
 
 // globalEntry is one synapse of globalFan: x = channel·N + merged target
@@ -98,30 +115,120 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 	glob := mergeable(cores) && 2*nrn < 1<<32
 	// One pass over the routes checks them, records their synapse counts
 	// and copies the synapses by source neuron while there are at most
-	// fanCopyMaxPerRoute per route on average (the axon entry each route
-	// reads is on another core: one cache miss a route, once).
+	// fanCopyMaxPerRoute per route on average. The axon entry and the
+	// targets a route reads are on another core, cache misses that the
+	// hardware does not prefetch (one stream per destination core), so
+	// with merged cores two goroutines each take the cores of about half
+	// the routes (the copy is the same; the Step reads it in two parts).
 	limit := min(fanCopyMaxPerRoute*routes, 1<<31-1)
-	copyFan, total := true, 0
 	allSyn := make([]int32, routes)
-	routeSyn := make([][]int32, len(cores))
-	var (
-		fanAt [][]int32
-		fan   []fanEntry
-		gAt   []int32
-		gFan  []globalEntry
-	)
-	if glob {
-		gAt = make([]int32, 1, nrn+1)
-		gFan = make([]globalEntry, 0, min(synapses, limit))
-	} else {
-		fanAt = make([][]int32, len(cores))
-		fan = make([]fanEntry, 0, min(synapses, limit))
+	parts := []*fanBuild{{lo: 0, hi: len(cores)}}
+	if glob && routes >= parallelBuildRoutes {
+		h, sum := 0, 0
+		for h < len(cores) && 2*sum < routes {
+			sum += len(cores[h].routes)
+			h++
+		}
+		parts = []*fanBuild{{lo: 0, hi: h}, {lo: h, hi: len(cores)}}
 	}
+	off := 0
+	for _, b := range parts {
+		b.routeOff = off
+		for _, c := range cores[b.lo:b.hi] {
+			off += len(c.routes)
+		}
+		// For a capacity, the synapses the part's routes reach if each
+		// axon is reached once, as in the chip's tables.
+		b.capacity = min(int(float64(synapses)*float64(off-b.routeOff)/float64(max(routes, 1)))*21/20+1024, limit)
+	}
+	if len(parts) == 2 {
+		done := make(chan struct{})
+		go func() {
+			parts[1].run(cores, base, nrn, glob, limit, allSyn)
+			close(done)
+		}()
+		parts[0].run(cores, base, nrn, glob, limit, allSyn)
+		<-done
+	} else {
+		parts[0].run(cores, base, nrn, glob, limit, allSyn)
+	}
+	copyFan, total := true, 0
+	for _, b := range parts {
+		if b.err != nil {
+			return nil, b.err // the first part's first: the first bad route
+		}
+		total += b.total
+		copyFan = copyFan && b.copied
+	}
+	copyFan = copyFan && total <= limit
+	f := &Functional{cores: cores, out: make([][]int32, len(cores)), ins: make([]*input, len(cores)), merged: newMergedCUBA(cores)}
+	off = 0
 	for i, c := range cores {
+		c.routeSyn = allSyn[off : off+len(c.routes) : off+len(c.routes)]
+		off += len(c.routes)
+		f.out[i] = make([]int32, 0, c.nrn.Len())
+		f.ins[i] = &c.in
+	}
+	switch {
+	case !copyFan:
+	case glob:
+		f.glob = &globalFan{in: make([]float32, 2*nrn)}
+		for _, b := range parts {
+			f.glob.parts = append(f.glob.parts, b.part)
+		}
+		for _, c := range cores {
+			f.foldCores = f.foldCores || !c.in.clean()
+		}
+	default:
+		f.fanAt, f.fan = parts[0].fanAt, parts[0].fan
+	}
+	return f, nil
+}
+
+// parallelBuildRoutes: NewFunctional builds the copy of merged cores on two
+// goroutines from this many routes on (a variable for tests).
+var parallelBuildRoutes = 1 << 16
+
+// fanBuild is NewFunctional's pass over the routes of cores [lo, hi): it
+// records their synapse counts in allSyn from routeOff on and copies their
+// synapses by source neuron (part with merged cores, fanAt and fan
+// otherwise) until they exceed limit.
+type fanBuild struct {
+	lo, hi   int
+	routeOff int
+	capacity int // of the copy
+
+	err    error
+	total  int  // synapses the routes reach
+	copied bool // the copy is complete (total ≤ limit)
+	part   fanPart
+	fanAt  [][]int32
+	fan    []fanEntry
+}
+
+func (b *fanBuild) run(cores []*Core, base []int32, nrn int, glob bool, limit int, allSyn []int32) {
+	b.copied = true
+	allSyn = allSyn[b.routeOff:]
+	if glob {
+		n := 0
+		for _, c := range cores[b.lo:b.hi] {
+			n += c.nrn.Len()
+		}
+		if b.lo < len(base) {
+			b.part.first = base[b.lo]
+		}
+		b.part.at = make([]int32, 1, n+1)
+		b.part.fan = make([]globalEntry, 0, b.capacity)
+	} else {
+		b.fanAt = make([][]int32, len(cores))
+		b.fan = make([]fanEntry, 0, b.capacity)
+	}
+	gFan, fan := b.part.fan, b.fan
+	for i := b.lo; i < b.hi; i++ {
+		c := cores[i]
 		rt := c.routes
-		rs := allSyn[:len(c.routes):len(c.routes)]
-		allSyn = allSyn[len(c.routes):]
-		routeSyn[i] = rs
+		rs := allSyn[:len(rt):len(rt)]
+		allSyn = allSyn[len(rt):]
 		var at []int32
 		if !glob {
 			at = make([]int32, 1, c.nrn.Len()+1)
@@ -131,20 +238,21 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 			for k := c.routeStart[n]; k < c.routeStart[n+1]; k++ {
 				r := rt[k]
 				if int(r.Core) >= len(cores) || r.Axon >= cores[r.Core].nAxons {
-					return nil, fmt.Errorf("core: core %d neuron %d routes to core %d axon %d, which does not exist", i, n, r.Core, r.Axon)
+					b.err = fmt.Errorf("core: core %d neuron %d routes to core %d axon %d, which does not exist", i, n, r.Core, r.Axon)
+					return
 				}
 				s := cores[r.Core].syn
 				ax := &s.axons[r.Axon]
 				rs[k] = ax.end - ax.start
-				total += int(rs[k])
-				if !copyFan {
+				b.total += int(rs[k])
+				if !b.copied {
 					continue
 				}
-				if total > limit {
+				if b.total > limit {
 					// Long axons: reading them from the tables costs little
 					// more than a copy would, and the copy would cost memory
 					// and building time.
-					copyFan, fan, gFan = false, nil, nil
+					b.copied, fan, gFan = false, nil, nil
 					continue
 				}
 				tg := s.target[ax.start:ax.end]
@@ -170,36 +278,20 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 					fan = append(fan, fanEntry{core: r.Core, target: t, w: w, ch: ax.ch & 1})
 				}
 			}
-			if !copyFan {
+			if !b.copied {
 				continue
 			}
 			if glob {
-				gAt = append(gAt, int32(len(gFan)))
+				b.part.at = append(b.part.at, int32(len(gFan)))
 			} else {
 				at = append(at, int32(len(fan)))
 			}
 		}
 		if !glob {
-			fanAt[i] = at
+			b.fanAt[i] = at
 		}
 	}
-	f := &Functional{cores: cores, out: make([][]int32, len(cores)), ins: make([]*input, len(cores)), merged: newMergedCUBA(cores)}
-	for i, c := range cores {
-		c.routeSyn = routeSyn[i]
-		f.out[i] = make([]int32, 0, c.nrn.Len())
-		f.ins[i] = &c.in
-	}
-	switch {
-	case !copyFan:
-	case glob:
-		f.glob = &globalFan{in: make([]float32, 2*nrn), at: gAt, fan: gFan}
-		for _, c := range cores {
-			f.foldCores = f.foldCores || !c.in.clean()
-		}
-	default:
-		f.fanAt, f.fan = fanAt, fan
-	}
-	return f, nil
+	b.part.fan, b.fan = gFan, fan
 }
 
 // clean reports whether the input holds nothing to fold.
@@ -256,14 +348,14 @@ func (f *Functional) stepGlobal(g *globalFan) {
 	}
 	in, st := g.in, m.g
 	for _, j := range m.spk {
-		for _, e := range g.fan[g.at[j]:g.at[j+1]] {
+		for _, e := range g.of(j) {
 			st[e.x] += in[e.x]
 			in[e.x] = 0
 		}
 	}
 	m.advance(f.out)
 	for _, j := range m.spk {
-		for _, e := range g.fan[g.at[j]:g.at[j+1]] {
+		for _, e := range g.of(j) {
 			in[e.x] += e.w
 		}
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
@@ -108,11 +109,18 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 		prob         float64
 		maxSyn       int
 		glob, copied bool
+		parts        int // of the merged copy
 	}{
-		{"short routes", 0.5, 2, true, true},
-		{"long routes", 0.9, 12, false, false},
+		{"short routes", 0.5, 2, true, true, 1},
+		{"short routes, built in two parts", 0.5, 2, true, true, 2},
+		{"long routes", 0.9, 12, false, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			saved := parallelBuildRoutes
+			defer func() { parallelBuildRoutes = saved }()
+			if tc.parts == 2 {
+				parallelBuildRoutes = 1
+			}
 			const nc, steps = 9, 3000
 			fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, false)
 			ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, true)
@@ -126,6 +134,9 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 			}
 			if ff.merged == nil || (ff.glob != nil) != tc.glob || fr.merged != nil || (fr.fanAt != nil) != tc.copied {
 				t.Fatalf("paths: merged %v glob %v; reference merged %v copied %v", ff.merged != nil, ff.glob != nil, fr.merged != nil, fr.fanAt != nil)
+			}
+			if ff.glob != nil && len(ff.glob.parts) != tc.parts {
+				t.Fatalf("copy in %d parts, want %d", len(ff.glob.parts), tc.parts)
 			}
 			spikes := 0
 			for step := range steps {
@@ -156,5 +167,24 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFunctionalBadRouteInParts: built in two parts, NewFunctional still
+// reports the first bad route in core order.
+func TestFunctionalBadRouteInParts(t *testing.T) {
+	saved := parallelBuildRoutes
+	defer func() { parallelBuildRoutes = saved }()
+	parallelBuildRoutes = 1
+	cores := randomCUBACores(t, 5, 9, 0.5, 2, false)
+	cores[8].routes[0].Axon = 1 << 20
+	_, err := NewFunctional(cores)
+	if err == nil || !strings.Contains(err.Error(), "core 8 neuron 0 routes") {
+		t.Fatalf("late bad route: %v", err)
+	}
+	cores[1].routes[0].Axon = 1 << 20
+	_, err = NewFunctional(cores)
+	if err == nil || !strings.Contains(err.Error(), "core 1 neuron 0 routes") {
+		t.Fatalf("two bad routes: %v", err)
 	}
 }

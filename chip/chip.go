@@ -88,13 +88,10 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		c.popBase[i] = c.popBase[i-1] + net.Populations[i-1].N
 	}
 
-	// Routes first (they are all the trees need), then the synapse tables
-	// while, under the analytic NoC model, a second goroutine makes the
-	// trees; then the cores.
-	rt, err := c.buildRoutes()
-	if err != nil {
-		return nil, err
-	}
+	// A second goroutine finds the routes and then, under the analytic NoC
+	// model, makes the trees, while this one builds the synapse tables
+	// (sized by the mapping's counts); then the cores.
+	c.coreMaps()
 	c.tiles = make([]noc.Tile, len(m.Cores))
 	for i, cm := range m.Cores {
 		c.tiles[i] = noc.Tile{X: cm.X, Y: cm.Y}
@@ -102,15 +99,34 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			return nil, err
 		}
 	}
-	if spec.NoC.Model == "analytic" {
-		// From here on only the tree goroutine touches the NoC until
+	analytic := spec.NoC.Model == "analytic"
+	if analytic {
+		// From here on only that goroutine touches the NoC until
 		// waitTrees (Run and NoC call it).
 		c.treesDue = true
 		c.treesDone = make(chan error, 1)
-		go func() { c.treesDone <- c.buildTrees(rt) }()
 	}
-	err = c.buildCores(rt, kind, clock)
+	var rt *routing
+	routed := make(chan error, 1)
+	go func() {
+		var err error
+		rt, err = c.buildRoutes()
+		routed <- err
+		if analytic {
+			if err == nil {
+				err = c.buildTrees(rt)
+			}
+			c.treesDone <- err
+		}
+	}()
+	tabs, err := c.buildTables(kind)
 	m.in = nil // the mapping's transpose has served
+	if rerr := <-routed; err == nil {
+		err = rerr
+	}
+	if err == nil {
+		err = c.buildCores(rt, tabs, kind, clock)
+	}
 	if err != nil {
 		c.waitTrees()
 		return nil, err
@@ -118,11 +134,9 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 	return c, nil
 }
 
-// routing is what buildRoutes finds: each population's routes, and each
-// core's axon and synapse counts.
+// routing is what buildRoutes finds: each population's routes.
 type routing struct {
-	pop             []popRoutes
-	axons, synapses []int
+	pop []popRoutes
 }
 
 // popRoutes is one population's routes as one table: neuron i's routes are
@@ -134,11 +148,8 @@ type popRoutes struct {
 	syn    []int32
 }
 
-// buildRoutes walks every projection's pre neurons in order: the targets
-// of one pre neuron that land on one core (targets are sorted and cores
-// hold contiguous ranges) form one axon there, numbered in that order on
-// each core, the order buildCores adds them to the synapse tables.
-func (c *Chip) buildRoutes() (*routing, error) {
+// coreMaps tabulates each neuron's core and each core's end.
+func (c *Chip) coreMaps() {
 	net, m := c.net, c.mapping
 	c.coreOf = make([][]int32, len(net.Populations))
 	c.coreEnd = make([]int32, len(m.Cores))
@@ -153,6 +164,14 @@ func (c *Chip) buildRoutes() (*routing, error) {
 		}
 		c.coreOf[pi] = of
 	}
+}
+
+// buildRoutes walks every projection's pre neurons in order: the targets
+// of one pre neuron that land on one core (targets are sorted and cores
+// hold contiguous ranges) form one axon there, numbered in that order on
+// each core, the order buildCores adds them to the synapse tables.
+func (c *Chip) buildRoutes() (*routing, error) {
+	net, m := c.net, c.mapping
 	end := c.coreEnd
 	rt := make([]popRoutes, len(net.Populations))
 	for pi, p := range net.Populations {
@@ -186,8 +205,7 @@ func (c *Chip) buildRoutes() (*routing, error) {
 		fill[pi] = slices.Clone(st[:len(st)-1])
 	}
 	axons := make([]int32, len(m.Cores)) // next axon of each core
-	synapses := make([]int, len(m.Cores))
-	unsorted := make([][]bool, len(rt)) // per neuron: its routes came out of core order
+	unsorted := make([][]bool, len(rt))  // per neuron: its routes came out of core order
 	for i := range net.Projections {
 		pr := &net.Projections[i]
 		r, f, of := &rt[pr.Pre], fill[pr.Pre], c.coreOf[pr.Post]
@@ -209,7 +227,6 @@ func (c *Chip) buildRoutes() (*routing, error) {
 				r.routes[at] = core.Route{Core: cid, Axon: axons[cid]}
 				r.syn[at] = int32(e - k)
 				axons[cid]++
-				synapses[cid] += e - k
 				if cid <= prev {
 					if unsorted[pr.Pre] == nil {
 						unsorted[pr.Pre] = make([]bool, len(f))
@@ -242,11 +259,7 @@ func (c *Chip) buildRoutes() (*routing, error) {
 			}
 		}
 	}
-	res := &routing{pop: rt, axons: make([]int, len(m.Cores)), synapses: synapses}
-	for i, a := range axons {
-		res.axons[i] = int(a)
-	}
-	return res, nil
+	return &routing{pop: rt}, nil
 }
 
 // routeSorter sorts routes by core, their synapse counts alongside.
@@ -262,9 +275,17 @@ func (s routeSorter) Swap(i, j int) {
 	s.syn[i], s.syn[j] = s.syn[j], s.syn[i]
 }
 
-// buildCores builds each core's synapse table, adding the axons in
-// buildRoutes' order, and the core around it and its neurons' routes.
-func (c *Chip) buildCores(rt *routing, kind arch.CoreKind, clock sim.Freq) error {
+// tables are the cores' synapse tables being built: all at once, or one
+// builder per core.
+type tables struct {
+	shared   *core.SharedTables
+	builders []*core.SynapseBuilder
+}
+
+// buildTables builds each core's synapse table, adding the axons in the
+// order buildRoutes numbers them (projections in order, pre neurons in
+// order), sized by the mapping's axon and synapse counts.
+func (c *Chip) buildTables(kind arch.CoreKind) (*tables, error) {
 	net, m := c.net, c.mapping
 	// One scale per projection: its largest weight maps to the largest
 	// mantissa (a projection of one weight is stored exactly).
@@ -279,59 +300,64 @@ func (c *Chip) buildCores(rt *routing, kind arch.CoreKind, clock sim.Freq) error
 	// shared-weight format: all tables are built at once, core by core from
 	// the mapping's lists of incoming synapses (sharedTables), else by
 	// walking the projections.
-	var shared *core.SharedTables
-	var builders []*core.SynapseBuilder
 	if !slices.ContainsFunc(net.Projections, func(p Projection) bool { return p.Weights != nil }) {
+		shared, err := c.sharedTables(kind, scales)
+		if err != nil {
+			return nil, err
+		}
+		return &tables{shared: shared}, nil
+	}
+	builders := make([]*core.SynapseBuilder, len(m.Cores))
+	for i, cm := range m.Cores {
 		var err error
-		if shared, err = c.sharedTables(rt, kind, scales); err != nil {
-			return err
+		if builders[i], err = core.NewSynapseBuilder(kind, cm.N); err != nil {
+			return nil, fmt.Errorf("chip: core %d: %w", i, err)
 		}
-	} else {
-		builders = make([]*core.SynapseBuilder, len(m.Cores))
-		for i, cm := range m.Cores {
-			var err error
-			if builders[i], err = core.NewSynapseBuilder(kind, cm.N); err != nil {
-				return fmt.Errorf("chip: core %d: %w", i, err)
-			}
-			builders[i].Grow(rt.axons[i], rt.synapses[i])
-		}
-		for i := range net.Projections {
-			pr := &net.Projections[i]
-			of, end := c.coreOf[pr.Post], c.coreEnd
-			for j := 0; j+1 < len(pr.Start); j++ {
-				lo := int(pr.Start[j])
-				tg := pr.Targets[lo:pr.Start[j+1]]
-				for k := 0; k < len(tg); {
-					cid := of[tg[k]]
-					e, lim := k+1, end[cid]
-					for e < len(tg) && tg[e] < lim {
-						e++
-					}
-					b, first := builders[cid], m.Cores[cid].First
-					b.AddAxon(pr.Channel, scales[i])
-					if pr.Weights == nil {
-						b.AddSynapses(tg[k:e], int32(first), pr.Weight)
-					} else {
-						for ; k < e; k++ {
-							b.AddSynapse(int(tg[k])-first, pr.weight(int32(lo+k)))
-						}
-					}
-					k = e
+		builders[i].Grow(cm.Axons, cm.Synapses)
+	}
+	for i := range net.Projections {
+		pr := &net.Projections[i]
+		of, end := c.coreOf[pr.Post], c.coreEnd
+		for j := 0; j+1 < len(pr.Start); j++ {
+			lo := int(pr.Start[j])
+			tg := pr.Targets[lo:pr.Start[j+1]]
+			for k := 0; k < len(tg); {
+				cid := of[tg[k]]
+				e, lim := k+1, end[cid]
+				for e < len(tg) && tg[e] < lim {
+					e++
 				}
+				b, first := builders[cid], m.Cores[cid].First
+				b.AddAxon(pr.Channel, scales[i])
+				if pr.Weights == nil {
+					b.AddSynapses(tg[k:e], int32(first), pr.Weight)
+				} else {
+					for ; k < e; k++ {
+						b.AddSynapse(int(tg[k])-first, pr.weight(int32(lo+k)))
+					}
+				}
+				k = e
 			}
 		}
 	}
+	return &tables{builders: builders}, nil
+}
+
+// buildCores makes each core around its synapse table and its neurons'
+// routes.
+func (c *Chip) buildCores(rt *routing, tabs *tables, kind arch.CoreKind, clock sim.Freq) error {
+	net, m := c.net, c.mapping
 	c.bar = core.NewBarrier(c.eng, c.spec.Chip)
 	c.cores = make([]*core.Core, len(m.Cores))
 	c.coreOff = make([]int32, len(m.Cores))
 	for i, cm := range m.Cores {
 		var syn *core.Synapses
 		var err error
-		if shared != nil {
-			syn, err = shared.Table(i)
+		if tabs.shared != nil {
+			syn, err = tabs.shared.Table(i)
 		} else {
-			syn, err = builders[i].Build()
-			builders[i] = nil
+			syn, err = tabs.builders[i].Build()
+			tabs.builders[i] = nil
 		}
 		if err != nil {
 			return fmt.Errorf("chip: core %d (%d,%d): %w", i, cm.X, cm.Y, err)
@@ -373,13 +399,13 @@ func (c *Chip) buildCores(rt *routing, kind arch.CoreKind, clock sim.Freq) error
 // neurons that list its key, in order. So each core reads only its own
 // neurons' lists (the mapping's transpose) and writes its own table,
 // instead of every pre neuron's walk writing to dozens of tables.
-func (c *Chip) sharedTables(rt *routing, kind arch.CoreKind, scales []float64) (*core.SharedTables, error) {
+func (c *Chip) sharedTables(kind arch.CoreKind, scales []float64) (*core.SharedTables, error) {
 	net, m := c.net, c.mapping
-	neurons := make([]int, len(m.Cores))
+	neurons, axons, synapses := make([]int, len(m.Cores)), make([]int, len(m.Cores)), make([]int, len(m.Cores))
 	for i, cm := range m.Cores {
-		neurons[i] = cm.N
+		neurons[i], axons[i], synapses[i] = cm.N, cm.Axons, cm.Synapses
 	}
-	tabs, err := core.NewSharedTables(kind, neurons, rt.axons, rt.synapses)
+	tabs, err := core.NewSharedTables(kind, neurons, axons, synapses)
 	if err != nil {
 		return nil, fmt.Errorf("chip: %w", err)
 	}

@@ -440,7 +440,7 @@ type batchChunk struct {
 	spikes []int32
 	rel    []sim.Time
 	ev     []uint64
-	pc     *chunk // the Pipeline chunk off and spikes belong to, if any
+	pc     *chunk // the Pipeline chunk off and spikes belong to, if this is its last piece
 	buf    chunk  // storage of the spikes otherwise
 }
 
@@ -466,13 +466,15 @@ type batchRunner struct {
 }
 
 // Chunks of batchFirst steps doubling up to batchMax.
+// A pipeline's chunks go to workers in pieces of at most batchPiece steps.
 const (
 	batchFirst = 16
 	batchMax   = 1024
+	batchPiece = 128
 )
 
 func newBatchRunner(pl *batchPlan, src SpikeSource, steps int64, workers int) *batchRunner {
-	depth := 2*workers + 2
+	depth := 4*workers + 2
 	r := &batchRunner{steps: steps, workers: workers, work: make(chan *batchChunk, depth),
 		done: make(chan *batchChunk, depth), free: make(chan *batchChunk, depth)}
 	for range depth {
@@ -488,20 +490,8 @@ func newBatchRunner(pl *batchPlan, src SpikeSource, steps int64, workers int) *b
 		defer close(r.work)
 		size := batchFirst
 		for first := int64(0); first < steps; {
-			ch := <-r.free
-			if p != nil {
-				// The pipeline's chunks already hold steps in this layout:
-				// pass them on, and back when done (inOrder).
-				var ok bool
-				select {
-				case ch.pc, ok = <-p.full:
-				case <-p.stop:
-				}
-				if !ok || ch.pc.first != first {
-					panic("core: pipeline closed or out of step under a batched run")
-				}
-				ch.first, ch.n, ch.off, ch.spikes = first, ch.pc.n, ch.pc.off, ch.pc.spikes
-			} else {
+			if p == nil {
+				ch := <-r.free
 				ch.first, ch.n = first, int(min(int64(size), steps-first))
 				size = min(2*size, batchMax)
 				off, spikes := append(ch.buf.off[:0], 0), ch.buf.spikes[:0]
@@ -519,14 +509,43 @@ func newBatchRunner(pl *batchPlan, src SpikeSource, steps int64, workers int) *b
 				}
 				ch.buf.off, ch.buf.spikes = off, spikes
 				ch.off, ch.spikes = off, spikes
+				first += int64(ch.n)
+				r.send(ch)
+				continue
 			}
-			first += int64(ch.n)
-			ch.rel = slices.Grow(ch.rel[:0], ch.n)[:ch.n]
-			ch.ev = slices.Grow(ch.ev[:0], ch.n)[:ch.n]
-			r.work <- ch
+			// The pipeline's chunks already hold steps in this layout:
+			// pass them on in pieces of at most batchPiece steps (so that
+			// workers share the last ones), and back when the last piece
+			// is done (inOrder).
+			var pc *chunk
+			var ok bool
+			select {
+			case pc, ok = <-p.full:
+			case <-p.stop:
+			}
+			if !ok || pc.first != first {
+				panic("core: pipeline closed or out of step under a batched run")
+			}
+			for k0 := 0; k0 < pc.n; k0 += batchPiece {
+				ch := <-r.free
+				ch.first, ch.n = first+int64(k0), min(batchPiece, pc.n-k0)
+				ch.off, ch.spikes = pc.off[k0*nc:], pc.spikes
+				if k0+ch.n == pc.n {
+					ch.pc = pc
+				}
+				r.send(ch)
+			}
+			first += int64(pc.n)
 		}
 	}()
 	return r
+}
+
+// send sizes a filled chunk's results and hands it to the workers.
+func (r *batchRunner) send(ch *batchChunk) {
+	ch.rel = slices.Grow(ch.rel[:0], ch.n)[:ch.n]
+	ch.ev = slices.Grow(ch.ev[:0], ch.n)[:ch.n]
+	r.work <- ch
 }
 
 // run is a worker: it runs each chunk's steps relative to their releases.

@@ -24,8 +24,8 @@ import (
 type Tree struct {
 	net          *Network
 	src          Tile
-	dests        []Tile
-	ejects       []treeEject // in walk order
+	dests        []Tile      // made by Dests on first use (the ejections name them)
+	ejects       []treeEject // in walk order, one per destination
 	links        []int32     // router·numPorts + port of each router-to-router link
 	hopsX, hopsY uint64      // links of the tree in x and in y
 	uses         uint64      // flits sent along the tree by the analytic fast path
@@ -42,16 +42,27 @@ type treeEject struct {
 	tag            int64
 }
 
-// Dests returns the tree's destinations (do not modify).
-func (t *Tree) Dests() []Tile { return t.dests }
+// Dests returns the tree's destinations (do not modify). The first call
+// makes the list (from the ejections: a tree under the analytic model with
+// multicast never needs it), so it is not safe to call on one tree from
+// several goroutines at once.
+func (t *Tree) Dests() []Tile {
+	if t.dests == nil {
+		t.dests = make([]Tile, len(t.ejects))
+		for _, e := range t.ejects {
+			t.dests[e.dest] = t.net.tileOf[e.ri]
+		}
+	}
+	return t.dests
+}
 
 // SetTags gives each destination k of the tree the value tags[k], which a
 // packet delivered along the tree under the analytic model carries as
 // Packet.DestTag (the owner's per-destination payload, so that the endpoint
 // need not look it up).
 func (t *Tree) SetTags(tags []int64) error {
-	if len(tags) != len(t.dests) {
-		return fmt.Errorf("noc: %d tags for a tree of %d destinations", len(tags), len(t.dests))
+	if len(tags) != len(t.ejects) {
+		return fmt.Errorf("noc: %d tags for a tree of %d destinations", len(tags), len(t.ejects))
 	}
 	for k := range t.ejects {
 		t.ejects[k].tag = tags[t.ejects[k].dest]
@@ -104,14 +115,6 @@ func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		return nil, err
 	}
 	n.ejectSlab = n.ejectSlab[:len(n.ejectSlab)+len(t.ejects)]
-	// Keep an exact copy of the destinations, cut from a shared slab like
-	// the links and ejections: one allocation per many trees.
-	if cap(n.destSlab)-len(n.destSlab) < len(dests) {
-		n.destSlab = make([]Tile, 0, max(len(dests), 1<<14))
-	}
-	m := len(n.destSlab)
-	n.destSlab = append(n.destSlab, dests...)
-	t.dests = n.destSlab[m:len(n.destSlab):len(n.destSlab)]
 	k := len(t.links)
 	n.linkSlab = n.linkSlab[:l+k]
 	t.links = n.linkSlab[l : l+k : l+k]

@@ -177,8 +177,9 @@
 // On networks of at most 64 routers a side NewTree records the walk
 // without visiting routers one by one (each line's destinations as a bit
 // mask, its links a prefix of a precomputed ray; treewalk.go), and cuts
-// trees, links, ejections and destinations from shared slabs; the result
-// equals the packet models' recording walk (tested).
+// trees, links and ejections from shared slabs; the result equals the
+// packet models' recording walk (tested). A tree's destination list is
+// made from its ejections when first asked for (Tree.Dests).
 //
 // A [Batch] is the analytic model without events, for a caller that owns
 // the clock of a barrier step: [Batch.Send] launches a packet along a tree

@@ -215,7 +215,6 @@ type Network struct {
 	treeDest    []int32     // NewTree: index of each destination router in the set
 	linkSlab    []int32     // storage the trees' link lists are cut from
 	ejectSlab   []treeEject // storage the trees' ejection lists are cut from
-	destSlab    []Tile      // storage the trees' destination lists are cut from
 	treeSlab    []Tree      // storage the trees are cut from
 	treeCols    []uint64    // fast tree walk: per first-dimension line, its destinations' coordinates as bits
 	rays        []int32     // fast tree walk: links straight on from each router (initRays)
@@ -453,10 +452,10 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 		if t.net != n || t.src != src {
 			panic(fmt.Sprintf("noc: packet injected at %v with a tree from %v of another network or source", src, t.src))
 		}
-		if !n.analytic || (len(t.dests) > 1 && !n.spec.Multicast) || n.NumHooks() > 0 {
+		if !n.analytic || (len(t.ejects) > 1 && !n.spec.Multicast) || n.NumHooks() > 0 {
 			// The other models (and hooks, which see every link crossing)
 			// walk the tree as they walk any destination set.
-			p.Dests = append(p.Dests[:0], t.dests...)
+			p.Dests = append(p.Dests[:0], t.Dests()...)
 			p.Tree = nil
 		}
 	}
@@ -472,7 +471,7 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	if len(p.Dests) == 0 && p.Tree == nil && !n.Contains(p.Dst) {
 		panic(fmt.Sprintf("noc: packet from %v to tile %v outside the %d×%d network", src, p.Dst, n.w, n.h))
 	}
-	if (len(p.Dests) > 1 || p.Tree != nil && len(p.Tree.dests) > 1) && n.spec.Multicast && p.Flits > n.bufFlits {
+	if (len(p.Dests) > 1 || p.Tree != nil && len(p.Tree.ejects) > 1) && n.spec.Multicast && p.Flits > n.bufFlits {
 		panic(fmt.Sprintf("noc: multicast packet of %d flits exceeds the %d-flit buffers", p.Flits, n.bufFlits))
 	}
 	r := &n.routers[n.index(src)]

@@ -67,3 +67,25 @@ func TestFastTreeMatchesWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeDests: a tree's destination list, made from its ejections on
+// first use, is the list NewTree was given, in its order.
+func TestTreeDests(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, sz := range [][2]int{{8, 8}, {70, 3}} { // the fast walk and the reference walk
+		n, _, _ := newNet(t, testSpec("mesh", 2, 1, 4), sz[0], sz[1])
+		for range 50 {
+			var ds []Tile
+			for _, k := range rng.Perm(sz[0] * sz[1])[:1+rng.IntN(20)] {
+				ds = append(ds, Tile{k % sz[0], k / sz[0]})
+			}
+			tr, err := n.NewTree(Tile{rng.IntN(sz[0]), rng.IntN(sz[1])}, ds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tr.Dests(); !reflect.DeepEqual(got, ds) {
+				t.Fatalf("Dests() = %v, want %v", got, ds)
+			}
+		}
+	}
+}

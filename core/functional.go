@@ -67,6 +67,7 @@ type Functional struct {
 type globalFan struct {
 	in    []float32 // 2·N: the next step's input by x
 	parts []fanPart // by ascending first neuron; one or two (built in parallel)
+	touch uint32    // a sum of entries read ahead, kept so that the reads stay
 }
 
 // fanPart is the copy of the synapses of the merged neurons from first on
@@ -357,6 +358,17 @@ func (f *Functional) stepGlobal(g *globalFan) {
 		}
 	}
 	m.advance(f.out)
+	// Read every cache line of the spikes' entries first: independent
+	// loads that miss together, where the delivery loop would meet them
+	// one run at a time.
+	var touch uint32
+	for _, j := range m.spk {
+		r := g.of(j)
+		for i := 0; i < len(r); i += 8 {
+			touch += r[i].x
+		}
+	}
+	g.touch += touch
 	for _, j := range m.spk {
 		for _, e := range g.of(j) {
 			in[e.x] += e.w

@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"runtime/debug"
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
@@ -50,6 +51,34 @@ func BenchmarkBuildCUBA4000(b *testing.B) {
 			b.Fatal(err)
 		}
 		if _, err := Build(spec, net, Options{AutoSize: true}, st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildCUBA40000 is everything before the first step of `neurosim
+// bench cuba --neurons 40000 --noc analytic`: network generation, mapping,
+// routes, synapse tables, cores and (on a second goroutine) the multicast
+// trees. The garbage collector runs as in the command (GOGC 400).
+func BenchmarkBuildCUBA40000(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	spec, err := arch.Preset("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec.NoC.Model = "analytic"
+	b.ReportAllocs()
+	for b.Loop() {
+		st := sim.NewStreams(1)
+		net, err := CUBANetwork(40000, st.For("bench/cuba/network"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := Build(spec, net, Options{AutoSize: true}, st.Sub("chip"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.waitTrees(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
@@ -234,39 +235,67 @@ func freeTiles(c arch.Chip, w, h, b int) [][2]int {
 }
 
 // transpose lists, for each neuron of population post, the axon keys of its
-// incoming synapses (CSR by post neuron).
+// incoming synapses (CSR by post neuron), in increasing order. Two
+// goroutines share the work, each for half of the post neurons (the result
+// does not depend on the split).
 func transpose(net *Network, post int, base []int) (start []int32, key []int32) {
 	n := net.Populations[post].N
 	start = make([]int32, n+1)
-	total := 0
-	for p := range net.Projections {
-		pr := &net.Projections[p]
-		if pr.Post != post {
-			continue
-		}
-		for _, t := range pr.Targets {
-			start[t+1]++
-		}
-		total += len(pr.Targets)
+	h := int32(n / 2)
+	if net.Synapses() < 1<<16 {
+		h = int32(n) // small: one goroutine
 	}
-	for j := 0; j < n; j++ {
-		start[j+1] += start[j]
-	}
-	key = make([]int32, total)
-	fill := make([]int32, n)
-	copy(fill, start[:n])
-	for p := range net.Projections {
-		pr := &net.Projections[p]
-		if pr.Post != post {
-			continue
-		}
-		pre := net.Populations[pr.Pre].N
-		for i := 0; i < pre; i++ {
-			for _, t := range pr.Targets[pr.Start[i]:pr.Start[i+1]] {
-				key[fill[t]] = int32(base[p] + i)
-				fill[t]++
+	// Count each half's synapses per post neuron.
+	var wg sync.WaitGroup
+	half := func(lo, hi int32, f func(p int, i int, tg []int32)) {
+		for p := range net.Projections {
+			pr := &net.Projections[p]
+			if pr.Post != post {
+				continue
+			}
+			for i := range net.Populations[pr.Pre].N {
+				tg := pr.Targets[pr.Start[i]:pr.Start[i+1]]
+				// targets are sorted: the half's run of them
+				a, _ := slices.BinarySearch(tg, lo)
+				b := len(tg)
+				if hi < int32(n) {
+					b, _ = slices.BinarySearch(tg, hi)
+				}
+				if a < b {
+					f(p, i, tg[a:b])
+				}
 			}
 		}
 	}
+	both := func(f func(p int, i int, tg []int32), g func(p int, i int, tg []int32)) {
+		if h == int32(n) {
+			half(0, int32(n), f)
+			return
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); half(h, int32(n), g) }()
+		half(0, h, f)
+		wg.Wait()
+	}
+	count := func(_ int, _ int, tg []int32) {
+		for _, t := range tg {
+			start[t+1]++
+		}
+	}
+	both(count, count)
+	for j := 0; j < n; j++ {
+		start[j+1] += start[j]
+	}
+	key = make([]int32, start[n])
+	fill := make([]int32, n)
+	copy(fill, start[:n])
+	put := func(p int, i int, tg []int32) {
+		k := int32(base[p] + i)
+		for _, t := range tg {
+			key[fill[t]] = k
+			fill[t]++
+		}
+	}
+	both(put, put)
 	return start, key
 }

@@ -58,3 +58,25 @@ func BenchmarkFunctionalStepCUBA40000(b *testing.B) {
 		f.Step()
 	}
 }
+
+// BenchmarkFunctionalRunCUBA40000 is the functional model's whole share of
+// `neurosim bench cuba --neurons 40000`: NewFunctional, then 10 000 steps
+// through a Pipeline (chunks as chip.Run makes them) read by a consumer
+// that does nothing else, with the raster recorded as chip.Run records it.
+func BenchmarkFunctionalRunCUBA40000(b *testing.B) {
+	c := buildCUBA(b, 40000)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := core.NewFunctional(c.Cores())
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.raster = c.raster[:0]
+		f.OnStep = c.record
+		p := core.NewPipeline(f, 10000, pipelineFirst, pipelineMax, pipelineDepth)
+		for t := range int64(10000) {
+			p.Spikes(t)
+		}
+		p.Close()
+	}
+}

@@ -488,11 +488,33 @@ func (p *Pipeline) run(f *Functional, steps int64, chunkSteps, maxChunk int) {
 		off[0] = 0
 		k := 1
 		for range ch.n {
-			for _, s := range f.Step() {
-				if len(s) > 0 {
-					spikes = append(spikes, s...)
+			out := f.Step()
+			if f.merged == nil {
+				for _, s := range out {
+					if len(s) > 0 {
+						spikes = append(spikes, s...)
+					}
+					off[k] = int32(len(spikes))
+					k++
 				}
-				off[k] = int32(len(spikes))
+				continue
+			}
+			// Merged cores name the cores with spikes: 748 slices
+			// need not be read.
+			at, c := int32(len(spikes)), 0
+			for _, h := range f.merged.hot {
+				for ; c < int(h); c++ {
+					off[k] = at
+					k++
+				}
+				spikes = append(spikes, out[h]...)
+				at = int32(len(spikes))
+				off[k] = at
+				k++
+				c++
+			}
+			for ; c < len(out); c++ {
+				off[k] = at
 				k++
 			}
 		}

@@ -26,6 +26,10 @@ type mergedCUBA struct {
 	pops  []*CUBANeurons
 	g     []float32 // ge of every neuron, then gi: sl.ge and sl.gi are its halves
 	spk   []int32   // the last step's spikes by merged index, ascending
+	hot   []int32   // the cores with spikes in the last step, ascending
+	// coreOf[j]: the core of merged neuron j (spikes are few; walking
+	// start for each step's took 11 ms of 10 000 steps of 748 cores)
+	coreOf []int32
 }
 
 // mergeable reports whether every core holds CUBANeurons of one model (and
@@ -79,6 +83,13 @@ func newMergedCUBA(cores []*Core) *mergedCUBA {
 	g.out = make([]bool, n) // the scalar tail: < 8 neurons with AVX2, all without
 	g.zero = make([]float32, n)
 	g.spk = make([]int32, 0, n)
+	g.hot = make([]int32, 0, len(cores))
+	g.coreOf = make([]int32, n)
+	for i := range cores {
+		for j := g.start[i]; j < g.start[i+1]; j++ {
+			g.coreOf[j] = int32(i)
+		}
+	}
 	return g
 }
 
@@ -131,19 +142,21 @@ func (g *mergedCUBA) fold(cores []*Core) {
 }
 
 // advance steps all neurons, whose input is folded, sets out[i] to core i's
-// spikes (ascending), appended to out[i][:0], and spk to all of them by
-// merged index.
+// spikes (ascending), appended to out[i][:0] (out must hold the last
+// step's spikes: only the cores in hot are emptied), spk to all of them
+// by merged index and hot to the cores that have some.
 func (g *mergedCUBA) advance(out [][]int32) {
-	for i := range out {
-		out[i] = out[i][:0]
+	for _, c := range g.hot {
+		out[c] = out[c][:0] // the others are empty
 	}
+	g.hot = g.hot[:0]
 	g.spk = g.spk[:0]
 	n := len(g.sl.v)
 	done := cubaBlocks(&g.sl, g.mask, g.k)
-	ci := 0
 	add := func(j int) {
-		for int32(j) >= g.start[ci+1] {
-			ci++
+		ci := g.coreOf[j]
+		if len(out[ci]) == 0 {
+			g.hot = append(g.hot, int32(ci))
 		}
 		out[ci] = append(out[ci], int32(j)-g.start[ci])
 		g.spk = append(g.spk, int32(j))

@@ -188,3 +188,43 @@ func TestFunctionalBadRouteInParts(t *testing.T) {
 		t.Fatalf("two bad routes: %v", err)
 	}
 }
+
+// TestPipelineEqualsSteps: the pipeline's chunks hold, step by step and
+// core by core, the spikes Functional.Step returns (merged cores, which
+// fill the chunks from their list of cores with spikes, and per-core).
+func TestPipelineEqualsSteps(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		const nc, steps = 9, 1500
+		fp, err := NewFunctional(randomCUBACores(t, 11, nc, 0.5, 2, plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := NewFunctional(randomCUBACores(t, 11, nc, 0.5, 2, plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (fp.merged != nil) == plain {
+			t.Fatalf("plain %v: merged %v", plain, fp.merged != nil)
+		}
+		p := NewPipeline(fp, steps, 3, 64, 2)
+		spikes := 0
+		for step := range int64(steps) {
+			a, b := p.Spikes(step), fs.Step()
+			for i := range b {
+				if len(a[i]) != len(b[i]) {
+					t.Fatalf("plain %v step %d core %d: pipeline %v, Step %v", plain, step, i, a[i], b[i])
+				}
+				for k := range b[i] {
+					if a[i][k] != b[i][k] {
+						t.Fatalf("plain %v step %d core %d: pipeline %v, Step %v", plain, step, i, a[i], b[i])
+					}
+				}
+				spikes += len(b[i])
+			}
+		}
+		p.Close()
+		if spikes < steps/10 {
+			t.Fatalf("plain %v: %d spikes in %d steps: too few to test anything", plain, spikes, steps)
+		}
+	}
+}

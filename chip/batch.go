@@ -67,7 +67,7 @@ func (s *chipBatch) Send(now sim.Time, src, neuron int32, _ []core.Route) int {
 
 // Received implements core.BatchStep: each core's deliveries, from its
 // tile's ejection port; each destination's tag holds the synapse count of
-// the axon the spike reaches there (buildTrees).
+// the axon the spike reaches there (makeTrees).
 func (s *chipBatch) Received(out []sim.Due, start []int32) []sim.Due {
 	return s.b.Arrivals(s.c.tiles, out, start)
 }

@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
@@ -27,10 +28,10 @@ type Chip struct {
 	cores   []*core.Core
 	tiles   []noc.Tile    // per core
 	trees   [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
-	// Under the analytic NoC model a goroutine Build starts makes the
-	// trees (buildTrees); waitTrees joins it.
-	treesDue    bool       // the goroutine may still run
-	treesDone   chan error // its result (nil once received)
+	// Under the analytic NoC model the trees are being made (treeWork)
+	// until waitTrees.
+	treesDue    bool
+	treeWork    *treeWork
 	treesErr    error
 	coreOf      [][]int32 // per population, the core of each neuron
 	coreEnd     []int32   // per core, the end of its neuron range in its population
@@ -99,24 +100,31 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			return nil, err
 		}
 	}
-	analytic := spec.NoC.Model == "analytic"
-	if analytic {
-		// From here on only that goroutine touches the NoC until
-		// waitTrees (Run and NoC call it).
-		c.treesDue = true
-		c.treesDone = make(chan error, 1)
+	var tw *treeWork
+	if spec.NoC.Model == "analytic" {
+		// From here on only tree makers touch the NoC until waitTrees
+		// (Run and NoC call it, and lend a hand).
+		tw = &treeWork{done: make(chan struct{}), trees: make([][]*noc.Tree, len(m.Cores)),
+			errs: make([]error, (len(m.Cores)+treeChunk-1)/treeChunk), makers: []*noc.TreeMaker{c.noc.NewTreeMaker()}}
+		if c.noc.ConcurrentTrees() {
+			tw.makers = append(tw.makers, c.noc.NewTreeMaker())
+		}
+		c.treesDue, c.treeWork = true, tw
 	}
 	var rt *routing
 	routed := make(chan error, 1)
 	go func() {
 		var err error
 		rt, err = c.buildRoutes()
+		if tw != nil && err == nil {
+			tw.rt = rt
+		}
 		routed <- err
-		if analytic {
+		if tw != nil {
 			if err == nil {
-				err = c.buildTrees(rt)
+				c.makeTrees(tw, tw.makers[0])
 			}
-			c.treesDone <- err
+			close(tw.done)
 		}
 	}()
 	tabs, err := c.buildTables(kind)
@@ -128,6 +136,9 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		err = c.buildCores(rt, tabs, kind, clock)
 	}
 	if err != nil {
+		if tw != nil {
+			tw.next.Store(math.MaxInt32 / 2) // no more claims
+		}
 		c.waitTrees()
 		return nil, err
 	}
@@ -459,54 +470,102 @@ func (c *Chip) sharedTables(kind arch.CoreKind, scales []float64) (*core.SharedT
 	return tabs, nil
 }
 
-// buildTrees walks each neuron's multicast tree once (noc.Tree) instead of
-// once per spike, for the analytic NoC model. It reads only the routes and
-// the NoC: Build runs it on a goroutine of its own while it builds the
-// synapse tables and cores.
-func (c *Chip) buildTrees(rt *routing) error {
-	trees := make([][]*noc.Tree, len(c.mapping.Cores))
+// treeWork is the making of the trees under the analytic NoC model: each
+// neuron's multicast tree walked once (noc.Tree) instead of once per
+// spike. The goroutine that found the routes starts on it, claiming
+// treeChunk cores at a time; waitTrees lends a hand with a second maker
+// where the NoC allows, then adds the trees to the NoC in core and neuron
+// order. Which goroutine makes which tree changes nothing.
+type treeWork struct {
+	rt     *routing // set once the routes are found
+	next   atomic.Int32
+	makers []*noc.TreeMaker
+	trees  [][]*noc.Tree // per core, per neuron (nil: no routes)
+	errs   []error       // per chunk
+	done   chan struct{} // closed when the routes' goroutine is done
+}
+
+// treeChunk is the number of cores a tree maker claims at a time.
+const treeChunk = 8
+
+// makeTrees claims chunks of cores and makes their neurons' trees with
+// maker m until none is left.
+func (c *Chip) makeTrees(w *treeWork, m *noc.TreeMaker) {
+	cores := c.mapping.Cores
 	// Each destination's tag is its core and the synapse count of the
 	// axon it reaches (synapses<<32 | core), what a batched step needs of
 	// a delivery (core.BatchSender) without looking up the route.
 	var dests []noc.Tile
 	var tags []int64
-	for i, cm := range c.mapping.Cores {
-		r := &rt.pop[cm.Pop]
-		trees[i] = make([]*noc.Tree, cm.N)
-		for n := range cm.N {
-			lo, hi := r.start[cm.First+n], r.start[cm.First+n+1]
-			if lo == hi {
-				continue
+	for {
+		k := int(w.next.Add(1)) - 1
+		if k >= len(w.errs) {
+			return
+		}
+	chunk:
+		for i := k * treeChunk; i < min((k+1)*treeChunk, len(cores)); i++ {
+			cm := &cores[i]
+			r := &w.rt.pop[cm.Pop]
+			w.trees[i] = make([]*noc.Tree, cm.N)
+			for n := range cm.N {
+				lo, hi := r.start[cm.First+n], r.start[cm.First+n+1]
+				if lo == hi {
+					continue
+				}
+				dests, tags = dests[:0], tags[:0]
+				for j := lo; j < hi; j++ {
+					rr := r.routes[j]
+					dests = append(dests, c.tiles[rr.Core])
+					tags = append(tags, int64(r.syn[j])<<32|int64(rr.Core))
+				}
+				t, err := m.NewTree(c.tiles[i], dests)
+				if err == nil {
+					err = t.SetTags(tags)
+				}
+				if err != nil {
+					w.errs[k] = fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
+					break chunk
+				}
+				w.trees[i][n] = t
 			}
-			dests, tags = dests[:0], tags[:0]
-			for k := lo; k < hi; k++ {
-				rr := r.routes[k]
-				dests = append(dests, c.tiles[rr.Core])
-				tags = append(tags, int64(r.syn[k])<<32|int64(rr.Core))
-			}
-			t, err := c.noc.NewTree(c.tiles[i], dests)
-			if err == nil {
-				err = t.SetTags(tags)
-			}
-			if err != nil {
-				return fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
-			}
-			trees[i][n] = t
 		}
 	}
-	c.trees = trees
-	return nil
 }
 
-// waitTrees waits for the trees Build's goroutine makes, if it still
-// does, and returns its error.
+// waitTrees finishes the trees (making some itself where the NoC allows
+// two makers), adds them to the NoC and returns the first error in core
+// order.
 func (c *Chip) waitTrees() error {
-	if c.treesDone != nil {
-		c.treesErr = <-c.treesDone
-		c.treesDone = nil
-		c.treesDue = false
+	w := c.treeWork
+	if w == nil {
+		return c.treesErr
 	}
-	return c.treesErr
+	if len(w.makers) > 1 && w.rt != nil {
+		c.makeTrees(w, w.makers[1])
+	}
+	<-w.done
+	c.treeWork, c.treesDue = nil, false
+	for _, err := range w.errs {
+		if err != nil {
+			c.treesErr = err
+			return err
+		}
+	}
+	if w.rt == nil { // Build failed before the routes
+		return c.treesErr
+	}
+	for _, ts := range w.trees {
+		for _, t := range ts {
+			if t != nil {
+				if err := c.noc.AddTree(t); err != nil {
+					c.treesErr = err
+					return err
+				}
+			}
+		}
+	}
+	c.trees = w.trees
+	return nil
 }
 
 // Mapping returns how the network was placed.

@@ -74,66 +74,126 @@ func (t *Tree) SetTags(tags []int64) error {
 func (t *Tree) Links() int { return len(t.links) }
 
 // NewTree computes the multicast tree from src to dests (distinct tiles
-// of the network; one destination makes a unicast path). It returns an
-// error for a tile outside the network, a repeated destination or an empty
-// set.
+// of the network; one destination makes a unicast path) and adds it to
+// the network (AddTree). It returns an error for a tile outside the
+// network, a repeated destination or an empty set.
 func (n *Network) NewTree(src Tile, dests []Tile) (*Tree, error) {
+	if n.maker == nil {
+		n.maker = n.NewTreeMaker()
+	}
+	t, err := n.maker.NewTree(src, dests)
+	if err != nil {
+		return nil, err
+	}
+	n.trees = append(n.trees, t)
+	t.id = int32(len(n.trees) - 1)
+	return t, nil
+}
+
+// AddTree adds a tree a TreeMaker of the network made, so that packets may
+// travel along it: trees are numbered in the order they are added, and the
+// network's statistics count the links of every tree added.
+func (n *Network) AddTree(t *Tree) error {
+	if t == nil || t.net != n {
+		return errors.New("noc: AddTree: a tree of another network")
+	}
+	if t.id >= 0 {
+		return fmt.Errorf("noc: AddTree: tree %d added twice", t.id)
+	}
+	n.trees = append(n.trees, t)
+	t.id = int32(len(n.trees) - 1)
+	return nil
+}
+
+// ConcurrentTrees reports whether several TreeMakers of the network may
+// make trees at once (on networks of at most 64 routers a side, where
+// they walk on scratch of their own); elsewhere they share the network's.
+func (n *Network) ConcurrentTrees() bool { return n.fastTree() }
+
+// A TreeMaker makes trees for one network with scratch and storage of its
+// own (trees, links and ejections cut from slabs: one allocation per many
+// trees). Makers only read the network's topology, so where
+// ConcurrentTrees allows, several run at once on goroutines of their own,
+// as long as the network carries no packets meanwhile. A tree a maker
+// makes joins the network with AddTree.
+type TreeMaker struct {
+	n      *Network
+	cols   []uint64    // fast walk: per first-dimension line, its destinations' coordinates as bits
+	dest   []int32     // fast walk: index of each destination router in the set
+	links  []int32     // storage the trees' link lists are cut from
+	ejects []treeEject // storage the trees' ejection lists are cut from
+	trees  []Tree      // storage the trees are cut from
+}
+
+// NewTreeMaker returns a maker for the network's trees. It prepares the
+// network's shared tables, so call it before any maker runs.
+func (n *Network) NewTreeMaker() *TreeMaker {
+	if n.treeSeen == nil {
+		n.treeSeen = make([]uint32, len(n.routers))
+		n.treeDest = make([]int32, len(n.routers))
+	}
+	n.initTreeScratch()
+	m := &TreeMaker{n: n}
+	if n.fastTree() {
+		n.initRays()
+		m.dest = make([]int32, len(n.routers))
+		m.cols = make([]uint64, max(n.w, n.h))
+	}
+	return m
+}
+
+// NewTree computes the multicast tree from src to dests as Network.NewTree
+// does, without adding it to the network.
+func (m *TreeMaker) NewTree(src Tile, dests []Tile) (*Tree, error) {
+	n := m.n
 	if !n.Contains(src) {
 		return nil, fmt.Errorf("noc: tree source %v outside the %d×%d network", src, n.w, n.h)
 	}
 	if len(dests) == 0 {
 		return nil, errors.New("noc: tree with no destinations")
 	}
-	if n.treeSeen == nil {
-		n.treeSeen = make([]uint32, len(n.routers))
-		n.treeDest = make([]int32, len(n.routers))
-	}
-	n.initTreeScratch()
-	t := n.allocTree()
+	t := m.allocTree()
 	// The walk appends the links straight into the slab. A tree enters
 	// each router but the source once, and crosses at most one line of
 	// each dimension per destination.
 	nl := min(len(n.routers), n.w+n.h+len(dests)*max(n.w, n.h))
-	if cap(n.linkSlab)-len(n.linkSlab) < nl {
-		n.linkSlab = make([]int32, 0, max(nl, 1<<20))
+	if cap(m.links)-len(m.links) < nl {
+		m.links = make([]int32, 0, max(nl, 1<<20))
 	}
-	l := len(n.linkSlab)
-	t.net, t.src, t.links = n, src, n.linkSlab[l:l]
-	if cap(n.ejectSlab)-len(n.ejectSlab) < len(dests) {
-		n.ejectSlab = make([]treeEject, 0, max(len(dests), 1<<14))
+	l := len(m.links)
+	t.net, t.src, t.links, t.id = n, src, m.links[l:l], -1
+	if cap(m.ejects)-len(m.ejects) < len(dests) {
+		m.ejects = make([]treeEject, 0, max(len(dests), 1<<14))
 	}
-	e := len(n.ejectSlab)
-	t.ejects = n.ejectSlab[e : e : e+len(dests)] // the walk appends one per destination
+	e := len(m.ejects)
+	t.ejects = m.ejects[e : e : e+len(dests)] // the walk appends one per destination
+	var err error
 	if n.fastTree() {
-		n.initRays()
-		if err := n.walkTreeFast(t, src, dests); err != nil {
-			*t = Tree{}
-			return nil, err
-		}
-	} else if err := n.walkTree(t, src, dests); err != nil {
+		err = m.walkTreeFast(t, src, dests)
+	} else {
+		err = n.walkTree(t, src, dests)
+	}
+	if err != nil {
 		*t = Tree{}
 		return nil, err
 	}
-	n.ejectSlab = n.ejectSlab[:len(n.ejectSlab)+len(t.ejects)]
+	m.ejects = m.ejects[:e+len(t.ejects)]
 	k := len(t.links)
-	n.linkSlab = n.linkSlab[:l+k]
-	t.links = n.linkSlab[l : l+k : l+k]
+	m.links = m.links[:l+k]
+	t.links = m.links[l : l+k : l+k]
 	for _, e := range t.ejects {
 		t.hopSum += uint64(e.hops)
 	}
-	t.id = int32(len(n.trees))
-	n.trees = append(n.trees, t)
 	return t, nil
 }
 
-// allocTree returns a zero Tree cut from a slab (one allocation per many
-// trees).
-func (n *Network) allocTree() *Tree {
-	if len(n.treeSlab) == cap(n.treeSlab) {
-		n.treeSlab = make([]Tree, 0, 256)
+// allocTree returns a zero Tree cut from a slab.
+func (m *TreeMaker) allocTree() *Tree {
+	if len(m.trees) == cap(m.trees) {
+		m.trees = make([]Tree, 0, 256)
 	}
-	n.treeSlab = n.treeSlab[:len(n.treeSlab)+1]
-	return &n.treeSlab[len(n.treeSlab)-1]
+	m.trees = m.trees[:len(m.trees)+1]
+	return &m.trees[len(m.trees)-1]
 }
 
 // walkTree records into t the tree from src to dests by the packet

@@ -179,7 +179,9 @@
 // mask, its links a prefix of a precomputed ray; treewalk.go), and cuts
 // trees, links and ejections from shared slabs; the result equals the
 // packet models' recording walk (tested). A tree's destination list is
-// made from its ejections when first asked for (Tree.Dests).
+// made from its ejections when first asked for (Tree.Dests). A TreeMaker
+// makes trees on scratch of its own, so that several goroutines can make a
+// network's trees at once (ConcurrentTrees); AddTree then adds them.
 //
 // A [Batch] is the analytic model without events, for a caller that owns
 // the clock of a barrier step: [Batch.Send] launches a packet along a tree

@@ -212,18 +212,15 @@ type Network struct {
 	trees       []*Tree  // every tree made, for flushTrees
 	treeSeen    []uint32 // NewTree: destinations seen, stamped treeSeenGen
 	treeSeenGen uint32
-	treeDest    []int32     // NewTree: index of each destination router in the set
-	linkSlab    []int32     // storage the trees' link lists are cut from
-	ejectSlab   []treeEject // storage the trees' ejection lists are cut from
-	treeSlab    []Tree      // storage the trees are cut from
-	treeCols    []uint64    // fast tree walk: per first-dimension line, its destinations' coordinates as bits
-	rays        []int32     // fast tree walk: links straight on from each router (initRays)
-	rayAt       []int32     // [router·4 + port]: where its ray starts in rays
-	tileOf      []Tile      // packet models' walks: each router's tile
-	downOf      []int32     // [router·numPorts + port]: the router the port leads to
-	eps         []Endpoint  // each router's endpoint (as router.ep, compact)
-	ejFlits     []uint64    // packet models: ejection-port flits and stall
-	ejStalls    []uint64    // cycles not yet added to the routers (flushCounts)
+	treeDest    []int32    // NewTree: index of each destination router in the set
+	maker       *TreeMaker // NewTree's
+	rays        []int32    // fast tree walk: links straight on from each router (initRays)
+	rayAt       []int32    // [router·4 + port]: where its ray starts in rays
+	tileOf      []Tile     // packet models' walks: each router's tile
+	downOf      []int32    // [router·numPorts + port]: the router the port leads to
+	eps         []Endpoint // each router's endpoint (as router.ep, compact)
+	ejFlits     []uint64   // packet models: ejection-port flits and stall
+	ejStalls    []uint64   // cycles not yet added to the routers (flushCounts)
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked
@@ -451,6 +448,9 @@ func (n *Network) Inject(src Tile, p *Packet) bool {
 	if t := p.Tree; t != nil {
 		if t.net != n || t.src != src {
 			panic(fmt.Sprintf("noc: packet injected at %v with a tree from %v of another network or source", src, t.src))
+		}
+		if t.id < 0 {
+			panic("noc: packet injected with a tree not added to the network (AddTree)")
 		}
 		if !n.analytic || (len(t.ejects) > 1 && !n.spec.Multicast) || n.NumHooks() > 0 {
 			// The other models (and hooks, which see every link crossing)

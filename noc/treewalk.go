@@ -79,20 +79,18 @@ func (n *Network) sides(mask uint64, c, k int) (pos, neg uint64) {
 	return pos, neg
 }
 
-// walkTreeFast records into t the tree from src to dests, which
-// walkTreeFast has checked and indexed (n.treeDest) like NewTree; it
-// returns the first bad destination's error.
-func (n *Network) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
+// walkTreeFast records into t the tree from src to dests, after checking
+// the destinations as walkTree does; it returns the first bad
+// destination's error.
+func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
+	n := m.n
 	ka, kb := n.w, n.h
 	pa, na, pb, nb := East, West, North, South
 	if n.yx {
 		ka, kb = n.h, n.w
 		pa, na, pb, nb = North, South, East, West
 	}
-	if cap(n.treeCols) < ka {
-		n.treeCols = make([]uint64, ka)
-	}
-	cols := n.treeCols[:ka]
+	cols := m.cols[:ka]
 	clear(cols)
 	for k, d := range dests {
 		if !n.Contains(d) {
@@ -103,11 +101,11 @@ func (n *Network) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 			return fmt.Errorf("noc: tree from %v names destination %v twice", src, d)
 		}
 		cols[a] |= 1 << b
-		n.treeDest[n.index(d)] = int32(k)
+		m.dest[n.index(d)] = int32(k)
 	}
 	ri := n.index(src)
 	sa := n.coordA(src)
-	n.branchFast(t, ri, 0, cols[sa], n.coordB(src), kb, pb, nb)
+	m.branchFast(t, ri, 0, cols[sa], n.coordB(src), kb, pb, nb)
 	var lines uint64
 	for x, m := range cols {
 		if m != 0 && x != sa {
@@ -139,7 +137,7 @@ func (n *Network) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 			}
 			if w.lines&(1<<k) != 0 {
 				cur := int(n.downOf[l])
-				n.branchFast(t, cur, k+1, cols[x], n.coordB(n.tileOf[cur]), kb, pb, nb)
+				m.branchFast(t, cur, k+1, cols[x], n.coordB(n.tileOf[cur]), kb, pb, nb)
 			}
 		}
 	}
@@ -151,12 +149,13 @@ func (n *Network) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 // an ejection at ri itself, then each way along the second dimension (pb,
 // then nb) the links as far as the farthest destination and an ejection at
 // each destination, nearest first.
-func (n *Network) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb, nb Port) {
+func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb, nb Port) {
+	n := m.n
 	if mask == 0 {
 		return
 	}
 	if mask&(1<<c) != 0 {
-		t.ejects = append(t.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: n.treeDest[ri]})
+		t.ejects = append(t.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: m.dest[ri]})
 	}
 	pos, neg := n.sides(mask, c, kb)
 	for _, w := range [2]struct {
@@ -174,10 +173,10 @@ func (n *Network) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb, 
 		}
 		ray := n.ray(ri, w.port)[:dist]
 		t.links = append(t.links, ray...)
-		for m := w.dsts; m != 0; m &= m - 1 {
-			k := bits.TrailingZeros64(m)
+		for b := w.dsts; b != 0; b &= b - 1 {
+			k := bits.TrailingZeros64(b)
 			cur := n.downOf[ray[k]]
-			t.ejects = append(t.ejects, treeEject{ri: cur, hops: int32(hops + k + 1), dest: n.treeDest[cur]})
+			t.ejects = append(t.ejects, treeEject{ri: cur, hops: int32(hops + k + 1), dest: m.dest[cur]})
 		}
 	}
 }

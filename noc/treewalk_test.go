@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -26,10 +27,7 @@ func TestFastTreeMatchesWalk(t *testing.T) {
 					if !n.fastTree() {
 						t.Fatal("fast walk not used")
 					}
-					n.initTreeScratch()
-					n.initRays()
-					n.treeSeen = make([]uint32, len(n.routers))
-					n.treeDest = make([]int32, len(n.routers))
+					m := n.NewTreeMaker()
 					for trial := range 300 {
 						src := Tile{rng.IntN(w), rng.IntN(h)}
 						var ds []Tile
@@ -49,7 +47,7 @@ func TestFastTreeMatchesWalk(t *testing.T) {
 						}
 						var want, got Tree
 						errW := n.walkTree(&want, src, ds)
-						errG := n.walkTreeFast(&got, src, ds)
+						errG := m.walkTreeFast(&got, src, ds)
 						if fmt.Sprint(errW) != fmt.Sprint(errG) {
 							t.Fatalf("src %v dests %v: errors %v (walk) and %v (fast)", src, ds, errW, errG)
 						}
@@ -88,4 +86,77 @@ func TestTreeDests(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTreeMakersConcurrent: two makers working at once on one network make
+// the trees NewTree makes; AddTree numbers them and refuses a tree twice or
+// one of another network, and a tree not added cannot carry a packet.
+func TestTreeMakersConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 7))
+	const w, h = 12, 9
+	type set struct {
+		src   Tile
+		dests []Tile
+	}
+	sets := make([]set, 400)
+	for i := range sets {
+		sets[i].src = Tile{rng.IntN(w), rng.IntN(h)}
+		for _, k := range rng.Perm(w * h)[:1+rng.IntN(30)] {
+			sets[i].dests = append(sets[i].dests, Tile{k % w, k / w})
+		}
+	}
+	ref, _, _ := newNet(t, testSpec("torus", 2, 1, 4), w, h)
+	n, _, _ := newNet(t, testSpec("torus", 2, 1, 4), w, h)
+	if !n.ConcurrentTrees() {
+		t.Fatal("a 12×9 network does not allow concurrent makers")
+	}
+	made := make([]*Tree, len(sets))
+	ms := []*TreeMaker{n.NewTreeMaker(), n.NewTreeMaker()}
+	var wg sync.WaitGroup
+	for g, m := range ms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < len(sets); i += 2 {
+				tr, err := m.NewTree(sets[i].src, sets[i].dests)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				made[i] = tr
+			}
+		}()
+	}
+	wg.Wait()
+	for i, s := range sets {
+		want, err := ref.NewTree(s.src, s.dests)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := made[i]
+		if !reflect.DeepEqual(got.links, want.links) || !reflect.DeepEqual(got.ejects, want.ejects) || got.hopsX != want.hopsX || got.hopsY != want.hopsY || got.hopSum != want.hopSum {
+			t.Fatalf("tree %d differs from NewTree's", i)
+		}
+		if err := n.AddTree(got); err != nil || got.id != want.id {
+			t.Fatalf("AddTree: %v, id %d want %d", err, got.id, want.id)
+		}
+	}
+	if err := n.AddTree(made[0]); err == nil {
+		t.Error("a tree added twice")
+	}
+	if err := ref.AddTree(made[1]); err == nil {
+		t.Error("a tree of another network added")
+	}
+	loose, err := ms[0].NewTree(Tile{0, 0}, []Tile{{1, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a packet along a tree not added was injected")
+		}
+	}()
+	p := n.NewPacket()
+	p.Tree = loose
+	n.Inject(Tile{0, 0}, p)
 }

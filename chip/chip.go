@@ -458,13 +458,18 @@ func (c *Chip) sharedTables(kind arch.CoreKind, scales []float64) (*core.SharedT
 				pos[a]++
 			}
 		}
-		p := 0
-		for a, k := range keys {
-			for int(k) >= m.keyBase[p+1] {
+		// The axons of one projection go in at once.
+		for a, p := 0, 0; a < len(keys); {
+			for int(keys[a]) >= m.keyBase[p+1] {
 				p++
 			}
+			e := a + 1
+			for e < len(keys) && int(keys[e]) < m.keyBase[p+1] {
+				e++
+			}
 			pr := &net.Projections[p]
-			tabs.AddAxon(ci, pr.Channel, scales[p], tgt[at[a]:at[a+1]], 0, pr.Weight)
+			tabs.AddAxons(ci, pr.Channel, scales[p], tgt, at[a:e+1], 0, pr.Weight)
+			a = e
 		}
 	}
 	return tabs, nil

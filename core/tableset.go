@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/neurosim/neurosim/arch"
 )
@@ -23,6 +24,7 @@ type SharedTables struct {
 	tgBase, tgEnd, tgCur []int32 // per core: its synapses in target
 	axons                []axon
 	target               []int32
+	shared               []int32 // per core: its axons with synapses (the shared-weight ones)
 	err                  error
 	// the last quantisation: weight, scale and stored weight
 	lastW, lastScale float64
@@ -42,7 +44,7 @@ func NewSharedTables(kind arch.CoreKind, neurons, axons, synapses []int) (*Share
 	nc := len(neurons)
 	t := &SharedTables{kind: kind, maxM: math.Ldexp(1, kind.WeightBits-1) - 1, neurons: make([]int32, nc),
 		axBase: make([]int32, nc), axEnd: make([]int32, nc), axCur: make([]int32, nc),
-		tgBase: make([]int32, nc), tgEnd: make([]int32, nc), tgCur: make([]int32, nc)}
+		tgBase: make([]int32, nc), tgEnd: make([]int32, nc), tgCur: make([]int32, nc), shared: make([]int32, nc)}
 	var na, ns int64
 	for i, n := range neurons {
 		if n < 1 || n > kind.Neurons {
@@ -74,47 +76,67 @@ func NewSharedTables(kind arch.CoreKind, neurons, axons, synapses []int) (*Share
 // scale or weight, a target out of range, more axons or synapses than
 // announced) is kept and returned by Table.
 func (t *SharedTables) AddAxon(c int, ch Channel, scale float64, targets []int32, offset int32, w float64) int32 {
+	return t.AddAxons(c, ch, scale, targets, []int32{0, int32(len(targets))}, offset, w)
+}
+
+// AddAxons adds to core c len(at)−1 axons as AddAxon does, all on channel
+// ch with weight w (and scale): axon k's synapses reach neurons
+// targets[at[k]:at[k+1]] − offset. It returns the index of the first.
+func (t *SharedTables) AddAxons(c int, ch Channel, scale float64, targets []int32, at []int32, offset int32, w float64) int32 {
 	if t.err != nil {
 		return -1
 	}
-	a, k := t.axCur[c], t.tgCur[c]
-	n := a - t.axBase[c]
+	first := t.axCur[c] - t.axBase[c]
+	na := len(at) - 1
+	n := first
 	switch {
 	case ch > Inh:
 		t.err = fmt.Errorf("core: axon %d: unknown channel %d", n, ch)
 	case !(scale > 0) || math.IsInf(scale, 0):
 		t.err = fmt.Errorf("core: axon %d: weight scale %g must be positive and finite", n, scale)
-	case int(n) >= t.kind.Axons:
+	case int(n)+na > t.kind.Axons:
 		t.err = fmt.Errorf("core: more than %d input axons (the core kind's fan-in limit)", t.kind.Axons)
 	case math.IsNaN(w) || math.IsInf(w, 0):
 		t.err = fmt.Errorf("core: axon %d: weight %g is not finite", n, w)
-	case a == t.axEnd[c] || int(t.tgEnd[c]-k) < len(targets):
+	case na < 0 || int(t.axEnd[c]-t.axCur[c]) < na || int(t.tgEnd[c]-t.tgCur[c]) < int(at[na]-at[0]):
 		t.err = fmt.Errorf("core: shared tables: core %d receives more axons or synapses than announced", c)
 	}
 	if t.err != nil {
 		return -1
 	}
-	tg := t.target[k : int(k)+len(targets)]
-	nn := t.neurons[c]
-	for j, x := range targets {
-		x -= offset
-		if x < 0 || x >= nn {
-			t.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", n, x, nn)
-			return -1
-		}
-		tg[j] = x
-	}
 	if w != t.lastW || scale != t.lastScale {
 		m := math.Max(-t.maxM, math.Min(t.maxM, math.Round(w/scale)))
 		t.lastW, t.lastScale, t.lastQ = w, scale, float32(m*scale)
 	}
-	e := k + int32(len(targets))
-	t.axons[a] = axon{start: k - t.tgBase[c], end: e - t.tgBase[c], ch: ch, shared: e > k, w: t.lastQ}
-	if e == k {
-		t.axons[a].w = 0
+	q := t.lastQ
+	k := t.tgCur[c]
+	src := targets[at[0]:at[na]]
+	tg := t.target[k : int(k)+len(src)]
+	nn := t.neurons[c]
+	for j, x := range src {
+		x -= offset
+		if x < 0 || x >= nn {
+			t.err = fmt.Errorf("core: axon %d: target neuron %d out of range [0, %d)", n+int32(sort.Search(na, func(a int) bool { return int(at[a+1]-at[0]) > j })), x, nn)
+			return -1
+		}
+		tg[j] = x
 	}
-	t.axCur[c], t.tgCur[c] = a+1, e
-	return n
+	base := t.tgBase[c]
+	axs := t.axons[t.axCur[c] : int(t.axCur[c])+na]
+	shared := int32(0)
+	for a := range axs {
+		s, e := k+at[a]-at[0], k+at[a+1]-at[0]
+		if e > s {
+			axs[a] = axon{start: s - base, end: e - base, ch: ch, shared: true, w: q}
+			shared++
+		} else {
+			axs[a] = axon{start: s - base, end: e - base, ch: ch}
+		}
+	}
+	t.axCur[c] += int32(na)
+	t.tgCur[c] = k + int32(len(src))
+	t.shared[c] += shared
+	return first
 }
 
 // Table returns core c's table once all its axons were added, checked
@@ -129,12 +151,8 @@ func (t *SharedTables) Table(c int) (*Synapses, error) {
 	}
 	s := &Synapses{axons: t.axons[t.axBase[c]:t.axEnd[c]:t.axEnd[c]], target: t.target[t.tgBase[c]:t.tgEnd[c]:t.tgEnd[c]],
 		neurons: int(t.neurons[c])}
-	for _, ax := range s.axons {
-		if ax.shared {
-			s.fp.SharedAxons++
-			s.fp.SharedSynapses += int(ax.end - ax.start)
-		}
-	}
+	// Every axon with synapses is shared, so every synapse is.
+	s.fp.SharedAxons, s.fp.SharedSynapses = int(t.shared[c]), len(s.target)
 	s.fp.Axons, s.fp.Synapses = len(s.axons), len(s.target)
 	s.fp.bytes = s.fp.Bytes(t.kind)
 	if s.fp.bytes > t.kind.SynapseMemoryBytes {

@@ -170,3 +170,48 @@ func TestNewTableEqualsNew(t *testing.T) {
 		t.Errorf("unsorted routes accepted")
 	}
 }
+
+// TestSharedTablesAddAxons: adding a run of axons at once equals adding
+// them one by one, empty axons included, and a bad target names its axon.
+func TestSharedTablesAddAxons(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	kind := testKind
+	kind.Axons, kind.SynapseMemoryBytes = 64, 1<<20
+	for range 20 {
+		na := 1 + rng.IntN(30)
+		at := []int32{0}
+		var tg []int32
+		for range na {
+			for j := range kind.Neurons {
+				if rng.IntN(4) == 0 {
+					tg = append(tg, int32(j)+3)
+				}
+			}
+			at = append(at, int32(len(tg)))
+		}
+		one, _ := NewSharedTables(kind, []int{kind.Neurons}, []int{na}, []int{len(tg)})
+		all, _ := NewSharedTables(kind, []int{kind.Neurons}, []int{na}, []int{len(tg)})
+		for a := range na {
+			one.AddAxon(0, Inh, 0.25, tg[at[a]:at[a+1]], 3, -1.1)
+		}
+		if first := all.AddAxons(0, Inh, 0.25, tg, at, 3, -1.1); first != 0 {
+			t.Fatalf("first axon %d", first)
+		}
+		a, err := one.Table(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := all.Table(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(*a) != fmt.Sprint(*b) {
+			t.Fatalf("one by one %+v\nat once     %+v", *a, *b)
+		}
+	}
+	st, _ := NewSharedTables(testKind, []int{8}, []int{3}, []int{3})
+	st.AddAxons(0, Exc, 1, []int32{1, 2, 9}, []int32{0, 1, 2, 3}, 0, 1)
+	if _, err := st.Table(0); err == nil || !strings.Contains(err.Error(), "axon 2: target neuron 9") {
+		t.Errorf("bad target: %v", err)
+	}
+}

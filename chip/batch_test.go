@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
+	"github.com/neurosim/neurosim/core"
+	"github.com/neurosim/neurosim/sim"
 )
 
 // TestBatchMatchesEvents: batched steps (core.Barrier.RunBatch with
@@ -93,4 +95,56 @@ func TestBatchFallsBack(t *testing.T) {
 	if c.batchEvents != 0 || s.Events == 0 {
 		t.Errorf("zero barrier: %d batched events, %d engine events", c.batchEvents, s.Events)
 	}
+}
+
+// replay is a SpikeSource that replays recorded steps.
+type replay [][][]int32
+
+func (r replay) Spikes(step int64) [][]int32 { return r[step] }
+
+// BenchmarkBatchTimingCUBA40000: the timing model alone (RunBatch on one
+// goroutine, spikes replayed) for 1 000 steps of CUBA at 40 000 neurons on
+// the default chip under the analytic NoC: the work per spike delivery
+// that the functional model and the build do not share.
+func BenchmarkBatchTimingCUBA40000(b *testing.B) {
+	spec := preset(b, "default")
+	spec.NoC.Model = "analytic"
+	st := sim.NewStreams(1)
+	net, err := CUBANetwork(40000, st.For("bench/cuba/network"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := Build(spec, net, Options{AutoSize: true}, st.Sub("chip"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.waitTrees(); err != nil {
+		b.Fatal(err)
+	}
+	f, err := core.NewFunctional(c.cores)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const steps = 1000
+	rec := make(replay, steps)
+	for k := range rec {
+		for _, sp := range f.Step() {
+			rec[k] = append(rec[k], append([]int32(nil), sp...))
+		}
+	}
+	var in0 uint64
+	for _, cc := range c.cores {
+		in0 += cc.Counters().PacketsIn
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.bar.RunBatch(steps, rec, c, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var in uint64
+	for _, cc := range c.cores {
+		in += cc.Counters().PacketsIn
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(in-in0), "ns/delivery")
 }

@@ -59,9 +59,13 @@ type chipBatch struct {
 }
 
 // Send implements core.BatchStep: the spike of core src's neuron travels
-// its multicast tree.
-func (s *chipBatch) Send(now sim.Time, src, neuron int32, _ []core.Route) int {
-	s.b.Send(s.c.noc.CycleOf(now), s.c.trees[src][neuron])
+// its multicast tree (a neuron without routes has none and sends nothing).
+func (s *chipBatch) Send(now sim.Time, src, neuron int32) int {
+	t := s.c.trees[src][neuron]
+	if t == nil {
+		return 0
+	}
+	s.b.Send(s.c.noc.CycleOf(now), t)
 	return 1
 }
 

@@ -41,10 +41,11 @@ type BatchSender interface {
 // BatchStep computes the deliveries of one step at a time. One goroutine
 // uses it at a time.
 type BatchStep interface {
-	// Send sends, at time now, the spike of core src's neuron along routes
-	// (sorted by core) and returns the number of packets injected. A
-	// step's calls come in the engine's order of the spikes.
-	Send(now sim.Time, src, neuron int32, routes []Route) int
+	// Send sends, at time now, the spike of core src's neuron along its
+	// routes and returns the number of packets injected (0 for a neuron
+	// without routes). A step's calls come in the engine's order of the
+	// spikes.
+	Send(now sim.Time, src, neuron int32) int
 	// Received ends the step: it appends the step's deliveries to out
 	// core by core — core i's are out[start[i]:start[i+1]] (start has one
 	// element per core and one more) — each core's in the order the
@@ -194,13 +195,18 @@ type batchPlan struct {
 	slot   sim.Time
 	upd    []sim.Time // per core: the time its neuron updates take
 	synT   []sim.Time // per core: the time one synaptic operation takes
+	nrnT   []sim.Time // per core: the time one neuron's update takes
+	outT   []sim.Time // per core: the time sending one spike takes
 	maxUpd sim.Time
 }
 
 func newBatchPlan(b *Barrier, slot sim.Time) *batchPlan {
 	nc := len(b.cores)
-	p := &batchPlan{b: b, slot: slot, upd: make([]sim.Time, nc), synT: make([]sim.Time, nc)}
+	p := &batchPlan{b: b, slot: slot, upd: make([]sim.Time, nc), synT: make([]sim.Time, nc),
+		nrnT: make([]sim.Time, nc), outT: make([]sim.Time, nc)}
 	for i, c := range b.cores {
+		p.nrnT[i] = sim.Time(c.kind.CyclesPerNeuronUpdate) * c.period
+		p.outT[i] = sim.Time(c.kind.CyclesPerSpikeOut) * c.period
 		p.upd[i] = sim.Time(uint64(c.nrn.Len())*uint64(c.kind.CyclesPerNeuronUpdate)) * c.period
 		p.synT[i] = sim.Time(c.kind.CyclesPerSynOp) * c.period
 		p.maxUpd = max(p.maxUpd, p.upd[i])
@@ -266,15 +272,13 @@ func (w *batchWorker) step(now sim.Time, spikes [][]int32) (sim.Time, uint64) {
 	for len(w.emit) > 0 {
 		e := w.emit.pop()
 		ci := int(e.core)
-		c := cores[ci]
 		sp := spikes[ci]
 		events++
 		i := sp[w.next[ci]]
-		rs := c.routes[c.routeStart[i]:c.routeStart[i+1]]
 		w.spk[ci]++
 		latest = max(latest, e.t)
-		if len(rs) > 0 {
-			w.pout[ci] += uint64(w.s.Send(e.t, c.id, i, rs))
+		if k := w.s.Send(e.t, int32(ci), i); k > 0 {
+			w.pout[ci] += uint64(k)
 			sent = true
 		}
 		w.next[ci]++
@@ -315,10 +319,9 @@ func (w *batchWorker) step(now sim.Time, spikes [][]int32) (sim.Time, uint64) {
 // nextEmit times the emission of core ci's next spike of the step
 // released at now, as Core.scheduleSpike does.
 func (w *batchWorker) nextEmit(ci int, now sim.Time, sp []int32) sim.Time {
-	c := w.pl.b.cores[ci]
 	i := sp[w.next[ci]]
-	ready := now + sim.Time(uint64(i)+1)*sim.Time(c.kind.CyclesPerNeuronUpdate)*c.period
-	w.emitT[ci] = max(ready, w.emitT[ci]) + sim.Time(c.kind.CyclesPerSpikeOut)*c.period
+	ready := now + sim.Time(uint64(i)+1)*w.pl.nrnT[ci]
+	w.emitT[ci] = max(ready, w.emitT[ci]) + w.pl.outT[ci]
 	return w.emitT[ci]
 }
 

@@ -47,14 +47,16 @@ func (n *Network) CycleOf(t sim.Time) uint64 {
 // exists.
 type Batch struct {
 	n        *Network
-	flits    uint64       // flits per spike packet
-	injFree  []uint64     // per router: first cycle its injection channel is free
-	srcs     []int32      // routers whose injection channel the step used
-	ejBusy   []busy       // per router: its ejection port's bookings
-	q        [][]batchReq // per router: ejection requests in the order sent
-	lat      []uint64     // deliveries by latency (cycles), below batchLatMax
-	latHigh  Histogram    // longer latencies
-	ejStalls []uint64     // per router: ejection stall cycles
+	flits    uint64     // flits per spike packet
+	injFree  []uint64   // per router: first cycle its injection channel is free
+	srcs     []int32    // routers whose injection channel the step used
+	ejBusy   []busy     // per router: its ejection port's bookings
+	qbuf     []batchReq // router ri's ejection requests, in the order sent, are qbuf[ri·qcap:][:qn[ri]]
+	qn       []int32
+	qcap     int
+	lat      []uint64  // deliveries by latency (cycles), below batchLatMax
+	latHigh  Histogram // longer latencies
+	ejStalls []uint64  // per router: ejection stall cycles
 	stalls   uint64
 	uses     []uint64 // per tree (Tree.id): packets sent along it
 	queued   int      // requests queued in the step
@@ -66,6 +68,19 @@ type batchReq struct {
 	c, ready uint64
 	tag      int64
 }
+
+// growQueues doubles every router's queue capacity.
+func (b *Batch) growQueues() {
+	c := 2 * b.qcap
+	q := make([]batchReq, len(b.qn)*c)
+	for ri, n := range b.qn {
+		copy(q[ri*c:], b.qbuf[ri*b.qcap:][:n])
+	}
+	b.qbuf, b.qcap = q, c
+}
+
+// batchQueue is a router's initial queue capacity (requests per step).
+const batchQueue = 8
 
 // batchLatMax: a Batch counts latencies below it in a dense array.
 const batchLatMax = 512
@@ -79,7 +94,7 @@ func (n *Network) NewBatch() (*Batch, error) {
 	n.initWalk()
 	nr := len(n.routers)
 	return &Batch{n: n, flits: uint64(n.spikeFlits), injFree: make([]uint64, nr), ejBusy: make([]busy, nr),
-		q: make([][]batchReq, nr), lat: make([]uint64, batchLatMax), ejStalls: make([]uint64, nr),
+		qbuf: make([]batchReq, nr*batchQueue), qn: make([]int32, nr), qcap: batchQueue, lat: make([]uint64, batchLatMax), ejStalls: make([]uint64, nr),
 		uses: make([]uint64, len(n.trees))}, nil
 }
 
@@ -102,10 +117,16 @@ func (b *Batch) Send(c uint64, t *Tree) {
 	b.uses[t.id]++
 	ready := s + b.n.pipe
 	per := b.n.link + b.n.pipe
-	q := b.q
 	b.queued += len(t.ejects)
+	qbuf, qn, qcap := b.qbuf, b.qn, b.qcap
 	for _, e := range t.ejects {
-		q[e.ri] = append(q[e.ri], batchReq{c: c, ready: ready + uint64(e.hops)*per, tag: e.tag})
+		k := int(qn[e.ri])
+		if k == qcap {
+			b.growQueues()
+			qbuf, qcap = b.qbuf, b.qcap
+		}
+		qbuf[int(e.ri)*qcap+k] = batchReq{c: c, ready: ready + uint64(e.hops)*per, tag: e.tag}
+		qn[e.ri] = int32(k + 1)
 	}
 }
 
@@ -125,10 +146,10 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 	for k, t := range tiles {
 		start[k] = int32(len(out))
 		ri := t.Y*w + t.X
-		q := b.q[ri]
-		if len(q) == 0 {
+		if b.qn[ri] == 0 {
 			continue
 		}
+		q := b.qbuf[ri*b.qcap:][:b.qn[ri]]
 		bk := &b.ejBusy[ri]
 		var stalls uint64
 		base := len(out)
@@ -145,7 +166,7 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		}
 		b.ejStalls[ri] += stalls
 		b.stalls += stalls
-		b.q[ri] = q[:0]
+		b.qn[ri] = 0
 		bk.n = 0
 		sortDue(out[base:])
 	}
@@ -155,8 +176,8 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 	}
 	b.srcs = b.srcs[:0]
 	if int(start[len(tiles)]) != b.queued { // a destination not listed
-		for ri := range b.q {
-			b.q[ri] = b.q[ri][:0]
+		clear(b.qn)
+		for ri := range b.ejBusy {
 			b.ejBusy[ri].n = 0
 		}
 	}

@@ -22,10 +22,12 @@ func (p plainCUBA) Step(exc, inh []float32, out []bool) int { return p.c.Step(ex
 // randomCUBACores builds nc cores of 3…18 CUBA neurons with random synapse
 // tables and routes (every source reaches a destination core with
 // probability prob, through an axon of 1…maxSyn synapses, duplicates
-// allowed; about one axon in three shares one weight, the others carry
-// random ones), the same for the same seed. plain wraps the populations in
+// allowed; a source with probability uniformP gives all its synapses one
+// weight, the others
+// random ones, shared by an axon's synapses for one axon in three), the
+// same for the same seed. plain wraps the populations in
 // plainCUBA.
-func randomCUBACores(t *testing.T, seed uint64, nc int, prob float64, maxSyn int, plain bool) []*Core {
+func randomCUBACores(t *testing.T, seed uint64, nc int, prob float64, maxSyn int, uniformP float64, plain bool) []*Core {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 2))
 	kind := arch.CoreKind{Type: arch.Digital, Neurons: 32, Axons: 4096, SynapseMemoryBytes: 1 << 20, WeightBits: 8,
@@ -50,14 +52,20 @@ func randomCUBACores(t *testing.T, seed uint64, nc int, prob float64, maxSyn int
 			if rng.IntN(5) == 0 {
 				ch = Inh
 			}
+			// Sources with probability uniformP give every synapse
+			// one weight (the by-source copy keeps it once per neuron).
+			uniform, w0 := rng.Float64() < uniformP, 2+4*rng.Float64()
 			for d := range nc {
 				if rng.Float64() >= prob {
 					continue
 				}
 				b := builders[d]
 				a := b.AddAxon(ch, 0.05)
-				shared := rng.IntN(3) == 0
-				w := 2 + 4*rng.Float64()
+				shared := uniform || rng.IntN(3) == 0
+				w := w0
+				if !uniform {
+					w = 2 + 4*rng.Float64()
+				}
 				for range 1 + rng.IntN(maxSyn) {
 					if !shared {
 						w = 2 + 4*rng.Float64()
@@ -109,11 +117,14 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 		prob         float64
 		maxSyn       int
 		glob, copied bool
-		parts        int // of the merged copy
+		parts        int     // of the merged copy
+		uniform      float64 // share of sources with one weight
+		weights      bool    // the merged copy keeps a weight per synapse
 	}{
-		{"short routes", 0.5, 2, true, true, 1},
-		{"short routes, built in two parts", 0.5, 2, true, true, 2},
-		{"long routes", 0.9, 12, false, false, 0},
+		{"short routes", 0.5, 2, true, true, 1, 0.5, true},
+		{"short routes, built in two parts", 0.5, 2, true, true, 2, 0.5, true},
+		{"short routes, one weight per source", 0.5, 2, true, true, 2, 1, false},
+		{"long routes", 0.9, 12, false, false, 0, 0.5, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			saved := parallelBuildRoutes
@@ -122,8 +133,8 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 				parallelBuildRoutes = 1
 			}
 			const nc, steps = 9, 3000
-			fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, false)
-			ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, true)
+			fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, false)
+			ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, true)
 			ff, err := NewFunctional(fast)
 			if err != nil {
 				t.Fatal(err)
@@ -137,6 +148,9 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 			}
 			if ff.glob != nil && len(ff.glob.parts) != tc.parts {
 				t.Fatalf("copy in %d parts, want %d", len(ff.glob.parts), tc.parts)
+			}
+			if ff.glob != nil && (ff.glob.parts[0].w != nil) != tc.weights {
+				t.Fatalf("weights per synapse: %v, want %v", ff.glob.parts[0].w != nil, tc.weights)
 			}
 			spikes := 0
 			for step := range steps {
@@ -176,7 +190,7 @@ func TestFunctionalBadRouteInParts(t *testing.T) {
 	saved := parallelBuildRoutes
 	defer func() { parallelBuildRoutes = saved }()
 	parallelBuildRoutes = 1
-	cores := randomCUBACores(t, 5, 9, 0.5, 2, false)
+	cores := randomCUBACores(t, 5, 9, 0.5, 2, 0.5, false)
 	cores[8].routes[0].Axon = 1 << 20
 	_, err := NewFunctional(cores)
 	if err == nil || !strings.Contains(err.Error(), "core 8 neuron 0 routes") {
@@ -195,11 +209,11 @@ func TestFunctionalBadRouteInParts(t *testing.T) {
 func TestPipelineEqualsSteps(t *testing.T) {
 	for _, plain := range []bool{false, true} {
 		const nc, steps = 9, 1500
-		fp, err := NewFunctional(randomCUBACores(t, 11, nc, 0.5, 2, plain))
+		fp, err := NewFunctional(randomCUBACores(t, 11, nc, 0.5, 2, 0.5, plain))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs, err := NewFunctional(randomCUBACores(t, 11, nc, 0.5, 2, plain))
+		fs, err := NewFunctional(randomCUBACores(t, 11, nc, 0.5, 2, 0.5, plain))
 		if err != nil {
 			t.Fatal(err)
 		}

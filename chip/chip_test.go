@@ -228,7 +228,18 @@ func determinismOutput(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	// The analytic NoC model's batched steps, computed by two workers.
+	spec := preset(t, "default")
+	spec.NoC.Model = "analytic"
+	c, s := runCUBA(t, spec, 1200, 400, 5, Options{NeuronsPerCore: 50})
+	if c.batchEvents == 0 {
+		t.Fatal("the analytic run did not batch its steps")
+	}
+	a, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) + string(a)
 }
 
 // TestDeterminism runs the same small chip in subprocesses with GOMAXPROCS 1

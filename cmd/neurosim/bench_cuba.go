@@ -30,6 +30,7 @@ type cubaArgs struct {
 	cores          int
 	cpuprofile     string
 	serial         bool
+	events         bool
 	noc            string
 }
 
@@ -56,8 +57,13 @@ simulation time on big meshes. --noc analytic uses the analytic model (hops ×
 per-hop delay, serialisation, injection and ejection contention, no link
 contention; each neuron's multicast tree walked once when the chip is built):
 the same spikes, packets and per-link flits again, and the least simulation
-time (docs/bench-chip.md). docs/cuba-bigcore.toml describes a chip whose
-cores are not fan-in bound by 40 000 sources (docs/bench-noc-fast.md).`,
+time (docs/bench-chip.md). Under the analytic model a packet's ports are
+booked when it is sent, so each barrier step is computed at once (and, on
+chips whose times are whole NoC cycles, steps by two workers) instead of
+one engine event per spike and delivery cycle; --events runs the
+event-driven reference instead, with the same report. docs/cuba-bigcore.toml
+describes a chip whose cores are not fan-in bound by 40 000 sources
+(docs/bench-noc-fast.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBenchCuba(cmd.OutOrStdout(), a) },
 	}
@@ -72,6 +78,7 @@ cores are not fan-in bound by 40 000 sources (docs/bench-noc-fast.md).`,
 	f.StringVar(&a.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&a.noc, "noc", "", "NoC timing model: cycle, packet or analytic (default: the chip spec's noc.model)")
 	f.BoolVar(&a.serial, "serial", false, "run the functional model inline on one goroutine instead of ahead on a second one (same results)")
+	f.BoolVar(&a.events, "events", false, "under the analytic NoC model, fire an engine event per spike and delivery cycle instead of computing each step at once (same results)")
 	return cmd
 }
 
@@ -151,7 +158,7 @@ func benchCuba(a cubaArgs) (*cubaResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := chip.Build(spec, net, chip.Options{AutoSize: true, NeuronsPerCore: a.neuronsPerCore, Serial: a.serial}, streams.Sub("chip"))
+	c, err := chip.Build(spec, net, chip.Options{AutoSize: true, NeuronsPerCore: a.neuronsPerCore, Serial: a.serial, NoBatch: a.events}, streams.Sub("chip"))
 	if err != nil {
 		return nil, err
 	}

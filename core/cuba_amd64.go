@@ -39,3 +39,6 @@ func cubaBlocks(s *cubaSlices, mask []uint8, k *cubaConsts) int {
 	}
 	return 0
 }
+
+//go:noescape
+func cubaStepFoldAVX512(v, ge, gi *float32, ref *int32, inE, inI *float32, mask *uint8, blocks int, k *cubaConsts)

@@ -62,11 +62,16 @@ type Functional struct {
 // per-core fold loop; these are two arrays of 4·N bytes that stay in the
 // cache and a loop over the touched neurons only.
 //
-// The neurons a step's delivery touched are the targets of the entries of
-// its spikes, so the next step folds those entries again instead of
-// keeping a touched list (duplicates, as in a touched list, add zero).
+// An input nothing arrived at holds −0, which adds nothing to any value
+// (x + −0 = x, also for x = ±0; the copy's weights are never −0, so a sum
+// from −0 equals the sum from +0): with AVX-512 the kernel folds every
+// neuron's input as it reads the state (mergedCUBA.advanceFold) and resets
+// it to −0. Without, the neurons a step's delivery touched are the targets
+// of the entries of its spikes, so the next step folds those entries again
+// instead of keeping a touched list (duplicates, as in a touched list, add
+// −0).
 type globalFan struct {
-	in    []float32 // 2·N: the next step's input by x
+	in    []float32 // 2·N: the next step's input by x, −0 where none
 	parts []fanPart // by ascending first neuron; one or two (built in parallel)
 	touch uint32    // a sum of entries read ahead, kept so that the reads stay
 }
@@ -83,6 +88,17 @@ type fanPart struct {
 	x     []uint32  // channel·N + merged target index
 	w     []float32 // the quantised weights; nil: nw
 	nw    []float32 // per neuron: the weight of its synapses, while w is nil
+}
+
+// plusZero returns w, +0 for −0. The input a synapse adds into starts at
+// −0 (advanceFold); adding +0 instead of a −0 weight keeps every sum what
+// it is from a +0 start (+0 + −0 = +0), and a sum from −0 that the first
+// weight is not −0 of equals the sum from +0.
+func plusZero(w float32) float32 {
+	if w == 0 {
+		return 0
+	}
+	return w
 }
 
 // of returns merged neuron j's part and its index there.
@@ -206,6 +222,9 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 	case !copyFan:
 	case glob:
 		f.glob = &globalFan{in: make([]float32, 2*nrn)}
+		for i := range f.glob.in {
+			f.glob.in[i] = negZero
+		}
 		for _, b := range parts {
 			f.glob.parts = append(f.glob.parts, b.part)
 		}
@@ -301,7 +320,7 @@ func (b *fanBuild) run(cores []*Core, tabs []tableRef, base []int32, nrn int, gl
 					x0 := uint32(ax.ch&1)*uint32(nrn) + uint32(base[r.Core])
 					k, start := len(part.at)-1, int(part.at[len(part.at)-1])
 					if ax.shared && part.w == nil && len(part.x) > start &&
-						math.Float32bits(ax.w) == math.Float32bits(part.nw[k]) {
+						math.Float32bits(plusZero(ax.w)) == math.Float32bits(part.nw[k]) {
 						for _, t := range tg { // the neuron's weight again
 							part.x = append(part.x, x0+uint32(t))
 						}
@@ -312,7 +331,7 @@ func (b *fanBuild) run(cores []*Core, tabs []tableRef, base []int32, nrn int, gl
 						if !ax.shared {
 							w = s.weight[int(ax.start)+j]
 						}
-						part.add(k, start, x0+uint32(t), w)
+						part.add(k, start, x0+uint32(t), plusZero(w))
 					}
 					continue
 				}
@@ -384,8 +403,9 @@ func (f *Functional) Step() [][]int32 {
 }
 
 // stepGlobal is Step for merged cores with a by-source copy: it folds the
-// input the last step's spikes delivered, steps every neuron, and delivers
-// this step's spikes in merged index order (core by core, spike by spike).
+// input the last step's spikes delivered (in the kernel with AVX-512),
+// steps every neuron, and delivers this step's spikes in merged index order
+// (core by core, spike by spike).
 func (f *Functional) stepGlobal(g *globalFan) {
 	m := f.merged
 	if f.foldCores {
@@ -393,14 +413,18 @@ func (f *Functional) stepGlobal(g *globalFan) {
 		f.foldCores = false
 	}
 	in, st := g.in, m.g
-	for _, j := range m.spk {
-		p, k := g.of(j)
-		for _, x := range p.x[p.at[k]:p.at[k+1]] {
-			st[x] += in[x]
-			in[x] = 0
+	if useAVX512 {
+		m.advanceFold(f.out, in)
+	} else {
+		for _, j := range m.spk {
+			p, k := g.of(j)
+			for _, x := range p.x[p.at[k]:p.at[k+1]] {
+				st[x] += in[x]
+				in[x] = negZero
+			}
 		}
+		m.advance(f.out)
 	}
-	m.advance(f.out)
 	// Read every cache line of the spikes' synapses first: independent
 	// loads that miss together, where the delivery loop would meet them
 	// one run at a time.

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 
 	"github.com/neurosim/neurosim/neuron"
@@ -146,13 +147,57 @@ func (g *mergedCUBA) fold(cores []*Core) {
 // step's spikes: only the cores in hot are emptied), spk to all of them
 // by merged index and hot to the cores that have some.
 func (g *mergedCUBA) advance(out [][]int32) {
+	g.begin(out)
+	g.emit(out, cubaBlocks(&g.sl, g.mask, g.k))
+}
+
+// advanceFold is advance for inputs not yet folded: in holds every
+// neuron's exc input, then every neuron's inh input, −0 where nothing
+// arrived (x + −0 = x for every x, so adding an untouched input changes
+// nothing); it folds them all as it steps and leaves in at −0. With
+// AVX-512 the kernel folds while it reads the state; otherwise it folds
+// here first.
+func (g *mergedCUBA) advanceFold(out [][]int32, in []float32) {
+	g.begin(out)
+	n := len(g.sl.v)
+	inE, inI := in[:n:n], in[n:2*n:2*n]
+	done := 0
+	if useAVX512 && n >= 16 {
+		s := &g.sl
+		cubaStepFoldAVX512(&s.v[0], &s.ge[0], &s.gi[0], &s.ref[0], &inE[0], &inI[0], &g.mask[0], n/16, g.k)
+		done = n &^ 15
+	}
+	ge, gi := g.sl.ge[:n], g.sl.gi[:n]
+	for j := done; j < n; j++ {
+		ge[j] += inE[j]
+		gi[j] += inI[j]
+		inE[j], inI[j] = negZero, negZero
+	}
+	if done == 0 {
+		g.emit(out, cubaBlocks(&g.sl, g.mask, g.k))
+		return
+	}
+	rest := cubaSlices{v: g.sl.v[done:], ge: g.sl.ge[done:], gi: g.sl.gi[done:], ref: g.sl.ref[done:]}
+	g.emit(out, done+cubaBlocks(&rest, g.mask[done/8:], g.k))
+}
+
+// negZero is −0, the value of an input nothing arrived at (advanceFold).
+var negZero = float32(math.Copysign(0, -1))
+
+// begin empties out's cores with spikes and the spike lists.
+func (g *mergedCUBA) begin(out [][]int32) {
 	for _, c := range g.hot {
 		out[c] = out[c][:0] // the others are empty
 	}
 	g.hot = g.hot[:0]
 	g.spk = g.spk[:0]
+}
+
+// emit reads the spikes of the first done neurons (stepped by the vector
+// kernels) from the mask, steps the rest with neuron.CUBA.Step (inputs
+// folded), and appends them all to out, spk and hot.
+func (g *mergedCUBA) emit(out [][]int32, done int) {
 	n := len(g.sl.v)
-	done := cubaBlocks(&g.sl, g.mask, g.k)
 	add := func(j int) {
 		ci := g.coreOf[j]
 		if len(out[ci]) == 0 {

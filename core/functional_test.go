@@ -108,7 +108,8 @@ func randomCUBACores(t *testing.T, seed uint64, nc int, prob float64, maxSyn int
 
 // TestFunctionalMergedMatchesPerCore runs random networks of CUBA cores
 // through the merged functional model (one input array and the by-source
-// copy when routes are short, the per-core inputs when they are long) and
+// copy when routes are short, the per-core inputs when they are long; with
+// the AVX-512 kernel that folds the inputs and without) and
 // through the per-core reference (neuron.CUBA.Step core by core), and
 // requires the same spikes at every step and bit-identical states.
 func TestFunctionalMergedMatchesPerCore(t *testing.T) {
@@ -126,61 +127,71 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 		{"short routes, one weight per source", 0.5, 2, true, true, 2, 1, false},
 		{"long routes", 0.9, 12, false, false, 0, 0.5, false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			saved := parallelBuildRoutes
-			defer func() { parallelBuildRoutes = saved }()
-			if tc.parts == 2 {
-				parallelBuildRoutes = 1
+		for _, vec := range []bool{true, false} {
+			if vec && !useAVX512 {
+				continue
 			}
-			const nc, steps = 9, 3000
-			fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, false)
-			ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, true)
-			ff, err := NewFunctional(fast)
-			if err != nil {
-				t.Fatal(err)
+			name := tc.name
+			if !vec {
+				name += ", without AVX-512"
 			}
-			fr, err := NewFunctional(ref)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ff.merged == nil || (ff.glob != nil) != tc.glob || fr.merged != nil || (fr.fanAt != nil) != tc.copied {
-				t.Fatalf("paths: merged %v glob %v; reference merged %v copied %v", ff.merged != nil, ff.glob != nil, fr.merged != nil, fr.fanAt != nil)
-			}
-			if ff.glob != nil && len(ff.glob.parts) != tc.parts {
-				t.Fatalf("copy in %d parts, want %d", len(ff.glob.parts), tc.parts)
-			}
-			if ff.glob != nil && (ff.glob.parts[0].w != nil) != tc.weights {
-				t.Fatalf("weights per synapse: %v, want %v", ff.glob.parts[0].w != nil, tc.weights)
-			}
-			spikes := 0
-			for step := range steps {
-				a, b := ff.Step(), fr.Step()
-				for i := range a {
-					if len(a[i]) != len(b[i]) {
-						t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
-					}
-					for k := range a[i] {
-						if a[i][k] != b[i][k] {
+			t.Run(name, func(t *testing.T) {
+				saved, saved512 := parallelBuildRoutes, useAVX512
+				defer func() { parallelBuildRoutes, useAVX512 = saved, saved512 }()
+				useAVX512 = vec
+				if tc.parts == 2 {
+					parallelBuildRoutes = 1
+				}
+				const nc, steps = 9, 3000
+				fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, false)
+				ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, true)
+				ff, err := NewFunctional(fast)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fr, err := NewFunctional(ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ff.merged == nil || (ff.glob != nil) != tc.glob || fr.merged != nil || (fr.fanAt != nil) != tc.copied {
+					t.Fatalf("paths: merged %v glob %v; reference merged %v copied %v", ff.merged != nil, ff.glob != nil, fr.merged != nil, fr.fanAt != nil)
+				}
+				if ff.glob != nil && len(ff.glob.parts) != tc.parts {
+					t.Fatalf("copy in %d parts, want %d", len(ff.glob.parts), tc.parts)
+				}
+				if ff.glob != nil && (ff.glob.parts[0].w != nil) != tc.weights {
+					t.Fatalf("weights per synapse: %v, want %v", ff.glob.parts[0].w != nil, tc.weights)
+				}
+				spikes := 0
+				for step := range steps {
+					a, b := ff.Step(), fr.Step()
+					for i := range a {
+						if len(a[i]) != len(b[i]) {
 							t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
 						}
-					}
-					spikes += len(a[i])
-				}
-			}
-			if spikes < steps/10 {
-				t.Fatalf("%d spikes in %d steps: too few to test anything", spikes, steps)
-			}
-			for i := range fast {
-				s, r := fast[i].nrn.(*CUBANeurons).S, ref[i].nrn.(plainCUBA).c.S
-				for j := range s.V {
-					if math.Float32bits(s.V[j]) != math.Float32bits(r.V[j]) || math.Float32bits(s.Ge[j]) != math.Float32bits(r.Ge[j]) ||
-						math.Float32bits(s.Gi[j]) != math.Float32bits(r.Gi[j]) || s.Ref[j] != r.Ref[j] {
-						t.Fatalf("core %d neuron %d: state %v %v %v %d, reference %v %v %v %d", i, j,
-							s.V[j], s.Ge[j], s.Gi[j], s.Ref[j], r.V[j], r.Ge[j], r.Gi[j], r.Ref[j])
+						for k := range a[i] {
+							if a[i][k] != b[i][k] {
+								t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
+							}
+						}
+						spikes += len(a[i])
 					}
 				}
-			}
-		})
+				if spikes < steps/10 {
+					t.Fatalf("%d spikes in %d steps: too few to test anything", spikes, steps)
+				}
+				for i := range fast {
+					s, r := fast[i].nrn.(*CUBANeurons).S, ref[i].nrn.(plainCUBA).c.S
+					for j := range s.V {
+						if math.Float32bits(s.V[j]) != math.Float32bits(r.V[j]) || math.Float32bits(s.Ge[j]) != math.Float32bits(r.Ge[j]) ||
+							math.Float32bits(s.Gi[j]) != math.Float32bits(r.Gi[j]) || s.Ref[j] != r.Ref[j] {
+							t.Fatalf("core %d neuron %d: state %v %v %v %d, reference %v %v %v %d", i, j,
+								s.V[j], s.Ge[j], s.Gi[j], s.Ref[j], r.V[j], r.Ge[j], r.Gi[j], r.Ref[j])
+						}
+					}
+				}
+			})
+		}
 	}
 }
 

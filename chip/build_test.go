@@ -9,6 +9,7 @@ import (
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
 	"github.com/neurosim/neurosim/neuron"
+	"github.com/neurosim/neurosim/noc"
 	"github.com/neurosim/neurosim/sim"
 )
 
@@ -164,6 +165,24 @@ func TestBuildTablesMatchReference(t *testing.T) {
 					for n := range cm.N {
 						if g, w := cc.Routes(n), routes[cm.Pop][cm.First+n]; !slices.Equal(g, w) {
 							t.Fatalf("core %d neuron %d: routes %v, want %v", i, n, g, w)
+						}
+					}
+				}
+				if model == "analytic" {
+					// Each tree reaches its neuron's routes' cores, in order.
+					if err := ch.waitTrees(); err != nil {
+						t.Fatal(err)
+					}
+					for i, cc := range ch.Cores() {
+						for n := range cc.Len() {
+							var want []noc.Tile
+							for _, r := range cc.Routes(n) {
+								want = append(want, ch.tiles[r.Core])
+							}
+							tr := ch.trees[i][n]
+							if (tr == nil) != (len(want) == 0) || tr != nil && !slices.Equal(tr.Dests(), want) {
+								t.Fatalf("core %d neuron %d: tree %v, routes' tiles %v", i, n, tr, want)
+							}
 						}
 					}
 				}

@@ -65,3 +65,35 @@ func Example() {
 	// core 1 neuron 0 fires at step 136 (141.59µs)
 	// core 0 sent 4 packets; core 1 did 4 synaptic ops; chip time 208.12µs
 }
+
+// Two cores' synapse tables built at once: the axons of both cores come
+// interleaved (as a walk over pre neurons finds them), each core numbers its
+// own, and every axon of one weight is stored in the shared-weight format.
+func ExampleSharedTables() {
+	spec, _ := arch.Preset("default")
+	kind := spec.Cores["digital"]
+	// Core 0 holds 4 neurons and gets 2 axons with 3 synapses; core 1 holds
+	// 2 neurons and gets 1 axon with 2 synapses.
+	st, err := core.NewSharedTables(kind, []int{4, 2}, []int{2, 1}, []int{3, 2})
+	if err != nil {
+		panic(err)
+	}
+	// Targets are the population's neuron indices; core 1 starts at neuron 4.
+	a := st.AddAxon(0, core.Exc, 1.0/64, []int32{0, 3}, 0, 1.62)
+	b := st.AddAxon(1, core.Inh, 9.0/127, []int32{4, 5}, 4, -9) // −9 is the largest mantissa
+	c := st.AddAxon(0, core.Exc, 1.0/64, []int32{2}, 0, 1.62)
+	fmt.Println("axons", a, b, c)
+	for i := range 2 {
+		s, err := st.Table(i)
+		if err != nil {
+			panic(err)
+		}
+		t, w := s.Synapse(0, 0)
+		fmt.Printf("core %d: axons %d, synapses %d, %d bytes; axon 0 shared %v, first synapse → neuron %d, weight %g\n",
+			i, s.Axons(), s.Len(), s.Bytes(), s.Shared(0), t, w)
+	}
+	// Output:
+	// axons 0 0 1
+	// core 0: axons 2, synapses 3, 14 bytes; axon 0 shared true, first synapse → neuron 0, weight 1.625
+	// core 1: axons 1, synapses 2, 8 bytes; axon 0 shared true, first synapse → neuron 0, weight -9
+}

@@ -87,3 +87,39 @@ func ExampleNew_packetModel() {
 	// 85ns: (4,0) received axon 1 from (1,0) after 3 hops
 	// flit-hops 14, stall cycles 4
 }
+
+// Two TreeMakers make trees for one network at once, each on a goroutine
+// of its own; AddTree then adds them to the network in a fixed order, so
+// the result does not depend on which maker made which tree.
+func ExampleTreeMaker() {
+	spec, _ := arch.Preset("default")
+	spec.NoC.Model = "analytic"
+	n, _ := noc.New(spec.NoC, 8, 8, sim.NewEngine(), sim.Freq(spec.NoCClockHz()))
+	src := noc.Tile{X: 0, Y: 0}
+	sets := [][]noc.Tile{{{X: 7, Y: 0}}, {{X: 1, Y: 1}, {X: 1, Y: 3}}, {{X: 2, Y: 0}, {X: 2, Y: 7}, {X: 5, Y: 5}}}
+	trees := make([]*noc.Tree, len(sets))
+	makers := []*noc.TreeMaker{n.NewTreeMaker(), n.NewTreeMaker()} // before any runs
+	done := make(chan bool)
+	for g, m := range makers {
+		go func() {
+			for i := g; i < len(sets); i += len(makers) {
+				trees[i], _ = m.NewTree(src, sets[i])
+			}
+			done <- true
+		}()
+	}
+	<-done
+	<-done
+	for _, t := range trees {
+		if err := n.AddTree(t); err != nil {
+			panic(err)
+		}
+		fmt.Printf("%v: %d links\n", t.Dests(), t.Links())
+	}
+	fmt.Println("concurrent makers allowed:", n.ConcurrentTrees())
+	// Output:
+	// [(7,0)]: 7 links
+	// [(1,1) (1,3)]: 4 links
+	// [(2,0) (2,7) (5,5)]: 17 links
+	// concurrent makers allowed: true
+}

@@ -571,20 +571,16 @@ func (p *Pipeline) run(f *Functional, steps int64, chunkSteps, maxChunk int) {
 			// need not be read.
 			at, c := int32(len(spikes)), 0
 			for _, h := range f.merged.hot {
-				for ; c < int(h); c++ {
-					off[k] = at
-					k++
-				}
+				fill(off[k:k+int(h)-c], at)
+				k += int(h) - c
 				spikes = append(spikes, out[h]...)
 				at = int32(len(spikes))
 				off[k] = at
 				k++
-				c++
+				c = int(h) + 1
 			}
-			for ; c < len(out); c++ {
-				off[k] = at
-				k++
-			}
+			fill(off[k:k+len(out)-c], at)
+			k += len(out) - c
 		}
 		emitted += len(spikes)
 		ch.off, ch.spikes = off, spikes
@@ -593,6 +589,13 @@ func (p *Pipeline) run(f *Functional, steps int64, chunkSteps, maxChunk int) {
 		case <-p.stop:
 			return
 		}
+	}
+}
+
+// fill sets every element of s to v.
+func fill(s []int32, v int32) {
+	for i := range s {
+		s[i] = v
 	}
 }
 

@@ -1,6 +1,7 @@
 package noc
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -67,5 +68,32 @@ func BenchmarkMulticastAll(b *testing.B) {
 		}
 		n.Inject(Tile{0, 0}, p)
 		e.Run()
+	}
+}
+
+// BenchmarkTreeMaker makes 1 000 trees of 76 random destinations on a
+// 28×28 mesh per op (the CUBA 40 000 chip's trees), storage included.
+func BenchmarkTreeMaker(b *testing.B) {
+	n, _, _ := newNet(b, testSpec("mesh", 2, 1, 4), 28, 28)
+	rng := rand.New(rand.NewPCG(1, 1))
+	type set struct {
+		src   Tile
+		dests []Tile
+	}
+	sets := make([]set, 1000)
+	for i := range sets {
+		sets[i].src = Tile{rng.IntN(28), rng.IntN(28)}
+		for _, k := range rng.Perm(28 * 28)[:76] {
+			sets[i].dests = append(sets[i].dests, Tile{k % 28, k / 28})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m := n.NewTreeMaker()
+		for _, s := range sets {
+			if _, err := m.NewTree(s.src, s.dests); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }

@@ -145,6 +145,12 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 				const nc, steps = 9, 3000
 				fast := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, false)
 				ref := randomCUBACores(t, 3, nc, tc.prob, tc.maxSyn, tc.uniform, true)
+				// Input pending in the cores from before the model (the
+				// merged model folds it once, at its first step).
+				for _, cs := range [][]*Core{fast, ref} {
+					cs[0].in.v[Exc][1], cs[0].in.touched[Exc] = 7.5, []int32{1}
+					cs[2].in.v[Inh][0], cs[2].in.touched[Inh] = -3.25, []int32{0}
+				}
 				ff, err := NewFunctional(fast)
 				if err != nil {
 					t.Fatal(err)
@@ -158,6 +164,9 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 				}
 				if ff.glob != nil && len(ff.glob.parts) != tc.parts {
 					t.Fatalf("copy in %d parts, want %d", len(ff.glob.parts), tc.parts)
+				}
+				if ff.glob != nil && !ff.foldCores {
+					t.Fatalf("pending input not noticed")
 				}
 				if ff.glob != nil && (ff.glob.parts[0].w != nil) != tc.weights {
 					t.Fatalf("weights per synapse: %v, want %v", ff.glob.parts[0].w != nil, tc.weights)

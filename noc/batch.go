@@ -93,7 +93,7 @@ func (n *Network) NewBatch() (*Batch, error) {
 	}
 	n.initWalk()
 	nr := len(n.routers)
-	return &Batch{n: n, flits: uint64(n.spikeFlits), injFree: make([]uint64, nr), ejBusy: make([]busy, nr),
+	return &Batch{n: n, flits: uint64(n.spikeFlits), injFree: make([]uint64, nr),
 		qbuf: make([]batchReq, nr*batchQueue), qn: make([]int32, nr), qcap: batchQueue, lat: make([]uint64, batchLatMax), ejStalls: make([]uint64, nr),
 		uses: make([]uint64, len(n.trees))}, nil
 }
@@ -143,6 +143,7 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 	f := b.flits
 	lat := b.lat
 	w := b.n.w
+	first := len(out)
 	for k, t := range tiles {
 		start[k] = int32(len(out))
 		ri := t.Y*w + t.X
@@ -150,10 +151,25 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 			continue
 		}
 		q := b.qbuf[ri*b.qcap:][:b.qn[ri]]
-		bk := &b.ejBusy[ri]
+		b.qn[ri] = 0
+		// The port is idle when the step starts: its first request books
+		// at once, and the step's bookings live on the stack.
+		r := q[0]
+		at := r.ready + f - 1
+		if d := at - r.c; d < uint64(len(lat)) {
+			lat[d]++
+		} else {
+			b.latHigh.Add(d)
+		}
+		out = append(out, sim.Due{Cycle: at, Tag: r.tag})
+		if len(q) == 1 {
+			continue
+		}
+		bk := busy{n: 1}
+		bk.s[0], bk.e[0] = r.ready, r.ready+f
 		var stalls uint64
-		base := len(out)
-		for _, r := range q {
+		base := len(out) - 1
+		for _, r := range q[1:] {
 			at := bk.reserve(r.c, r.ready, f)
 			stalls += (at - r.ready) * f
 			at += f - 1
@@ -166,8 +182,6 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		}
 		b.ejStalls[ri] += stalls
 		b.stalls += stalls
-		b.qn[ri] = 0
-		bk.n = 0
 		sortDue(out[base:])
 	}
 	start[len(tiles)] = int32(len(out))
@@ -175,11 +189,8 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		b.injFree[ri] = 0
 	}
 	b.srcs = b.srcs[:0]
-	if int(start[len(tiles)]) != b.queued { // a destination not listed
+	if len(out)-first != b.queued { // a destination not listed
 		clear(b.qn)
-		for ri := range b.ejBusy {
-			b.ejBusy[ri].n = 0
-		}
 	}
 	b.queued = 0
 	return out

@@ -21,12 +21,21 @@ import (
 // tree crosses and, for each destination, its router and hop count, in the
 // order the packet model's walk reaches them. Set Packet.Tree to send a
 // packet along it. A Tree belongs to the network that made it.
+//
+// The links are kept as straight runs where the fast walk made the tree
+// (networks of at most rayMax routers a side): a dimension-order tree is a
+// trunk each way along the first dimension and, from each of its lines
+// with destinations, a branch each way along the second, so a few runs
+// (prefixes of the network's rays) stand for hundreds of link ids. The
+// recording walk of larger networks keeps every link id.
 type Tree struct {
 	net          *Network
 	src          Tile
 	dests        []Tile      // made by Dests on first use (the ejections name them)
 	ejects       []treeEject // in walk order, one per destination
-	links        []int32     // router·numPorts + port of each router-to-router link
+	destOf       []int32     // per ejection, its index in the destinations (SetTags, Dests, launchTree)
+	runs         []treeRun   // fast walk: the links, as prefixes of rays
+	links        []int32     // reference walk: router·numPorts + port of each router-to-router link
 	hopsX, hopsY uint64      // links of the tree in x and in y
 	uses         uint64      // flits sent along the tree by the analytic fast path
 	counted      uint64      // of uses, those already added to the link counters
@@ -35,11 +44,40 @@ type Tree struct {
 	id           int32       // index in the network's trees
 }
 
-// treeEject is one destination of a Tree: its router, the links from the
-// source, its index in the tree's destinations and its tag.
+// treeEject is one destination of a Tree: its tag, its router and the
+// links from the source (16 bytes: a batch streams them; the destination's
+// index lives apart, in Tree.destOf).
 type treeEject struct {
-	ri, hops, dest int32
-	tag            int64
+	tag      int64
+	ri, hops int32
+}
+
+// treeRun is a straight run of a tree's links: the first length links of
+// the ray ray>>rayLenBits (router·4 + port; Network.ray), length being the
+// low rayLenBits bits. A ray has at most rayMax−1 links.
+type treeRun uint32
+
+// rayLenBits is the width of a treeRun's length.
+const rayLenBits = 6
+
+// makeRun returns the run of the first length links of the ray of router
+// ri and port o.
+func makeRun(ri int, o Port, length int) treeRun {
+	return treeRun((ri*4+int(o))<<rayLenBits | length)
+}
+
+// ray and length split a run.
+func (r treeRun) ray() int    { return int(r >> rayLenBits) }
+func (r treeRun) length() int { return int(r & (1<<rayLenBits - 1)) }
+
+// appendLinks appends the ids (router·numPorts + port) of the tree's
+// links to dst: its runs expanded, then its explicit links.
+func (t *Tree) appendLinks(dst []int32) []int32 {
+	n := t.net
+	for _, r := range t.runs {
+		dst = append(dst, n.rays[n.rayAt[r.ray()]:][:r.length()]...)
+	}
+	return append(dst, t.links...)
 }
 
 // Dests returns the tree's destinations (do not modify). The first call
@@ -49,8 +87,8 @@ type treeEject struct {
 func (t *Tree) Dests() []Tile {
 	if t.dests == nil {
 		t.dests = make([]Tile, len(t.ejects))
-		for _, e := range t.ejects {
-			t.dests[e.dest] = t.net.tileOf[e.ri]
+		for k, e := range t.ejects {
+			t.dests[t.destOf[k]] = t.net.tileOf[e.ri]
 		}
 	}
 	return t.dests
@@ -65,13 +103,13 @@ func (t *Tree) SetTags(tags []int64) error {
 		return fmt.Errorf("noc: %d tags for a tree of %d destinations", len(tags), len(t.ejects))
 	}
 	for k := range t.ejects {
-		t.ejects[k].tag = tags[t.ejects[k].dest]
+		t.ejects[k].tag = tags[t.destOf[k]]
 	}
 	return nil
 }
 
 // Links returns the number of router-to-router links the tree crosses.
-func (t *Tree) Links() int { return len(t.links) }
+func (t *Tree) Links() int { return int(t.hopsX + t.hopsY) }
 
 // NewTree computes the multicast tree from src to dests (distinct tiles
 // of the network; one destination makes a unicast path) and adds it to
@@ -111,8 +149,8 @@ func (n *Network) AddTree(t *Tree) error {
 func (n *Network) ConcurrentTrees() bool { return n.fastTree() }
 
 // A TreeMaker makes trees for one network with scratch and storage of its
-// own (trees, links and ejections cut from slabs: one allocation per many
-// trees). Makers only read the network's topology, so where
+// own (trees, links, runs and ejections cut from slabs: one allocation per
+// many trees). Makers only read the network's topology, so where
 // ConcurrentTrees allows, several run at once on goroutines of their own,
 // as long as the network carries no packets meanwhile. A tree a maker
 // makes joins the network with AddTree.
@@ -120,8 +158,10 @@ type TreeMaker struct {
 	n      *Network
 	cols   []uint64    // fast walk: per first-dimension line, its destinations' coordinates as bits
 	dest   []int32     // fast walk: index of each destination router in the set
-	links  []int32     // storage the trees' link lists are cut from
+	links  []int32     // storage the trees' link lists are cut from (reference walk)
+	runs   []treeRun   // storage the trees' run lists are cut from (fast walk)
 	ejects []treeEject // storage the trees' ejection lists are cut from
+	destOf []int32     // storage the trees' destination indices are cut from
 	trees  []Tree      // storage the trees are cut from
 }
 
@@ -153,22 +193,38 @@ func (m *TreeMaker) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		return nil, errors.New("noc: tree with no destinations")
 	}
 	t := m.allocTree()
-	// The walk appends the links straight into the slab. A tree enters
+	t.net, t.src, t.id = n, src, -1
+	fast := n.fastTree()
+	// The walk appends the runs (fast) or links straight into the slab.
+	// The fast walk makes at most two runs per line of the first
+	// dimension and two for the trunk; the recording walk's tree enters
 	// each router but the source once, and crosses at most one line of
 	// each dimension per destination.
-	nl := min(len(n.routers), n.w+n.h+len(dests)*max(n.w, n.h))
-	if cap(m.links)-len(m.links) < nl {
-		m.links = make([]int32, 0, max(nl, 1<<20))
+	l := 0
+	if fast {
+		nl := 2*max(n.w, n.h) + 2
+		if cap(m.runs)-len(m.runs) < nl {
+			m.runs = make([]treeRun, 0, max(nl, 1<<16))
+		}
+		l = len(m.runs)
+		t.runs = m.runs[l:l]
+	} else {
+		nl := min(len(n.routers), n.w+n.h+len(dests)*max(n.w, n.h))
+		if cap(m.links)-len(m.links) < nl {
+			m.links = make([]int32, 0, max(nl, 1<<20))
+		}
+		l = len(m.links)
+		t.links = m.links[l:l]
 	}
-	l := len(m.links)
-	t.net, t.src, t.links, t.id = n, src, m.links[l:l], -1
 	if cap(m.ejects)-len(m.ejects) < len(dests) {
 		m.ejects = make([]treeEject, 0, max(len(dests), 1<<14))
+		m.destOf = make([]int32, 0, cap(m.ejects))
 	}
 	e := len(m.ejects)
 	t.ejects = m.ejects[e : e : e+len(dests)] // the walk appends one per destination
+	t.destOf = m.destOf[e : e : e+len(dests)]
 	var err error
-	if n.fastTree() {
+	if fast {
 		err = m.walkTreeFast(t, src, dests)
 	} else {
 		err = n.walkTree(t, src, dests)
@@ -178,9 +234,16 @@ func (m *TreeMaker) NewTree(src Tile, dests []Tile) (*Tree, error) {
 		return nil, err
 	}
 	m.ejects = m.ejects[:e+len(t.ejects)]
-	k := len(t.links)
-	m.links = m.links[:l+k]
-	t.links = m.links[l : l+k : l+k]
+	m.destOf = m.destOf[:e+len(t.destOf)]
+	if fast {
+		k := len(t.runs)
+		m.runs = m.runs[:l+k]
+		t.runs = m.runs[l : l+k : l+k]
+	} else {
+		k := len(t.links)
+		m.links = m.links[:l+k]
+		t.links = m.links[l : l+k : l+k]
+	}
 	for _, e := range t.ejects {
 		t.hopSum += uint64(e.hops)
 	}
@@ -290,8 +353,8 @@ func (n *Network) launchTree(ready uint64, p *Packet) {
 	n.stats.hopsY += t.hopsY * f
 	t.uses += f
 	per := n.link + n.pipe
-	for _, e := range t.ejects {
-		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), e.dest, e.tag, p)
+	for k, e := range t.ejects {
+		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), t.destOf[k], e.tag, p)
 	}
 }
 
@@ -299,23 +362,29 @@ func (n *Network) launchTree(ready uint64, p *Packet) {
 // models count elsewhere: the ejection ports' flits and stall cycles, and
 // the flits sent along trees since the last flush.
 func (n *Network) flushCounts() {
+	n.flushTrees()
 	for i := range n.ejFlits {
 		o := &n.routers[i].out[Local]
 		o.flits += n.ejFlits[i]
 		o.stalls += n.ejStalls[i]
 		n.ejFlits[i], n.ejStalls[i] = 0, 0
 	}
-	n.flushTrees()
 }
 
 // flushTrees adds to the link counters the flits sent along trees since
-// the last flush.
+// the last flush, and to the compact ejection counters (flushCounts moves
+// them on) the flits batches delivered along trees. A run's flits are
+// summed per ray position before they reach the links: a run of length k
+// counts at position k−1 of its ray, and position j of a ray carries what
+// counts at positions j and beyond, so each link of a ray is touched once
+// per flush whatever the number of trees.
 func (n *Network) flushTrees() {
+	var end []uint64 // per ray position: flits of the runs that end there
 	for _, t := range n.trees {
 		if t.ejUses != 0 {
 			// Batches count their ejections here, not per delivery.
 			for _, e := range t.ejects {
-				n.routers[e.ri].out[Local].flits += t.ejUses
+				n.ejFlits[e.ri] += t.ejUses
 			}
 			t.ejUses = 0
 		}
@@ -323,9 +392,32 @@ func (n *Network) flushTrees() {
 		if d == 0 {
 			continue
 		}
+		if len(t.runs) > 0 && end == nil {
+			if n.rayFlits == nil {
+				n.rayFlits = make([]uint64, len(n.rays))
+			}
+			end = n.rayFlits
+		}
+		for _, r := range t.runs {
+			end[int(n.rayAt[r.ray()])+r.length()-1] += d
+		}
 		for _, l := range t.links {
 			n.routers[l/numPorts].out[l%numPorts].flits += d
 		}
 		t.counted = t.uses
+	}
+	if end == nil {
+		return
+	}
+	for k := len(n.rayAt) - 2; k >= 0; k-- {
+		var f uint64
+		for j := int(n.rayAt[k+1]) - 1; j >= int(n.rayAt[k]); j-- {
+			f += end[j]
+			end[j] = 0
+			if f != 0 {
+				l := n.rays[j]
+				n.routers[l/numPorts].out[l%numPorts].flits += f
+			}
+		}
 	}
 }

@@ -176,10 +176,14 @@
 // tree's destinations into Dests and route the packet as any other.
 // On networks of at most 64 routers a side NewTree records the walk
 // without visiting routers one by one (each line's destinations as a bit
-// mask, its links a prefix of a precomputed ray; treewalk.go), and cuts
-// trees, links and ejections from shared slabs; the result equals the
-// packet models' recording walk (tested). A tree's destination list is
-// made from its ejections when first asked for (Tree.Dests). A TreeMaker
+// mask, its links a prefix of a precomputed ray; treewalk.go), keeps those
+// links as runs (ray, length) rather than link ids, and cuts trees, runs
+// and ejections (16 bytes each, their destination indices apart) from
+// shared slabs; the result equals the packet models' recording walk (the
+// same links, in another order, and the same ejections; tested). The
+// links of trees are counted per ray position, then per link, when
+// statistics are read. A tree's destination list is made from its
+// ejections when first asked for (Tree.Dests). A TreeMaker
 // makes trees on scratch of its own, so that several goroutines can make a
 // network's trees at once (ConcurrentTrees); AddTree then adds them.
 //

@@ -216,6 +216,7 @@ type Network struct {
 	maker       *TreeMaker // NewTree's
 	rays        []int32    // fast tree walk: links straight on from each router (initRays)
 	rayAt       []int32    // [router·4 + port]: where its ray starts in rays
+	rayFlits    []uint64   // flushTrees scratch: per ray position, flits of the tree runs ending there
 	tileOf      []Tile     // packet models' walks: each router's tile
 	downOf      []int32    // [router·numPorts + port]: the router the port leads to
 	eps         []Endpoint // each router's endpoint (as router.ep, compact)

@@ -296,7 +296,8 @@ func (n *Network) branch(ri int, ready uint64, hops int, dests []Tile, kb int, p
 				rec.links = append(rec.links, int32(l))
 				cur = int(n.downOf[l])
 				if mark[n.coordB(n.tileOf[cur])] == gen {
-					rec.ejects = append(rec.ejects, treeEject{ri: int32(cur), hops: int32(hops + k), dest: n.treeDest[cur]})
+					rec.ejects = append(rec.ejects, treeEject{ri: int32(cur), hops: int32(hops + k)})
+					rec.destOf = append(rec.destOf, n.treeDest[cur])
 				}
 			}
 			continue
@@ -388,7 +389,8 @@ func (n *Network) hop(ri int, o Port, ready uint64, p *Packet) uint64 {
 // at the cycle its tail leaves.
 func (n *Network) eject(ri int, ready uint64, hops int, p *Packet) {
 	if n.rec != nil {
-		n.rec.ejects = append(n.rec.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: n.treeDest[ri]})
+		n.rec.ejects = append(n.rec.ejects, treeEject{ri: int32(ri), hops: int32(hops)})
+		n.rec.destOf = append(n.rec.destOf, n.treeDest[ri])
 		return
 	}
 	n.ejectDest(ri, ready, hops, -1, 0, p)

@@ -6,12 +6,15 @@ import (
 )
 
 // The fast walk NewTree uses on networks of at most rayMax routers per
-// row and column: the same links and ejections, in the same order, as the
-// packet models' recording walk (tree, branch and unicast with n.rec set;
-// tested against it), without visiting routers one by one. Each line's
-// destinations are a bit mask of second-dimension coordinates, so a branch
-// finds its ejections by counting bits, and its links are a prefix of a
-// precomputed ray: the links from a router straight on in one direction.
+// row and column: the same links and the same ejections in the same order
+// as the packet models' recording walk (tree, branch and unicast with
+// n.rec set; tested against it), without visiting routers one by one.
+// Each line's destinations are a bit mask of second-dimension coordinates,
+// so a branch finds its ejections by counting bits, and its links are a
+// prefix of a precomputed ray: the links from a router straight on in one
+// direction, recorded as one run (treeRun). The trunk's runs come after
+// the branches they carry (the recording walk lists each trunk link before
+// the branch it leads to: the same links, in another order).
 
 // rayMax is the largest mesh side the fast walk handles (one uint64 mask
 // per line).
@@ -130,7 +133,6 @@ func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 		ray := n.ray(ri, w.port)[:dist]
 		x := sa
 		for k, l := range ray {
-			t.links = append(t.links, l)
 			x += w.step
 			if x >= ka {
 				x -= ka
@@ -140,6 +142,7 @@ func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 				m.branchFast(t, cur, k+1, cols[x], n.coordB(n.tileOf[cur]), kb, pb, nb)
 			}
 		}
+		t.runs = append(t.runs, makeRun(ri, w.port, dist))
 	}
 	return nil
 }
@@ -155,7 +158,8 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 		return
 	}
 	if mask&(1<<c) != 0 {
-		t.ejects = append(t.ejects, treeEject{ri: int32(ri), hops: int32(hops), dest: m.dest[ri]})
+		t.ejects = append(t.ejects, treeEject{ri: int32(ri), hops: int32(hops)})
+		t.destOf = append(t.destOf, m.dest[ri])
 	}
 	pos, neg := n.sides(mask, c, kb)
 	for _, w := range [2]struct {
@@ -172,11 +176,12 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 			t.hopsY += uint64(dist)
 		}
 		ray := n.ray(ri, w.port)[:dist]
-		t.links = append(t.links, ray...)
+		t.runs = append(t.runs, makeRun(ri, w.port, dist))
 		for b := w.dsts; b != 0; b &= b - 1 {
 			k := bits.TrailingZeros64(b)
 			cur := n.downOf[ray[k]]
-			t.ejects = append(t.ejects, treeEject{ri: cur, hops: int32(hops + k + 1), dest: m.dest[cur]})
+			t.ejects = append(t.ejects, treeEject{ri: cur, hops: int32(hops + k + 1)})
+			t.destOf = append(t.destOf, m.dest[cur])
 		}
 	}
 }

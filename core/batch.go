@@ -143,7 +143,7 @@ func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, worker
 	case workers <= 0:
 		for t := range steps {
 			b.step = t
-			rel, ev := w0.step(now, src.Spikes(t))
+			rel, ev := w0.step(now, w0.flatten(src.Spikes(t)))
 			release(rel, ev)
 		}
 	case !aligned:
@@ -151,7 +151,7 @@ func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, worker
 		for ch := range r.inOrder() {
 			for k := range ch.n {
 				b.step = ch.first + int64(k)
-				rel, ev := w0.step(now, ch.view(k, w0.view))
+				rel, ev := w0.step(now, ch.step(k, len(b.cores)))
 				release(rel, ev)
 			}
 		}
@@ -222,10 +222,11 @@ type batchWorker struct {
 	emit  emitHeap
 	seq   uint64
 	emitT []sim.Time // per core: when its previous spike of the step left
-	next  []int32    // per core: its next spike of the step
+	next  []int32    // per core: where its next spike of the step is in the step's spikes
 	dl    []sim.Due  // the step's deliveries, core by core
 	start []int32    // core i's are dl[start[i]:start[i+1]]
-	view  [][]int32  // a step's spikes, for batchRunner's chunks
+	off   []int32    // flatten's buffers
+	flat  []int32
 	// per core: synaptic operations, packets received, spikes sent and
 	// packets sent
 	syn, pin, spk, pout []uint64
@@ -240,41 +241,57 @@ type batchWorker struct {
 func newBatchWorker(pl *batchPlan, s BatchStep) *batchWorker {
 	nc := len(pl.b.cores)
 	return &batchWorker{pl: pl, s: s, emitT: make([]sim.Time, nc), next: make([]int32, nc),
-		start: make([]int32, nc+1), view: make([][]int32, nc),
-		syn: make([]uint64, nc), pin: make([]uint64, nc), spk: make([]uint64, nc), pout: make([]uint64, nc)}
+		start: make([]int32, nc+1),
+		syn:   make([]uint64, nc), pin: make([]uint64, nc), spk: make([]uint64, nc), pout: make([]uint64, nc)}
 }
 
 // maxSlotBitmap bounds the delivery-cycle bitmap of one step; later cycles
 // are counted by sorting.
 const maxSlotBitmap = 1 << 22
 
+// stepSpikes is one step's spikes: core i's are flat[off[i]:off[i+1]].
+type stepSpikes struct {
+	off, flat []int32
+}
+
+// flatten lays out a spike source's step as stepSpikes (in w's buffers).
+func (w *batchWorker) flatten(spikes [][]int32) stepSpikes {
+	if len(spikes) != len(w.pl.b.cores) {
+		panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(spikes), len(w.pl.b.cores)))
+	}
+	off, flat := append(w.off[:0], 0), w.flat[:0]
+	for _, sp := range spikes {
+		flat = append(flat, sp...)
+		off = append(off, int32(len(flat)))
+	}
+	w.off, w.flat = off, flat
+	return stepSpikes{off, flat}
+}
+
 // step runs one step released at now with the cores' spikes and returns
 // the latest time it notes (the end of the last core's work or the last
 // emission) less now, and the engine events the event-driven run fires
 // for it.
-func (w *batchWorker) step(now sim.Time, spikes [][]int32) (sim.Time, uint64) {
+func (w *batchWorker) step(now sim.Time, sp stepSpikes) (sim.Time, uint64) {
 	pl := w.pl
 	cores := pl.b.cores
-	if len(spikes) != len(cores) {
-		panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(spikes), len(cores)))
-	}
+	off, flat := sp.off[:len(cores)+1], sp.flat
 	latest := now + pl.maxUpd // every core's update is noted
 	events := uint64(1)       // the release
 	w.emit = w.emit[:0]
-	for i, sp := range spikes {
-		if len(sp) > 0 {
-			w.next[i], w.emitT[i] = 0, now
+	for i := range cores {
+		if a := off[i]; a < off[i+1] {
+			w.next[i], w.emitT[i] = a, now
 			w.seq++
-			w.emit.push(emitEntry{t: w.nextEmit(i, now, sp), seq: w.seq, core: int32(i)})
+			w.emit.push(emitEntry{t: w.nextEmit(i, now, flat[a]), seq: w.seq, core: int32(i)})
 		}
 	}
 	sent := false
 	for len(w.emit) > 0 {
 		e := w.emit.pop()
 		ci := int(e.core)
-		sp := spikes[ci]
 		events++
-		i := sp[w.next[ci]]
+		i := flat[w.next[ci]]
 		w.spk[ci]++
 		latest = max(latest, e.t)
 		if k := w.s.Send(e.t, int32(ci), i); k > 0 {
@@ -282,9 +299,9 @@ func (w *batchWorker) step(now sim.Time, spikes [][]int32) (sim.Time, uint64) {
 			sent = true
 		}
 		w.next[ci]++
-		if int(w.next[ci]) < len(sp) {
+		if k := w.next[ci]; k < off[ci+1] {
 			w.seq++
-			w.emit.push(emitEntry{t: w.nextEmit(ci, now, sp), seq: w.seq, core: e.core})
+			w.emit.push(emitEntry{t: w.nextEmit(ci, now, flat[k]), seq: w.seq, core: e.core})
 		}
 	}
 	if !sent {
@@ -317,9 +334,8 @@ func (w *batchWorker) step(now sim.Time, spikes [][]int32) (sim.Time, uint64) {
 }
 
 // nextEmit times the emission of core ci's next spike of the step
-// released at now, as Core.scheduleSpike does.
-func (w *batchWorker) nextEmit(ci int, now sim.Time, sp []int32) sim.Time {
-	i := sp[w.next[ci]]
+// released at now, from neuron i, as Core.scheduleSpike does.
+func (w *batchWorker) nextEmit(ci int, now sim.Time, i int32) sim.Time {
 	ready := now + sim.Time(uint64(i)+1)*w.pl.nrnT[ci]
 	w.emitT[ci] = max(ready, w.emitT[ci]) + w.pl.outT[ci]
 	return w.emitT[ci]
@@ -447,13 +463,9 @@ type batchChunk struct {
 	buf    chunk  // storage of the spikes otherwise
 }
 
-// view sets v (one slice per core) to step k's spikes and returns it.
-func (ch *batchChunk) view(k int, v [][]int32) [][]int32 {
-	base := k * len(v)
-	for i := range v {
-		v[i] = ch.spikes[ch.off[base+i]:ch.off[base+i+1]]
-	}
-	return v
+// step returns step k's spikes (nc cores).
+func (ch *batchChunk) step(k, nc int) stepSpikes {
+	return stepSpikes{ch.off[k*nc : (k+1)*nc+1], ch.spikes}
 }
 
 // batchRunner runs the spike source ahead on its own goroutine, in chunks
@@ -555,7 +567,7 @@ func (r *batchRunner) send(ch *batchChunk) {
 func (r *batchRunner) run(w *batchWorker) {
 	for ch := range r.work {
 		for k := range ch.n {
-			ch.rel[k], ch.ev[k] = w.step(0, ch.view(k, w.view))
+			ch.rel[k], ch.ev[k] = w.step(0, ch.step(k, len(w.pl.b.cores)))
 		}
 		r.done <- ch
 	}

@@ -50,7 +50,6 @@ type Batch struct {
 	flits    uint64     // flits per spike packet
 	injFree  []uint64   // per router: first cycle its injection channel is free
 	srcs     []int32    // routers whose injection channel the step used
-	ejBusy   []busy     // per router: its ejection port's bookings
 	qbuf     []batchReq // router ri's ejection requests, in the order sent, are qbuf[ri·qcap:][:qn[ri]]
 	qn       []int32
 	qcap     int

@@ -2,6 +2,7 @@ package noc
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/neurosim/neurosim/sim"
 )
@@ -50,9 +51,11 @@ type Batch struct {
 	flits    uint64     // flits per spike packet
 	injFree  []uint64   // per router: first cycle its injection channel is free
 	srcs     []int32    // routers whose injection channel the step used
-	qbuf     []batchReq // router ri's ejection requests, in the order sent, are qbuf[ri·qcap:][:qn[ri]]
+	reqs     []batchReq // the step's ejection requests, in the order sent
+	byPort   []batchReq // the same by port: router ri's are byPort[at[ri]:][:qn[ri]], in the order sent
+	sends    []uint64   // the step's packets' launch cycles (batchReq.send)
+	at       []int32
 	qn       []int32
-	qcap     int
 	lat      []uint64  // deliveries by latency (cycles), below batchLatMax
 	latHigh  Histogram // longer latencies
 	ejStalls []uint64  // per router: ejection stall cycles
@@ -61,25 +64,13 @@ type Batch struct {
 	queued   int      // requests queued in the step
 }
 
-// batchReq is a packet's request for an ejection port: its launch cycle,
-// the cycle its head reaches the port and the destination's tag.
+// batchReq is a packet's request for an ejection port: the cycle its head
+// reaches the port, the destination's tag, the port and the packet.
 type batchReq struct {
-	c, ready uint64
+	ready    uint64
 	tag      int64
+	ri, send int32 // the port's router; the packet (Batch.sends)
 }
-
-// growQueues doubles every router's queue capacity.
-func (b *Batch) growQueues() {
-	c := 2 * b.qcap
-	q := make([]batchReq, len(b.qn)*c)
-	for ri, n := range b.qn {
-		copy(q[ri*c:], b.qbuf[ri*b.qcap:][:n])
-	}
-	b.qbuf, b.qcap = q, c
-}
-
-// batchQueue is a router's initial queue capacity (requests per step).
-const batchQueue = 8
 
 // batchLatMax: a Batch counts latencies below it in a dense array.
 const batchLatMax = 512
@@ -93,7 +84,7 @@ func (n *Network) NewBatch() (*Batch, error) {
 	n.initWalk()
 	nr := len(n.routers)
 	return &Batch{n: n, flits: uint64(n.spikeFlits), injFree: make([]uint64, nr),
-		qbuf: make([]batchReq, nr*batchQueue), qn: make([]int32, nr), qcap: batchQueue, lat: make([]uint64, batchLatMax), ejStalls: make([]uint64, nr),
+		qn: make([]int32, nr), at: make([]int32, nr), lat: make([]uint64, batchLatMax), ejStalls: make([]uint64, nr),
 		uses: make([]uint64, len(n.trees))}, nil
 }
 
@@ -117,15 +108,12 @@ func (b *Batch) Send(c uint64, t *Tree) {
 	ready := s + b.n.pipe
 	per := b.n.link + b.n.pipe
 	b.queued += len(t.ejects)
-	qbuf, qn, qcap := b.qbuf, b.qn, b.qcap
+	send := int32(len(b.sends))
+	b.sends = append(b.sends, c)
+	qn := b.qn
 	for _, e := range t.ejects {
-		k := int(qn[e.ri])
-		if k == qcap {
-			b.growQueues()
-			qbuf, qcap = b.qbuf, b.qcap
-		}
-		qbuf[int(e.ri)*qcap+k] = batchReq{c: c, ready: ready + uint64(e.hops)*per, tag: e.tag}
-		qn[e.ri] = int32(k + 1)
+		b.reqs = append(b.reqs, batchReq{ready: ready + uint64(e.hops)*per, tag: e.tag, ri: e.ri, send: send})
+		qn[e.ri]++
 	}
 }
 
@@ -143,19 +131,32 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 	lat := b.lat
 	w := b.n.w
 	first := len(out)
+	// Lay the requests out by port (a counting sort, stable: a port's
+	// stay in the order sent).
+	pos := int32(0)
+	for ri, n := range b.qn {
+		b.at[ri] = pos
+		pos += n
+	}
+	b.byPort = slices.Grow(b.byPort[:0], len(b.reqs))[:len(b.reqs)]
+	for _, r := range b.reqs {
+		b.byPort[b.at[r.ri]] = r
+		b.at[r.ri]++
+	}
 	for k, t := range tiles {
 		start[k] = int32(len(out))
 		ri := t.Y*w + t.X
 		if b.qn[ri] == 0 {
 			continue
 		}
-		q := b.qbuf[ri*b.qcap:][:b.qn[ri]]
+		n := b.qn[ri]
+		q := b.byPort[b.at[ri]-n : b.at[ri]]
 		b.qn[ri] = 0
 		// The port is idle when the step starts: its first request books
 		// at once, and the step's bookings live on the stack.
 		r := q[0]
 		at := r.ready + f - 1
-		if d := at - r.c; d < uint64(len(lat)) {
+		if d := at - b.sends[r.send]; d < uint64(len(lat)) {
 			lat[d]++
 		} else {
 			b.latHigh.Add(d)
@@ -169,10 +170,11 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		var stalls uint64
 		base := len(out) - 1
 		for _, r := range q[1:] {
-			at := bk.reserve(r.c, r.ready, f)
+			c := b.sends[r.send]
+			at := bk.reserve(c, r.ready, f)
 			stalls += (at - r.ready) * f
 			at += f - 1
-			if d := at - r.c; d < uint64(len(lat)) {
+			if d := at - b.sends[r.send]; d < uint64(len(lat)) {
 				lat[d]++
 			} else {
 				b.latHigh.Add(d)
@@ -192,6 +194,7 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		clear(b.qn)
 	}
 	b.queued = 0
+	b.reqs, b.sends = b.reqs[:0], b.sends[:0]
 	return out
 }
 

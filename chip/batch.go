@@ -45,7 +45,17 @@ func (c *Chip) NewBatch() (core.BatchStep, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &chipBatch{c: c, b: b}, nil
+	if c.treeFlat == nil {
+		// One array of every neuron's tree: a spike finds its tree with
+		// one load instead of two.
+		c.treeFlat = make([]*noc.Tree, 0, c.net.Neurons())
+		c.treeAt = make([]int32, len(c.trees))
+		for i, ts := range c.trees {
+			c.treeAt[i] = int32(len(c.treeFlat))
+			c.treeFlat = append(c.treeFlat, ts...)
+		}
+	}
+	return &chipBatch{c: c, b: b, flat: c.treeFlat, at: c.treeAt}, nil
 }
 
 // SlotPeriod implements core.BatchSender: deliveries are timed in NoC
@@ -54,14 +64,16 @@ func (c *Chip) SlotPeriod() sim.Time { return c.noc.Period() }
 
 // chipBatch is one worker's view of the chip's NoC.
 type chipBatch struct {
-	c *Chip
-	b *noc.Batch
+	c    *Chip
+	b    *noc.Batch
+	flat []*noc.Tree // every neuron's tree, core by core
+	at   []int32     // core i's first neuron in flat
 }
 
 // Send implements core.BatchStep: the spike of core src's neuron travels
 // its multicast tree (a neuron without routes has none and sends nothing).
 func (s *chipBatch) Send(now sim.Time, src, neuron int32) int {
-	t := s.c.trees[src][neuron]
+	t := s.flat[s.at[src]+neuron]
 	if t == nil {
 		return 0
 	}

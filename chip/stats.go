@@ -61,7 +61,7 @@ type Stats struct {
 	BarrierTime sim.Time      `json:"barrier_time_ps"` // total barrier time
 	Spikes      uint64        `json:"spikes"`
 	SynEvents   uint64        `json:"synaptic_events"` // synaptic operations
-	Events      uint64        `json:"engine_events"`   // discrete events the engine fired (simulator work, not hardware)
+	Events      uint64        `json:"engine_events"`   // discrete events the engine fired, or for batched steps would have fired (simulator work, not hardware)
 	RasterHash  string        `json:"raster_hash"`     // FNV-1a 64 of the sorted (step, neuron) raster
 	Totals      core.Counters `json:"totals"`
 	PerCore     []CoreStats   `json:"per_core"`

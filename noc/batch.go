@@ -171,7 +171,14 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		base := len(out) - 1
 		for _, r := range q[1:] {
 			c := b.sends[r.send]
-			at := bk.reserve(c, r.ready, f)
+			var at uint64
+			if bk.e[bk.n-1] <= c {
+				// reserve's first case: every booking ended by c.
+				bk.s[0], bk.e[0], bk.n = r.ready, r.ready+f, 1
+				at = r.ready
+			} else {
+				at = bk.reserve(c, r.ready, f)
+			}
 			stalls += (at - r.ready) * f
 			at += f - 1
 			if d := at - b.sends[r.send]; d < uint64(len(lat)) {

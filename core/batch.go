@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -230,12 +231,13 @@ type batchWorker struct {
 	// per core: synaptic operations, packets received, spikes sent and
 	// packets sent
 	syn, pin, spk, pout []uint64
-	// the step's delivery cycles (from the step's first): a bitmap, and
-	// a list for those too late for it
-	slots []uint64
-	hi    uint64
-	n     int
-	tmp   []uint64
+	// the step's delivery cycles (from the step's first): 1 at each one
+	// marked (the length a multiple of 8), the latest, whether any, and a
+	// list for those too late for the array
+	seen   []uint8
+	hi     uint64
+	marked bool
+	tmp    []uint64
 }
 
 func newBatchWorker(pl *batchPlan, s BatchStep) *batchWorker {
@@ -312,7 +314,6 @@ func (w *batchWorker) step(now sim.Time, sp stepSpikes) (sim.Time, uint64) {
 	w.dl = w.s.Received(w.dl[:0], w.start)
 	slot := pl.slot
 	base := uint64(now / slot)
-	w.hi, w.n = 0, 0
 	for i := range cores {
 		p := w.dl[w.start[i]:w.start[i+1]]
 		if len(p) == 0 {
@@ -344,28 +345,40 @@ func (w *batchWorker) nextEmit(ci int, now sim.Time, i int32) sim.Time {
 // mark records a delivery in cycle o of the step (counted from the cycle
 // the step starts in).
 func (w *batchWorker) mark(o uint64) {
-	w.n++
+	if o < uint64(len(w.seen)) {
+		w.seen[o] = 1 // a plain store: no read-modify-write chain
+		w.hi = max(w.hi, o)
+		w.marked = true
+		return
+	}
+	w.markFar(o)
+}
+
+// markFar is mark for a cycle beyond the seen array: it grows the array,
+// or keeps cycles too late for it in a list.
+func (w *batchWorker) markFar(o uint64) {
 	if o >= maxSlotBitmap {
 		w.tmp = append(w.tmp, o)
 		return
 	}
-	k := int(o / 64)
-	if k >= len(w.slots) {
-		w.slots = append(w.slots, make([]uint64, k+1-len(w.slots))...)
-	}
-	w.slots[k] |= 1 << (o % 64)
-	w.hi = max(w.hi, o)
+	n := max(2*len(w.seen), int(o)+1, 4096)
+	n = (n + 7) &^ 7
+	w.seen = append(w.seen, make([]uint8, n-len(w.seen))...)
+	w.mark(o)
 }
 
 // distinctSlots returns the number of distinct cycles marked in the step
 // and clears them.
 func (w *batchWorker) distinctSlots() uint64 {
 	var n int
-	if w.n > len(w.tmp) {
-		for k := range int(w.hi/64) + 1 {
-			n += bits.OnesCount64(w.slots[k])
-			w.slots[k] = 0
+	if w.marked {
+		end := (int(w.hi) + 8) &^ 7
+		seen := w.seen[:end]
+		for k := 0; k < end; k += 8 {
+			n += bits.OnesCount64(binary.LittleEndian.Uint64(seen[k:])) // bytes of 0 or 1
 		}
+		clear(seen)
+		w.hi, w.marked = 0, false
 	}
 	if len(w.tmp) > 0 {
 		slices.Sort(w.tmp)

@@ -111,10 +111,12 @@ func (b *Batch) Send(c uint64, t *Tree) {
 	send := int32(len(b.sends))
 	b.sends = append(b.sends, c)
 	qn := b.qn
+	reqs := slices.Grow(b.reqs, len(t.ejects))
 	for _, e := range t.ejects {
-		b.reqs = append(b.reqs, batchReq{ready: ready + uint64(e.hops)*per, tag: e.tag, ri: e.ri, send: send})
+		reqs = append(reqs, batchReq{ready: ready + uint64(e.hops)*per, tag: e.tag, ri: e.ri, send: send})
 		qn[e.ri]++
 	}
+	b.reqs = reqs
 }
 
 // Arrivals ends the step: it books the ejection ports of tiles for the

@@ -2,6 +2,7 @@ package chip
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -147,4 +148,62 @@ func BenchmarkBatchTimingCUBA40000(b *testing.B) {
 		in += cc.Counters().PacketsIn
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(in-in0), "ns/delivery")
+}
+
+// TestBatchInputPopulation: a network with an input population driving a
+// CUBA population (two populations, input neurons without dynamics, a
+// projection between populations) gives the same Stats batched and
+// event-driven, on workers and inline.
+func TestBatchInputPopulation(t *testing.T) {
+	mk := func() *Network {
+		rng := rand.New(rand.NewPCG(9, 9))
+		net, err := CUBANetwork(1500, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const nin, steps = 200, 300
+		sched := make([][]int32, steps)
+		for k := range sched {
+			for j := range nin {
+				if rng.IntN(100) == 0 {
+					sched[k] = append(sched[k], int32(j))
+				}
+			}
+		}
+		pr := Projection{Name: "drive", Pre: 1, Post: 0, Channel: core.Exc, Weight: 2, Start: make([]int32, nin+1)}
+		for j := range nin {
+			pr.Start[j] = int32(len(pr.Targets))
+			for k := 0; k < 1500; k += 1 + rng.IntN(40) {
+				pr.Targets = append(pr.Targets, int32(k))
+			}
+		}
+		pr.Start[nin] = int32(len(pr.Targets))
+		net.Populations = append(net.Populations, Population{Name: "in", N: nin, Model: ModelInput, Input: sched})
+		net.Projections = append(net.Projections, pr)
+		return net
+	}
+	spec := preset(t, "default")
+	spec.NoC.Model = "analytic"
+	run := func(opt Options) (*Chip, string) {
+		c, err := Build(spec, mk(), opt, sim.NewStreams(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Run(300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, _ := json.Marshal(s)
+		return c, string(j)
+	}
+	ce, je := run(Options{NeuronsPerCore: 100, NoBatch: true})
+	for _, opt := range []Options{{NeuronsPerCore: 100}, {NeuronsPerCore: 100, Serial: true}} {
+		cb, jb := run(opt)
+		if ce.batchEvents != 0 || cb.batchEvents == 0 {
+			t.Fatalf("batched events: %d event-driven, %d batched", ce.batchEvents, cb.batchEvents)
+		}
+		if je != jb {
+			t.Errorf("%+v: stats differ:\nevents  %s\nbatched %s", opt, je, jb)
+		}
+	}
 }

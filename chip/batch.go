@@ -39,10 +39,15 @@ func (c *Chip) batchable() bool {
 	return true
 }
 
-// NewBatch implements core.BatchSender.
-func (c *Chip) NewBatch() (core.BatchStep, error) {
+// NewBatch implements core.BatchSender: the cores' endpoints are their
+// tiles'; each destination's tag holds the synapse count of the axon the
+// spike reaches there (makeTrees), which the endpoint's service counts.
+func (c *Chip) NewBatch(free, unit []sim.Time) (core.BatchStep, error) {
 	b, err := c.noc.NewBatch()
 	if err != nil {
+		return nil, err
+	}
+	if err := b.SetService(c.tiles, free, unit); err != nil {
 		return nil, err
 	}
 	if c.treeFlat == nil {
@@ -81,12 +86,11 @@ func (s *chipBatch) Send(now sim.Time, src, neuron int32) int {
 	return 1
 }
 
-// Received implements core.BatchStep: each core's deliveries, from its
-// tile's ejection port; each destination's tag holds the synapse count of
-// the axon the spike reaches there (makeTrees).
-func (s *chipBatch) Received(out []sim.Due, start []int32) []sim.Due {
-	return s.b.Arrivals(s.c.tiles, out, start)
-}
+// EndStep implements core.BatchStep.
+func (s *chipBatch) EndStep(now sim.Time) (sim.Time, uint64) { return s.b.EndStep(now) }
+
+// Received implements core.BatchStep.
+func (s *chipBatch) Received(i int) (packets, synapses uint64) { return s.b.Received(i) }
 
 // Merge implements core.BatchStep.
 func (s *chipBatch) Merge() { s.c.noc.MergeBatch(s.b) }

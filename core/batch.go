@@ -1,10 +1,8 @@
 package core
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/bits"
 	"slices"
 
 	"github.com/neurosim/neurosim/sim"
@@ -33,28 +31,31 @@ import (
 
 // BatchSender is a Sender whose deliveries are fixed by the spikes sent.
 type BatchSender interface {
-	// NewBatch returns a worker with idle ports and zero counts.
-	NewBatch() (BatchStep, error)
-	// SlotPeriod is the length of a delivery cycle (sim.Due.Cycle).
+	// NewBatch returns a worker with idle ports and zero counts whose
+	// cores process a step's deliveries as Core.Receive does: core i from
+	// free[i] after the step's release (its neuron updates), a delivery
+	// for its synapses · unit[i], one at a time in order of arrival.
+	NewBatch(free, unit []sim.Time) (BatchStep, error)
+	// SlotPeriod is the length of a delivery cycle.
 	SlotPeriod() sim.Time
 }
 
-// BatchStep computes the deliveries of one step at a time. One goroutine
-// uses it at a time.
+// BatchStep computes one step at a time. One goroutine uses it at a time.
 type BatchStep interface {
 	// Send sends, at time now, the spike of core src's neuron along its
 	// routes and returns the number of packets injected (0 for a neuron
 	// without routes). A step's calls come in the engine's order of the
 	// spikes.
 	Send(now sim.Time, src, neuron int32) int
-	// Received ends the step: it appends the step's deliveries to out
-	// core by core — core i's are out[start[i]:start[i+1]] (start has one
-	// element per core and one more) — each core's in the order the
-	// sender delivers them: for each, the cycle the core receives it and,
-	// as Tag, the synapse count of the axon it reaches shifted left by 32.
-	// (The deliveries of one cycle are one engine event in the
-	// event-driven sender, the NoC's delivery wheel.)
-	Received(out []sim.Due, start []int32) []sim.Due
+	// EndStep ends the step released at now: the cores process its
+	// deliveries. It returns the latest time a core's processing of a
+	// delivery ends (now without deliveries) and the number of distinct
+	// cycles deliveries fall in. (The deliveries of one cycle are one
+	// engine event in the event-driven sender, the NoC's delivery wheel.)
+	EndStep(now sim.Time) (sim.Time, uint64)
+	// Received returns the packets core i received and the synaptic
+	// operations they cost, over the steps ended so far.
+	Received(i int) (packets, synapses uint64)
 	// Merge adds the worker's counts into the sender's statistics. It is
 	// called once, after the last step, on the goroutine that made the
 	// sender.
@@ -119,7 +120,7 @@ func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, worker
 	pl := newBatchPlan(b, slot)
 	var ws []*batchWorker
 	newWorker := func() (*batchWorker, error) {
-		s, err := out.NewBatch()
+		s, err := out.NewBatch(pl.upd, pl.synT)
 		if err != nil {
 			return nil, err
 		}
@@ -224,32 +225,17 @@ type batchWorker struct {
 	seq   uint64
 	emitT []sim.Time // per core: when its previous spike of the step left
 	next  []int32    // per core: where its next spike of the step is in the step's spikes
-	dl    []sim.Due  // the step's deliveries, core by core
-	start []int32    // core i's are dl[start[i]:start[i+1]]
 	off   []int32    // flatten's buffers
 	flat  []int32
-	// per core: synaptic operations, packets received, spikes sent and
-	// packets sent
-	syn, pin, spk, pout []uint64
-	// the step's delivery cycles (from the step's first): 1 at each one
-	// marked (the length a multiple of 8), the latest, whether any, and a
-	// list for those too late for the array
-	seen   []uint8
-	hi     uint64
-	marked bool
-	tmp    []uint64
+	// per core: spikes sent and packets sent
+	spk, pout []uint64
 }
 
 func newBatchWorker(pl *batchPlan, s BatchStep) *batchWorker {
 	nc := len(pl.b.cores)
 	return &batchWorker{pl: pl, s: s, emitT: make([]sim.Time, nc), next: make([]int32, nc),
-		start: make([]int32, nc+1),
-		syn:   make([]uint64, nc), pin: make([]uint64, nc), spk: make([]uint64, nc), pout: make([]uint64, nc)}
+		spk: make([]uint64, nc), pout: make([]uint64, nc)}
 }
-
-// maxSlotBitmap bounds the delivery-cycle bitmap of one step; later cycles
-// are counted by sorting.
-const maxSlotBitmap = 1 << 22
 
 // stepSpikes is one step's spikes: core i's are flat[off[i]:off[i+1]].
 type stepSpikes struct {
@@ -309,29 +295,8 @@ func (w *batchWorker) step(now sim.Time, sp stepSpikes) (sim.Time, uint64) {
 	if !sent {
 		return latest - now, events
 	}
-	// Each core processes its deliveries in order; the cycles they fall
-	// in are the delivery wheel's events.
-	w.dl = w.s.Received(w.dl[:0], w.start)
-	slot := pl.slot
-	base := uint64(now / slot)
-	for i := range cores {
-		p := w.dl[w.start[i]:w.start[i+1]]
-		if len(p) == 0 {
-			continue
-		}
-		busy := now + pl.upd[i]
-		synT, syn := pl.synT[i], uint64(0)
-		for _, r := range p {
-			k := uint64(r.Tag >> 32)
-			syn += k
-			busy = max(sim.Time(r.Cycle)*slot, busy) + sim.Time(k)*synT
-			w.mark(r.Cycle - base)
-		}
-		w.syn[i] += syn
-		w.pin[i] += uint64(len(p))
-		latest = max(latest, busy)
-	}
-	return latest - now, events + w.distinctSlots()
+	end, cycles := w.s.EndStep(now)
+	return max(latest, end) - now, events + cycles
 }
 
 // nextEmit times the emission of core ci's next spike of the step
@@ -342,65 +307,20 @@ func (w *batchWorker) nextEmit(ci int, now sim.Time, i int32) sim.Time {
 	return w.emitT[ci]
 }
 
-// mark records a delivery in cycle o of the step (counted from the cycle
-// the step starts in).
-func (w *batchWorker) mark(o uint64) {
-	if o < uint64(len(w.seen)) {
-		w.seen[o] = 1 // a plain store: no read-modify-write chain
-		w.hi = max(w.hi, o)
-		w.marked = true
-		return
-	}
-	w.markFar(o)
-}
-
-// markFar is mark for a cycle beyond the seen array: it grows the array,
-// or keeps cycles too late for it in a list.
-func (w *batchWorker) markFar(o uint64) {
-	if o >= maxSlotBitmap {
-		w.tmp = append(w.tmp, o)
-		return
-	}
-	n := max(2*len(w.seen), int(o)+1, 4096)
-	n = (n + 7) &^ 7
-	w.seen = append(w.seen, make([]uint8, n-len(w.seen))...)
-	w.mark(o)
-}
-
-// distinctSlots returns the number of distinct cycles marked in the step
-// and clears them.
-func (w *batchWorker) distinctSlots() uint64 {
-	var n int
-	if w.marked {
-		end := (int(w.hi) + 8) &^ 7
-		seen := w.seen[:end]
-		for k := 0; k < end; k += 8 {
-			n += bits.OnesCount64(binary.LittleEndian.Uint64(seen[k:])) // bytes of 0 or 1
-		}
-		clear(seen)
-		w.hi, w.marked = 0, false
-	}
-	if len(w.tmp) > 0 {
-		slices.Sort(w.tmp)
-		n += len(slices.Compact(w.tmp))
-		w.tmp = w.tmp[:0]
-	}
-	return uint64(n)
-}
-
 // merge adds the worker's counts to the cores and the sender's.
 func (w *batchWorker) merge() {
 	for i, c := range w.pl.b.cores {
 		cps := uint64(c.kind.CyclesPerSynOp)
 		so := uint64(c.kind.CyclesPerSpikeOut)
-		c.cnt.SynOps += w.syn[i]
-		c.cnt.PacketsIn += w.pin[i]
+		pin, syn := w.s.Received(i)
+		c.cnt.SynOps += syn
+		c.cnt.PacketsIn += pin
 		c.cnt.SpikesOut += w.spk[i]
 		c.cnt.PacketsOut += w.pout[i]
-		cyc := w.syn[i]*cps + w.spk[i]*so
+		cyc := syn*cps + w.spk[i]*so
 		c.cnt.BusyCycles += cyc
 		c.cnt.BusyTime += sim.Time(cyc) * c.period
-		w.syn[i], w.pin[i], w.spk[i], w.pout[i] = 0, 0, 0, 0
+		w.spk[i], w.pout[i] = 0, 0
 	}
 	w.s.Merge()
 }

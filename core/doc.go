@@ -81,9 +81,10 @@
 // With a [BatchSender] (a sender that fixes each delivery's time when the
 // spike is sent: the analytic NoC model), [Barrier.RunBatch] computes each
 // step without the engine: the emissions in the engine's order (time,
-// then scheduling order, reproduced with its own sequence numbers), the
-// sender's deliveries ([BatchStep]), and each core's processing of its
-// deliveries in delivery order, by the formulas above. Every counter and
+// then scheduling order, reproduced with its own sequence numbers), and
+// the sender ([BatchStep]) times the deliveries and each core's
+// processing of its deliveries in order of arrival, by the formulas
+// above, from each core's update time and cost per synaptic operation. Every counter and
 // step time, and the count of engine events the event-driven run would
 // fire, equal that run's (tested in package chip). A step starts with idle
 // cores and, the barrier outlasting the last delivery by at least one NoC

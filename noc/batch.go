@@ -1,7 +1,9 @@
 package noc
 
 import (
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"slices"
 
 	"github.com/neurosim/neurosim/sim"
@@ -60,8 +62,14 @@ type Batch struct {
 	latHigh  Histogram // longer latencies
 	ejStalls []uint64  // per router: ejection stall cycles
 	stalls   uint64
-	uses     []uint64 // per tree (Tree.id): packets sent along it
-	queued   int      // requests queued in the step
+	uses     []uint64  // per tree (Tree.id): packets sent along it
+	queued   int       // requests queued in the step
+	due      []sim.Due // EndStep: one port's deliveries
+	cycles   cycleSet  // EndStep: the step's delivery cycles
+	// SetService's endpoints, and what they received
+	svcTiles         []Tile
+	svcFree, svcUnit []sim.Time
+	svcRecv, svcPay  []uint64
 }
 
 // batchReq is a packet's request for an ejection port: the cycle its head
@@ -129,12 +137,27 @@ func (b *Batch) Send(c uint64, t *Tree) {
 // cycle's in sending order). Every port is idle afterwards; requests for
 // tiles not listed are dropped.
 func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
-	f := b.flits
-	lat := b.lat
+	b.layOut()
 	w := b.n.w
-	first := len(out)
-	// Lay the requests out by port (a counting sort, stable: a port's
-	// stay in the order sent).
+	got := 0
+	for k, t := range tiles {
+		start[k] = int32(len(out))
+		ri := t.Y*w + t.X
+		if q := b.port(ri); len(q) > 0 {
+			base := len(out)
+			out = b.book(ri, q, out)
+			sortDue(out[base:])
+			got += len(q)
+		}
+	}
+	start[len(tiles)] = int32(len(out))
+	b.endStep(got)
+	return out
+}
+
+// layOut lays the step's requests out by port (a counting sort, stable:
+// a port's stay in the order sent).
+func (b *Batch) layOut() {
 	pos := int32(0)
 	for ri, n := range b.qn {
 		b.at[ri] = pos
@@ -145,66 +168,196 @@ func (b *Batch) Arrivals(tiles []Tile, out []sim.Due, start []int32) []sim.Due {
 		b.byPort[b.at[r.ri]] = r
 		b.at[r.ri]++
 	}
-	for k, t := range tiles {
-		start[k] = int32(len(out))
-		ri := t.Y*w + t.X
-		if b.qn[ri] == 0 {
-			continue
+}
+
+// port returns router ri's requests of the step (after layOut), in the
+// order sent, and forgets them.
+func (b *Batch) port(ri int) []batchReq {
+	n := b.qn[ri]
+	if n == 0 {
+		return nil
+	}
+	b.qn[ri] = 0
+	return b.byPort[b.at[ri]-n : b.at[ri]]
+}
+
+// book books router ri's ejection port for its requests q, in order,
+// counts their stall cycles and latencies, and appends each delivery to
+// out in the same order. The port is idle when the step starts: its first
+// request books at once, and the step's bookings live on the stack.
+func (b *Batch) book(ri int, q []batchReq, out []sim.Due) []sim.Due {
+	f := b.flits
+	lat := b.lat
+	r := q[0]
+	at := r.ready + f - 1
+	if d := at - b.sends[r.send]; d < uint64(len(lat)) {
+		lat[d]++
+	} else {
+		b.latHigh.Add(d)
+	}
+	out = append(out, sim.Due{Cycle: at, Tag: r.tag})
+	if len(q) == 1 {
+		return out
+	}
+	bk := busy{n: 1}
+	bk.s[0], bk.e[0] = r.ready, r.ready+f
+	var stalls uint64
+	for _, r := range q[1:] {
+		c := b.sends[r.send]
+		var at uint64
+		if bk.e[bk.n-1] <= c {
+			// reserve's first case: every booking ended by c.
+			bk.s[0], bk.e[0], bk.n = r.ready, r.ready+f, 1
+			at = r.ready
+		} else {
+			at = bk.reserve(c, r.ready, f)
 		}
-		n := b.qn[ri]
-		q := b.byPort[b.at[ri]-n : b.at[ri]]
-		b.qn[ri] = 0
-		// The port is idle when the step starts: its first request books
-		// at once, and the step's bookings live on the stack.
-		r := q[0]
-		at := r.ready + f - 1
-		if d := at - b.sends[r.send]; d < uint64(len(lat)) {
+		stalls += (at - r.ready) * f
+		at += f - 1
+		if d := at - c; d < uint64(len(lat)) {
 			lat[d]++
 		} else {
 			b.latHigh.Add(d)
 		}
 		out = append(out, sim.Due{Cycle: at, Tag: r.tag})
-		if len(q) == 1 {
-			continue
-		}
-		bk := busy{n: 1}
-		bk.s[0], bk.e[0] = r.ready, r.ready+f
-		var stalls uint64
-		base := len(out) - 1
-		for _, r := range q[1:] {
-			c := b.sends[r.send]
-			var at uint64
-			if bk.e[bk.n-1] <= c {
-				// reserve's first case: every booking ended by c.
-				bk.s[0], bk.e[0], bk.n = r.ready, r.ready+f, 1
-				at = r.ready
-			} else {
-				at = bk.reserve(c, r.ready, f)
-			}
-			stalls += (at - r.ready) * f
-			at += f - 1
-			if d := at - b.sends[r.send]; d < uint64(len(lat)) {
-				lat[d]++
-			} else {
-				b.latHigh.Add(d)
-			}
-			out = append(out, sim.Due{Cycle: at, Tag: r.tag})
-		}
-		b.ejStalls[ri] += stalls
-		b.stalls += stalls
-		sortDue(out[base:])
 	}
-	start[len(tiles)] = int32(len(out))
+	b.ejStalls[ri] += stalls
+	b.stalls += stalls
+	return out
+}
+
+// endStep forgets the step, got of whose requests were booked.
+func (b *Batch) endStep(got int) {
 	for _, ri := range b.srcs {
 		b.injFree[ri] = 0
 	}
 	b.srcs = b.srcs[:0]
-	if len(out)-first != b.queued { // a destination not listed
+	if got != b.queued { // a destination not listed
 		clear(b.qn)
 	}
 	b.queued = 0
 	b.reqs, b.sends = b.reqs[:0], b.sends[:0]
-	return out
+}
+
+// SetService describes, for EndStep, the endpoint at each of tiles: it
+// processes its deliveries of a step one at a time in order of arrival,
+// delivery d for (d's tag >> 32) · unit[k], starting no earlier than the
+// step's release plus free[k]. It fails on lists of different lengths or
+// a tile outside the network.
+func (b *Batch) SetService(tiles []Tile, free, unit []sim.Time) error {
+	if len(free) != len(tiles) || len(unit) != len(tiles) {
+		return errors.New("noc: SetService with lists of different lengths")
+	}
+	for _, t := range tiles {
+		if !b.n.Contains(t) {
+			return errors.New("noc: SetService with a tile outside the network")
+		}
+	}
+	b.svcTiles, b.svcFree, b.svcUnit = tiles, free, unit
+	b.svcRecv, b.svcPay = make([]uint64, len(tiles)), make([]uint64, len(tiles))
+	return nil
+}
+
+// EndStep ends the step released at now, booking the ports as Arrivals
+// does, and lets the endpoints of SetService's tiles process their
+// deliveries (a cycle's deliveries in any order: the end is the same). It
+// returns the latest time an endpoint's work ends (now when nothing was
+// delivered) and the number of distinct cycles deliveries fall in.
+func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
+	b.layOut()
+	w := b.n.w
+	slot := b.n.period
+	base := uint64(now / slot)
+	latest := now
+	got := 0
+	for k, t := range b.svcTiles {
+		ri := t.Y*w + t.X
+		q := b.port(ri)
+		if len(q) == 0 {
+			continue
+		}
+		got += len(q)
+		d := b.book(ri, q, b.due[:0])
+		sortDue(d)
+		b.due = d
+		busy, unit := now+b.svcFree[k], b.svcUnit[k]
+		var pay uint64
+		for _, r := range d {
+			p := uint64(r.Tag >> 32)
+			pay += p
+			busy = max(sim.Time(r.Cycle)*slot, busy) + sim.Time(p)*unit
+			b.cycles.mark(r.Cycle - base)
+		}
+		b.svcRecv[k] += uint64(len(d))
+		b.svcPay[k] += pay
+		latest = max(latest, busy)
+	}
+	b.endStep(got)
+	return latest, b.cycles.count()
+}
+
+// Received returns how many deliveries SetService's tile k received in the
+// steps EndStep ended, and the sum of their tags >> 32.
+func (b *Batch) Received(k int) (deliveries, payload uint64) {
+	return b.svcRecv[k], b.svcPay[k]
+}
+
+// cycleSet counts distinct cycles (from a step's first): 1 at each one
+// marked (the length a multiple of 8), the latest, whether any, and a
+// list for those too far for the array.
+type cycleSet struct {
+	seen   []uint8
+	hi     uint64
+	marked bool
+	far    []uint64
+}
+
+// maxCycleSet bounds the cycleSet array; later cycles are counted by
+// sorting.
+const maxCycleSet = 1 << 22
+
+// mark adds cycle o.
+func (s *cycleSet) mark(o uint64) {
+	if o < uint64(len(s.seen)) {
+		s.seen[o] = 1 // a plain store: no read-modify-write chain
+		s.hi = max(s.hi, o)
+		s.marked = true
+		return
+	}
+	s.markFar(o)
+}
+
+// markFar is mark for a cycle beyond the array: it grows the array, or
+// keeps cycles too far for it in a list.
+func (s *cycleSet) markFar(o uint64) {
+	if o >= maxCycleSet {
+		s.far = append(s.far, o)
+		return
+	}
+	n := max(2*len(s.seen), int(o)+1, 4096)
+	n = (n + 7) &^ 7
+	s.seen = append(s.seen, make([]uint8, n-len(s.seen))...)
+	s.mark(o)
+}
+
+// count returns the number of distinct cycles marked and empties the set.
+func (s *cycleSet) count() uint64 {
+	var n int
+	if s.marked {
+		end := (int(s.hi) + 8) &^ 7
+		seen := s.seen[:end]
+		for k := 0; k < end; k += 8 {
+			n += bits.OnesCount64(binary.LittleEndian.Uint64(seen[k:])) // bytes of 0 or 1
+		}
+		clear(seen)
+		s.hi, s.marked = 0, false
+	}
+	if len(s.far) > 0 {
+		slices.Sort(s.far)
+		n += len(slices.Compact(s.far))
+		s.far = s.far[:0]
+	}
+	return uint64(n)
 }
 
 // sortDue sorts dues by cycle, keeping the order of a cycle's (insertion

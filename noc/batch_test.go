@@ -320,3 +320,33 @@ func (b *busy) reserveSearch(now, ready, f uint64) uint64 {
 		return t
 	}
 }
+
+// TestCycleSet: a cycleSet counts a step's distinct delivery cycles as a
+// set would, near and far (beyond the array, and beyond its bound), and
+// starts the next step from nothing.
+func TestCycleSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var s cycleSet
+	for step := range 200 {
+		set := map[uint64]bool{}
+		for range rng.IntN(300) {
+			var o uint64
+			switch rng.IntN(10) {
+			case 0:
+				o = uint64(rng.IntN(3 * maxCycleSet)) // some beyond the bound
+			case 1:
+				o = uint64(rng.IntN(100000))
+			default:
+				o = uint64(rng.IntN(600))
+			}
+			set[o] = true
+			s.mark(o)
+		}
+		if got := s.count(); got != uint64(len(set)) {
+			t.Fatalf("step %d: %d distinct cycles, want %d", step, got, len(set))
+		}
+	}
+	if got := s.count(); got != 0 {
+		t.Fatalf("an empty step counts %d cycles", got)
+	}
+}

@@ -192,7 +192,11 @@
 // (injection channel booked, each destination's request for its ejection
 // port queued) and [Batch.Arrivals] books each ejection port for its
 // requests in the order sent, as the event-driven launches book it, and
-// returns every delivery's cycle. A step starts with idle ports, so
+// returns every delivery's cycle; [Batch.EndStep] books them the same way
+// and lets each tile's endpoint, described by [Batch.SetService], process
+// its deliveries one at a time in order of arrival (the digital core's
+// receive model), returning the latest end and the number of distinct
+// delivery cycles instead of the deliveries. A step starts with idle ports, so
 // batches of one network can compute different steps at once;
 // [Network.MergeBatch] adds a batch's counts (deliveries, latencies, stall
 // cycles, per-tree uses for the link counts) into the statistics. Sent in

@@ -277,10 +277,26 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 			continue
 		}
 		got += len(q)
+		busy, unit := now+b.svcFree[k], b.svcUnit[k]
+		if len(q) == 1 {
+			// One delivery: the idle port takes it at once.
+			r := q[0]
+			at := r.ready + b.flits - 1
+			if d := at - b.sends[r.send]; d < uint64(len(b.lat)) {
+				b.lat[d]++
+			} else {
+				b.latHigh.Add(d)
+			}
+			p := uint64(r.tag >> 32)
+			latest = max(latest, max(sim.Time(at)*slot, busy)+sim.Time(p)*unit)
+			b.cycles.mark(at - base)
+			b.svcRecv[k]++
+			b.svcPay[k] += p
+			continue
+		}
 		d := b.book(ri, q, b.due[:0])
 		sortDue(d)
 		b.due = d
-		busy, unit := now+b.svcFree[k], b.svcUnit[k]
 		var pay uint64
 		for _, r := range d {
 			p := uint64(r.Tag >> 32)

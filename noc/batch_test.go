@@ -1,6 +1,7 @@
 package noc
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -185,7 +186,7 @@ func TestBatchErrors(t *testing.T) {
 }
 
 // BenchmarkBatchStep: one step of packets along trees on a 28×28 mesh,
-// sent and delivered through a Batch: "cuba", 22 packets to a tenth of
+// sent through a Batch and processed by its endpoints (EndStep): "cuba", 22 packets to a tenth of
 // the tiles over 600 cycles (CUBA at 40 000 neurons on the default chip:
 // little ejection contention); "busy", 60 packets to a fifth over 200.
 func BenchmarkBatchStep(b *testing.B) {
@@ -218,9 +219,14 @@ func BenchmarkBatchStep(b *testing.B) {
 					tiles = append(tiles, Tile{x, y})
 				}
 			}
-			out := make([]sim.Due, 0, 1<<16)
-			start := make([]int32, len(tiles)+1)
-			deliveries, k := 0, 0
+			free, unit := make([]sim.Time, len(tiles)), make([]sim.Time, len(tiles))
+			for i := range tiles {
+				free[i], unit[i] = 100*sim.Nanosecond, 5*sim.Nanosecond
+			}
+			if err := bt.SetService(tiles, free, unit); err != nil {
+				b.Fatal(err)
+			}
+			k := 0
 			b.ReportAllocs()
 			for b.Loop() {
 				for _, x := range sends[0] {
@@ -229,10 +235,14 @@ func BenchmarkBatchStep(b *testing.B) {
 					bt.Send(uint64(x.off), trees[k%len(trees)])
 					k++
 				}
-				out = bt.Arrivals(tiles, out[:0], start)
-				deliveries = len(out)
+				bt.EndStep(0)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*deliveries), "ns/delivery")
+			var deliveries uint64
+			for i := range tiles {
+				d, _ := bt.Received(i)
+				deliveries += d
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(deliveries), "ns/delivery")
 		})
 	}
 }
@@ -348,5 +358,104 @@ func TestCycleSet(t *testing.T) {
 	}
 	if got := s.count(); got != 0 {
 		t.Fatalf("an empty step counts %d cycles", got)
+	}
+}
+
+// TestEndStepMatchesArrivals: EndStep's endpoints end when processing
+// Arrivals' deliveries one by one in order of arrival ends, count the
+// same distinct cycles and deliveries, and leave the same statistics.
+func TestEndStepMatchesArrivals(t *testing.T) {
+	spec := testSpec("mesh", 2, 1, 4)
+	spec.Model = "analytic"
+	spec.SpikePacketBits = 64 // two flits: ejection contention
+	const w, h, gap = 6, 5, 300
+	rng := rand.New(rand.NewPCG(8, 1))
+	dests, srcs, sends := batchScript(rng, w, h, 30, 20, 40, 60, 4)
+	mk := func() (*Network, []*Tree, *Batch) {
+		n, _, _ := newNet(t, spec, w, h)
+		var trees []*Tree
+		for k := range dests {
+			tr, err := n.NewTree(srcs[k], dests[k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			tags := make([]int64, len(dests[k]))
+			for d := range tags {
+				tags[d] = int64(1+rng.IntN(9)) << 32
+			}
+			if err := tr.SetTags(tags); err != nil {
+				t.Fatal(err)
+			}
+			trees = append(trees, tr)
+		}
+		b, err := n.NewBatch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, trees, b
+	}
+	var tiles []Tile
+	for y := range h {
+		for x := range w {
+			tiles = append(tiles, Tile{x, y})
+		}
+	}
+	free, unit := make([]sim.Time, len(tiles)), make([]sim.Time, len(tiles))
+	for i := range tiles {
+		free[i], unit[i] = sim.Time(rng.IntN(50))*sim.Nanosecond, sim.Time(1+rng.IntN(8))*sim.Nanosecond
+	}
+	rng = rand.New(rand.NewPCG(8, 2)) // the same tags for both networks
+	na, ta, ba := mk()
+	rng = rand.New(rand.NewPCG(8, 2))
+	nb, tb, bb := mk()
+	if err := bb.SetService(tiles, free, unit); err != nil {
+		t.Fatal(err)
+	}
+	var out []sim.Due
+	start := make([]int32, len(tiles)+1)
+	recv, pay := make([]uint64, len(tiles)), make([]uint64, len(tiles))
+	for s, ss := range sends {
+		now := sim0(na, s*gap) + sim.Time(rng.IntN(3))*sim.Nanosecond/2
+		for _, x := range ss {
+			c := na.CycleOf(now + sim0(na, x.off))
+			ba.Send(c, ta[x.tree])
+			bb.Send(c, tb[x.tree])
+		}
+		out = ba.Arrivals(tiles, out[:0], start)
+		want, cycles := now, map[uint64]bool{}
+		for k := range tiles {
+			d := slices.Clone(out[start[k]:start[k+1]])
+			slices.SortStableFunc(d, func(a, b sim.Due) int { return cmp.Compare(a.Cycle, b.Cycle) })
+			busy := now + free[k]
+			for _, r := range d {
+				busy = max(sim.Time(r.Cycle)*na.Period(), busy) + sim.Time(r.Tag>>32)*unit[k]
+				cycles[r.Cycle] = true
+				recv[k]++
+				pay[k] += uint64(r.Tag >> 32)
+			}
+			if len(d) > 0 {
+				want = max(want, busy)
+			}
+		}
+		got, gotCycles := bb.EndStep(now)
+		if got != want || gotCycles != uint64(len(cycles)) {
+			t.Fatalf("step %d: EndStep = %v, %d cycles; Arrivals give %v, %d", s, got, gotCycles, want, len(cycles))
+		}
+	}
+	for k := range tiles {
+		if r, p := bb.Received(k); r != recv[k] || p != pay[k] {
+			t.Errorf("tile %v: received %d (%d), want %d (%d)", tiles[k], r, p, recv[k], pay[k])
+		}
+	}
+	na.MergeBatch(ba)
+	nb.MergeBatch(bb)
+	sa, sb := na.Stats(), nb.Stats()
+	if sa.StallCycles == 0 {
+		t.Fatal("no ejection contention to compare")
+	}
+	trimHist(&sa.Latency)
+	trimHist(&sb.Latency)
+	if !reflect.DeepEqual(sa, sb) {
+		t.Errorf("statistics differ:\nArrivals %+v\nEndStep  %+v", sa, sb)
 	}
 }

@@ -365,12 +365,18 @@ func TestCycleSet(t *testing.T) {
 // Arrivals' deliveries one by one in order of arrival ends, count the
 // same distinct cycles and deliveries, and leave the same statistics.
 func TestEndStepMatchesArrivals(t *testing.T) {
+	for _, perStep := range []int{40, 3} { // busy ports; mostly single deliveries
+		endStepMatchesArrivals(t, perStep)
+	}
+}
+
+func endStepMatchesArrivals(t *testing.T, perStep int) {
 	spec := testSpec("mesh", 2, 1, 4)
 	spec.Model = "analytic"
 	spec.SpikePacketBits = 64 // two flits: ejection contention
 	const w, h, gap = 6, 5, 300
 	rng := rand.New(rand.NewPCG(8, 1))
-	dests, srcs, sends := batchScript(rng, w, h, 30, 20, 40, 60, 4)
+	dests, srcs, sends := batchScript(rng, w, h, 30, 20, perStep, 60, 4)
 	mk := func() (*Network, []*Tree, *Batch) {
 		n, _, _ := newNet(t, spec, w, h)
 		var trees []*Tree
@@ -402,7 +408,7 @@ func TestEndStepMatchesArrivals(t *testing.T) {
 	}
 	free, unit := make([]sim.Time, len(tiles)), make([]sim.Time, len(tiles))
 	for i := range tiles {
-		free[i], unit[i] = sim.Time(rng.IntN(50))*sim.Nanosecond, sim.Time(1+rng.IntN(8))*sim.Nanosecond
+		free[i], unit[i] = sim.Time(rng.IntN(120))*sim.Nanosecond, sim.Time(1+rng.IntN(8))*sim.Nanosecond
 	}
 	rng = rand.New(rand.NewPCG(8, 2)) // the same tags for both networks
 	na, ta, ba := mk()
@@ -450,7 +456,7 @@ func TestEndStepMatchesArrivals(t *testing.T) {
 	na.MergeBatch(ba)
 	nb.MergeBatch(bb)
 	sa, sb := na.Stats(), nb.Stats()
-	if sa.StallCycles == 0 {
+	if perStep > 10 && sa.StallCycles == 0 {
 		t.Fatal("no ejection contention to compare")
 	}
 	trimHist(&sa.Latency)

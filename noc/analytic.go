@@ -29,19 +29,21 @@ import (
 // (prefixes of the network's rays) stand for hundreds of link ids. The
 // recording walk of larger networks keeps every link id.
 type Tree struct {
-	net          *Network
-	src          Tile
-	dests        []Tile      // made by Dests on first use (the ejections name them)
-	ejects       []treeEject // in walk order, one per destination
-	destOf       []int32     // per ejection, its index in the destinations (SetTags, Dests, launchTree)
-	runs         []treeRun   // fast walk: the links, as prefixes of rays
-	links        []int32     // reference walk: router·numPorts + port of each router-to-router link
-	hopsX, hopsY uint64      // links of the tree in x and in y
-	uses         uint64      // flits sent along the tree by the analytic fast path
-	counted      uint64      // of uses, those already added to the link counters
-	hopSum       uint64      // the destinations' hop counts, summed
-	ejUses       uint64      // flits sent by batches (MergeBatch) whose ejections are not yet counted
-	id           int32       // index in the network's trees
+	// What a batched send reads first, side by side.
+	net    *Network
+	ejects []treeEject // in walk order, one per destination
+	src    Tile
+	id     int32 // index in the network's trees
+
+	dests        []Tile    // made by Dests on first use (the ejections name them)
+	destOf       []int32   // per ejection, its index in the destinations (SetTags, Dests, launchTree)
+	runs         []treeRun // fast walk: the links, as prefixes of rays
+	links        []int32   // reference walk: router·numPorts + port of each router-to-router link
+	hopsX, hopsY uint64    // links of the tree in x and in y
+	uses         uint64    // flits sent along the tree by the analytic fast path
+	counted      uint64    // of uses, those already added to the link counters
+	hopSum       uint64    // the destinations' hop counts, summed
+	ejUses       uint64    // flits sent by batches (MergeBatch) whose ejections are not yet counted
 }
 
 // treeEject is one destination of a Tree: its tag, its router and the

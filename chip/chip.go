@@ -633,14 +633,25 @@ func (e endpoint) Deliver(p *noc.Packet) {
 	e.c.cores[e.core].ReceiveFrom(e.c.eng.Now(), e.c.cores[p.A], int32(p.B))
 }
 
-// record appends a step's spikes to the raster; it runs on the goroutine of
-// the functional model.
-func (c *Chip) record(step int64, spikes [][]int32) {
-	for i, sp := range spikes {
-		off := c.coreOff[i]
-		for _, n := range sp {
-			c.raster = append(c.raster, uint64(step)<<32|uint64(uint32(off+n)))
+// record appends a step's spikes to the raster, reading only the cores in
+// active when it is not nil (core.Functional.Active); it runs on the
+// goroutine of the functional model.
+func (c *Chip) record(step int64, spikes [][]int32, active []int32) {
+	if active != nil {
+		for _, i := range active {
+			c.recordCore(step, i, spikes[i])
 		}
+		return
+	}
+	for i, sp := range spikes {
+		c.recordCore(step, int32(i), sp)
+	}
+}
+
+func (c *Chip) recordCore(step int64, i int32, sp []int32) {
+	off := c.coreOff[i]
+	for _, n := range sp {
+		c.raster = append(c.raster, uint64(step)<<32|uint64(uint32(off+n)))
 	}
 }
 
@@ -658,7 +669,7 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.OnStep = c.record
+	f.OnStep = func(step int64, spikes [][]int32) { c.record(step, spikes, f.Active()) }
 	var src core.SpikeSource = f
 	if !c.opt.Serial {
 		depth := pipelineDepth

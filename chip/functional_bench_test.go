@@ -72,7 +72,7 @@ func BenchmarkFunctionalRunCUBA40000(b *testing.B) {
 			b.Fatal(err)
 		}
 		c.raster = c.raster[:0]
-		f.OnStep = c.record
+		f.OnStep = func(step int64, spikes [][]int32) { c.record(step, spikes, f.Active()) }
 		p := core.NewPipeline(f, 10000, pipelineFirst, pipelineMax, pipelineDepth)
 		for t := range int64(10000) {
 			p.Spikes(t)

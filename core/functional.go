@@ -387,6 +387,16 @@ type fanEntry struct {
 	ch           Channel
 }
 
+// Active returns, when the model knows them, the cores with spikes in the
+// last step, ascending (read only, valid until the next Step); nil means
+// any core may have some.
+func (f *Functional) Active() []int32 {
+	if f.merged != nil {
+		return f.merged.hot
+	}
+	return nil
+}
+
 // Step runs one step and returns the spikes of each core (valid until the
 // next Step).
 func (f *Functional) Step() [][]int32 {

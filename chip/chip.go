@@ -33,14 +33,21 @@ type Chip struct {
 	treeAt   []int32
 	// Under the analytic NoC model the trees are being made (treeWork)
 	// until waitTrees.
-	treesDue    bool
-	treeWork    *treeWork
-	treesErr    error
-	coreOf      [][]int32 // per population, the core of each neuron
-	coreEnd     []int32   // per core, the end of its neuron range in its population
-	popBase     []int     // global index of each population's first neuron
-	coreOff     []int32   // global index of each core's first neuron
-	raster      []uint64  // step<<32 | global neuron, in emission order
+	treesDue bool
+	treeWork *treeWork
+	treesErr error
+	coreOf   [][]int32 // per population, the core of each neuron
+	coreEnd  []int32   // per core, the end of its neuron range in its population
+	popBase  []int     // global index of each population's first neuron
+	coreOff  []int32   // global index of each core's first neuron
+	routeSyn [][]int32 // per core, per route: the synapse count of the axon it reaches
+	raster   []uint64  // step<<32 | global neuron, in emission order
+	// fan: the functional model's by-source copy comes from the network
+	// (vouchFan; nil: from the tables); the tables are then deferred
+	// (tablesDue) until ensureTables.
+	fan         *fanRuns
+	tablesDue   bool
+	tablesErr   error
 	opt         Options
 	batchEvents uint64      // the engine events a batched run (batch.go) stood in for
 	streams     sim.Streams // for components that draw randomness (none yet)
@@ -130,8 +137,16 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			close(tw.done)
 		}
 	}()
-	tabs, err := c.buildTables(kind)
-	m.in = nil // the mapping's transpose has served
+	// When the functional model can take its by-source copy from the
+	// network (vouchFan), the tables wait until something reads them
+	// (ensureTables): a batched run does not.
+	var tabs *tables
+	if c.fan = c.vouchFan(); c.fan != nil {
+		c.tablesDue = true
+	} else {
+		tabs, err = c.buildTables(kind)
+		m.in = nil // the mapping's transpose has served
+	}
 	if rerr := <-routed; err == nil {
 		err = rerr
 	}
@@ -301,15 +316,7 @@ type tables struct {
 // order), sized by the mapping's axon and synapse counts.
 func (c *Chip) buildTables(kind arch.CoreKind) (*tables, error) {
 	net, m := c.net, c.mapping
-	// One scale per projection: its largest weight maps to the largest
-	// mantissa (a projection of one weight is stored exactly).
-	maxMantissa := float64(int64(1)<<(kind.WeightBits-1) - 1)
-	scales := make([]float64, len(net.Projections))
-	for i := range net.Projections {
-		if scales[i] = net.Projections[i].maxAbs() / maxMantissa; scales[i] == 0 {
-			scales[i] = 1
-		}
-	}
+	scales := c.scales(kind)
 	// When no projection has per-synapse weights every axon is in the
 	// shared-weight format: all tables are built at once, core by core from
 	// the mapping's lists of incoming synapses (sharedTables), else by
@@ -357,24 +364,44 @@ func (c *Chip) buildTables(kind arch.CoreKind) (*tables, error) {
 	return &tables{builders: builders}, nil
 }
 
-// buildCores makes each core around its synapse table and its neurons'
-// routes.
+// table returns core i's table (once).
+func (t *tables) table(i int) (*core.Synapses, error) {
+	if t.shared != nil {
+		return t.shared.Table(i)
+	}
+	s, err := t.builders[i].Build()
+	t.builders[i] = nil
+	return s, err
+}
+
+// scales returns each projection's weight scale: its largest weight maps
+// to the largest mantissa (a projection of one weight is stored exactly).
+func (c *Chip) scales(kind arch.CoreKind) []float64 {
+	maxMantissa := float64(int64(1)<<(kind.WeightBits-1) - 1)
+	scales := make([]float64, len(c.net.Projections))
+	for i := range c.net.Projections {
+		if scales[i] = c.net.Projections[i].maxAbs() / maxMantissa; scales[i] == 0 {
+			scales[i] = 1
+		}
+	}
+	return scales
+}
+
+// buildCores makes each core around its synapse table (deferred when tabs
+// is nil) and its neurons' routes.
 func (c *Chip) buildCores(rt *routing, tabs *tables, kind arch.CoreKind, clock sim.Freq) error {
 	net, m := c.net, c.mapping
 	c.bar = core.NewBarrier(c.eng, c.spec.Chip)
 	c.cores = make([]*core.Core, len(m.Cores))
 	c.coreOff = make([]int32, len(m.Cores))
+	c.routeSyn = make([][]int32, len(m.Cores))
 	for i, cm := range m.Cores {
 		var syn *core.Synapses
 		var err error
-		if tabs.shared != nil {
-			syn, err = tabs.shared.Table(i)
-		} else {
-			syn, err = tabs.builders[i].Build()
-			tabs.builders[i] = nil
-		}
-		if err != nil {
-			return fmt.Errorf("chip: core %d (%d,%d): %w", i, cm.X, cm.Y, err)
+		if tabs != nil {
+			if syn, err = tabs.table(i); err != nil {
+				return fmt.Errorf("chip: core %d (%d,%d): %w", i, cm.X, cm.Y, err)
+			}
 		}
 		pop := &net.Populations[cm.Pop]
 		var nrn core.Neurons
@@ -392,12 +419,18 @@ func (c *Chip) buildCores(rt *routing, tabs *tables, kind arch.CoreKind, clock s
 		}
 		r := &rt.pop[cm.Pop]
 		st := r.start[cm.First : cm.First+cm.N+1]
-		cc, err := core.NewTable(core.Config{ID: int32(i), Kind: kind, Clock: clock}, nrn, syn,
-			st, r.routes[st[0]:st[cm.N]], c.eng, c)
+		cfg := core.Config{ID: int32(i), Kind: kind, Clock: clock}
+		var cc *core.Core
+		if tabs != nil {
+			cc, err = core.NewTable(cfg, nrn, syn, st, r.routes[st[0]:st[cm.N]], c.eng, c)
+		} else {
+			cc, err = core.NewTableDeferred(cfg, nrn, cm.Axons, st, r.routes[st[0]:st[cm.N]], c.eng, c)
+		}
 		if err != nil {
 			return err
 		}
 		c.cores[i] = cc
+		c.routeSyn[i] = r.syn[st[0]:st[cm.N]:st[cm.N]]
 		c.coreOff[i] = int32(c.popBase[cm.Pop] + cm.First)
 		if err := c.bar.Add(cc); err != nil {
 			return err
@@ -582,8 +615,16 @@ func (c *Chip) Mapping() *Mapping { return c.mapping }
 // Spec returns the spec the chip runs (the mesh resized if auto-sized).
 func (c *Chip) Spec() *arch.Spec { return &c.spec }
 
-// Cores returns the cores in mapping order.
-func (c *Chip) Cores() []*core.Core { return c.cores }
+// Cores returns the cores in mapping order, with their synapse tables
+// (built now if Build deferred them).
+func (c *Chip) Cores() []*core.Core {
+	if err := c.ensureTables(); err != nil {
+		// Build checked what the tables need (the mapping's counts and
+		// footprints, the weights): they cannot fail but by a bug.
+		panic(fmt.Sprintf("chip: building the deferred synapse tables: %v", err))
+	}
+	return c.cores
+}
 
 // NoC returns the network-on-chip (once Build's tree goroutine, if any,
 // is done with it).
@@ -665,7 +706,13 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 		return nil, fmt.Errorf("chip: %d steps (want 1 … 2^31−1)", steps)
 	}
 	c.ran = true
-	f, err := core.NewFunctional(c.cores)
+	var f *core.Functional
+	var err error
+	if c.fan != nil {
+		f, err = core.NewFunctionalFan(c.cores, c.sourceFan(c.fan), c.routeSyn)
+	} else {
+		f, err = core.NewFunctional(c.cores)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -698,6 +745,10 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 		}
 		c.batchEvents = n
 		return c.stats(steps), nil
+	}
+	// Hooks may read the cores' tables.
+	if err := c.ensureTables(); err != nil {
+		return nil, err
 	}
 	if err := c.bar.Start(steps, src); err != nil {
 		return nil, err

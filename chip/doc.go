@@ -17,7 +17,12 @@
 // projections; when no projection has per-synapse weights, each core's
 // synapse table is built from the mapping's lists of incoming synapses
 // (core.SharedTables) rather than by every pre neuron writing to dozens of
-// tables.
+// tables. For one CUBA population whose neurons each reach one projection
+// (the CUBA network), the functional model's by-source copy is the
+// projections' targets themselves (core.NewFunctionalFan; each route's
+// synapse count comes from the route walk), so Build defers the tables
+// until something reads them (Cores, a run with engine events); a batched
+// run never does.
 //
 // A spike leaves its core as one NoC packet addressed to every destination
 // core of the neuron (routers replicate it along the dimension-order tree

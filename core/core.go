@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/sim"
@@ -101,8 +102,8 @@ type Core struct {
 
 	nrn        Neurons
 	lister     spikeLister
-	syn        *Synapses
-	nAxons     int32 // len(syn.axons), kept here for ReceiveAxon's check
+	syn        *Synapses // nil while deferred (NewTableDeferred) until SetSynapses
+	nAxons     int32     // len(syn.axons), kept here for ReceiveAxon's check
 	routeStart []int32
 	routes     []Route
 	routeSyn   []int32 // per route: the destination axon's synapse count (set by NewFunctional)
@@ -148,6 +149,11 @@ func NewTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Ro
 	if err := check(cfg, nrn, syn, len(start)-1, sched, out); err != nil {
 		return nil, err
 	}
+	return newTable(cfg, nrn, syn, start, routes, sched, out)
+}
+
+// newTable is NewTable once the arguments are checked.
+func newTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
 	base := start[0]
 	rel := make([]int32, len(start))
 	for i, s := range start {
@@ -162,17 +168,64 @@ func NewTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Ro
 	return newCore(cfg, nrn, syn, rel, routes, sched, out)
 }
 
+// NewTableDeferred is NewTable without the synapse table, which SetSynapses
+// supplies later: a caller that can give the functional model its
+// by-source copy and each route's synapse count (NewFunctionalFan) need
+// not build the tables for a run that reads neither (deliveries by route,
+// ReceiveFrom and ReceiveRoute, or batched steps). The table must come, with
+// axons axons, before anything reads it: Synapses returns nil, NewFunctional
+// returns an error and Receive panics until then.
+func NewTableDeferred(cfg Config, nrn Neurons, axons int, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
+	if axons < 0 || axons > math.MaxInt32 {
+		return nil, fmt.Errorf("core %d: %d axons", cfg.ID, axons)
+	}
+	if err := checkRoutes(cfg, nrn, len(start)-1, sched, out); err != nil {
+		return nil, err
+	}
+	c, err := newTable(cfg, nrn, nil, start, routes, sched, out)
+	if err != nil {
+		return nil, err
+	}
+	c.nAxons = int32(axons)
+	return c, nil
+}
+
+// SetSynapses gives a core made by NewTableDeferred its synapse table,
+// which must have the announced number of axons and the core's neurons.
+func (c *Core) SetSynapses(syn *Synapses) error {
+	switch {
+	case c.syn != nil:
+		return fmt.Errorf("core %d: synapse table set twice", c.id)
+	case syn == nil:
+		return fmt.Errorf("core %d: no synapse table", c.id)
+	case syn.neurons != c.nrn.Len() || len(syn.axons) != int(c.nAxons):
+		return fmt.Errorf("core %d: synapse table of %d neurons and %d axons, core has %d neurons and was announced %d axons",
+			c.id, syn.neurons, len(syn.axons), c.nrn.Len(), c.nAxons)
+	}
+	c.syn = syn
+	return nil
+}
+
 // check checks New's arguments for a population of nrn with nRoutes route
 // lists.
 func check(cfg Config, nrn Neurons, syn *Synapses, nRoutes int, sched sim.Scheduler, out Sender) error {
+	if n := nrn.Len(); n >= 1 && n <= cfg.Kind.Neurons { // else checkRoutes reports the count
+		switch {
+		case syn == nil:
+			return fmt.Errorf("core %d: no synapse table", cfg.ID)
+		case syn.neurons != n:
+			return fmt.Errorf("core %d: synapse table built for %d neurons, population has %d", cfg.ID, syn.neurons, n)
+		}
+	}
+	return checkRoutes(cfg, nrn, nRoutes, sched, out)
+}
+
+// checkRoutes checks New's arguments but the synapse table.
+func checkRoutes(cfg Config, nrn Neurons, nRoutes int, sched sim.Scheduler, out Sender) error {
 	n := nrn.Len()
 	switch {
 	case n < 1 || n > cfg.Kind.Neurons:
 		return fmt.Errorf("core %d: %d neurons on a core of %d", cfg.ID, n, cfg.Kind.Neurons)
-	case syn == nil:
-		return fmt.Errorf("core %d: no synapse table", cfg.ID)
-	case syn.neurons != n:
-		return fmt.Errorf("core %d: synapse table built for %d neurons, population has %d", cfg.ID, syn.neurons, n)
 	case nRoutes != n:
 		return fmt.Errorf("core %d: %d route lists for %d neurons", cfg.ID, nRoutes, n)
 	case cfg.Clock == 0:
@@ -187,7 +240,10 @@ func check(cfg Config, nrn Neurons, syn *Synapses, nRoutes int, sched sim.Schedu
 func newCore(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
 	n := nrn.Len()
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		nAxons: int32(len(syn.axons)), fired: make([]bool, n), routeStart: start, routes: routes}
+		fired: make([]bool, n), routeStart: start, routes: routes}
+	if syn != nil {
+		c.nAxons = int32(len(syn.axons))
+	}
 	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
 	c.lister, _ = nrn.(spikeLister)
 	for i := range n {
@@ -211,7 +267,8 @@ func (c *Core) ID() int32 { return c.id }
 // Len returns the number of neurons.
 func (c *Core) Len() int { return c.nrn.Len() }
 
-// Synapses returns the synapse table.
+// Synapses returns the synapse table (nil while a deferred one has not
+// been set: NewTableDeferred).
 func (c *Core) Synapses() *Synapses { return c.syn }
 
 // Routes returns neuron i's routes (do not modify).
@@ -345,6 +402,9 @@ func (c *Core) Handle(e sim.Event) {
 func (c *Core) Receive(now sim.Time, axon int32) {
 	if c.bar == nil || !c.bar.running {
 		panic(fmt.Sprintf("core %d: packet for axon %d delivered at %v while no step runs", c.id, axon, now))
+	}
+	if c.syn == nil {
+		panic(fmt.Sprintf("core %d: packet for axon %d before the deferred synapse table was set", c.id, axon))
 	}
 	if axon < 0 || int(axon) >= len(c.syn.axons) {
 		panic(fmt.Sprintf("core %d: packet for axon %d, core has %d axons", c.id, axon, len(c.syn.axons)))

@@ -32,7 +32,11 @@
 // neuron.CUBA's step order, and because the order of the (float) sums is
 // fixed they cannot depend on when the NoC delivers packets. (It reads a
 // copy of the synapse tables laid out by source neuron, in that same
-// order; with merged CUBA cores, into one input array for all of them.) [CUBANeurons]
+// order; with merged CUBA cores, into one input array for all of them. A
+// caller that can vouch for that copy without the tables, as the chip for
+// one CUBA population, passes it to [NewFunctionalFan] and may build the
+// cores with [NewTableDeferred], their tables set later if anything reads
+// them.) [CUBANeurons]
 // steps neuron.CUBA with AVX-512/AVX2 on amd64, bit-identical to
 // neuron.CUBA.Step.
 //

@@ -85,7 +85,7 @@ type globalFan struct {
 type fanPart struct {
 	first int32
 	at    []int32
-	x     []uint32  // channel·N + merged target index
+	x     []int32   // channel·N + merged target index
 	w     []float32 // the quantised weights; nil: nw
 	nw    []float32 // per neuron: the weight of its synapses, while w is nil
 }
@@ -113,7 +113,7 @@ func (g *globalFan) of(j int32) (*fanPart, int32) {
 // add appends a synapse of neuron k (the part's last, whose synapses start
 // at start) with weight w. The first weight that differs from its neuron's
 // makes the per-synapse weights.
-func (p *fanPart) add(k, start int, x uint32, w float32) {
+func (p *fanPart) add(k, start int, x int32, w float32) {
 	p.x = append(p.x, x)
 	switch {
 	case p.w != nil:
@@ -147,6 +147,9 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 		if int(c.id) != i {
 			return nil, fmt.Errorf("core: functional model: core %d has ID %d", i, c.id)
 		}
+		if c.syn == nil {
+			return nil, fmt.Errorf("core: functional model: core %d's deferred synapse table is not set", i)
+		}
 	}
 	routes, synapses, nrn := 0, 0, 0
 	base := make([]int32, len(cores)) // merged index of each core's first neuron
@@ -161,7 +164,7 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 		base[i] = int32(nrn)
 		nrn += c.nrn.Len()
 	}
-	glob := mergeable(cores) && 2*nrn < 1<<32
+	glob := mergeable(cores) && 2*nrn < 1<<31
 	// One pass over the routes checks them, records their synapse counts
 	// and copies the synapses by source neuron while there are at most
 	// fanCopyMaxPerRoute per route on average. The axon entry and the
@@ -277,7 +280,7 @@ func (b *fanBuild) run(cores []*Core, tabs []tableRef, base []int32, nrn int, gl
 			b.part.first = base[b.lo]
 		}
 		b.part.at = make([]int32, 1, n+1)
-		b.part.x = make([]uint32, 0, b.capacity)
+		b.part.x = make([]int32, 0, b.capacity)
 		b.part.nw = make([]float32, n)
 	} else {
 		b.fanAt = make([][]int32, len(cores))
@@ -317,12 +320,12 @@ func (b *fanBuild) run(cores []*Core, tabs []tableRef, base []int32, nrn int, gl
 				}
 				tg := s.target[ax.start:ax.end]
 				if glob {
-					x0 := uint32(ax.ch&1)*uint32(nrn) + uint32(base[r.Core])
+					x0 := int32(ax.ch&1)*int32(nrn) + base[r.Core]
 					k, start := len(part.at)-1, int(part.at[len(part.at)-1])
 					if ax.shared && part.w == nil && len(part.x) > start &&
 						math.Float32bits(plusZero(ax.w)) == math.Float32bits(part.nw[k]) {
 						for _, t := range tg { // the neuron's weight again
-							part.x = append(part.x, x0+uint32(t))
+							part.x = append(part.x, x0+t)
 						}
 						continue
 					}
@@ -331,7 +334,7 @@ func (b *fanBuild) run(cores []*Core, tabs []tableRef, base []int32, nrn int, gl
 						if !ax.shared {
 							w = s.weight[int(ax.start)+j]
 						}
-						part.add(k, start, x0+uint32(t), plusZero(w))
+						part.add(k, start, x0+t, plusZero(w))
 					}
 					continue
 				}
@@ -443,7 +446,7 @@ func (f *Functional) stepGlobal(g *globalFan) {
 		p, k := g.of(j)
 		xs := p.x[p.at[k]:p.at[k+1]]
 		for i := 0; i < len(xs); i += 16 {
-			touch += xs[i]
+			touch += uint32(xs[i])
 		}
 	}
 	g.touch += touch

@@ -18,7 +18,6 @@ import (
 // axon lands on a different core.
 type SharedTables struct {
 	kind                 arch.CoreKind
-	maxM                 float64
 	neurons              []int32
 	axBase, axEnd, axCur []int32 // per core: its axons in axons
 	tgBase, tgEnd, tgCur []int32 // per core: its synapses in target
@@ -42,7 +41,7 @@ func NewSharedTables(kind arch.CoreKind, neurons, axons, synapses []int) (*Share
 		return nil, fmt.Errorf("core: weight_bits %d not in [2, 32]", kind.WeightBits)
 	}
 	nc := len(neurons)
-	t := &SharedTables{kind: kind, maxM: math.Ldexp(1, kind.WeightBits-1) - 1, neurons: make([]int32, nc),
+	t := &SharedTables{kind: kind, neurons: make([]int32, nc),
 		axBase: make([]int32, nc), axEnd: make([]int32, nc), axCur: make([]int32, nc),
 		tgBase: make([]int32, nc), tgEnd: make([]int32, nc), tgCur: make([]int32, nc), shared: make([]int32, nc)}
 	var na, ns int64
@@ -105,8 +104,7 @@ func (t *SharedTables) AddAxons(c int, ch Channel, scale float64, targets []int3
 		return -1
 	}
 	if w != t.lastW || scale != t.lastScale {
-		m := math.Max(-t.maxM, math.Min(t.maxM, math.Round(w/scale)))
-		t.lastW, t.lastScale, t.lastQ = w, scale, float32(m*scale)
+		t.lastW, t.lastScale, t.lastQ = w, scale, StoredWeight(t.kind, w, scale)
 	}
 	q := t.lastQ
 	k := t.tgCur[c]

@@ -270,6 +270,10 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 	base := uint64(now / slot)
 	latest := now
 	got := 0
+	// The step's delivery cycles, marked in place (cycleSet.mark without
+	// its bookkeeping per delivery).
+	cs := &b.cycles
+	seen, hi := cs.seen, cs.hi
 	for k, t := range b.svcTiles {
 		ri := t.Y*w + t.X
 		q := b.port(ri)
@@ -289,7 +293,14 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 			}
 			p := uint64(r.tag >> 32)
 			latest = max(latest, max(sim.Time(at)*slot, busy)+sim.Time(p)*unit)
-			b.cycles.mark(at - base)
+			if o := at - base; o < uint64(len(seen)) {
+				seen[o] = 1
+				hi = max(hi, o)
+			} else {
+				cs.hi = hi
+				cs.mark(o)
+				seen, hi = cs.seen, cs.hi
+			}
 			b.svcRecv[k]++
 			b.svcPay[k] += p
 			continue
@@ -302,14 +313,23 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 			p := uint64(r.Tag >> 32)
 			pay += p
 			busy = max(sim.Time(r.Cycle)*slot, busy) + sim.Time(p)*unit
-			b.cycles.mark(r.Cycle - base)
+			if o := r.Cycle - base; o < uint64(len(seen)) {
+				seen[o] = 1
+				hi = max(hi, o)
+			} else {
+				cs.hi = hi
+				cs.mark(o)
+				seen, hi = cs.seen, cs.hi
+			}
 		}
 		b.svcRecv[k] += uint64(len(d))
 		b.svcPay[k] += pay
 		latest = max(latest, busy)
 	}
+	cs.hi = hi
+	cs.marked = cs.marked || got > 0
 	b.endStep(got)
-	return latest, b.cycles.count()
+	return latest, cs.count()
 }
 
 // Received returns how many deliveries SetService's tile k received in the

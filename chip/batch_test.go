@@ -122,7 +122,7 @@ func BenchmarkBatchTimingCUBA40000(b *testing.B) {
 	if err := c.waitTrees(); err != nil {
 		b.Fatal(err)
 	}
-	f, err := core.NewFunctional(c.cores)
+	f, err := core.NewFunctional(c.Cores())
 	if err != nil {
 		b.Fatal(err)
 	}

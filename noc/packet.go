@@ -56,8 +56,10 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 		k++
 	}
 	if k > 0 {
-		copy(b.s[:], b.s[k:b.n])
-		copy(b.e[:], b.e[k:b.n])
+		// (Loops, not copy: a few elements, and no call.)
+		for j := 0; j+k < b.n; j++ {
+			b.s[j], b.e[j] = b.s[j+k], b.e[j+k]
+		}
 		b.n -= k
 	}
 	// Ready after every booking (the common case): what the search below
@@ -90,16 +92,18 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 		switch {
 		case joinPrev && joinNext:
 			b.e[pos-1] = b.e[pos]
-			copy(b.s[pos:], b.s[pos+1:b.n])
-			copy(b.e[pos:], b.e[pos+1:b.n])
+			for j := pos; j+1 < b.n; j++ {
+				b.s[j], b.e[j] = b.s[j+1], b.e[j+1]
+			}
 			b.n--
 		case joinPrev:
 			b.e[pos-1] = end
 		case joinNext:
 			b.s[pos] = t
 		case b.n < busyK:
-			copy(b.s[pos+1:b.n+1], b.s[pos:b.n])
-			copy(b.e[pos+1:b.n+1], b.e[pos:b.n])
+			for j := b.n; j > pos; j-- {
+				b.s[j], b.e[j] = b.s[j-1], b.e[j-1]
+			}
 			b.s[pos], b.e[pos] = t, end
 			b.n++
 		default:
@@ -113,8 +117,9 @@ func (b *busy) reserve(now, ready, f uint64) uint64 {
 				}
 			}
 			b.e[m] = b.e[m+1]
-			copy(b.s[m+1:], b.s[m+2:b.n])
-			copy(b.e[m+1:], b.e[m+2:b.n])
+			for j := m + 1; j+1 < b.n; j++ {
+				b.s[j], b.e[j] = b.s[j+1], b.e[j+1]
+			}
 			b.n--
 			continue
 		}

@@ -110,18 +110,7 @@ func (r replay) Spikes(step int64) [][]int32 { return r[step] }
 func BenchmarkBatchTimingCUBA40000(b *testing.B) {
 	spec := preset(b, "default")
 	spec.NoC.Model = "analytic"
-	st := sim.NewStreams(1)
-	net, err := CUBANetwork(40000, st.For("bench/cuba/network"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := Build(spec, net, Options{AutoSize: true}, st.Sub("chip"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.waitTrees(); err != nil {
-		b.Fatal(err)
-	}
+	c := buildAnalyticCUBA(b, spec, 40000)
 	f, err := core.NewFunctional(c.Cores())
 	if err != nil {
 		b.Fatal(err)

@@ -69,17 +69,25 @@ func BenchmarkBuildCUBA40000(b *testing.B) {
 	spec.NoC.Model = "analytic"
 	b.ReportAllocs()
 	for b.Loop() {
-		st := sim.NewStreams(1)
-		net, err := CUBANetwork(40000, st.For("bench/cuba/network"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		c, err := Build(spec, net, Options{AutoSize: true}, st.Sub("chip"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.waitTrees(); err != nil {
-			b.Fatal(err)
-		}
+		buildAnalyticCUBA(b, spec, 40000)
 	}
+}
+
+// buildAnalyticCUBA draws the CUBA network of n neurons (seed 1, as bench
+// cuba) and builds it on spec, trees made.
+func buildAnalyticCUBA(tb testing.TB, spec *arch.Spec, n int) *Chip {
+	tb.Helper()
+	st := sim.NewStreams(1)
+	net, err := CUBANetwork(n, st.For("bench/cuba/network"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := Build(spec, net, Options{AutoSize: true}, st.Sub("chip"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := c.waitTrees(); err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }

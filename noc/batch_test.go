@@ -22,6 +22,28 @@ func (r *tagRec) Deliver(p *Packet) {
 	r.got[p.Dst] = append(r.got[p.Dst], sim.Due{Cycle: uint64(r.e.Now() / r.n.Period()), Tag: p.DestTag})
 }
 
+// taggedTrees makes a tree on n from each srcs[k] to dests[k], destination
+// d tagged tag(k, d).
+func taggedTrees(t *testing.T, n *Network, srcs []Tile, dests [][]Tile, tag func(k, d int) int64) []*Tree {
+	t.Helper()
+	var trees []*Tree
+	for k := range dests {
+		tr, err := n.NewTree(srcs[k], dests[k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags := make([]int64, len(dests[k]))
+		for d := range tags {
+			tags[d] = tag(k, d)
+		}
+		if err := tr.SetTags(tags); err != nil {
+			t.Fatal(err)
+		}
+		trees = append(trees, tr)
+	}
+	return trees
+}
+
 // batchScript makes the same random trees on a w×h analytic network for
 // each caller and a list of steps: per step, sends of (cycle offset,
 // tree), by offset; steps start gap cycles apart.
@@ -76,21 +98,7 @@ func TestBatchMatchesInject(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := &tagRec{n: n, e: e, got: map[Tile][]sim.Due{}}
-			var trees []*Tree
-			for k := range dests {
-				tr, err := n.NewTree(srcs[k], dests[k])
-				if err != nil {
-					t.Fatal(err)
-				}
-				tags := make([]int64, len(dests[k]))
-				for d := range tags {
-					tags[d] = int64(k)<<32 | int64(d)
-				}
-				if err := tr.SetTags(tags); err != nil {
-					t.Fatal(err)
-				}
-				trees = append(trees, tr)
-			}
+			trees := taggedTrees(t, n, srcs, dests, func(k, d int) int64 { return int64(k)<<32 | int64(d) })
 			for y := range h {
 				for x := range w {
 					if err := n.Attach(Tile{x, y}, rec); err != nil {
@@ -379,21 +387,7 @@ func endStepMatchesArrivals(t *testing.T, perStep int) {
 	dests, srcs, sends := batchScript(rng, w, h, 30, 20, perStep, 60, 4)
 	mk := func() (*Network, []*Tree, *Batch) {
 		n, _, _ := newNet(t, spec, w, h)
-		var trees []*Tree
-		for k := range dests {
-			tr, err := n.NewTree(srcs[k], dests[k])
-			if err != nil {
-				t.Fatal(err)
-			}
-			tags := make([]int64, len(dests[k]))
-			for d := range tags {
-				tags[d] = int64(1+rng.IntN(9)) << 32
-			}
-			if err := tr.SetTags(tags); err != nil {
-				t.Fatal(err)
-			}
-			trees = append(trees, tr)
-		}
+		trees := taggedTrees(t, n, srcs, dests, func(int, int) int64 { return int64(1+rng.IntN(9)) << 32 })
 		b, err := n.NewBatch()
 		if err != nil {
 			t.Fatal(err)

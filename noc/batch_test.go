@@ -128,12 +128,7 @@ func TestBatchMatchesInject(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var tiles []Tile
-		for y := range h {
-			for x := range w {
-				tiles = append(tiles, Tile{x, y})
-			}
-		}
+		tiles := allTiles(w, h)
 		got := map[Tile][]sim.Due{}
 		var out []sim.Due
 		start := make([]int32, len(tiles)+1)
@@ -221,12 +216,7 @@ func BenchmarkBatchStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var tiles []Tile
-			for y := range h {
-				for x := range w {
-					tiles = append(tiles, Tile{x, y})
-				}
-			}
+			tiles := allTiles(w, h)
 			free, unit := make([]sim.Time, len(tiles)), make([]sim.Time, len(tiles))
 			for i := range tiles {
 				free[i], unit[i] = 100*sim.Nanosecond, 5*sim.Nanosecond
@@ -394,12 +384,7 @@ func endStepMatchesArrivals(t *testing.T, perStep int) {
 		}
 		return n, trees, b
 	}
-	var tiles []Tile
-	for y := range h {
-		for x := range w {
-			tiles = append(tiles, Tile{x, y})
-		}
-	}
+	tiles := allTiles(w, h)
 	free, unit := make([]sim.Time, len(tiles)), make([]sim.Time, len(tiles))
 	for i := range tiles {
 		free[i], unit[i] = sim.Time(rng.IntN(120))*sim.Nanosecond, sim.Time(1+rng.IntN(8))*sim.Nanosecond
@@ -458,4 +443,15 @@ func endStepMatchesArrivals(t *testing.T, perStep int) {
 	if !reflect.DeepEqual(sa, sb) {
 		t.Errorf("statistics differ:\nArrivals %+v\nEndStep  %+v", sa, sb)
 	}
+}
+
+// allTiles lists a w×h network's tiles row by row.
+func allTiles(w, h int) []Tile {
+	var tiles []Tile
+	for y := range h {
+		for x := range w {
+			tiles = append(tiles, Tile{x, y})
+		}
+	}
+	return tiles
 }

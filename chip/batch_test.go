@@ -110,7 +110,7 @@ func (r replay) Spikes(step int64) [][]int32 { return r[step] }
 func BenchmarkBatchTimingCUBA40000(b *testing.B) {
 	spec := preset(b, "default")
 	spec.NoC.Model = "analytic"
-	c := buildAnalyticCUBA(b, spec, 40000)
+	c := buildCUBA(b, spec, 40000)
 	f, err := core.NewFunctional(c.Cores())
 	if err != nil {
 		b.Fatal(err)

@@ -15,16 +15,7 @@ func benchCUBA(b *testing.B, n int, steps int64) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		st := sim.NewStreams(1)
-		net, err := CUBANetwork(n, st.For("cuba"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		c, err := Build(spec, net, Options{AutoSize: true}, st)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := c.Run(steps); err != nil {
+		if _, err := buildCUBA(b, spec, n).Run(steps); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -69,13 +60,13 @@ func BenchmarkBuildCUBA40000(b *testing.B) {
 	spec.NoC.Model = "analytic"
 	b.ReportAllocs()
 	for b.Loop() {
-		buildAnalyticCUBA(b, spec, 40000)
+		buildCUBA(b, spec, 40000)
 	}
 }
 
-// buildAnalyticCUBA draws the CUBA network of n neurons (seed 1, as bench
-// cuba) and builds it on spec, trees made.
-func buildAnalyticCUBA(tb testing.TB, spec *arch.Spec, n int) *Chip {
+// buildCUBA draws the CUBA network of n neurons (seed 1 and streams as
+// `neurosim bench cuba`) and builds it on spec, trees made.
+func buildCUBA(tb testing.TB, spec *arch.Spec, n int) *Chip {
 	tb.Helper()
 	st := sim.NewStreams(1)
 	net, err := CUBANetwork(n, st.For("bench/cuba/network"))

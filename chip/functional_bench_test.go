@@ -3,36 +3,14 @@ package chip
 import (
 	"testing"
 
-	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
-	"github.com/neurosim/neurosim/sim"
 )
-
-// buildCUBA builds the n-neuron CUBA chip on the default preset (seed 1),
-// as `neurosim bench cuba` does, without running it.
-func buildCUBA(b *testing.B, n int) *Chip {
-	b.Helper()
-	spec, err := arch.Preset("default")
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := sim.NewStreams(1)
-	net, err := CUBANetwork(n, st.For("cuba"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := Build(spec, net, Options{AutoSize: true}, st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return c
-}
 
 // BenchmarkNewFunctionalCUBA40000 is the construction of the functional
 // model of the 40 000-neuron CUBA chip (748 cores): route checks, the
 // merged CUBA state and the by-source copy of the synapse tables.
 func BenchmarkNewFunctionalCUBA40000(b *testing.B) {
-	c := buildCUBA(b, 40000)
+	c := buildCUBA(b, preset(b, "default"), 40000)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := core.NewFunctional(c.Cores()); err != nil {
@@ -45,7 +23,7 @@ func BenchmarkNewFunctionalCUBA40000(b *testing.B) {
 // the 40 000-neuron CUBA chip (about 22 spikes and 1 800 synaptic events a
 // step once running): the neuron update and the delivery of the spikes.
 func BenchmarkFunctionalStepCUBA40000(b *testing.B) {
-	c := buildCUBA(b, 40000)
+	c := buildCUBA(b, preset(b, "default"), 40000)
 	f, err := core.NewFunctional(c.Cores())
 	if err != nil {
 		b.Fatal(err)
@@ -64,7 +42,7 @@ func BenchmarkFunctionalStepCUBA40000(b *testing.B) {
 // through a Pipeline (chunks as chip.Run makes them) read by a consumer
 // that does nothing else, with the raster recorded as chip.Run records it.
 func BenchmarkFunctionalRunCUBA40000(b *testing.B) {
-	c := buildCUBA(b, 40000)
+	c := buildCUBA(b, preset(b, "default"), 40000)
 	b.ReportAllocs()
 	for b.Loop() {
 		f, err := core.NewFunctional(c.Cores())

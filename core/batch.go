@@ -16,10 +16,10 @@ import (
 // evaluates each step that way instead of firing one engine event per
 // spike and per delivery cycle. Within a step it fires the spike
 // emissions in the engine's order (time, then scheduling order, which it
-// reproduces with its own sequence numbers), has the sender compute the
-// deliveries (BatchStep), then lets each core process its deliveries in
-// delivery order. The counters, step times and the sender's statistics
-// are those of Start and the engine (chip's TestBatchMatchesEvents).
+// reproduces with its own sequence numbers), and the sender (BatchStep)
+// times the deliveries and each core's processing of them in order of
+// arrival. The counters, step times and the sender's statistics are those
+// of Start and the engine (chip's TestBatchMatchesEvents).
 //
 // Steps are independent but for their release times: a step starts with
 // idle cores and idle NoC ports (the barrier waits for the last delivery
@@ -178,14 +178,12 @@ func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, worker
 		w.merge()
 	}
 	b.end = now
-	// What every step adds alike.
-	for i, c := range b.cores {
+	// What every step adds alike (Core.begin's counts).
+	for _, c := range b.cores {
 		n := uint64(c.nrn.Len())
-		upd := n * uint64(c.kind.CyclesPerNeuronUpdate)
 		c.cnt.NeuronUpdates += uint64(steps) * n
 		c.cnt.Barriers += uint64(steps)
-		c.cnt.BusyCycles += uint64(steps) * upd
-		c.cnt.BusyTime += sim.Time(steps) * pl.upd[i]
+		c.cycles(uint64(steps) * n * uint64(c.kind.CyclesPerNeuronUpdate))
 		c.step = b.step
 	}
 	return events, nil
@@ -209,7 +207,7 @@ func newBatchPlan(b *Barrier, slot sim.Time) *batchPlan {
 	for i, c := range b.cores {
 		p.nrnT[i] = sim.Time(c.kind.CyclesPerNeuronUpdate) * c.period
 		p.outT[i] = sim.Time(c.kind.CyclesPerSpikeOut) * c.period
-		p.upd[i] = sim.Time(uint64(c.nrn.Len())*uint64(c.kind.CyclesPerNeuronUpdate)) * c.period
+		p.upd[i] = sim.Time(c.nrn.Len()) * p.nrnT[i]
 		p.synT[i] = sim.Time(c.kind.CyclesPerSynOp) * c.period
 		p.maxUpd = max(p.maxUpd, p.upd[i])
 	}
@@ -317,9 +315,7 @@ func (w *batchWorker) merge() {
 		c.cnt.PacketsIn += pin
 		c.cnt.SpikesOut += w.spk[i]
 		c.cnt.PacketsOut += w.pout[i]
-		cyc := syn*cps + w.spk[i]*so
-		c.cnt.BusyCycles += cyc
-		c.cnt.BusyTime += sim.Time(cyc) * c.period
+		c.cycles(syn*cps + w.spk[i]*so) // Core.receive's and the emissions'
 		w.spk[i], w.pout[i] = 0, 0
 	}
 	w.s.Merge()

@@ -187,14 +187,9 @@ func (b *Batch) port(ri int) []batchReq {
 // request books at once, and the step's bookings live on the stack.
 func (b *Batch) book(ri int, q []batchReq, out []sim.Due) []sim.Due {
 	f := b.flits
-	lat := b.lat
 	r := q[0]
 	at := r.ready + f - 1
-	if d := at - b.sends[r.send]; d < uint64(len(lat)) {
-		lat[d]++
-	} else {
-		b.latHigh.Add(d)
-	}
+	b.countLatency(at - b.sends[r.send])
 	out = append(out, sim.Due{Cycle: at, Tag: r.tag})
 	if len(q) == 1 {
 		return out
@@ -214,16 +209,21 @@ func (b *Batch) book(ri int, q []batchReq, out []sim.Due) []sim.Due {
 		}
 		stalls += (at - r.ready) * f
 		at += f - 1
-		if d := at - c; d < uint64(len(lat)) {
-			lat[d]++
-		} else {
-			b.latHigh.Add(d)
-		}
+		b.countLatency(at - c)
 		out = append(out, sim.Due{Cycle: at, Tag: r.tag})
 	}
 	b.ejStalls[ri] += stalls
 	b.stalls += stalls
 	return out
+}
+
+// countLatency counts a delivery d cycles after its packet's launch.
+func (b *Batch) countLatency(d uint64) {
+	if d < uint64(len(b.lat)) {
+		b.lat[d]++
+	} else {
+		b.latHigh.Add(d)
+	}
 }
 
 // endStep forgets the step, got of whose requests were booked.
@@ -286,11 +286,7 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 			// One delivery: the idle port takes it at once.
 			r := q[0]
 			at := r.ready + b.flits - 1
-			if d := at - b.sends[r.send]; d < uint64(len(b.lat)) {
-				b.lat[d]++
-			} else {
-				b.latHigh.Add(d)
-			}
+			b.countLatency(at - b.sends[r.send])
 			p := uint64(r.tag >> 32)
 			latest = max(latest, max(sim.Time(at)*slot, busy)+sim.Time(p)*unit)
 			if o := at - base; o < uint64(len(seen)) {

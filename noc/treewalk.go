@@ -125,12 +125,7 @@ func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 		if dist == 0 {
 			continue
 		}
-		if w.port <= West {
-			t.hopsX += uint64(dist)
-		} else {
-			t.hopsY += uint64(dist)
-		}
-		ray := n.ray(ri, w.port)[:dist]
+		ray := m.straight(t, ri, w.port, dist)
 		x := sa
 		for k, l := range ray {
 			x += w.step
@@ -142,9 +137,20 @@ func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 				m.branchFast(t, cur, k+1, cols[x], n.coordB(n.tileOf[cur]), kb, pb, nb)
 			}
 		}
-		t.runs = append(t.runs, makeRun(ri, w.port, dist))
 	}
 	return nil
+}
+
+// straight adds to t the dist links straight on from router ri by port p
+// (counted in x or y, kept as one run) and returns them.
+func (m *TreeMaker) straight(t *Tree, ri int, p Port, dist int) []int32 {
+	if p <= West {
+		t.hopsX += uint64(dist)
+	} else {
+		t.hopsY += uint64(dist)
+	}
+	t.runs = append(t.runs, makeRun(ri, p, dist))
+	return m.n.ray(ri, p)[:dist]
 }
 
 // branchFast records the branch from router ri (hops links from the
@@ -170,13 +176,7 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 		if dist == 0 {
 			continue
 		}
-		if w.port <= West {
-			t.hopsX += uint64(dist)
-		} else {
-			t.hopsY += uint64(dist)
-		}
-		ray := n.ray(ri, w.port)[:dist]
-		t.runs = append(t.runs, makeRun(ri, w.port, dist))
+		ray := m.straight(t, ri, w.port, dist)
 		for b := w.dsts; b != 0; b &= b - 1 {
 			k := bits.TrailingZeros64(b)
 			cur := n.downOf[ray[k]]

@@ -170,18 +170,23 @@ func TestBuildTablesMatchReference(t *testing.T) {
 					}
 				}
 				if model == "analytic" {
-					// Each tree reaches its neuron's routes' cores, in order.
+					// Each tree reaches its neuron's routes' cores, in order,
+					// tagged with each route's synapse count and core.
 					if err := ch.waitTrees(); err != nil {
 						t.Fatal(err)
 					}
 					for i, cc := range ch.Cores() {
+						syn := ch.routeSyn[i]
 						for n := range cc.Len() {
 							var want []noc.Tile
+							var tags []int64
 							for _, r := range cc.Routes(n) {
 								want = append(want, ch.tiles[r.Core])
+								tags = append(tags, int64(syn[0])<<32|int64(r.Core))
+								syn = syn[1:]
 							}
 							tr := ch.trees[i][n]
-							if (tr == nil) != (len(want) == 0) || tr != nil && !slices.Equal(tr.Dests(), want) {
+							if (tr == nil) != (len(want) == 0) || tr != nil && (!slices.Equal(tr.Dests(), want) || !slices.Equal(tr.Tags(), tags)) {
 								t.Fatalf("core %d neuron %d: tree %v, routes' tiles %v", i, n, tr, want)
 							}
 						}

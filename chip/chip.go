@@ -99,9 +99,11 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		c.popBase[i] = c.popBase[i-1] + net.Populations[i-1].N
 	}
 
-	// A second goroutine finds the routes and then, under the analytic NoC
-	// model, makes the trees, while this one builds the synapse tables
-	// (sized by the mapping's counts); then the cores.
+	// Under the analytic NoC model a second goroutine makes the trees
+	// (from the projections: a tree needs no axon numbers) while this one
+	// finds the routes and builds the synapse tables; elsewhere it finds the
+	// routes while this one builds the tables (sized by the mapping's
+	// counts). Then the cores.
 	c.coreMaps()
 	c.tiles = make([]noc.Tile, len(m.Cores))
 	for i, cm := range m.Cores {
@@ -110,33 +112,34 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			return nil, err
 		}
 	}
-	var tw *treeWork
+	var rt *routing
+	routed := make(chan error, 1)
 	if spec.NoC.Model == "analytic" {
 		// From here on only tree makers touch the NoC until waitTrees
 		// (Run and NoC call it, and lend a hand).
-		tw = &treeWork{done: make(chan struct{}), trees: make([][]*noc.Tree, len(m.Cores)),
-			errs: make([]error, (len(m.Cores)+treeChunk-1)/treeChunk), makers: []*noc.TreeMaker{c.noc.NewTreeMaker()}}
+		tw := &treeWork{done: make(chan struct{}), trees: make([][]*noc.Tree, len(m.Cores)),
+			errs: make([]error, (len(m.Cores)+treeChunk-1)/treeChunk), makers: []*noc.TreeMaker{c.noc.NewTreeMaker()},
+			pre: make([][]int, len(net.Populations))}
+		for i, pr := range net.Projections {
+			tw.pre[pr.Pre] = append(tw.pre[pr.Pre], i)
+		}
 		if c.noc.ConcurrentTrees() {
 			tw.makers = append(tw.makers, c.noc.NewTreeMaker())
 		}
 		c.treesDue, c.treeWork = true, tw
-	}
-	var rt *routing
-	routed := make(chan error, 1)
-	go func() {
-		var err error
-		rt, err = c.buildRoutes()
-		if tw != nil && err == nil {
-			tw.rt = rt
-		}
-		routed <- err
-		if tw != nil {
-			if err == nil {
-				c.makeTrees(tw, tw.makers[0])
-			}
+		go func() {
+			c.makeTrees(tw, tw.makers[0])
 			close(tw.done)
-		}
-	}()
+		}()
+		rt, err = c.buildRoutes()
+		routed <- err
+	} else {
+		go func() {
+			var err error
+			rt, err = c.buildRoutes()
+			routed <- err
+		}()
+	}
 	// When the functional model can take its by-source copy from the
 	// network (vouchFan), the tables wait until something reads them
 	// (ensureTables): a batched run does not.
@@ -154,10 +157,11 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		err = c.buildCores(rt, tabs, kind, clock)
 	}
 	if err != nil {
-		if tw != nil {
+		if tw := c.treeWork; tw != nil {
 			tw.next.Store(math.MaxInt32 / 2) // no more claims
+			<-tw.done
+			c.treeWork, c.treesDue = nil, false
 		}
-		c.waitTrees()
 		return nil, err
 	}
 	return c, nil
@@ -513,31 +517,32 @@ func (c *Chip) sharedTables(kind arch.CoreKind, scales []float64) (*core.SharedT
 
 // treeWork is the making of the trees under the analytic NoC model: each
 // neuron's multicast tree walked once (noc.Tree) instead of once per
-// spike. The goroutine that found the routes starts on it, claiming
-// treeChunk cores at a time; waitTrees lends a hand with a second maker
-// where the NoC allows, then adds the trees to the NoC in core and neuron
-// order. Which goroutine makes which tree changes nothing.
+// spike. A goroutine Build starts works on it while Build finds the routes,
+// claiming treeChunk cores at a time; waitTrees lends a hand with a second
+// maker where the NoC allows, then adds the trees to the NoC in core and
+// neuron order. Which goroutine makes which tree changes nothing.
 type treeWork struct {
-	rt     *routing // set once the routes are found
+	pre    [][]int // per population, the projections from it
 	next   atomic.Int32
 	makers []*noc.TreeMaker
 	trees  [][]*noc.Tree // per core, per neuron (nil: no routes)
 	errs   []error       // per chunk
-	done   chan struct{} // closed when the routes' goroutine is done
+	done   chan struct{} // closed when Build's tree goroutine is done
 }
 
 // treeChunk is the number of cores a tree maker claims at a time.
 const treeChunk = 8
 
 // makeTrees claims chunks of cores and makes their neurons' trees with
-// maker m until none is left.
+// maker m until none is left. A neuron's destinations are its routes as
+// buildRoutes finds them (neuronDests), so the trees need not wait for
+// the routes.
 func (c *Chip) makeTrees(w *treeWork, m *noc.TreeMaker) {
 	cores := c.mapping.Cores
 	// Each destination's tag is its core and the synapse count of the
 	// axon it reaches (synapses<<32 | core), what a batched step needs of
 	// a delivery (core.BatchSender) without looking up the route.
-	var dests []noc.Tile
-	var tags []int64
+	var d neuronDests
 	for {
 		k := int(w.next.Add(1)) - 1
 		if k >= len(w.errs) {
@@ -546,22 +551,14 @@ func (c *Chip) makeTrees(w *treeWork, m *noc.TreeMaker) {
 	chunk:
 		for i := k * treeChunk; i < min((k+1)*treeChunk, len(cores)); i++ {
 			cm := &cores[i]
-			r := &w.rt.pop[cm.Pop]
 			w.trees[i] = make([]*noc.Tree, cm.N)
 			for n := range cm.N {
-				lo, hi := r.start[cm.First+n], r.start[cm.First+n+1]
-				if lo == hi {
+				if !c.findDests(&d, w.pre[cm.Pop], cm.First+n) {
 					continue
 				}
-				dests, tags = dests[:0], tags[:0]
-				for j := lo; j < hi; j++ {
-					rr := r.routes[j]
-					dests = append(dests, c.tiles[rr.Core])
-					tags = append(tags, int64(r.syn[j])<<32|int64(rr.Core))
-				}
-				t, err := m.NewTree(c.tiles[i], dests)
+				t, err := m.NewTree(c.tiles[i], d.tiles)
 				if err == nil {
-					err = t.SetTags(tags)
+					err = t.SetTags(d.tags)
 				}
 				if err != nil {
 					w.errs[k] = fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
@@ -573,6 +570,55 @@ func (c *Chip) makeTrees(w *treeWork, m *noc.TreeMaker) {
 	}
 }
 
+// neuronDests is one neuron's destinations: the tiles of the cores it
+// reaches, in core order, and each one's tag (synapses<<32 | core).
+type neuronDests struct {
+	tiles []noc.Tile
+	tags  []int64
+}
+
+func (d neuronDests) Len() int           { return len(d.tags) }
+func (d neuronDests) Less(i, j int) bool { return int32(d.tags[i]) < int32(d.tags[j]) }
+func (d neuronDests) Swap(i, j int) {
+	d.tiles[i], d.tiles[j] = d.tiles[j], d.tiles[i]
+	d.tags[i], d.tags[j] = d.tags[j], d.tags[i]
+}
+
+// findDests sets d to neuron j's destinations through projections prs
+// (those from its population) and reports whether it has any: as
+// buildRoutes finds its routes, one per core its targets land on (targets
+// are sorted and cores hold contiguous ranges), sorted by core when
+// several projections reach it. Two projections reaching one core make a
+// repeated destination, which NewTree refuses; buildRoutes reports it
+// first.
+func (c *Chip) findDests(d *neuronDests, prs []int, j int) bool {
+	d.tiles, d.tags = d.tiles[:0], d.tags[:0]
+	end, parts := c.coreEnd, 0
+	for _, p := range prs {
+		pr := &c.net.Projections[p]
+		tg := pr.Targets[pr.Start[j]:pr.Start[j+1]]
+		if len(tg) == 0 {
+			continue
+		}
+		parts++
+		of := c.coreOf[pr.Post]
+		for k := 0; k < len(tg); {
+			cid := of[tg[k]]
+			e, lim := k+1, end[cid]
+			for e < len(tg) && tg[e] < lim {
+				e++
+			}
+			d.tiles = append(d.tiles, c.tiles[cid])
+			d.tags = append(d.tags, int64(e-k)<<32|int64(cid))
+			k = e
+		}
+	}
+	if parts > 1 {
+		sort.Sort(*d)
+	}
+	return len(d.tags) > 0
+}
+
 // waitTrees finishes the trees (making some itself where the NoC allows
 // two makers), adds them to the NoC and returns the first error in core
 // order.
@@ -581,7 +627,7 @@ func (c *Chip) waitTrees() error {
 	if w == nil {
 		return c.treesErr
 	}
-	if len(w.makers) > 1 && w.rt != nil {
+	if len(w.makers) > 1 {
 		c.makeTrees(w, w.makers[1])
 	}
 	<-w.done
@@ -591,9 +637,6 @@ func (c *Chip) waitTrees() error {
 			c.treesErr = err
 			return err
 		}
-	}
-	if w.rt == nil { // Build failed before the routes
-		return c.treesErr
 	}
 	for _, ts := range w.trees {
 		for _, t := range ts {

@@ -32,9 +32,9 @@
 // counts the synaptic operations. Every spike goes through the NoC,
 // including spikes to the sending core's own tile. Under the analytic NoC
 // model (arch NoC.Model = "analytic") each neuron's multicast tree is
-// walked once (noc.Tree, by noc.TreeMakers: on the goroutine where Build
-// finds the routes while it builds the synapse tables, and, once Run or
-// NoC needs them, on the caller's too)
+// walked once (noc.Tree, by noc.TreeMakers: on a goroutine of its own,
+// from the projections, while Build finds the routes and builds the
+// synapse tables, and, once Run or NoC needs them, on the caller's too)
 // and each destination tagged with its core and the synapse count of its
 // axon there: a spike then costs the NoC one step per destination, and the
 // tree's per-link flits are credited when statistics are read. Unless

@@ -110,6 +110,15 @@ func (t *Tree) SetTags(tags []int64) error {
 	return nil
 }
 
+// Tags returns each destination's tag (SetTags), in destination order.
+func (t *Tree) Tags() []int64 {
+	tags := make([]int64, len(t.ejects))
+	for k, e := range t.ejects {
+		tags[t.destOf[k]] = e.tag
+	}
+	return tags
+}
+
 // Links returns the number of router-to-router links the tree crosses.
 func (t *Tree) Links() int { return int(t.hopsX + t.hopsY) }
 

@@ -50,17 +50,23 @@ func (c *Chip) NewBatch(free, unit []sim.Time) (core.BatchStep, error) {
 	if err := b.SetService(c.tiles, free, unit); err != nil {
 		return nil, err
 	}
-	if c.treeFlat == nil {
-		// One array of every neuron's tree: a spike finds its tree with
-		// one load instead of two.
-		c.treeFlat = make([]*noc.Tree, 0, c.net.Neurons())
+	if c.treeIDs == nil {
+		// One array of every neuron's tree ID: a spike finds its tree
+		// without reading the tree's header (noc.Batch.SendID).
+		c.treeIDs = make([]int32, 0, c.net.Neurons())
 		c.treeAt = make([]int32, len(c.trees))
 		for i, ts := range c.trees {
-			c.treeAt[i] = int32(len(c.treeFlat))
-			c.treeFlat = append(c.treeFlat, ts...)
+			c.treeAt[i] = int32(len(c.treeIDs))
+			for _, t := range ts {
+				id := int32(-1)
+				if t != nil {
+					id = t.ID()
+				}
+				c.treeIDs = append(c.treeIDs, id)
+			}
 		}
 	}
-	return &chipBatch{c: c, b: b, flat: c.treeFlat, at: c.treeAt}, nil
+	return &chipBatch{c: c, b: b, ids: c.treeIDs, at: c.treeAt}, nil
 }
 
 // SlotPeriod implements core.BatchSender: deliveries are timed in NoC
@@ -69,21 +75,29 @@ func (c *Chip) SlotPeriod() sim.Time { return c.noc.Period() }
 
 // chipBatch is one worker's view of the chip's NoC.
 type chipBatch struct {
-	c    *Chip
-	b    *noc.Batch
-	flat []*noc.Tree // every neuron's tree, core by core
-	at   []int32     // core i's first neuron in flat
+	c   *Chip
+	b   *noc.Batch
+	ids []int32 // every neuron's tree ID (−1: none), core by core
+	at  []int32 // core i's first neuron in ids
 }
 
 // Send implements core.BatchStep: the spike of core src's neuron travels
 // its multicast tree (a neuron without routes has none and sends nothing).
 func (s *chipBatch) Send(now sim.Time, src, neuron int32) int {
-	t := s.flat[s.at[src]+neuron]
-	if t == nil {
+	id := s.ids[s.at[src]+neuron]
+	if id < 0 {
 		return 0
 	}
-	s.b.Send(s.c.noc.CycleOf(now), t)
+	s.b.SendID(s.c.noc.CycleOf(now), id)
 	return 1
+}
+
+// Prefetch implements core.BatchPrefetcher: the spike's tree is fetched
+// while the worker goes on.
+func (s *chipBatch) Prefetch(src, neuron int32) {
+	if id := s.ids[s.at[src]+neuron]; id >= 0 {
+		s.b.Prefetch(id)
+	}
 }
 
 // EndStep implements core.BatchStep.

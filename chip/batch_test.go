@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/neurosim/neurosim/arch"
@@ -193,6 +194,70 @@ func TestBatchInputPopulation(t *testing.T) {
 		}
 		if je != jb {
 			t.Errorf("%+v: stats differ:\nevents  %s\nbatched %s", opt, je, jb)
+		}
+	}
+}
+
+// prefetchCheck wraps the chip's batches and records, per worker, which
+// spikes were named to Prefetch before being sent.
+type prefetchCheck struct {
+	*Chip
+	mu              sync.Mutex
+	sent, unfetched int
+}
+
+type prefetchStep struct {
+	core.BatchStep
+	pc      *prefetchCheck
+	fetched map[[2]int32]int
+}
+
+func (p *prefetchCheck) NewBatch(free, unit []sim.Time) (core.BatchStep, error) {
+	s, err := p.Chip.NewBatch(free, unit)
+	return &prefetchStep{BatchStep: s, pc: p, fetched: map[[2]int32]int{}}, err
+}
+
+func (s *prefetchStep) Prefetch(src, neuron int32) {
+	s.fetched[[2]int32{src, neuron}]++
+	s.BatchStep.(core.BatchPrefetcher).Prefetch(src, neuron)
+}
+
+func (s *prefetchStep) Send(now sim.Time, src, neuron int32) int {
+	k := [2]int32{src, neuron}
+	s.pc.mu.Lock()
+	s.pc.sent++
+	if s.fetched[k] == 0 {
+		s.pc.unfetched++
+	} else {
+		s.fetched[k]--
+	}
+	s.pc.mu.Unlock()
+	return s.BatchStep.Send(now, src, neuron)
+}
+
+// TestBatchPrefetch: the workers name every spike to the sender's Prefetch
+// before they send it, inline and on workers.
+func TestBatchPrefetch(t *testing.T) {
+	spec := preset(t, "default")
+	spec.NoC.Model = "analytic"
+	for _, workers := range []int{0, 2} {
+		c := buildCUBA(t, spec, 2000)
+		f, err := core.NewFunctional(c.Cores())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := &prefetchCheck{Chip: c}
+		var src core.SpikeSource = f
+		if workers > 0 {
+			p := core.NewPipeline(f, 300, 16, 64, 2)
+			defer p.Close()
+			src = p
+		}
+		if _, err := c.bar.RunBatch(300, src, pc, workers); err != nil {
+			t.Fatal(err)
+		}
+		if pc.sent == 0 || pc.unfetched != 0 {
+			t.Errorf("workers %d: %d of %d spikes sent without a prefetch", workers, pc.unfetched, pc.sent)
 		}
 	}
 }

@@ -28,9 +28,10 @@ type Chip struct {
 	cores   []*core.Core
 	tiles   []noc.Tile    // per core
 	trees   [][]*noc.Tree // analytic NoC model: per core, per neuron, its spikes' multicast tree (nil: no routes)
-	// batched steps (batch.go): the trees in one array, core i's from treeAt[i]
-	treeFlat []*noc.Tree
-	treeAt   []int32
+	// batched steps (batch.go): every neuron's tree ID (−1: none) in one
+	// array, core i's from treeAt[i]
+	treeIDs []int32
+	treeAt  []int32
 	// Under the analytic NoC model the trees are being made (treeWork)
 	// until waitTrees.
 	treesDue bool

@@ -62,6 +62,14 @@ type BatchStep interface {
 	Merge()
 }
 
+// BatchPrefetcher is a BatchStep that can be told which spikes come next:
+// the worker names the next step's spikes before it computes the current
+// one, so that what Send reads of them (a neuron's routes) is fetched
+// meanwhile. It changes no result.
+type BatchPrefetcher interface {
+	Prefetch(src, neuron int32)
+}
+
 // Hooked reports whether a hook is attached to the barrier or any of its
 // cores (RunBatch needs none: hooks see each event as it fires).
 func (b *Barrier) Hooked() bool {
@@ -145,14 +153,20 @@ func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, worker
 	case workers <= 0:
 		for t := range steps {
 			b.step = t
-			rel, ev := w0.step(now, w0.flatten(src.Spikes(t)))
+			sp := w0.flatten(src.Spikes(t))
+			w0.prefetch(sp)
+			rel, ev := w0.step(now, sp)
 			release(rel, ev)
 		}
 	case !aligned:
 		r := newBatchRunner(pl, src, steps, 0)
 		for ch := range r.inOrder() {
+			w0.prefetch(ch.step(0, len(b.cores)))
 			for k := range ch.n {
 				b.step = ch.first + int64(k)
+				if k+1 < ch.n {
+					w0.prefetch(ch.step(k+1, len(b.cores)))
+				}
 				rel, ev := w0.step(now, ch.step(k, len(b.cores)))
 				release(rel, ev)
 			}
@@ -219,6 +233,7 @@ func newBatchPlan(b *Barrier, slot sim.Time) *batchPlan {
 type batchWorker struct {
 	pl    *batchPlan
 	s     BatchStep
+	pf    BatchPrefetcher // s, if it is one
 	emit  emitHeap
 	seq   uint64
 	emitT []sim.Time // per core: when its previous spike of the step left
@@ -231,8 +246,22 @@ type batchWorker struct {
 
 func newBatchWorker(pl *batchPlan, s BatchStep) *batchWorker {
 	nc := len(pl.b.cores)
-	return &batchWorker{pl: pl, s: s, emitT: make([]sim.Time, nc), next: make([]int32, nc),
+	pf, _ := s.(BatchPrefetcher)
+	return &batchWorker{pl: pl, s: s, pf: pf, emitT: make([]sim.Time, nc), next: make([]int32, nc),
 		spk: make([]uint64, nc), pout: make([]uint64, nc)}
+}
+
+// prefetch names a step's spikes to the sender (BatchPrefetcher).
+func (w *batchWorker) prefetch(sp stepSpikes) {
+	if w.pf == nil {
+		return
+	}
+	off := sp.off[:len(w.pl.b.cores)+1]
+	for i := range len(off) - 1 {
+		for _, n := range sp.flat[off[i]:off[i+1]] {
+			w.pf.Prefetch(int32(i), n)
+		}
+	}
 }
 
 // stepSpikes is one step's spikes: core i's are flat[off[i]:off[i+1]].
@@ -494,9 +523,15 @@ func (r *batchRunner) send(ch *batchChunk) {
 
 // run is a worker: it runs each chunk's steps relative to their releases.
 func (r *batchRunner) run(w *batchWorker) {
+	nc := len(w.pl.b.cores)
 	for ch := range r.work {
+		w.prefetch(ch.step(0, nc))
 		for k := range ch.n {
-			ch.rel[k], ch.ev[k] = w.step(0, ch.step(k, len(w.pl.b.cores)))
+			if k+1 < ch.n {
+				// The next step's routes arrive while this one is timed.
+				w.prefetch(ch.step(k+1, nc))
+			}
+			ch.rel[k], ch.ev[k] = w.step(0, ch.step(k, nc))
 		}
 		r.done <- ch
 	}

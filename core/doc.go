@@ -97,6 +97,10 @@
 // relative to its release T does not depend on T: worker goroutines then
 // compute steps while the functional model runs ahead, and only the chain
 // T_{t+1} = max(T_t + d_t + barrier, T_t + MinStepNS) is sequential.
+// A sender that is also a [BatchPrefetcher] is told the next step's spikes
+// before the current step is computed (what it reads per spike, a
+// neuron's routes, is fetched from memory meanwhile); this changes no
+// result.
 //
 // # Counters and hooks
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/neurosim/neurosim/sim"
 )
@@ -62,7 +63,8 @@ type Batch struct {
 	latHigh  Histogram // longer latencies
 	ejStalls []uint64  // per router: ejection stall cycles
 	stalls   uint64
-	uses     []uint64  // per tree (Tree.id): packets sent along it
+	uses     []uint64 // per tree (Tree.id): packets sent along it
+	trees    []batchTree
 	queued   int       // requests queued in the step
 	due      []sim.Due // EndStep: one port's deliveries
 	cycles   cycleSet  // EndStep: the step's delivery cycles
@@ -70,6 +72,13 @@ type Batch struct {
 	svcTiles         []Tile
 	svcFree, svcUnit []sim.Time
 	svcRecv, svcPay  []uint64
+}
+
+// batchTree is what Send reads of a tree, kept apart from the Tree so that
+// a send by id reads the ejections without the tree's header.
+type batchTree struct {
+	ejects []treeEject
+	src    int32 // the source's router
 }
 
 // batchReq is a packet's request for an ejection port: the cycle its head
@@ -90,10 +99,32 @@ func (n *Network) NewBatch() (*Batch, error) {
 		return nil, errors.New("noc: batched steps need the analytic model, no hooks and unbounded source queues")
 	}
 	n.initWalk()
+	if len(n.batchTrees) != len(n.trees) {
+		n.batchTrees = make([]batchTree, len(n.trees))
+		for i, t := range n.trees {
+			n.batchTrees[i] = batchTree{ejects: t.ejects, src: int32(t.src.Y*n.w + t.src.X)}
+		}
+	}
 	nr := len(n.routers)
 	return &Batch{n: n, flits: uint64(n.spikeFlits), injFree: make([]uint64, nr),
 		qn: make([]int32, nr), at: make([]int32, nr), lat: make([]uint64, batchLatMax), ejStalls: make([]uint64, nr),
-		uses: make([]uint64, len(n.trees))}, nil
+		uses: make([]uint64, len(n.trees)), trees: n.batchTrees}, nil
+}
+
+// ID returns the tree's index among its network's trees, for Batch.SendID
+// and Batch.Prefetch.
+func (t *Tree) ID() int32 { return t.id }
+
+// Prefetch hints that the tree of ID id will be sent along soon: it asks
+// the processor for the tree's ejections without waiting, so that a step's
+// trees arrive in parallel instead of one miss at a time. It does nothing
+// for an id the batch does not know.
+func (b *Batch) Prefetch(id int32) {
+	if uint(id) < uint(len(b.trees)) {
+		if e := b.trees[id].ejects; len(e) > 0 {
+			prefetch(unsafe.Pointer(&e[0]), uintptr(len(e))*unsafe.Sizeof(e[0]))
+		}
+	}
 }
 
 // Send launches a spike packet along t, injected in NoC cycle c (CycleOf),
@@ -103,16 +134,26 @@ func (n *Network) NewBatch() (*Batch, error) {
 // (Inject walks it otherwise). It panics on a tree of another network or
 // newer than the batch (programming errors).
 func (b *Batch) Send(c uint64, t *Tree) {
-	if t.net != b.n || int(t.id) >= len(b.uses) {
-		panic("noc: Batch.Send with a tree of another network or made after the batch")
+	if t.net != b.n {
+		panic("noc: Batch.Send with a tree of another network")
 	}
-	src := t.src.Y*b.n.w + t.src.X
+	b.SendID(c, t.id)
+}
+
+// SendID is Send along the network's tree of ID id (Tree.ID), without
+// reading the tree's header. It panics on an id newer than the batch.
+func (b *Batch) SendID(c uint64, id int32) {
+	if uint(id) >= uint(len(b.trees)) {
+		panic("noc: Batch.Send with a tree made after the batch")
+	}
+	t := &b.trees[id]
+	src := int(t.src)
 	if b.injFree[src] == 0 {
 		b.srcs = append(b.srcs, int32(src))
 	}
 	s := max(c, b.injFree[src])
 	b.injFree[src] = s + b.flits
-	b.uses[t.id]++
+	b.uses[id]++
 	ready := s + b.n.pipe
 	per := b.n.link + b.n.pipe
 	b.queued += len(t.ejects)

@@ -160,7 +160,7 @@ func TestBatchMatchesInject(t *testing.T) {
 }
 
 // TestBatchErrors: a batch needs the analytic model and no hooks, and
-// refuses a tree of another network or made after it.
+// refuses a tree of another network or made after it (by ID too).
 func TestBatchErrors(t *testing.T) {
 	spec := testSpec("mesh", 2, 1, 4)
 	n, _, _ := newNet(t, spec, 4, 4)
@@ -184,6 +184,18 @@ func TestBatchErrors(t *testing.T) {
 				}
 			}()
 			b.Send(0, tr)
+		}()
+	}
+	// By ID: a prefetch of an unknown tree is ignored, a send panics.
+	for _, id := range []int32{-1, late.ID()} {
+		b.Prefetch(id)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("SendID(%d) did not panic", id)
+				}
+			}()
+			b.SendID(0, id)
 		}()
 	}
 }

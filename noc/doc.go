@@ -198,6 +198,10 @@
 // receive model), returning the latest end and the number of distinct
 // delivery cycles instead of the deliveries. A step starts with idle ports, so
 // batches of one network can compute different steps at once;
+// [Batch.SendID] sends along a tree by ID without reading its header, and
+// [Batch.Prefetch] asks the processor for a tree's ejections ahead of its
+// send (a step's trees then arrive in parallel, not one cache miss after
+// another; results do not change).
 // [Network.MergeBatch] adds a batch's counts (deliveries, latencies, stall
 // cycles, per-tree uses for the link counts) into the statistics. Sent in
 // the engine's order, the deliveries and the merged statistics equal

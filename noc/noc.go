@@ -208,9 +208,10 @@ type Network struct {
 
 	// Analytic model (spec Model "analytic") and trees; see analytic.go.
 	analytic    bool
-	rec         *Tree    // the tree NewTree is walking, nil otherwise
-	trees       []*Tree  // every tree made, for flushTrees
-	treeSeen    []uint32 // NewTree: destinations seen, stamped treeSeenGen
+	rec         *Tree       // the tree NewTree is walking, nil otherwise
+	trees       []*Tree     // every tree made, for flushTrees
+	batchTrees  []batchTree // NewBatch: each tree's ejections and source, by id
+	treeSeen    []uint32    // NewTree: destinations seen, stamped treeSeenGen
 	treeSeenGen uint32
 	treeDest    []int32    // NewTree: index of each destination router in the set
 	maker       *TreeMaker // NewTree's

@@ -175,15 +175,14 @@ func TestBuildTablesMatchReference(t *testing.T) {
 					if err := ch.waitTrees(); err != nil {
 						t.Fatal(err)
 					}
-					for i, cc := range ch.Cores() {
-						syn := ch.routeSyn[i]
+					cores := ch.Cores()
+					for i, cc := range cores {
 						for n := range cc.Len() {
 							var want []noc.Tile
 							var tags []int64
 							for _, r := range cc.Routes(n) {
 								want = append(want, ch.tiles[r.Core])
-								tags = append(tags, int64(syn[0])<<32|int64(r.Core))
-								syn = syn[1:]
+								tags = append(tags, int64(cores[r.Core].Synapses().FanOut(int(r.Axon)))<<32|int64(r.Core))
 							}
 							tr := ch.trees[i][n]
 							if (tr == nil) != (len(want) == 0) || tr != nil && (!slices.Equal(tr.Dests(), want) || !slices.Equal(tr.Tags(), tags)) {

@@ -41,14 +41,16 @@ type Chip struct {
 	coreEnd  []int32   // per core, the end of its neuron range in its population
 	popBase  []int     // global index of each population's first neuron
 	coreOff  []int32   // global index of each core's first neuron
-	routeSyn [][]int32 // per core, per route: the synapse count of the axon it reaches
+	routeSyn [][]int32 // per core, per route: the synapse count of the axon it reaches (once the routes are found)
 	raster   []uint64  // step<<32 | global neuron, in emission order
 	// fan: the functional model's by-source copy comes from the network
-	// (vouchFan; nil: from the tables); the tables are then deferred
-	// (tablesDue) until ensureTables.
+	// (vouchFan; nil: from the tables); the tables and the routes are then
+	// deferred (tablesDue, routesDue) until ensureTables and ensureRoutes.
 	fan         *fanRuns
 	tablesDue   bool
 	tablesErr   error
+	routesDue   bool // as tablesDue, for the cores' routes (ensureRoutes)
+	routesErr   error
 	opt         Options
 	batchEvents uint64      // the engine events a batched run (batch.go) stood in for
 	streams     sim.Streams // for components that draw randomness (none yet)
@@ -100,10 +102,13 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 		c.popBase[i] = c.popBase[i-1] + net.Populations[i-1].N
 	}
 
-	// Under the analytic NoC model a second goroutine makes the trees
-	// (from the projections: a tree needs no axon numbers) while this one
-	// finds the routes and builds the synapse tables; elsewhere it finds the
-	// routes while this one builds the tables (sized by the mapping's
+	// When the functional model can take its by-source copy from the
+	// network (vouchFan), the synapse tables and the routes wait until
+	// something reads them (ensureTables, ensureRoutes): a batched run
+	// does not. Under the analytic NoC model a second goroutine makes the
+	// trees (from the projections: a tree needs no axon numbers)
+	// meanwhile. Otherwise the routes are found on a goroutine of their
+	// own while this one builds the synapse tables (sized by the mapping's
 	// counts). Then the cores.
 	c.coreMaps()
 	c.tiles = make([]noc.Tile, len(m.Cores))
@@ -113,8 +118,6 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			return nil, err
 		}
 	}
-	var rt *routing
-	routed := make(chan error, 1)
 	if spec.NoC.Model == "analytic" {
 		// From here on only tree makers touch the NoC until waitTrees
 		// (Run and NoC call it, and lend a hand).
@@ -132,27 +135,23 @@ func Build(spec *arch.Spec, net *Network, opt Options, streams sim.Streams) (*Ch
 			c.makeTrees(tw, tw.makers[0])
 			close(tw.done)
 		}()
-		rt, err = c.buildRoutes()
-		routed <- err
+	}
+	var rt *routing
+	var tabs *tables
+	if c.fan = c.vouchFan(); c.fan != nil {
+		c.tablesDue, c.routesDue = true, true
 	} else {
+		routed := make(chan error, 1)
 		go func() {
 			var err error
 			rt, err = c.buildRoutes()
 			routed <- err
 		}()
-	}
-	// When the functional model can take its by-source copy from the
-	// network (vouchFan), the tables wait until something reads them
-	// (ensureTables): a batched run does not.
-	var tabs *tables
-	if c.fan = c.vouchFan(); c.fan != nil {
-		c.tablesDue = true
-	} else {
 		tabs, err = c.buildTables(kind)
 		m.in = nil // the mapping's transpose has served
-	}
-	if rerr := <-routed; err == nil {
-		err = rerr
+		if rerr := <-routed; err == nil {
+			err = rerr
+		}
 	}
 	if err == nil {
 		err = c.buildCores(rt, tabs, kind, clock)
@@ -180,6 +179,34 @@ type popRoutes struct {
 	start  []int32
 	routes []core.Route
 	syn    []int32
+}
+
+// of returns the route table of core cm's neurons: its starts, routes and
+// their synapse counts.
+func (rt *routing) of(cm *CoreMap) (start []int32, routes []core.Route, syn []int32) {
+	r := &rt.pop[cm.Pop]
+	st := r.start[cm.First : cm.First+cm.N+1]
+	return st, r.routes[st[0]:st[cm.N]:st[cm.N]], r.syn[st[0]:st[cm.N]:st[cm.N]]
+}
+
+// ensureRoutes finds the routes Build deferred (vouchFan) and gives them,
+// with their synapse counts, to the cores.
+func (c *Chip) ensureRoutes() error {
+	if !c.routesDue {
+		return c.routesErr
+	}
+	c.routesDue = false
+	rt, err := c.buildRoutes()
+	if err == nil {
+		c.routeSyn = make([][]int32, len(c.cores))
+	}
+	for i := 0; err == nil && i < len(c.cores); i++ {
+		st, routes, syn := rt.of(&c.mapping.Cores[i])
+		c.routeSyn[i] = syn
+		err = c.cores[i].SetRoutes(st, routes, syn)
+	}
+	c.routesErr = err
+	return err
 }
 
 // coreMaps tabulates each neuron's core and each core's end.
@@ -393,13 +420,12 @@ func (c *Chip) scales(kind arch.CoreKind) []float64 {
 }
 
 // buildCores makes each core around its synapse table (deferred when tabs
-// is nil) and its neurons' routes.
+// is nil) and its neurons' routes (deferred when rt is nil).
 func (c *Chip) buildCores(rt *routing, tabs *tables, kind arch.CoreKind, clock sim.Freq) error {
 	net, m := c.net, c.mapping
 	c.bar = core.NewBarrier(c.eng, c.spec.Chip)
 	c.cores = make([]*core.Core, len(m.Cores))
 	c.coreOff = make([]int32, len(m.Cores))
-	c.routeSyn = make([][]int32, len(m.Cores))
 	for i, cm := range m.Cores {
 		var syn *core.Synapses
 		var err error
@@ -422,20 +448,22 @@ func (c *Chip) buildCores(rt *routing, tabs *tables, kind arch.CoreKind, clock s
 		case ModelInput:
 			nrn = newInputNeurons(pop.Input, cm.First, cm.N)
 		}
-		r := &rt.pop[cm.Pop]
-		st := r.start[cm.First : cm.First+cm.N+1]
 		cfg := core.Config{ID: int32(i), Kind: kind, Clock: clock}
 		var cc *core.Core
-		if tabs != nil {
-			cc, err = core.NewTable(cfg, nrn, syn, st, r.routes[st[0]:st[cm.N]], c.eng, c)
-		} else {
-			cc, err = core.NewTableDeferred(cfg, nrn, cm.Axons, st, r.routes[st[0]:st[cm.N]], c.eng, c)
+		switch {
+		case rt == nil:
+			cc, err = core.NewDeferred(cfg, nrn, cm.Axons, c.eng, c)
+		case tabs != nil:
+			st, routes, _ := rt.of(&cm)
+			cc, err = core.NewTable(cfg, nrn, syn, st, routes, c.eng, c)
+		default:
+			st, routes, _ := rt.of(&cm)
+			cc, err = core.NewTableDeferred(cfg, nrn, cm.Axons, st, routes, c.eng, c)
 		}
 		if err != nil {
 			return err
 		}
 		c.cores[i] = cc
-		c.routeSyn[i] = r.syn[st[0]:st[cm.N]:st[cm.N]]
 		c.coreOff[i] = int32(c.popBase[cm.Pop] + cm.First)
 		if err := c.bar.Add(cc); err != nil {
 			return err
@@ -659,13 +687,19 @@ func (c *Chip) Mapping() *Mapping { return c.mapping }
 // Spec returns the spec the chip runs (the mesh resized if auto-sized).
 func (c *Chip) Spec() *arch.Spec { return &c.spec }
 
-// Cores returns the cores in mapping order, with their synapse tables
-// (built now if Build deferred them).
+// Cores returns the cores in mapping order, with their synapse tables and
+// routes (built now if Build deferred them).
 func (c *Chip) Cores() []*core.Core {
 	if err := c.ensureTables(); err != nil {
 		// Build checked what the tables need (the mapping's counts and
 		// footprints, the weights): they cannot fail but by a bug.
 		panic(fmt.Sprintf("chip: building the deferred synapse tables: %v", err))
+	}
+	if err := c.ensureRoutes(); err != nil {
+		// Routes are deferred only where vouchFan holds: each neuron
+		// reaches one projection (no two routes to one core) and there
+		// are fewer routes than synapses, which fit an int32.
+		panic(fmt.Sprintf("chip: finding the deferred routes: %v", err))
 	}
 	return c.cores
 }
@@ -790,8 +824,13 @@ func (c *Chip) Run(steps int64) (*Stats, error) {
 		c.batchEvents = n
 		return c.stats(steps), nil
 	}
-	// Hooks may read the cores' tables.
+	// Hooks may read the cores' tables; the engine's spikes take the
+	// routes. (The functional model, made by NewFunctionalFan when they
+	// were deferred, reads neither while it runs ahead.)
 	if err := c.ensureTables(); err != nil {
+		return nil, err
+	}
+	if err := c.ensureRoutes(); err != nil {
 		return nil, err
 	}
 	if err := c.bar.Start(steps, src); err != nil {

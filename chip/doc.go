@@ -19,10 +19,10 @@
 // (core.SharedTables) rather than by every pre neuron writing to dozens of
 // tables. For one CUBA population whose neurons each reach one projection
 // (the CUBA network), the functional model's by-source copy is the
-// projections' targets themselves (core.NewFunctionalFan; each route's
-// synapse count comes from the route walk), so Build defers the tables
-// until something reads them (Cores, a run with engine events); a batched
-// run never does.
+// projections' targets themselves (core.NewFunctionalFan), so Build
+// defers the tables and the routes (core.NewDeferred; each route's synapse
+// count comes with the route walk) until something reads them (Cores, a
+// run with engine events); a batched run never does.
 //
 // A spike leaves its core as one NoC packet addressed to every destination
 // core of the neuron (routers replicate it along the dimension-order tree

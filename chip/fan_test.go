@@ -80,8 +80,8 @@ func TestSourceFanMatchesTables(t *testing.T) {
 				return ch
 			}
 			a, b := build(), build()
-			if (a.fan != nil) != c.vouch || a.tablesDue != c.vouch {
-				t.Fatalf("vouchFan gives a copy: %v, tables deferred: %v; want %v", a.fan != nil, a.tablesDue, c.vouch)
+			if (a.fan != nil) != c.vouch || a.tablesDue != c.vouch || a.routesDue != c.vouch || a.cores[0].RoutesDeferred() != c.vouch {
+				t.Fatalf("vouchFan gives a copy: %v, tables deferred: %v, routes deferred: %v; want %v", a.fan != nil, a.tablesDue, a.routesDue, c.vouch)
 			}
 			if a.fan == nil {
 				return
@@ -102,10 +102,21 @@ func TestSourceFanMatchesTables(t *testing.T) {
 					t.Fatalf("neuron %d: copy %v %v (%v), from the tables %v %v (%v)", j, gx, gw, gok, wx, ww, wok)
 				}
 			}
+			// a's routes come as an engine-driven run finds them: after its
+			// functional model, which does not read them.
+			if !a.routesDue || a.cores[0].Routes(0) != nil {
+				t.Fatal("the deferred routes were found")
+			}
+			if err := a.ensureRoutes(); err != nil {
+				t.Fatal(err)
+			}
 			for i, cc := range b.Cores() {
 				for n := range cc.Len() {
-					if g, w := a.cores[i].RouteSynapses(n), cc.RouteSynapses(n); !slices.Equal(g, w) {
+					if g, w := a.cores[i].RouteSynapses(n), cc.RouteSynapses(n); !slices.Equal(g, w) || len(w) == 0 && len(cc.Routes(n)) > 0 {
 						t.Fatalf("core %d neuron %d: route synapses %v, want %v", i, n, g, w)
+					}
+					if g, w := a.cores[i].Routes(n), cc.Routes(n); !slices.Equal(g, w) {
+						t.Fatalf("core %d neuron %d: routes %v, want %v", i, n, g, w)
 					}
 				}
 			}

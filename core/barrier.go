@@ -76,6 +76,11 @@ func (b *Barrier) Start(steps int64, src SpikeSource) error {
 	if len(b.cores) == 0 {
 		return fmt.Errorf("core: no cores take part in the barrier")
 	}
+	for _, c := range b.cores {
+		if c.routeStart == nil {
+			return fmt.Errorf("core: core %d's deferred routes are not set", c.id)
+		}
+	}
 	if src == nil {
 		f, err := NewFunctional(b.cores)
 		if err != nil {

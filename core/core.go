@@ -154,18 +154,42 @@ func NewTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Ro
 
 // newTable is NewTable once the arguments are checked.
 func newTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
+	rel, err := relRoutes(cfg.ID, start, routes)
+	if err != nil {
+		return nil, err
+	}
+	c := newCoreNoRoutes(cfg, nrn, syn, sched, out)
+	c.routeStart, c.routes = rel, routes
+	return c, nil
+}
+
+// relRoutes checks a route table (neuron i's routes are
+// routes[start[i]−start[0] : start[i+1]−start[0]], sorted by core, at most
+// one per core) and returns its starts made relative to start[0].
+func relRoutes(id int32, start []int32, routes []Route) ([]int32, error) {
 	base := start[0]
 	rel := make([]int32, len(start))
 	for i, s := range start {
 		rel[i] = s - base
 		if i > 0 && s < start[i-1] {
-			return nil, fmt.Errorf("core %d: route table starts decrease at neuron %d", cfg.ID, i-1)
+			return nil, fmt.Errorf("core %d: route table starts decrease at neuron %d", id, i-1)
 		}
 	}
 	if int(rel[len(rel)-1]) != len(routes) {
-		return nil, fmt.Errorf("core %d: route table of %d routes for starts spanning %d", cfg.ID, len(routes), rel[len(rel)-1])
+		return nil, fmt.Errorf("core %d: route table of %d routes for starts spanning %d", id, len(routes), rel[len(rel)-1])
 	}
-	return newCore(cfg, nrn, syn, rel, routes, sched, out)
+	for i := range len(rel) - 1 {
+		rs := routes[rel[i]:rel[i+1]]
+		for k, r := range rs {
+			if r.Core < 0 || r.Axon < 0 {
+				return nil, fmt.Errorf("core %d: neuron %d: negative route %+v", id, i, r)
+			}
+			if k > 0 && rs[k-1].Core >= r.Core {
+				return nil, fmt.Errorf("core %d: neuron %d: routes not sorted by core or two routes to core %d", id, i, r.Core)
+			}
+		}
+	}
+	return rel, nil
 }
 
 // NewTableDeferred is NewTable without the synapse table, which SetSynapses
@@ -189,6 +213,55 @@ func NewTableDeferred(cfg Config, nrn Neurons, axons int, start []int32, routes 
 	c.nAxons = int32(axons)
 	return c, nil
 }
+
+// NewDeferred is NewTableDeferred with the routes deferred too, which
+// SetRoutes supplies later: batched steps (Barrier.RunBatch) read neither
+// (the sender knows each spike's destinations), so a caller that can give
+// the functional model its by-source copy (NewFunctionalFan) need not find
+// the routes for such a run. Until SetRoutes, Routes and RouteSynapses
+// return nil, AxonAt finds nothing, and NewFunctional and Barrier.Start
+// return errors.
+func NewDeferred(cfg Config, nrn Neurons, axons int, sched sim.Scheduler, out Sender) (*Core, error) {
+	if axons < 0 || axons > math.MaxInt32 {
+		return nil, fmt.Errorf("core %d: %d axons", cfg.ID, axons)
+	}
+	if err := checkRoutes(cfg, nrn, nrn.Len(), sched, out); err != nil {
+		return nil, err
+	}
+	c := newCoreNoRoutes(cfg, nrn, nil, sched, out)
+	c.nAxons = int32(axons)
+	return c, nil
+}
+
+// SetRoutes gives a core made by NewDeferred its routes as NewTable takes
+// them (the core keeps routes and a copy of start) and, unless syn is nil,
+// each route's destination synapse count, as NewFunctional records them
+// (syn[k] for routes[k]; the core keeps it). It does not touch what a
+// functional model made by NewFunctionalFan reads while it steps, so it
+// may run while one does.
+func (c *Core) SetRoutes(start []int32, routes []Route, syn []int32) error {
+	switch {
+	case c.routeStart != nil:
+		return fmt.Errorf("core %d: routes set twice", c.id)
+	case len(start) != c.nrn.Len()+1:
+		return fmt.Errorf("core %d: %d route lists for %d neurons", c.id, len(start)-1, c.nrn.Len())
+	case syn != nil && len(syn) != len(routes):
+		return fmt.Errorf("core %d: %d synapse counts for %d routes", c.id, len(syn), len(routes))
+	}
+	rel, err := relRoutes(c.id, start, routes)
+	if err != nil {
+		return err
+	}
+	c.routeStart, c.routes = rel, routes
+	if syn != nil {
+		c.routeSyn = syn
+	}
+	return nil
+}
+
+// RoutesDeferred reports whether the core's routes are still to come
+// (NewDeferred, until SetRoutes).
+func (c *Core) RoutesDeferred() bool { return c.routeStart == nil }
 
 // SetSynapses gives a core made by NewTableDeferred its synapse table,
 // which must have the announced number of axons and the core's neurons.
@@ -238,27 +311,27 @@ func checkRoutes(cfg Config, nrn Neurons, nRoutes int, sched sim.Scheduler, out 
 
 // newCore builds a checked core around its route table (start from 0).
 func newCore(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
+	rel, err := relRoutes(cfg.ID, start, routes)
+	if err != nil {
+		return nil, err
+	}
+	c := newCoreNoRoutes(cfg, nrn, syn, sched, out)
+	c.routeStart, c.routes = rel, routes
+	return c, nil
+}
+
+// newCoreNoRoutes builds a core whose routes are still to be set.
+func newCoreNoRoutes(cfg Config, nrn Neurons, syn *Synapses, sched sim.Scheduler, out Sender) *Core {
 	n := nrn.Len()
 	c := &Core{id: cfg.ID, kind: cfg.Kind, period: cfg.Clock.Period(), sched: sched, out: out, nrn: nrn, syn: syn,
-		fired: make([]bool, n), routeStart: start, routes: routes}
+		fired: make([]bool, n)}
 	if syn != nil {
 		c.nAxons = int32(len(syn.axons))
 	}
 	c.in.v = [2][]float32{make([]float32, n), make([]float32, n)}
 	c.lister, _ = nrn.(spikeLister)
-	for i := range n {
-		rs := routes[start[i]:start[i+1]]
-		for k, r := range rs {
-			if r.Core < 0 || r.Axon < 0 {
-				return nil, fmt.Errorf("core %d: neuron %d: negative route %+v", cfg.ID, i, r)
-			}
-			if k > 0 && rs[k-1].Core >= r.Core {
-				return nil, fmt.Errorf("core %d: neuron %d: routes not sorted by core or two routes to core %d", cfg.ID, i, r.Core)
-			}
-		}
-	}
 	c.spikeOut.Core, c.pktIn.Core = c.id, c.id
-	return c, nil
+	return c
 }
 
 // ID returns the core's index on the chip.
@@ -271,14 +344,20 @@ func (c *Core) Len() int { return c.nrn.Len() }
 // been set: NewTableDeferred).
 func (c *Core) Synapses() *Synapses { return c.syn }
 
-// Routes returns neuron i's routes (do not modify).
-func (c *Core) Routes(i int) []Route { return c.routes[c.routeStart[i]:c.routeStart[i+1]] }
+// Routes returns neuron i's routes (do not modify; nil while deferred:
+// NewDeferred).
+func (c *Core) Routes(i int) []Route {
+	if c.routeStart == nil {
+		return nil
+	}
+	return c.routes[c.routeStart[i]:c.routeStart[i+1]]
+}
 
 // RouteSynapses returns, for each of neuron i's routes, the synapse count
 // of the axon it reaches, as NewFunctional recorded it (nil before; do not
 // modify).
 func (c *Core) RouteSynapses(i int) []int32 {
-	if c.routeSyn == nil {
+	if c.routeSyn == nil || c.routeStart == nil {
 		return nil
 	}
 	return c.routeSyn[c.routeStart[i]:c.routeStart[i+1]]
@@ -295,6 +374,9 @@ func (c *Core) AxonAt(i int, dst int32) (int32, bool) {
 
 // routeIndex returns the index in c.routes of neuron i's route to core dst.
 func (c *Core) routeIndex(i int, dst int32) (int, bool) {
+	if c.routeStart == nil {
+		return 0, false
+	}
 	base := int(c.routeStart[i])
 	rs := c.routes[base:c.routeStart[i+1]]
 	lo, hi := 0, len(rs) // binary search: routes are sorted by core

@@ -36,7 +36,8 @@
 // caller that can vouch for that copy without the tables, as the chip for
 // one CUBA population, passes it to [NewFunctionalFan] and may build the
 // cores with [NewTableDeferred], their tables set later if anything reads
-// them.) [CUBANeurons]
+// them, or with [NewDeferred], their routes too: batched steps read
+// neither.) [CUBANeurons]
 // steps neuron.CUBA with AVX-512/AVX2 on amd64, bit-identical to
 // neuron.CUBA.Step.
 //

@@ -150,6 +150,9 @@ func NewFunctional(cores []*Core) (*Functional, error) {
 		if c.syn == nil {
 			return nil, fmt.Errorf("core: functional model: core %d's deferred synapse table is not set", i)
 		}
+		if c.routeStart == nil {
+			return nil, fmt.Errorf("core: functional model: core %d's deferred routes are not set", i)
+		}
 	}
 	routes, synapses, nrn := 0, 0, 0
 	base := make([]int32, len(cores)) // merged index of each core's first neuron

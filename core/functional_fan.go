@@ -45,7 +45,10 @@ func StoredWeight(kind arch.CoreKind, w, scale float64) float32 {
 // synapse tables are not read, so the caller vouches that the copy and the
 // counts are what NewFunctional would take from them. It checks the parts'
 // shape (they cover every neuron in order, offsets ascend within X, every
-// entry names a neuron's input) and returns the same model.
+// entry names a neuron's input) and returns the same model. RouteSyn is nil
+// when every core's routes are deferred (NewDeferred; SetRoutes brings the
+// counts): the routes are then counted as the cores' announced axons, each
+// axon being the end of one route.
 func NewFunctionalFan(cores []*Core, parts []SourceFan, routeSyn [][]int32) (*Functional, error) {
 	for i, c := range cores {
 		if int(c.id) != i {
@@ -55,12 +58,19 @@ func NewFunctionalFan(cores []*Core, parts []SourceFan, routeSyn [][]int32) (*Fu
 	if !mergeable(cores) {
 		return nil, fmt.Errorf("core: functional model from a by-source copy: the cores are not CUBA neurons of one model")
 	}
-	if len(routeSyn) != len(cores) {
+	if routeSyn != nil && len(routeSyn) != len(cores) {
 		return nil, fmt.Errorf("core: functional model: synapse counts of %d cores' routes for %d cores", len(routeSyn), len(cores))
 	}
 	nrn, routes, synapses := 0, 0, 0
 	for i, c := range cores {
 		nrn += c.nrn.Len()
+		if routeSyn == nil {
+			if c.routeStart != nil {
+				return nil, fmt.Errorf("core: functional model: no synapse counts for core %d's routes", i)
+			}
+			routes += int(c.nAxons)
+			continue
+		}
 		if len(routeSyn[i]) != len(c.routes) {
 			return nil, fmt.Errorf("core: functional model: core %d has %d routes and %d synapse counts", i, len(c.routes), len(routeSyn[i]))
 		}
@@ -110,7 +120,9 @@ func NewFunctionalFan(cores []*Core, parts []SourceFan, routeSyn [][]int32) (*Fu
 		f.glob.parts = append(f.glob.parts, fanPart{first: p.First, at: p.At, x: p.X, nw: nw})
 	}
 	for i, c := range cores {
-		c.routeSyn = routeSyn[i]
+		if routeSyn != nil {
+			c.routeSyn = routeSyn[i]
+		}
 		f.out[i] = make([]int32, 0, c.nrn.Len())
 		f.ins[i] = &c.in
 		f.foldCores = f.foldCores || !c.in.clean()

@@ -585,10 +585,7 @@ func (c *Chip) makeTrees(w *treeWork, m *noc.TreeMaker) {
 				if !c.findDests(&d, w.pre[cm.Pop], cm.First+n) {
 					continue
 				}
-				t, err := m.NewTree(c.tiles[i], d.tiles)
-				if err == nil {
-					err = t.SetTags(d.tags)
-				}
+				t, err := m.NewTreeTags(c.tiles[i], d.tiles, d.tags)
 				if err != nil {
 					w.errs[k] = fmt.Errorf("chip: core %d neuron %d: %w", i, n, err)
 					break chunk

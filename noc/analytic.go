@@ -1,8 +1,10 @@
 package noc
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The analytic timing model (arch NoC.Model = "analytic") and precomputed
@@ -36,7 +38,7 @@ type Tree struct {
 	id     int32 // index in the network's trees
 
 	dests        []Tile    // made by Dests on first use (the ejections name them)
-	destOf       []int32   // per ejection, its index in the destinations (SetTags, Dests, launchTree)
+	destOf       []int32   // per ejection, its index in the destinations (SetTags, Dests, launchTree); nil until destIndex when they ascend
 	runs         []treeRun // fast walk: the links, as prefixes of rays
 	links        []int32   // reference walk: router·numPorts + port of each router-to-router link
 	hopsX, hopsY uint64    // links of the tree in x and in y
@@ -90,10 +92,30 @@ func (t *Tree) Dests() []Tile {
 	if t.dests == nil {
 		t.dests = make([]Tile, len(t.ejects))
 		for k, e := range t.ejects {
-			t.dests[t.destOf[k]] = t.net.tileOf[e.ri]
+			t.dests[t.destIndex()[k]] = t.net.tileOf[e.ri]
 		}
 	}
 	return t.dests
+}
+
+// destIndex returns each ejection's index in the destinations. A maker
+// leaves them out when the destinations ascend in router order (row by
+// row, as a chip places its cores): destination k is then the ejection
+// with the k-th lowest router, and the first call works them out (trees
+// sent by batches never need them).
+func (t *Tree) destIndex() []int32 {
+	if t.destOf == nil {
+		order := make([]int32, len(t.ejects))
+		for k := range order {
+			order[k] = int32(k)
+		}
+		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(t.ejects[a].ri, t.ejects[b].ri) })
+		t.destOf = make([]int32, len(t.ejects))
+		for d, k := range order {
+			t.destOf[k] = int32(d)
+		}
+	}
+	return t.destOf
 }
 
 // SetTags gives each destination k of the tree the value tags[k], which a
@@ -104,8 +126,9 @@ func (t *Tree) SetTags(tags []int64) error {
 	if len(tags) != len(t.ejects) {
 		return fmt.Errorf("noc: %d tags for a tree of %d destinations", len(tags), len(t.ejects))
 	}
+	destOf := t.destIndex()
 	for k := range t.ejects {
-		t.ejects[k].tag = tags[t.destOf[k]]
+		t.ejects[k].tag = tags[destOf[k]]
 	}
 	return nil
 }
@@ -113,8 +136,9 @@ func (t *Tree) SetTags(tags []int64) error {
 // Tags returns each destination's tag (SetTags), in destination order.
 func (t *Tree) Tags() []int64 {
 	tags := make([]int64, len(t.ejects))
+	destOf := t.destIndex()
 	for k, e := range t.ejects {
-		tags[t.destOf[k]] = e.tag
+		tags[destOf[k]] = e.tag
 	}
 	return tags
 }
@@ -169,6 +193,8 @@ type TreeMaker struct {
 	n      *Network
 	cols   []uint64    // fast walk: per first-dimension line, its destinations' coordinates as bits
 	dest   []int32     // fast walk: index of each destination router in the set
+	tag    []int64     // fast walk: tag of each destination router (NewTreeTags)
+	sorted bool        // fast walk: the destinations ascend in router order (no destOf: destIndex)
 	links  []int32     // storage the trees' link lists are cut from (reference walk)
 	runs   []treeRun   // storage the trees' run lists are cut from (fast walk)
 	ejects []treeEject // storage the trees' ejection lists are cut from
@@ -188,6 +214,7 @@ func (n *Network) NewTreeMaker() *TreeMaker {
 	if n.fastTree() {
 		n.initRays()
 		m.dest = make([]int32, len(n.routers))
+		m.tag = make([]int64, len(n.routers))
 		m.cols = make([]uint64, max(n.w, n.h))
 	}
 	return m
@@ -196,7 +223,16 @@ func (n *Network) NewTreeMaker() *TreeMaker {
 // NewTree computes the multicast tree from src to dests as Network.NewTree
 // does, without adding it to the network.
 func (m *TreeMaker) NewTree(src Tile, dests []Tile) (*Tree, error) {
+	return m.NewTreeTags(src, dests, nil)
+}
+
+// NewTreeTags is NewTree followed by SetTags(tags) (tags nil: none), with
+// the tags set as the walk records the ejections.
+func (m *TreeMaker) NewTreeTags(src Tile, dests []Tile, tags []int64) (*Tree, error) {
 	n := m.n
+	if tags != nil && len(tags) != len(dests) {
+		return nil, fmt.Errorf("noc: %d tags for a tree of %d destinations", len(tags), len(dests))
+	}
 	if !n.Contains(src) {
 		return nil, fmt.Errorf("noc: tree source %v outside the %d×%d network", src, n.w, n.h)
 	}
@@ -229,23 +265,36 @@ func (m *TreeMaker) NewTree(src Tile, dests []Tile) (*Tree, error) {
 	}
 	if cap(m.ejects)-len(m.ejects) < len(dests) {
 		m.ejects = make([]treeEject, 0, max(len(dests), 1<<14))
-		m.destOf = make([]int32, 0, cap(m.ejects))
 	}
 	e := len(m.ejects)
 	t.ejects = m.ejects[e : e : e+len(dests)] // the walk appends one per destination
-	t.destOf = m.destOf[e : e : e+len(dests)]
+	// Destination indices, unless the fast walk finds the destinations
+	// ascending (destIndex works them out then).
+	m.sorted = fast && slices.IsSortedFunc(dests, func(a, b Tile) int { return cmp.Compare(n.index(a), n.index(b)) })
+	if !m.sorted {
+		if cap(m.destOf)-len(m.destOf) < len(dests) {
+			m.destOf = make([]int32, 0, max(len(dests), 1<<14))
+		}
+		d := len(m.destOf)
+		t.destOf = m.destOf[d : d : d+len(dests)]
+	}
 	var err error
 	if fast {
-		err = m.walkTreeFast(t, src, dests)
+		err = m.walkTreeFast(t, src, dests, tags)
 	} else {
 		err = n.walkTree(t, src, dests)
+		if err == nil && tags != nil {
+			err = t.SetTags(tags)
+		}
 	}
 	if err != nil {
 		*t = Tree{}
 		return nil, err
 	}
 	m.ejects = m.ejects[:e+len(t.ejects)]
-	m.destOf = m.destOf[:e+len(t.destOf)]
+	if !m.sorted {
+		m.destOf = m.destOf[:len(m.destOf)+len(t.destOf)]
+	}
 	if fast {
 		k := len(t.runs)
 		m.runs = m.runs[:l+k]
@@ -364,8 +413,9 @@ func (n *Network) launchTree(ready uint64, p *Packet) {
 	n.stats.hopsY += t.hopsY * f
 	t.uses += f
 	per := n.link + n.pipe
+	destOf := t.destIndex()
 	for k, e := range t.ejects {
-		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), t.destOf[k], e.tag, p)
+		n.ejectDest(int(e.ri), ready+uint64(e.hops)*per, int(e.hops), destOf[k], e.tag, p)
 	}
 }
 

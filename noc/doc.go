@@ -180,7 +180,11 @@
 // links as runs (ray, length) rather than link ids, and cuts trees, runs
 // and ejections (16 bytes each, their destination indices apart) from
 // shared slabs; the result equals the packet models' recording walk (the
-// same links, in another order, and the same ejections; tested). The
+// same links, in another order, and the same ejections; tested). When the
+// destinations come in router order (row by row) the destination indices
+// follow from the ejections' routers and are worked out only when first
+// needed (a batched send never needs them); TreeMaker.NewTreeTags tags the
+// ejections as the walk records them. The
 // links of trees are counted per ray position, then per link, when
 // statistics are read. A tree's destination list is made from its
 // ejections when first asked for (Tree.Dests). A TreeMaker

@@ -85,7 +85,7 @@ func (n *Network) sides(mask uint64, c, k int) (pos, neg uint64) {
 // walkTreeFast records into t the tree from src to dests, after checking
 // the destinations as walkTree does; it returns the first bad
 // destination's error.
-func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
+func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile, tags []int64) error {
 	n := m.n
 	ka, kb := n.w, n.h
 	pa, na, pb, nb := East, West, North, South
@@ -105,6 +105,11 @@ func (m *TreeMaker) walkTreeFast(t *Tree, src Tile, dests []Tile) error {
 		}
 		cols[a] |= 1 << b
 		m.dest[n.index(d)] = int32(k)
+		if tags != nil {
+			m.tag[n.index(d)] = tags[k]
+		} else {
+			m.tag[n.index(d)] = 0
+		}
 	}
 	ri := n.index(src)
 	sa := n.coordA(src)
@@ -164,8 +169,10 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 		return
 	}
 	if mask&(1<<c) != 0 {
-		t.ejects = append(t.ejects, treeEject{ri: int32(ri), hops: int32(hops)})
-		t.destOf = append(t.destOf, m.dest[ri])
+		t.ejects = append(t.ejects, treeEject{tag: m.tag[ri], ri: int32(ri), hops: int32(hops)})
+		if !m.sorted {
+			t.destOf = append(t.destOf, m.dest[ri])
+		}
 	}
 	pos, neg := n.sides(mask, c, kb)
 	for _, w := range [2]struct {
@@ -180,8 +187,10 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 		for b := w.dsts; b != 0; b &= b - 1 {
 			k := bits.TrailingZeros64(b)
 			cur := n.downOf[ray[k]]
-			t.ejects = append(t.ejects, treeEject{ri: cur, hops: int32(hops + k + 1)})
-			t.destOf = append(t.destOf, m.dest[cur])
+			t.ejects = append(t.ejects, treeEject{tag: m.tag[cur], ri: cur, hops: int32(hops + k + 1)})
+			if !m.sorted {
+				t.destOf = append(t.destOf, m.dest[cur])
+			}
 		}
 	}
 }

@@ -65,7 +65,7 @@ func TestFastTreeMatchesWalk(t *testing.T) {
 						}
 						want, got := Tree{net: n}, Tree{net: n}
 						errW := n.walkTree(&want, src, ds)
-						errG := m.walkTreeFast(&got, src, ds)
+						errG := m.walkTreeFast(&got, src, ds, nil)
 						if fmt.Sprint(errW) != fmt.Sprint(errG) {
 							t.Fatalf("src %v dests %v: errors %v (walk) and %v (fast)", src, ds, errW, errG)
 						}
@@ -102,6 +102,54 @@ func TestTreeDests(t *testing.T) {
 			if got := tr.Dests(); !reflect.DeepEqual(got, ds) {
 				t.Fatalf("Dests() = %v, want %v", got, ds)
 			}
+		}
+	}
+}
+
+// TestNewTreeTags: NewTreeTags makes the tree NewTree and SetTags make, on
+// the fast walk and the reference walk, whether the destinations come in
+// router order (where the fast walk leaves the destination indices to
+// destIndex) or not.
+func TestNewTreeTags(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, sz := range [][2]int{{8, 8}, {28, 28}, {70, 3}} {
+		n, _, _ := newNet(t, testSpec("mesh", 2, 1, 4), sz[0], sz[1])
+		m := n.NewTreeMaker()
+		for trial := range 200 {
+			var ds []Tile
+			for _, k := range rng.Perm(sz[0] * sz[1])[:1+rng.IntN(40)] {
+				ds = append(ds, Tile{k % sz[0], k / sz[0]})
+			}
+			if trial%2 == 0 {
+				slices.SortFunc(ds, func(a, b Tile) int { return n.index(a) - n.index(b) })
+			}
+			tags := make([]int64, len(ds))
+			for k := range tags {
+				tags[k] = rng.Int64()
+			}
+			src := Tile{rng.IntN(sz[0]), rng.IntN(sz[1])}
+			want, err := m.NewTree(src, ds)
+			if err == nil {
+				err = want.SetTags(tags)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.NewTreeTags(src, ds, tags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sorted := slices.IsSortedFunc(ds, func(a, b Tile) int { return n.index(a) - n.index(b) })
+			if lazy := got.destOf == nil; lazy != (sorted && n.fastTree()) {
+				t.Fatalf("%v trial %d: destination indices left out: %v", sz, trial, lazy)
+			}
+			if !slices.Equal(got.ejects, want.ejects) || !slices.Equal(got.destIndex(), want.destIndex()) ||
+				!slices.Equal(got.Tags(), tags) || !reflect.DeepEqual(got.Dests(), ds) {
+				t.Fatalf("%v trial %d: NewTreeTags %v %v, NewTree and SetTags %v %v", sz, trial, got.ejects, got.destOf, want.ejects, want.destOf)
+			}
+		}
+		if _, err := m.NewTreeTags(Tile{0, 0}, []Tile{{1, 0}}, []int64{1, 2}); err == nil {
+			t.Error("NewTreeTags with a tag too many: no error")
 		}
 	}
 }

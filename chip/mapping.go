@@ -125,14 +125,16 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 	// axons (core.Synapses); with per-synapse weights the packer assumes the
 	// full format, an upper bound on what the builder stores.
 	shared := make([]bool, len(stamp))
+	allShared := true
 	for p := range net.Projections {
 		if net.Projections[p].Weights == nil {
 			for k := base[p]; k < base[p+1]; k++ {
 				shared[k] = true
 			}
+		} else {
+			allShared = false
 		}
 	}
-	var fresh []int
 	m.keyBase, m.in = base, make([]incoming, len(net.Populations))
 	for pi, pop := range net.Populations {
 		inStart, inKey := transpose(net, pi, base)
@@ -150,21 +152,35 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 		}
 		open(0)
 		for j := 0; j < pop.N; j++ {
+			// A key is the core's once stamped with its id, the number
+			// of cores so far: a neuron that does not fit starts the next
+			// core, whose id no stamp holds yet.
 			id := int32(len(m.Cores))
-			fresh = fresh[:0]
 			next := fp
-			for _, k := range inKey[inStart[j]:inStart[j+1]] {
-				if stamp[k] != id {
-					stamp[k] = id
-					fresh = append(fresh, int(k))
-					next.Axons++
-					if shared[k] {
-						next.SharedAxons++
+			keys := inKey[inStart[j]:inStart[j+1]]
+			if allShared {
+				for _, k := range keys {
+					if stamp[k] != id {
+						stamp[k] = id
+						next.Axons++
 					}
 				}
-				next.Synapses++
-				if shared[k] {
-					next.SharedSynapses++
+				next.SharedAxons = next.Axons
+				next.Synapses += len(keys)
+				next.SharedSynapses = next.Synapses
+			} else {
+				for _, k := range keys {
+					if stamp[k] != id {
+						stamp[k] = id
+						next.Axons++
+						if shared[k] {
+							next.SharedAxons++
+						}
+					}
+					next.Synapses++
+					if shared[k] {
+						next.SharedSynapses++
+					}
 				}
 			}
 			if c.N+1 <= limit && next.Axons <= kind.Axons && next.Bytes(kind) <= kind.SynapseMemoryBytes {
@@ -175,9 +191,6 @@ func mapNetwork(spec *arch.Spec, net *Network, opt Options) (*Mapping, error) {
 			if c.N == 0 {
 				return nil, fmt.Errorf("chip: neuron %d of population %s alone needs %d axons and %d bytes of synapse memory; core kind %q has %d axons and %d bytes",
 					j, pop.Name, next.Axons, next.Bytes(kind), kname, kind.Axons, kind.SynapseMemoryBytes)
-			}
-			for _, k := range fresh { // undo: j starts the next core
-				stamp[k] = -1
 			}
 			closeCore()
 			open(j)

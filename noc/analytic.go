@@ -304,9 +304,6 @@ func (m *TreeMaker) NewTreeTags(src Tile, dests []Tile, tags []int64) (*Tree, er
 		m.links = m.links[:l+k]
 		t.links = m.links[l : l+k : l+k]
 	}
-	for _, e := range t.ejects {
-		t.hopSum += uint64(e.hops)
-	}
 	return t, nil
 }
 
@@ -356,6 +353,9 @@ func (n *Network) walkTree(t *Tree, src Tile, dests []Tile) error {
 		n.tree(ri, 0, p)
 	}
 	n.rec = nil
+	for _, e := range t.ejects { // (the fast walk sums them as it goes)
+		t.hopSum += uint64(e.hops)
+	}
 	return nil
 }
 

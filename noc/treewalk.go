@@ -170,6 +170,7 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 	}
 	if mask&(1<<c) != 0 {
 		t.ejects = append(t.ejects, treeEject{tag: m.tag[ri], ri: int32(ri), hops: int32(hops)})
+		t.hopSum += uint64(hops)
 		if !m.sorted {
 			t.destOf = append(t.destOf, m.dest[ri])
 		}
@@ -188,6 +189,7 @@ func (m *TreeMaker) branchFast(t *Tree, ri, hops int, mask uint64, c, kb int, pb
 			k := bits.TrailingZeros64(b)
 			cur := n.downOf[ray[k]]
 			t.ejects = append(t.ejects, treeEject{tag: m.tag[cur], ri: cur, hops: int32(hops + k + 1)})
+			t.hopSum += uint64(hops + k + 1)
 			if !m.sorted {
 				t.destOf = append(t.destOf, m.dest[cur])
 			}

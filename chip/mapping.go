@@ -258,8 +258,18 @@ func transpose(net *Network, post int, base []int) (start []int32, key []int32) 
 	if net.Synapses() < 1<<16 {
 		h = int32(n) // small: one goroutine
 	}
-	// Count each half's synapses per post neuron.
+	// Count each half's synapses per post neuron. Targets are sorted: a
+	// half's are a run of each pre neuron's, split at mid[p][i] (the
+	// upper half's first, found when counting), so the two passes search
+	// each list only twice in all.
 	var wg sync.WaitGroup
+	mid := make([][]int32, len(net.Projections))
+	for p := range net.Projections {
+		if h < int32(n) && net.Projections[p].Post == post {
+			mid[p] = make([]int32, net.Populations[net.Projections[p].Pre].N)
+		}
+	}
+	counted := false
 	half := func(lo, hi int32, f func(p int, i int, tg []int32)) {
 		for p := range net.Projections {
 			pr := &net.Projections[p]
@@ -268,11 +278,18 @@ func transpose(net *Network, post int, base []int) (start []int32, key []int32) 
 			}
 			for i := range net.Populations[pr.Pre].N {
 				tg := pr.Targets[pr.Start[i]:pr.Start[i+1]]
-				// targets are sorted: the half's run of them
-				a, _ := slices.BinarySearch(tg, lo)
-				b := len(tg)
-				if hi < int32(n) {
+				a, b := 0, len(tg)
+				switch {
+				case lo == 0 && hi == int32(n):
+				case counted && lo == 0:
+					b = int(mid[p][i])
+				case counted:
+					a = int(mid[p][i])
+				case lo == 0:
 					b, _ = slices.BinarySearch(tg, hi)
+				default:
+					a, _ = slices.BinarySearch(tg, lo)
+					mid[p][i] = int32(a)
 				}
 				if a < b {
 					f(p, i, tg[a:b])
@@ -296,6 +313,7 @@ func transpose(net *Network, post int, base []int) (start []int32, key []int32) 
 		}
 	}
 	both(count, count)
+	counted = true
 	for j := 0; j < n; j++ {
 		start[j+1] += start[j]
 	}

@@ -151,17 +151,23 @@ func (b *Barrier) RunBatch(steps int64, src SpikeSource, out BatchSender, worker
 	}
 	switch {
 	case workers <= 0:
+		// One step ahead of the timing, so that the next step's routes
+		// are prefetched while this one is timed.
+		cur := w0.flatten(src.Spikes(0), &w0.bufs[0])
 		for t := range steps {
 			b.step = t
-			sp := w0.flatten(src.Spikes(t))
-			w0.prefetch(sp)
-			rel, ev := w0.step(now, sp)
+			var next stepSpikes
+			if t+1 < steps {
+				next = w0.flatten(src.Spikes(t+1), &w0.bufs[(t+1)&1])
+				w0.prefetch(next)
+			}
+			rel, ev := w0.step(now, cur)
 			release(rel, ev)
+			cur = next
 		}
 	case !aligned:
 		r := newBatchRunner(pl, src, steps, 0)
 		for ch := range r.inOrder() {
-			w0.prefetch(ch.step(0, len(b.cores)))
 			for k := range ch.n {
 				b.step = ch.first + int64(k)
 				if k+1 < ch.n {
@@ -238,8 +244,7 @@ type batchWorker struct {
 	seq   uint64
 	emitT []sim.Time // per core: when its previous spike of the step left
 	next  []int32    // per core: where its next spike of the step is in the step's spikes
-	off   []int32    // flatten's buffers
-	flat  []int32
+	bufs  [2]stepSpikes // flatten's buffers
 	// per core: spikes sent and packets sent
 	spk, pout []uint64
 }
@@ -269,18 +274,18 @@ type stepSpikes struct {
 	off, flat []int32
 }
 
-// flatten lays out a spike source's step as stepSpikes (in w's buffers).
-func (w *batchWorker) flatten(spikes [][]int32) stepSpikes {
+// flatten lays out a spike source's step as stepSpikes in buf.
+func (w *batchWorker) flatten(spikes [][]int32, buf *stepSpikes) stepSpikes {
 	if len(spikes) != len(w.pl.b.cores) {
 		panic(fmt.Sprintf("core: spike source gave %d cores' spikes for %d cores", len(spikes), len(w.pl.b.cores)))
 	}
-	off, flat := append(w.off[:0], 0), w.flat[:0]
+	off, flat := append(buf.off[:0], 0), buf.flat[:0]
 	for _, sp := range spikes {
 		flat = append(flat, sp...)
 		off = append(off, int32(len(flat)))
 	}
-	w.off, w.flat = off, flat
-	return stepSpikes{off, flat}
+	buf.off, buf.flat = off, flat
+	return *buf
 }
 
 // step runs one step released at now with the cores' spikes and returns
@@ -525,7 +530,6 @@ func (r *batchRunner) send(ch *batchChunk) {
 func (r *batchRunner) run(w *batchWorker) {
 	nc := len(w.pl.b.cores)
 	for ch := range r.work {
-		w.prefetch(ch.step(0, nc))
 		for k := range ch.n {
 			if k+1 < ch.n {
 				// The next step's routes arrive while this one is timed.

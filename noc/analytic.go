@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/neurosim/neurosim/internal/mem"
 )
 
 // The analytic timing model (arch NoC.Model = "analytic") and precomputed
@@ -264,7 +266,11 @@ func (m *TreeMaker) NewTreeTags(src Tile, dests []Tile, tags []int64) (*Tree, er
 		t.links = m.links[l:l]
 	}
 	if cap(m.ejects)-len(m.ejects) < len(dests) {
-		m.ejects = make([]treeEject, 0, max(len(dests), 1<<14))
+		// Slabs doubling up to 4 MiB, those on huge pages: a batched run
+		// reads a tree's ejections at random, and a 4 KiB page per tree
+		// costs a TLB miss each time (and a page fault when made).
+		m.ejects = make([]treeEject, 0, max(len(dests), min(2*cap(m.ejects), 1<<18), 1<<14))
+		mem.Huge(m.ejects)
 	}
 	e := len(m.ejects)
 	t.ejects = m.ejects[e : e : e+len(dests)] // the walk appends one per destination

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/neurosim/neurosim/internal/mem"
 	"github.com/neurosim/neurosim/sim"
 )
 
@@ -65,6 +66,10 @@ type Batch struct {
 	stalls   uint64
 	uses     []uint64 // per tree (Tree.id): packets sent along it
 	trees    []batchTree
+	pf       []int32 // Prefetch's trees, issued from pf[pfAt] on
+	pfAt     int
+	pfNext   uintptr // the line prefetchLine issues next, of pfLeft left in its tree
+	pfLeft   int
 	queued   int       // requests queued in the step
 	due      []sim.Due // EndStep: one port's deliveries
 	cycles   cycleSet  // EndStep: the step's delivery cycles
@@ -115,16 +120,51 @@ func (n *Network) NewBatch() (*Batch, error) {
 // and Batch.Prefetch.
 func (t *Tree) ID() int32 { return t.id }
 
-// Prefetch hints that the tree of ID id will be sent along soon: it asks
-// the processor for the tree's ejections without waiting, so that a step's
-// trees arrive in parallel instead of one miss at a time. It does nothing
+// Prefetch hints that the tree of ID id will be sent along soon (after
+// the step in progress ends): the batch asks the processor for the tree's
+// ejections without waiting, a few trees at a time while it books the
+// step's ports in EndStep, so that the trees arrive in parallel with that
+// work instead of one cache miss after another at Send. It does nothing
 // for an id the batch does not know.
 func (b *Batch) Prefetch(id int32) {
 	if uint(id) < uint(len(b.trees)) {
-		if e := b.trees[id].ejects; len(e) > 0 {
-			prefetch(unsafe.Pointer(&e[0]), uintptr(len(e))*unsafe.Sizeof(e[0]))
+		if len(b.pf) >= 1<<12 { // steps without EndStep
+			b.prefetchAll()
 		}
+		mem.Prefetch(uintptr(unsafe.Pointer(&b.trees[id])), unsafe.Sizeof(b.trees[id]))
+		b.pf = append(b.pf, id)
 	}
+}
+
+// prefetchLine issues the prefetch of the queue's next cache line: one at
+// a time, so that the processor's miss queue never fills (a whole tree at
+// once stalls it).
+func (b *Batch) prefetchLine() {
+	if b.pfLeft == 0 {
+		if b.pfAt == len(b.pf) {
+			return
+		}
+		e := b.trees[b.pf[b.pfAt]].ejects
+		b.pfAt++
+		if len(e) == 0 {
+			return
+		}
+		p := uintptr(unsafe.Pointer(&e[0]))
+		end := p + uintptr(len(e))*unsafe.Sizeof(e[0])
+		b.pfNext, b.pfLeft = p&^63, int((end-(p&^63)+63)/64)
+	}
+	mem.Prefetch(b.pfNext, 1)
+	b.pfNext += 64
+	b.pfLeft--
+}
+
+// prefetchAll issues the queued prefetches not issued yet and empties the
+// queue.
+func (b *Batch) prefetchAll() {
+	for b.pfLeft > 0 || b.pfAt < len(b.pf) {
+		b.prefetchLine()
+	}
+	b.pf, b.pfAt = b.pf[:0], 0
 }
 
 // Send launches a spike packet along t, injected in NoC cycle c (CycleOf),
@@ -269,6 +309,7 @@ func (b *Batch) countLatency(d uint64) {
 
 // endStep forgets the step, got of whose requests were booked.
 func (b *Batch) endStep(got int) {
+	b.prefetchAll()
 	for _, ri := range b.srcs {
 		b.injFree[ri] = 0
 	}
@@ -315,7 +356,10 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 	// its bookkeeping per delivery).
 	cs := &b.cycles
 	seen, hi := cs.seen, cs.hi
+	// The queued prefetches, a line per tile: a whole step's at once would
+	// fill the processor's miss queue and stall.
 	for k, t := range b.svcTiles {
+		b.prefetchLine()
 		ri := t.Y*w + t.X
 		q := b.port(ri)
 		if len(q) == 0 {

@@ -446,36 +446,46 @@ func (n *Network) flushCounts() {
 // counts at positions j and beyond, so each link of a ray is touched once
 // per flush whatever the number of trees.
 func (n *Network) flushTrees() {
-	var end []uint64 // per ray position: flits of the runs that end there
-	for _, t := range n.trees {
-		if t.ejUses != 0 {
-			// Batches count their ejections here, not per delivery.
-			for _, e := range t.ejects {
-				n.ejFlits[e.ri] += t.ejUses
-			}
-			t.ejUses = 0
-		}
-		d := t.uses - t.counted
-		if d == 0 {
-			continue
-		}
-		if len(t.runs) > 0 && end == nil {
-			if n.rayFlits == nil {
-				n.rayFlits = make([]uint64, len(n.rays))
-			}
-			end = n.rayFlits
-		}
-		for _, r := range t.runs {
-			end[int(n.rayAt[r.ray()])+r.length()-1] += d
-		}
-		for _, l := range t.links {
-			n.routers[l/numPorts].out[l%numPorts].flits += d
-		}
-		t.counted = t.uses
+	if n.rayFlits == nil && n.rays != nil {
+		n.rayFlits = make([]uint64, len(n.rays))
 	}
-	if end == nil {
+	trees, ran := n.trees, false
+	if len(trees) >= parallelFlush && n.fastTree() {
+		// Two goroutines, each half the trees into counters of its own
+		// (fast trees have runs, no links): integer sums, the same
+		// whatever the split.
+		if n.flush2 == nil {
+			n.flush2 = &flushScratch{ej: make([]uint64, len(n.routers)), end: make([]uint64, len(n.rays))}
+		}
+		h := len(trees) / 2
+		var ran2 bool
+		done := make(chan struct{})
+		go func() {
+			ran2 = n.flushSome(trees[h:], n.flush2.ej, n.flush2.end)
+			close(done)
+		}()
+		ran = n.flushSome(trees[:h], n.ejFlits, n.rayFlits)
+		<-done
+		for i, f := range n.flush2.ej {
+			if f != 0 {
+				n.ejFlits[i] += f
+				n.flush2.ej[i] = 0
+			}
+		}
+		if ran2 {
+			ran = true
+			for j, f := range n.flush2.end {
+				n.rayFlits[j] += f
+				n.flush2.end[j] = 0
+			}
+		}
+	} else {
+		ran = n.flushSome(trees, n.ejFlits, n.rayFlits)
+	}
+	if !ran {
 		return
 	}
+	end := n.rayFlits
 	for k := len(n.rayAt) - 2; k >= 0; k-- {
 		var f uint64
 		for j := int(n.rayAt[k+1]) - 1; j >= int(n.rayAt[k]); j-- {
@@ -487,4 +497,43 @@ func (n *Network) flushTrees() {
 			}
 		}
 	}
+}
+
+// parallelFlush is the number of trees from which flushTrees takes two
+// goroutines (a variable so that tests can lower it).
+var parallelFlush = 1 << 13
+
+// flushScratch is the second goroutine's counters in flushTrees.
+type flushScratch struct {
+	ej, end []uint64
+}
+
+// flushSome is flushTrees for trees: their ejections' flits into ej (per
+// router), their runs' flits into end (per ray position) and their links'
+// into the routers; it reports whether any tree has runs with flits to
+// count.
+func (n *Network) flushSome(trees []*Tree, ej, end []uint64) bool {
+	ran := false
+	for _, t := range trees {
+		if t.ejUses != 0 {
+			// Batches count their ejections here, not per delivery.
+			for _, e := range t.ejects {
+				ej[e.ri] += t.ejUses
+			}
+			t.ejUses = 0
+		}
+		d := t.uses - t.counted
+		if d == 0 {
+			continue
+		}
+		ran = ran || len(t.runs) > 0
+		for _, r := range t.runs {
+			end[int(n.rayAt[r.ray()])+r.length()-1] += d
+		}
+		for _, l := range t.links {
+			n.routers[l/numPorts].out[l%numPorts].flits += d
+		}
+		t.counted = t.uses
+	}
+	return ran
 }

@@ -65,6 +65,13 @@ func loadedScript(t *testing.T, model string, trees bool, load float64, cycles i
 func TestAnalyticTreeMatchesWalk(t *testing.T) {
 	walk, ws := loadedScript(t, "analytic", false, 0.05, 300)
 	tree, ts := loadedScript(t, "analytic", true, 0.05, 300)
+	// The trees' flits counted by two goroutines (flushTrees) too.
+	defer func(p int) { parallelFlush = p }(parallelFlush)
+	parallelFlush = 2
+	_, ts2 := loadedScript(t, "analytic", true, 0.05, 300)
+	if !reflect.DeepEqual(ts, ts2) {
+		t.Errorf("stats differ when two goroutines count the trees' flits:\none %+v\ntwo %+v", ts, ts2)
+	}
 	if len(walk) == 0 || len(walk) != len(tree) {
 		t.Fatalf("%d deliveries walking, %d along trees", len(walk), len(tree))
 	}

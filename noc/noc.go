@@ -213,16 +213,17 @@ type Network struct {
 	batchTrees  []batchTree // NewBatch: each tree's ejections and source, by id
 	treeSeen    []uint32    // NewTree: destinations seen, stamped treeSeenGen
 	treeSeenGen uint32
-	treeDest    []int32    // NewTree: index of each destination router in the set
-	maker       *TreeMaker // NewTree's
-	rays        []int32    // fast tree walk: links straight on from each router (initRays)
-	rayAt       []int32    // [router·4 + port]: where its ray starts in rays
-	rayFlits    []uint64   // flushTrees scratch: per ray position, flits of the tree runs ending there
-	tileOf      []Tile     // packet models' walks: each router's tile
-	downOf      []int32    // [router·numPorts + port]: the router the port leads to
-	eps         []Endpoint // each router's endpoint (as router.ep, compact)
-	ejFlits     []uint64   // packet models: ejection-port flits and stall
-	ejStalls    []uint64   // cycles not yet added to the routers (flushCounts)
+	treeDest    []int32       // NewTree: index of each destination router in the set
+	maker       *TreeMaker    // NewTree's
+	rays        []int32       // fast tree walk: links straight on from each router (initRays)
+	rayAt       []int32       // [router·4 + port]: where its ray starts in rays
+	rayFlits    []uint64      // flushTrees scratch: per ray position, flits of the tree runs ending there
+	flush2      *flushScratch // flushTrees: the second goroutine's counters
+	tileOf      []Tile        // packet models' walks: each router's tile
+	downOf      []int32       // [router·numPorts + port]: the router the port leads to
+	eps         []Endpoint    // each router's endpoint (as router.ep, compact)
+	ejFlits     []uint64      // packet models: ejection-port flits and stall
+	ejStalls    []uint64      // cycles not yet added to the routers (flushCounts)
 }
 
 // New builds the network for spec on a width×height array of tiles, clocked

@@ -269,8 +269,7 @@ func (m *TreeMaker) NewTreeTags(src Tile, dests []Tile, tags []int64) (*Tree, er
 		// Slabs doubling up to 4 MiB, those on huge pages: a batched run
 		// reads a tree's ejections at random, and a 4 KiB page per tree
 		// costs a TLB miss each time (and a page fault when made).
-		m.ejects = make([]treeEject, 0, max(len(dests), min(2*cap(m.ejects), 1<<18), 1<<14))
-		mem.Huge(m.ejects)
+		m.ejects = mem.MakeHuge[treeEject](max(len(dests), min(2*cap(m.ejects), 1<<18), 1<<14))
 	}
 	e := len(m.ejects)
 	t.ejects = m.ejects[e : e : e+len(dests)] // the walk appends one per destination

@@ -31,3 +31,28 @@ func Huge[T any](s []T) int {
 	}
 	return int(e - a)
 }
+
+// MakeHuge returns an empty slice of capacity at least n whose backing
+// array, when it spans a huge page or more, starts on a 2 MiB boundary
+// and is advised onto huge pages (Huge) — so that all of it, not only the
+// pages wholly inside an arbitrary allocation, can be. It allocates up to
+// 2 MiB more address space than asked; the part before the boundary is
+// never touched.
+func MakeHuge[T any](n int) []T {
+	size := unsafe.Sizeof(*new(T))
+	if size == 0 || uintptr(n)*size < hugePage {
+		return make([]T, 0, n)
+	}
+	extra := int((hugePage + size - 1) / size)
+	s := make([]T, 0, n+extra)
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(s[:1])))
+	skip := 0
+	if r := p % hugePage; r != 0 {
+		// The boundary is a whole number of elements away when size
+		// divides 2 MiB; otherwise the nearest element start after it.
+		skip = int((hugePage - r + size - 1) / size)
+	}
+	s = s[skip:skip]
+	Huge(s)
+	return s
+}

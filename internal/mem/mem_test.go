@@ -2,6 +2,7 @@ package mem
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -31,6 +32,25 @@ func TestHugeKeepsValues(t *testing.T) {
 	}
 	if n < 2<<20 || n > len(s)*8 || n%(2<<20) != 0 {
 		t.Errorf("6 MiB slice: %d bytes advised, want whole 2 MiB pages inside it", n)
+	}
+}
+
+// TestMakeHuge: a big slice starts on a huge page and holds n elements; a
+// small one is a plain slice.
+func TestMakeHuge(t *testing.T) {
+	if s := MakeHuge[int32](100); len(s) != 0 || cap(s) < 100 {
+		t.Errorf("small: len %d cap %d", len(s), cap(s))
+	}
+	for _, n := range []int{1 << 19, 3<<19 + 5} {
+		s := MakeHuge[[3]int32](n) // 12-byte elements: 2 MiB is not a multiple
+		if len(s) != 0 || cap(s) < n {
+			t.Fatalf("n %d: len %d cap %d", n, len(s), cap(s))
+		}
+		s = append(s, make([][3]int32, n)...)
+		s[n-1] = [3]int32{1, 2, 3}
+		if p := uintptr(unsafe.Pointer(&s[0])); runtime.GOOS == "linux" && p%(2<<20) >= 12 {
+			t.Errorf("n %d: starts %d bytes past a 2 MiB boundary", n, p%(2<<20))
+		}
 	}
 }
 

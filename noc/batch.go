@@ -68,7 +68,7 @@ type Batch struct {
 	trees    []batchTree
 	pf       []int32 // Prefetch's trees, issued from pf[pfAt] on
 	pfAt     int
-	pfNext   uintptr // the line prefetchLine issues next, of pfLeft left in its tree
+	pfNext   uintptr // the line prefetchLines issues next, of pfLeft left in its tree
 	pfLeft   int
 	queued   int       // requests queued in the step
 	due      []sim.Due // EndStep: one port's deliveries
@@ -136,10 +136,10 @@ func (b *Batch) Prefetch(id int32) {
 	}
 }
 
-// prefetchLine issues the prefetch of the queue's next cache line: one at
-// a time, so that the processor's miss queue never fills (a whole tree at
-// once stalls it).
-func (b *Batch) prefetchLine() {
+// prefetchLines issues the prefetch of the queue's next few cache lines
+// (pfRun at most, of one tree): a few at a time, so that the processor's
+// miss queue never fills (a whole tree at once stalls it).
+func (b *Batch) prefetchLines() {
 	if b.pfLeft == 0 {
 		if b.pfAt == len(b.pf) {
 			return
@@ -153,16 +153,20 @@ func (b *Batch) prefetchLine() {
 		end := p + uintptr(len(e))*unsafe.Sizeof(e[0])
 		b.pfNext, b.pfLeft = p&^63, int((end-(p&^63)+63)/64)
 	}
-	mem.Prefetch(b.pfNext, 1)
-	b.pfNext += 64
-	b.pfLeft--
+	k := min(b.pfLeft, pfRun)
+	mem.Prefetch(b.pfNext, uintptr(k)*64)
+	b.pfNext += uintptr(k) * 64
+	b.pfLeft -= k
 }
+
+// pfRun is how many lines prefetchLines issues at once.
+const pfRun = 4
 
 // prefetchAll issues the queued prefetches not issued yet and empties the
 // queue.
 func (b *Batch) prefetchAll() {
 	for b.pfLeft > 0 || b.pfAt < len(b.pf) {
-		b.prefetchLine()
+		b.prefetchLines()
 	}
 	b.pf, b.pfAt = b.pf[:0], 0
 }
@@ -356,10 +360,12 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 	// its bookkeeping per delivery).
 	cs := &b.cycles
 	seen, hi := cs.seen, cs.hi
-	// The queued prefetches, a line per tile: a whole step's at once would
-	// fill the processor's miss queue and stall.
+	// The queued prefetches, pfRun lines every pfRun tiles: a whole step's
+	// at once would fill the processor's miss queue and stall.
 	for k, t := range b.svcTiles {
-		b.prefetchLine()
+		if k%pfRun == 0 {
+			b.prefetchLines()
+		}
 		ri := t.Y*w + t.X
 		q := b.port(ri)
 		if len(q) == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurosim/neurosim/arch"
 	"github.com/neurosim/neurosim/core"
+	"github.com/neurosim/neurosim/internal/mem"
 )
 
 // Options control how a network is mapped onto the chip.
@@ -317,7 +318,7 @@ func transpose(net *Network, post int, base []int) (start []int32, key []int32) 
 	for j := 0; j < n; j++ {
 		start[j+1] += start[j]
 	}
-	key = make([]int32, start[n])
+	key = mem.MakeHuge[int32](int(start[n]))[:start[n]] // written at random: a fault per 2 MiB, not per 4 KiB
 	fill := make([]int32, n)
 	copy(fill, start[:n])
 	put := func(p int, i int, tg []int32) {

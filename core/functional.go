@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"sync/atomic"
+
+	"github.com/neurosim/neurosim/internal/mem"
 )
 
 // SpikeSource supplies, for each step in order, the spikes every core
@@ -582,7 +584,12 @@ func (p *Pipeline) run(f *Functional, steps int64, chunkSteps, maxChunk int) {
 		// Room for every offset, and for the spikes at the rate so far
 		// plus a quarter, so that the chunk rarely grows (a chunk of 1024
 		// steps of 748 cores holds 3 MB of offsets).
-		off := slices.Grow(ch.off[:0], ch.n*p.cores+1)[:ch.n*p.cores+1]
+		if cap(ch.off) < ch.n*p.cores+1 {
+			// On huge pages: 3 MB at 1 024 steps of 748 cores, written
+			// through once a chunk.
+			ch.off = mem.MakeHuge[int32](ch.n*p.cores + 1)
+		}
+		off := ch.off[:ch.n*p.cores+1]
 		spikes := ch.spikes[:0]
 		if first > 0 {
 			spikes = slices.Grow(spikes, int(float64(emitted)/float64(first)*float64(ch.n)*1.25))

@@ -315,7 +315,9 @@ func (m *TreeMaker) NewTreeTags(src Tile, dests []Tile, tags []int64) (*Tree, er
 // allocTree returns a zero Tree cut from a slab.
 func (m *TreeMaker) allocTree() *Tree {
 	if len(m.trees) == cap(m.trees) {
-		m.trees = make([]Tree, 0, 256)
+		// Slabs doubling up to 16 384 trees (3.5 MiB), the big ones on
+		// huge pages: made once, a fault per 2 MiB instead of per 4 KiB.
+		m.trees = mem.MakeHuge[Tree](min(max(2*cap(m.trees), 256), 1<<14))
 	}
 	m.trees = m.trees[:len(m.trees)+1]
 	return &m.trees[len(m.trees)-1]

@@ -70,9 +70,10 @@ type Batch struct {
 	pfAt     int
 	pfNext   uintptr // the line prefetchLines issues next, of pfLeft left in its tree
 	pfLeft   int
-	queued   int       // requests queued in the step
-	due      []sim.Due // EndStep: one port's deliveries
-	cycles   cycleSet  // EndStep: the step's delivery cycles
+	queued   int         // requests queued in the step
+	due      []sim.Due   // EndStep: the deliveries of ports with several
+	cand     []serveCand // EndStep: ports whose endpoints may end last
+	cycles   cycleSet    // EndStep: the step's delivery cycles
 	// SetService's endpoints, and what they received
 	svcTiles         []Tile
 	svcFree, svcUnit []sim.Time
@@ -302,6 +303,13 @@ func (b *Batch) book(ri int, q []batchReq, out []sim.Due) []sim.Due {
 	return out
 }
 
+// serveCand is a port whose endpoint (SetService's k) may end the step
+// last: its deliveries are due[at:at+n], and its end is at most up.
+type serveCand struct {
+	k, at, n int32
+	up       sim.Time
+}
+
 // countLatency counts a delivery d cycles after its packet's launch.
 func (b *Batch) countLatency(d uint64) {
 	if d < uint64(len(b.lat)) {
@@ -360,6 +368,7 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 	// its bookkeeping per delivery).
 	cs := &b.cycles
 	seen, hi := cs.seen, cs.hi
+	d := b.due[:0] // the deliveries of ports with several, port by port
 	// The queued prefetches, pfRun lines every pfRun tiles: a whole step's
 	// at once would fill the processor's miss queue and stall.
 	for k, t := range b.svcTiles {
@@ -392,14 +401,21 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 			b.svcPay[k] += p
 			continue
 		}
-		d := b.book(ri, q, b.due[:0])
-		sortDue(d)
-		b.due = d
-		var pay uint64
-		for _, r := range d {
+		// Book the port and bound its endpoint's end: at least the work
+		// after its updates, and the last arrival's own; at most the
+		// latest of the two starts plus all the work. Only a port whose
+		// bound exceeds every port's certain end needs its deliveries
+		// sorted and served one by one (below): the others cannot hold
+		// the step's latest end.
+		at0 := len(d)
+		d = b.book(ri, q, d)
+		var pay, last, lastPay uint64
+		for _, r := range d[at0:] {
 			p := uint64(r.Tag >> 32)
 			pay += p
-			busy = max(sim.Time(r.Cycle)*slot, busy) + sim.Time(p)*unit
+			if r.Cycle >= last { // a port's deliveries fall in distinct cycles
+				last, lastPay = r.Cycle, p
+			}
 			if o := r.Cycle - base; o < uint64(len(seen)) {
 				seen[o] = 1
 				hi = max(hi, o)
@@ -409,10 +425,29 @@ func (b *Batch) EndStep(now sim.Time) (sim.Time, uint64) {
 				seen, hi = cs.seen, cs.hi
 			}
 		}
-		b.svcRecv[k] += uint64(len(d))
+		b.svcRecv[k] += uint64(len(q))
 		b.svcPay[k] += pay
+		lo := max(busy+sim.Time(pay)*unit, sim.Time(last)*slot+sim.Time(lastPay)*unit)
+		latest = max(latest, lo)
+		if up := max(busy, sim.Time(last)*slot) + sim.Time(pay)*unit; up > latest {
+			b.cand = append(b.cand, serveCand{k: int32(k), at: int32(at0), n: int32(len(q)), up: up})
+		}
+	}
+	b.due = d
+	for _, c := range b.cand {
+		if c.up <= latest {
+			continue
+		}
+		// In order of arrival (sortDue: a cycle's in sending order).
+		dd := d[c.at : c.at+c.n]
+		sortDue(dd)
+		busy, unit := now+b.svcFree[c.k], b.svcUnit[c.k]
+		for _, r := range dd {
+			busy = max(sim.Time(r.Cycle)*slot, busy) + sim.Time(uint64(r.Tag>>32))*unit
+		}
 		latest = max(latest, busy)
 	}
+	b.cand = b.cand[:0]
 	cs.hi = hi
 	cs.marked = cs.marked || got > 0
 	b.endStep(got)

@@ -379,12 +379,20 @@ func TestCycleSet(t *testing.T) {
 // Arrivals' deliveries one by one in order of arrival ends, count the
 // same distinct cycles and deliveries, and leave the same statistics.
 func TestEndStepMatchesArrivals(t *testing.T) {
-	for _, perStep := range []int{40, 3} { // busy ports; mostly single deliveries
-		endStepMatchesArrivals(t, perStep)
+	for _, c := range []struct {
+		perStep    int
+		free, unit int  // ns: endpoints free up to free after the release, a synapse costs 1 … unit
+		queues     bool // some endpoint ends later than both its bounds (EndStep's bound-only ports)
+	}{
+		{40, 120, 8, false}, // busy ports
+		{3, 120, 8, false},  // mostly single deliveries
+		{40, 1, 40, true},   // endpoints free at once, slow: queues outlast every bound
+	} {
+		endStepMatchesArrivals(t, c.perStep, c.free, c.unit, c.queues)
 	}
 }
 
-func endStepMatchesArrivals(t *testing.T, perStep int) {
+func endStepMatchesArrivals(t *testing.T, perStep, freeMax, unitMax int, queues bool) {
 	spec := testSpec("mesh", 2, 1, 4)
 	spec.Model = "analytic"
 	spec.SpikePacketBits = 64 // two flits: ejection contention
@@ -403,7 +411,7 @@ func endStepMatchesArrivals(t *testing.T, perStep int) {
 	tiles := allTiles(w, h)
 	free, unit := make([]sim.Time, len(tiles)), make([]sim.Time, len(tiles))
 	for i := range tiles {
-		free[i], unit[i] = sim.Time(rng.IntN(120))*sim.Nanosecond, sim.Time(1+rng.IntN(8))*sim.Nanosecond
+		free[i], unit[i] = sim.Time(rng.IntN(freeMax))*sim.Nanosecond, sim.Time(1+rng.IntN(unitMax))*sim.Nanosecond
 	}
 	rng = rand.New(rand.NewPCG(8, 2)) // the same tags for both networks
 	na, ta, ba := mk()
@@ -415,6 +423,7 @@ func endStepMatchesArrivals(t *testing.T, perStep int) {
 	var out []sim.Due
 	start := make([]int32, len(tiles)+1)
 	recv, pay := make([]uint64, len(tiles)), make([]uint64, len(tiles))
+	queued := 0 // steps whose end exceeds every endpoint's lower bound
 	for s, ss := range sends {
 		now := sim0(na, s*gap) + sim.Time(rng.IntN(3))*sim.Nanosecond/2
 		for _, x := range ss {
@@ -424,24 +433,35 @@ func endStepMatchesArrivals(t *testing.T, perStep int) {
 		}
 		out = ba.Arrivals(tiles, out[:0], start)
 		want, cycles := now, map[uint64]bool{}
+		bound := now // the latest of the endpoints' lower bounds
 		for k := range tiles {
 			d := slices.Clone(out[start[k]:start[k+1]])
 			slices.SortStableFunc(d, func(a, b sim.Due) int { return cmp.Compare(a.Cycle, b.Cycle) })
 			busy := now + free[k]
+			var work sim.Time
 			for _, r := range d {
 				busy = max(sim.Time(r.Cycle)*na.Period(), busy) + sim.Time(r.Tag>>32)*unit[k]
+				work += sim.Time(r.Tag>>32) * unit[k]
 				cycles[r.Cycle] = true
 				recv[k]++
 				pay[k] += uint64(r.Tag >> 32)
 			}
 			if len(d) > 0 {
 				want = max(want, busy)
+				r := d[len(d)-1]
+				bound = max(bound, now+free[k]+work, sim.Time(r.Cycle)*na.Period()+sim.Time(r.Tag>>32)*unit[k])
 			}
+		}
+		if want > bound {
+			queued++
 		}
 		got, gotCycles := bb.EndStep(now)
 		if got != want || gotCycles != uint64(len(cycles)) {
 			t.Fatalf("step %d: EndStep = %v, %d cycles; Arrivals give %v, %d", s, got, gotCycles, want, len(cycles))
 		}
+	}
+	if queues && queued == 0 {
+		t.Fatal("no step whose end only the queue at an endpoint gives: EndStep's one-by-one service is not exercised")
 	}
 	for k := range tiles {
 		if r, p := bb.Received(k); r != recv[k] || p != pay[k] {

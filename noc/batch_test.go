@@ -491,3 +491,50 @@ func allTiles(w, h int) []Tile {
 	}
 	return tiles
 }
+
+// TestBookMatchesCalendar: book's bookings of a port (its shortcut for a
+// few requests whose spans do not overlap included) are the packet model's
+// calendar's, request by request in the order sent, with the same stall
+// cycles — for up to busyK+3 requests, so that the calendar fills and
+// merges.
+func TestBookMatchesCalendar(t *testing.T) {
+	spec := testSpec("mesh", 2, 1, 4)
+	spec.Model = "analytic"
+	n, _, _ := newNet(t, spec, 2, 2)
+	b, err := n.NewBatch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for iter := range 200000 {
+		f := uint64(1 + rng.IntN(3))
+		b.flits = f
+		k := 1 + rng.IntN(busyK+3)
+		q := make([]batchReq, k)
+		b.sends = b.sends[:0]
+		c := uint64(rng.IntN(4))
+		for i := range q {
+			c += uint64(rng.IntN(3))
+			b.sends = append(b.sends, c)
+			q[i] = batchReq{ready: c + uint64(rng.IntN(4+4*k)), tag: int64(i), send: int32(i)}
+		}
+		var want []uint64
+		var cal busy
+		var stalls uint64
+		for _, r := range q {
+			at := cal.reserve(b.sends[r.send], r.ready, f)
+			stalls += (at - r.ready) * f
+			want = append(want, at+f-1)
+		}
+		before := b.stalls
+		out := b.book(0, q, nil)
+		for i, d := range out {
+			if d.Cycle != want[i] || d.Tag != int64(i) {
+				t.Fatalf("iteration %d (f %d, requests %+v): delivery %d at %d, the calendar books %d", iter, f, q, i, d.Cycle, want[i])
+			}
+		}
+		if got := b.stalls - before; got != stalls {
+			t.Fatalf("iteration %d: %d stall cycles, the calendar %d", iter, got, stalls)
+		}
+	}
+}

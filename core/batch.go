@@ -504,16 +504,19 @@ func newBatchRunner(pl *batchPlan, src SpikeSource, steps int64, workers int) *b
 			if !ok || pc.first != first {
 				panic("core: pipeline closed or out of step under a batched run")
 			}
-			for k0 := 0; k0 < pc.n; k0 += batchPiece {
+			// Read pc before its last piece goes out: the pipeline may
+			// reuse it as soon as that piece is done.
+			n, off, spikes := pc.n, pc.off, pc.spikes
+			for k0 := 0; k0 < n; k0 += batchPiece {
 				ch := <-r.free
-				ch.first, ch.n = first+int64(k0), min(batchPiece, pc.n-k0)
-				ch.off, ch.spikes = pc.off[k0*nc:], pc.spikes
-				if k0+ch.n == pc.n {
+				ch.first, ch.n = first+int64(k0), min(batchPiece, n-k0)
+				ch.off, ch.spikes = off[k0*nc:], spikes
+				if k0+ch.n == n {
 					ch.pc = pc
 				}
 				r.send(ch)
 			}
-			first += int64(pc.n)
+			first += int64(n)
 		}
 	}()
 	return r

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"github.com/neurosim/neurosim/internal/mem"
 )
@@ -527,6 +528,8 @@ type Pipeline struct {
 	stop  chan struct{}
 	cur   *chunk
 	view  [][]int32
+	keep  atomic.Int32 // chunks to keep in use (Keep)
+	live  int          // chunks in use (the producer's)
 }
 
 // chunk holds the spikes of steps [first, first+n): step first+k's core i
@@ -549,18 +552,33 @@ func NewPipeline(f *Functional, steps int64, firstChunk, maxChunk, depth int) *P
 	for range depth {
 		p.free <- &chunk{}
 	}
+	p.keep.Store(int32(depth))
+	p.live = depth
 	go p.run(f, steps, firstChunk, maxChunk)
 	return p
+}
+
+// Keep lowers the number of chunks the model may run ahead to depth (at
+// least 1): chunks beyond it are dropped as the consumer hands them back,
+// the first (smallest) first, instead of grown to the full size and
+// filled again. It may be called while the model runs.
+func (p *Pipeline) Keep(depth int) {
+	p.keep.Store(int32(max(1, min(depth, math.MaxInt32))))
 }
 
 func (p *Pipeline) run(f *Functional, steps int64, chunkSteps, maxChunk int) {
 	emitted := 0 // spikes so far
 	for first := int64(0); first < steps; first, chunkSteps = first+int64(chunkSteps), min(2*chunkSteps, maxChunk) {
 		var ch *chunk
-		select {
-		case ch = <-p.free:
-		case <-p.stop:
-			return
+		for ch == nil {
+			select {
+			case ch = <-p.free:
+			case <-p.stop:
+				return
+			}
+			if p.live > int(p.keep.Load()) {
+				ch, p.live = nil, p.live-1 // dropped: Keep
+			}
 		}
 		ch.first, ch.n = first, int(min(int64(chunkSteps), steps-first))
 		// Room for every offset, and for the spikes at the rate so far

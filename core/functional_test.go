@@ -225,7 +225,8 @@ func TestFunctionalBadRouteInParts(t *testing.T) {
 
 // TestPipelineEqualsSteps: the pipeline's chunks hold, step by step and
 // core by core, the spikes Functional.Step returns (merged cores, which
-// fill the chunks from their list of cores with spikes, and per-core).
+// fill the chunks from their list of cores with spikes, and per-core),
+// also once Keep has cut the chunks it keeps in use.
 func TestPipelineEqualsSteps(t *testing.T) {
 	for _, plain := range []bool{false, true} {
 		const nc, steps = 9, 1500
@@ -240,9 +241,12 @@ func TestPipelineEqualsSteps(t *testing.T) {
 		if (fp.merged != nil) == plain {
 			t.Fatalf("plain %v: merged %v", plain, fp.merged != nil)
 		}
-		p := NewPipeline(fp, steps, 3, 64, 2)
+		p := NewPipeline(fp, steps, 3, 64, 5)
 		spikes := 0
 		for step := range int64(steps) {
+			if step == 100 {
+				p.Keep(2)
+			}
 			a, b := p.Spikes(step), fs.Step()
 			for i := range b {
 				if len(a[i]) != len(b[i]) {
@@ -255,6 +259,9 @@ func TestPipelineEqualsSteps(t *testing.T) {
 				}
 				spikes += len(b[i])
 			}
+		}
+		if p.live != 2 { // the last chunk's hand-over orders this read after the producer's writes
+			t.Errorf("plain %v: %d chunks in use after Keep(2)", plain, p.live)
 		}
 		p.Close()
 		if spikes < steps/10 {

@@ -242,8 +242,8 @@ type batchWorker struct {
 	pf    BatchPrefetcher // s, if it is one
 	emit  emitHeap
 	seq   uint64
-	emitT []sim.Time // per core: when its previous spike of the step left
-	next  []int32    // per core: where its next spike of the step is in the step's spikes
+	emitT []sim.Time    // per core: when its previous spike of the step left
+	next  []int32       // per core: where its next spike of the step is in the step's spikes
 	bufs  [2]stepSpikes // flatten's buffers
 	// per core: spikes sent and packets sent
 	spk, pout []uint64

@@ -5,7 +5,8 @@
 // arrive, where a load would wait. Huge asks the kernel to back a large
 // slice with transparent huge pages (on Linux, madvise MADV_HUGEPAGE over
 // the 2 MiB pages wholly inside it; elsewhere nothing): one page fault and
-// one TLB entry per 2 MiB instead of per 4 KiB.
+// one TLB entry per 2 MiB instead of per 4 KiB. MakeHuge allocates a slice
+// that starts on a 2 MiB boundary first, so that all of it can be.
 //
 // Addresses are passed as uintptr, not pointers: a hint about memory freed
 // since is harmless (a prefetch never faults), and the collector must not

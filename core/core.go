@@ -149,18 +149,7 @@ func NewTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Ro
 	if err := check(cfg, nrn, syn, len(start)-1, sched, out); err != nil {
 		return nil, err
 	}
-	return newTable(cfg, nrn, syn, start, routes, sched, out)
-}
-
-// newTable is NewTable once the arguments are checked.
-func newTable(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
-	rel, err := relRoutes(cfg.ID, start, routes)
-	if err != nil {
-		return nil, err
-	}
-	c := newCoreNoRoutes(cfg, nrn, syn, sched, out)
-	c.routeStart, c.routes = rel, routes
-	return c, nil
+	return newCore(cfg, nrn, syn, start, routes, sched, out)
 }
 
 // relRoutes checks a route table (neuron i's routes are
@@ -206,7 +195,7 @@ func NewTableDeferred(cfg Config, nrn Neurons, axons int, start []int32, routes 
 	if err := checkRoutes(cfg, nrn, len(start)-1, sched, out); err != nil {
 		return nil, err
 	}
-	c, err := newTable(cfg, nrn, nil, start, routes, sched, out)
+	c, err := newCore(cfg, nrn, nil, start, routes, sched, out)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +298,9 @@ func checkRoutes(cfg Config, nrn Neurons, nRoutes int, sched sim.Scheduler, out 
 	return nil
 }
 
-// newCore builds a checked core around its route table (start from 0).
+// newCore builds a core around its route table (neuron i's routes are
+// routes[start[i]−start[0] : start[i+1]−start[0]]) once the other arguments
+// are checked.
 func newCore(cfg Config, nrn Neurons, syn *Synapses, start []int32, routes []Route, sched sim.Scheduler, out Sender) (*Core, error) {
 	rel, err := relRoutes(cfg.ID, start, routes)
 	if err != nil {

@@ -29,17 +29,7 @@ func TestNewFunctionalFanEqualsTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spikes := 0
-	for s := range 80 {
-		g, w := got.Step(), want.Step()
-		for i := range w {
-			if !slices.Equal(g[i], w[i]) {
-				t.Fatalf("step %d core %d: spikes %v, want %v", s, i, g[i], w[i])
-			}
-			spikes += len(w[i])
-		}
-	}
-	if spikes == 0 {
+	if sameSteps(t, got, want, 80) == 0 {
 		t.Fatal("no spikes: the comparison shows nothing")
 	}
 
@@ -160,17 +150,7 @@ func TestNewDeferredRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spikes := 0
-	for s := range 80 {
-		g, w := got.Step(), want.Step()
-		for i := range w {
-			if !slices.Equal(g[i], w[i]) {
-				t.Fatalf("step %d core %d: spikes %v, want %v", s, i, g[i], w[i])
-			}
-			spikes += len(w[i])
-		}
-	}
-	if spikes == 0 {
+	if sameSteps(t, got, want, 80) == 0 {
 		t.Fatal("no spikes: the comparison shows nothing")
 	}
 
@@ -209,4 +189,21 @@ func TestNewDeferredRoutes(t *testing.T) {
 	if err := c0.SetRoutes(r0.routeStart, r0.routes, nil); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("SetRoutes twice: %v", err)
 	}
+}
+
+// sameSteps steps got and want together and fails at the first step whose
+// spikes differ; it returns the spikes seen.
+func sameSteps(t *testing.T, got, want *Functional, steps int) int {
+	t.Helper()
+	spikes := 0
+	for s := range steps {
+		g, w := got.Step(), want.Step()
+		for i := range w {
+			if !slices.Equal(g[i], w[i]) {
+				t.Fatalf("step %d core %d: spikes %v, want %v", s, i, g[i], w[i])
+			}
+			spikes += len(w[i])
+		}
+	}
+	return spikes
 }

@@ -171,21 +171,7 @@ func TestFunctionalMergedMatchesPerCore(t *testing.T) {
 				if ff.glob != nil && (ff.glob.parts[0].w != nil) != tc.weights {
 					t.Fatalf("weights per synapse: %v, want %v", ff.glob.parts[0].w != nil, tc.weights)
 				}
-				spikes := 0
-				for step := range steps {
-					a, b := ff.Step(), fr.Step()
-					for i := range a {
-						if len(a[i]) != len(b[i]) {
-							t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
-						}
-						for k := range a[i] {
-							if a[i][k] != b[i][k] {
-								t.Fatalf("step %d core %d: spikes %v, reference %v", step, i, a[i], b[i])
-							}
-						}
-						spikes += len(a[i])
-					}
-				}
+				spikes := sameSteps(t, ff, fr, steps)
 				if spikes < steps/10 {
 					t.Fatalf("%d spikes in %d steps: too few to test anything", spikes, steps)
 				}
